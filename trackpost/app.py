@@ -1,0 +1,148 @@
+"""The ASGI application factory: one Starlette app over every domain's endpoints."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from trackpost.accounts import repository as accounts_repo
+from trackpost.core.auth import Authenticator
+from trackpost.core.config import Settings, get_settings
+from trackpost.core.db import Database, create_db_engine
+from trackpost.core.errors import BadRequest, MethodNotAllowed, NotFound, TrackpostError
+from trackpost.core.http import (
+    Endpoint,
+    RequestIdMiddleware,
+    Router,
+    Services,
+    build_route,
+    error_response,
+    json_response,
+    request_id_of,
+)
+from trackpost.core.openapi import SWAGGER_HTML, build_openapi
+from trackpost.core.security import KeyHasher, load_secret
+
+log = logging.getLogger("trackpost")
+
+# Domain packages whose routes.py (if present) defines `router`; order is the docs' order.
+DOMAINS = (
+    "system",
+    "accounts",
+    "customers",
+    "tracking",
+    "postbacks",
+    "transactions",
+    "config",
+    "reports",
+)
+
+HTML_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
+        "style-src https://cdn.jsdelivr.net; img-src 'self' data: https://cdn.jsdelivr.net; "
+        "connect-src 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def collect_endpoints() -> list[Endpoint]:
+    """Every endpoint of every domain package that has a routes module."""
+    endpoints: list[Endpoint] = []
+    for domain in DOMAINS:
+        name = f"trackpost.{domain}.routes"
+        if importlib.util.find_spec(f"trackpost.{domain}") is None:
+            continue
+        if importlib.util.find_spec(name) is None:
+            continue
+        module = importlib.import_module(name)
+        for value in vars(module).values():
+            if isinstance(value, Router):
+                endpoints.extend(value.endpoints)
+    return endpoints
+
+
+def build_services(settings: Settings, *, pool_size: int = 8) -> Services:
+    db = Database(create_db_engine(settings, pool_size=pool_size))
+    hasher = KeyHasher(load_secret(settings))
+    auth = Authenticator(settings, hasher, accounts_repo.find_credentials)
+    return Services(settings=settings, db=db, auth=auth)
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Any:
+    """Build the app; granian calls this once per worker process."""
+    settings = settings or get_settings()
+    services = services or build_services(settings)
+    endpoints = collect_endpoints()
+    openapi_doc = build_openapi(endpoints)
+
+    async def healthz(request: Request) -> Response:
+        if services.db.ping():
+            return json_response({"status": "ok", "database": "ok"})
+        return json_response({"status": "unavailable", "database": "unreachable"}, 503)
+
+    async def openapi(request: Request) -> Response:
+        return json_response(openapi_doc)
+
+    async def docs(request: Request) -> Response:
+        return HTMLResponse(SWAGGER_HTML, headers=HTML_HEADERS)
+
+    routes: list[Route] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/docs", docs, methods=["GET"]),
+    ]
+    routes.extend(build_route(ep, services) for ep in endpoints)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        err: TrackpostError
+        if exc.status_code == 405:
+            err = MethodNotAllowed(
+                f"Method {request.method} is not allowed on {request.url.path}.",
+                headers=dict(exc.headers or {}),
+            )
+        elif exc.status_code == 404:
+            err = NotFound(f"No endpoint at {request.url.path}.", code="unknown_endpoint")
+        else:
+            err = BadRequest(str(exc.detail), code="http_error")
+        return error_response(err)
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        rid = request_id_of(request)
+        log.exception("unhandled error request_id=%s path=%s", rid, request.url.path)
+        return json_response(
+            {
+                "result": "error",
+                "code": "internal_error",
+                "message": f"An internal error occurred; quote request id {rid} to the operator.",
+            },
+            500,
+        )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        services.db.dispose()
+
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: http_error, Exception: server_error},
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.state.endpoints = endpoints
+    return RequestIdMiddleware(app)

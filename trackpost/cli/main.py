@@ -1,0 +1,204 @@
+"""The `trackpost` command: serve, db and admin subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from trackpost import __version__
+from trackpost.accounts import service as accounts
+from trackpost.core import migrate
+from trackpost.core.config import Settings, get_settings
+from trackpost.core.db import Database, create_db_engine
+from trackpost.core.errors import TrackpostError
+from trackpost.core.security import KeyHasher, load_secret
+
+
+def _engine(settings: Settings) -> Engine:
+    return create_db_engine(settings, pool_size=1)
+
+
+def _db(settings: Settings) -> Database:
+    engine = _engine(settings)
+    migrate.upgrade(engine)
+    return Database(engine)
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _engine(settings)
+    migrate.upgrade(engine, args.revision)
+    print(f"database at revision {migrate.current(engine)}")
+    return 0
+
+
+def cmd_db_downgrade(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _engine(settings)
+    migrate.downgrade(engine, args.revision)
+    print(f"database at revision {migrate.current(engine)}")
+    return 0
+
+
+def cmd_db_current(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _engine(settings)
+    cur, head = migrate.current(engine), migrate.head()
+    state = "up to date" if cur == head else f"head is {head}; run `trackpost db upgrade`"
+    print(f"{cur or 'empty'} ({state})")
+    return 0
+
+
+def _print_key(title: str, username: str, key: str) -> None:
+    print(f"{title} '{username}'. Its API key is shown once; store it now:")
+    print(key)
+
+
+def cmd_admin_create(args: argparse.Namespace, settings: Settings) -> int:
+    db = _db(settings)
+    hasher = KeyHasher(load_secret(settings))
+    with db.transaction(write=True) as conn:
+        new = accounts.create_admin(conn, hasher, args.username, args.allow_ip)
+    _print_key("Created admin", new.username, new.api_key)
+    return 0
+
+
+def cmd_admin_rotate(args: argparse.Namespace, settings: Settings) -> int:
+    db = _db(settings)
+    hasher = KeyHasher(load_secret(settings))
+    with db.transaction(write=True) as conn:
+        new = accounts.rotate_key(conn, hasher, args.username)
+    _print_key("New key for admin", new.username, new.api_key)
+    return 0
+
+
+def _set_disabled(disabled: bool) -> Callable[[argparse.Namespace, Settings], int]:
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        db = _db(settings)
+        with db.transaction(write=True) as conn:
+            accounts.set_disabled(conn, args.username, disabled)
+        print(f"admin '{args.username}' {'disabled' if disabled else 'enabled'}")
+        return 0
+
+    return run
+
+
+def cmd_admin_list(args: argparse.Namespace, settings: Settings) -> int:
+    db = _db(settings)
+    with db.transaction(write=False) as conn:
+        rows = accounts.list_admins(conn)
+    print(f"{'loginid':>8}  {'username':<24} {'state':<9} allowed IPs")
+    for row in rows:
+        state = "disabled" if row["disabled"] else "active"
+        print(f"{row['loginid']:>8}  {row['username']:<24} {state:<9} {row['api_allow_ips'] or 'any'}")
+    return 0
+
+
+def bootstrap(settings: Settings) -> None:
+    """Migrate, and on a database with no admin create one and show how to call ping."""
+    db = _db(settings)
+    hasher = KeyHasher(load_secret(settings))
+    try:
+        with db.transaction(write=True) as conn:
+            new = accounts.ensure_first_admin(conn, hasher)
+    except IntegrityError:
+        new = None  # another process created it at the same moment
+    db.dispose()
+    if new is None:
+        return
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host  # noqa: S104
+    print("No admin existed, so one was created. Its API key is shown once; store it now:")
+    print(f"  api-username: {new.username}")
+    print(f"  api-key:      {new.api_key}")
+    print(
+        f"  curl -H 'api-username: {new.username}' -H 'api-key: {new.api_key}' "
+        f"http://{host}:{settings.port}/api/service/ping",
+        flush=True,
+    )
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from granian.constants import Interfaces, Loops
+    from granian.server import Server
+
+    if args.host:
+        os.environ["TRACKPOST_HOST"] = args.host
+    if args.port:
+        os.environ["TRACKPOST_PORT"] = str(args.port)
+    if args.workers:
+        os.environ["TRACKPOST_WORKERS"] = str(args.workers)
+    get_settings.cache_clear()
+    settings = get_settings()
+    bootstrap(settings)
+    server = Server(
+        "trackpost.app:create_app",
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.ASGI,
+        workers=settings.workers,
+        loop=Loops.uvloop,
+        factory=True,
+        log_access=settings.access_log and not args.no_access_log,
+        backlog=2048,
+        respawn_failed_workers=True,
+        workers_kill_timeout=30,
+    )
+    server.serve()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="trackpost", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"trackpost {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate, then serve the API (granian)")
+    serve.add_argument("--host", help="bind address (TRACKPOST_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (TRACKPOST_PORT, default 8000)")
+    serve.add_argument("--workers", type=int, help="worker processes (TRACKPOST_WORKERS)")
+    serve.add_argument("--no-access-log", action="store_true", help="turn the access log off")
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="schema migrations").add_subparsers(dest="db_cmd", required=True)
+    up = db.add_parser("upgrade", help="apply pending migrations")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(func=cmd_db_upgrade)
+    down = db.add_parser("downgrade", help="revert to an earlier revision")
+    down.add_argument("revision")
+    down.set_defaults(func=cmd_db_downgrade)
+    db.add_parser("current", help="show the current revision").set_defaults(func=cmd_db_current)
+
+    admin = sub.add_parser("admin", help="admin accounts and API keys")
+    asub = admin.add_subparsers(dest="admin_cmd", required=True)
+    create = asub.add_parser("create", help="create a full admin and print its API key")
+    create.add_argument("username")
+    create.add_argument(
+        "--allow-ip", action="append", default=[], metavar="CIDR", help="restrict this admin's IPs"
+    )
+    create.set_defaults(func=cmd_admin_create)
+    asub.add_parser("list", help="list admins").set_defaults(func=cmd_admin_list)
+    for name, func, text in (
+        ("rotate-key", cmd_admin_rotate, "replace an admin's API key and print it"),
+        ("disable", _set_disabled(True), "refuse an admin's API calls"),
+        ("enable", _set_disabled(False), "accept an admin's API calls again"),
+    ):
+        p = asub.add_parser(name, help=text)
+        p.add_argument("username")
+        p.set_defaults(func=func)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = get_settings()
+        result: int = args.func(args, settings)
+        return result
+    except TrackpostError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

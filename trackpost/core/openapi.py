@@ -1,0 +1,141 @@
+"""The OpenAPI 3.1 document, generated from the registered endpoints and their models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trackpost import __version__
+from trackpost.core.http import Endpoint
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["result", "code", "message"],
+    "properties": {
+        "result": {"const": "error"},
+        "code": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+        "message": {"type": "string"},
+    },
+}
+
+_STATUS_TEXT = {
+    400: "Malformed, missing or unknown parameter",
+    401: "Missing or invalid api-key / api-username",
+    403: "Caller's IP is not allowed",
+    404: "A parameter value matches nothing",
+    405: "Wrong method",
+    409: "Conflict with the current state",
+    413: "Body larger than the limit",
+    415: "Unsupported Content-Type",
+    429: "Too many failed authentication attempts",
+    503: "Database busy or unavailable",
+}
+
+
+def _params_schema(ep: Endpoint) -> dict[str, Any] | None:
+    if ep.params is None:
+        return None
+    schema = ep.params.model_json_schema(ref_template="#/components/schemas/{model}")
+    return schema
+
+
+def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
+    """Describe every endpoint; GET parameters go in the query, others in a form/JSON body."""
+    paths: dict[str, dict[str, Any]] = {}
+    components: dict[str, Any] = {"ErrorEnvelope": ERROR_SCHEMA}
+    for ep in endpoints:
+        schema = _params_schema(ep)
+        op: dict[str, Any] = {
+            "operationId": f"{ep.method.lower()}_{ep.path.strip('/').replace('/', '_').replace('.', '_').replace('{', '').replace('}', '').replace(':path', '')}",
+            "summary": ep.summary,
+            "description": ep.description,
+            "tags": [ep.tag],
+        }
+        if not ep.public:
+            op["security"] = [{"apiKey": [], "apiUsername": []}]
+        path_params = [
+            seg.strip("{}").split(":")[0] for seg in ep.path.split("/") if seg.startswith("{")
+        ]
+        parameters: list[dict[str, Any]] = [
+            {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+            for n in path_params
+        ]
+        if schema is not None:
+            for name, sub in schema.get("$defs", {}).items():
+                components[name] = sub
+            body_schema = {k: v for k, v in schema.items() if k != "$defs"}
+            if ep.method in ("GET", "HEAD"):
+                required = set(body_schema.get("required", []))
+                for name, prop in body_schema.get("properties", {}).items():
+                    parameters.append(
+                        {
+                            "name": name,
+                            "in": "query",
+                            "required": name in required,
+                            "schema": prop,
+                            "style": "deepObject" if prop.get("type") == "object" else "form",
+                        }
+                    )
+            else:
+                op["requestBody"] = {
+                    "required": bool(body_schema.get("required")),
+                    "content": {
+                        "application/x-www-form-urlencoded": {"schema": body_schema},
+                        "multipart/form-data": {"schema": body_schema},
+                        "application/json": {"schema": body_schema},
+                    },
+                }
+        if parameters:
+            op["parameters"] = parameters
+        ok: dict[str, Any] = {"description": "Success"}
+        if ep.response_schema.get("content_type") == "text/html":
+            ok["content"] = {"text/html": {"schema": {"type": "string"}}}
+        elif ep.response_schema.get("redirect"):
+            ok = {"description": "Redirect to the landing page"}
+        else:
+            media: dict[str, Any] = {"schema": ep.response_schema or {}}
+            if ep.response_example is not None:
+                media["example"] = ep.response_example
+            ok["content"] = {"application/json": media}
+        status = "302" if ep.response_schema.get("redirect") else "200"
+        responses: dict[str, Any] = {status: ok}
+        codes = set(ep.errors) | {400, 405, 413, 415}
+        if not ep.public:
+            codes |= {401, 403, 429}
+        for code in sorted(codes):
+            responses[str(code)] = {
+                "description": _STATUS_TEXT.get(code, "Error"),
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}
+                },
+            }
+        op["responses"] = responses
+        path = ep.path.replace(":path", "")
+        paths.setdefault(path, {})[ep.method.lower()] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "trackpost",
+            "version": __version__,
+            "description": (
+                "Self-hosted affiliate tracking with a Trackfinity-compatible admin API. "
+                "Every /api call needs the api-key and api-username headers."
+            ),
+        },
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "apiKey": {"type": "apiKey", "in": "header", "name": "api-key"},
+                "apiUsername": {"type": "apiKey", "in": "header", "name": "api-username"},
+            },
+        },
+    }
+
+
+SWAGGER_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>trackpost API</title>
+<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
+</head><body><div id="ui"></div>
+<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#ui"});</script>
+</body></html>"""

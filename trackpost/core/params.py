@@ -1,0 +1,211 @@
+"""Request parameters as the vendor's clients send them, decoded into one dict."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from python_multipart.multipart import parse_options_header
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.requests import Request
+
+from trackpost.core.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+
+MAX_DEPTH = 5
+MAX_FIELDS = 1000
+_KEY_RE = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
+_PART_RE = re.compile(r"\[([^\[\]]*)\]")
+
+Params = dict[str, Any]
+
+
+def _clean(value: str, name: str) -> str:
+    if "\x00" in value:
+        raise BadRequest(f"Parameter '{name}' contains a NUL byte.", code="invalid_parameter")
+    return value
+
+
+def decode_pairs(pairs: list[tuple[str, str]]) -> Params:
+    """Fold flat key/value pairs into nested dicts and lists, PHP bracket style.
+
+    Written here rather than taken from a library because we need hard limits on depth and
+    field count (hostile input) and a clear error for a parameter sent twice.
+    """
+    if len(pairs) > MAX_FIELDS:
+        raise BadRequest(
+            f"Too many parameters: {len(pairs)} sent, at most {MAX_FIELDS} are accepted.",
+            code="too_many_parameters",
+        )
+    out: Params = {}
+    for raw_key, raw_value in pairs:
+        key = _clean(raw_key, raw_key)
+        value = _clean(raw_value, key)
+        if "[" not in key:
+            if key in out:
+                raise BadRequest(
+                    f"Parameter '{key}' was sent more than once.", code="duplicate_parameter"
+                )
+            out[key] = value
+            continue
+        m = _KEY_RE.match(key)
+        if m is None:
+            raise BadRequest(f"Parameter name '{key}' is malformed.", code="invalid_parameter")
+        parts = [m.group(1), *_PART_RE.findall(m.group(2))]
+        if len(parts) - 1 > MAX_DEPTH:
+            raise BadRequest(
+                f"Parameter '{m.group(1)}' is nested deeper than {MAX_DEPTH} levels.",
+                code="invalid_parameter",
+            )
+        _assign(out, parts, value, m.group(1))
+    return out
+
+
+def _assign(root: Params, parts: list[str], value: str, name: str) -> None:
+    node: Any = root
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, list):
+            if part != "":
+                raise BadRequest(f"Parameter '{name}' mixes list and keyed items.", code="invalid_parameter")
+            if last:
+                node.append(value)
+                return
+            node.append({})
+            node = node[-1]
+            continue
+        if not isinstance(node, dict):
+            raise BadRequest(f"Parameter '{name}' is both a value and a group.", code="invalid_parameter")
+        if last:
+            if part in node:
+                raise BadRequest(
+                    f"Parameter '{name}' was sent more than once.", code="duplicate_parameter"
+                )
+            node[part] = value
+            return
+        nxt = parts[i + 1]
+        child = node.get(part)
+        if child is None:
+            child = [] if nxt == "" else {}
+            node[part] = child
+        node = child
+
+
+def _parse_urlencoded(body: bytes) -> list[tuple[str, str]]:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest("The request body is not valid UTF-8.", code="invalid_encoding") from exc
+    try:
+        return parse_qsl(
+            text, keep_blank_values=True, errors="strict", max_num_fields=MAX_FIELDS
+        )
+    except UnicodeDecodeError as exc:
+        raise BadRequest(
+            "The request body has percent-escapes that are not valid UTF-8.",
+            code="invalid_encoding",
+        ) from exc
+    except ValueError as exc:
+        raise BadRequest(
+            f"Too many parameters: at most {MAX_FIELDS} are accepted.", code="too_many_parameters"
+        ) from exc
+
+
+def parse_query(query: bytes) -> list[tuple[str, str]]:
+    """Decode a raw query string strictly as UTF-8."""
+    if not query:
+        return []
+    return _parse_urlencoded(query)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """Read the body, refusing more than limit bytes before buffering it all."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _parse_multipart(request: Request, body: bytes) -> list[tuple[str, str]]:
+    async def replay() -> Any:
+        yield body
+
+    parser = MultiPartParser(request.headers, replay(), max_files=0, max_fields=MAX_FIELDS)
+    try:
+        form = await parser.parse()
+    except MultiPartException as exc:
+        raise BadRequest(f"The multipart body is malformed: {exc.message}", code="invalid_body") from exc
+    pairs: list[tuple[str, str]] = []
+    for key, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            raise BadRequest(f"Parameter '{key}' must not be a file.", code="invalid_parameter")
+        pairs.append((key, value))
+    return pairs
+
+
+def _json_params(body: bytes) -> Params:
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest("The request body is not valid JSON.", code="invalid_body") from exc
+    if not isinstance(data, dict):
+        raise BadRequest("The JSON body must be an object of parameters.", code="invalid_body")
+    _check_json(data, 0)
+    return data
+
+
+def _check_json(node: Any, depth: int) -> None:
+    if depth > MAX_DEPTH + 1:
+        raise BadRequest(f"The JSON body is nested deeper than {MAX_DEPTH} levels.", code="invalid_body")
+    if isinstance(node, dict):
+        if len(node) > MAX_FIELDS:
+            raise BadRequest("The JSON body has too many keys.", code="too_many_parameters")
+        for key, value in node.items():
+            _clean(key, key)
+            _check_json(value, depth + 1)
+    elif isinstance(node, list):
+        if len(node) > MAX_FIELDS:
+            raise BadRequest("The JSON body has a list that is too long.", code="too_many_parameters")
+        for item in node:
+            _check_json(item, depth + 1)
+    elif isinstance(node, str):
+        _clean(node, "body")
+
+
+async def read_params(request: Request, limit: int) -> Params:
+    """Merge the query string and the body; a name in both is an error, not a silent pick."""
+    query_pairs = parse_query(request.scope.get("query_string", b""))
+    if request.method in ("GET", "HEAD", "DELETE", "OPTIONS"):
+        return decode_pairs(query_pairs)
+    body = await read_body(request, limit)
+    ctype_raw = request.headers.get("content-type", "")
+    ctype, _ = parse_options_header(ctype_raw)
+    ctype_s = ctype.decode("latin-1").lower() if isinstance(ctype, bytes) else str(ctype).lower()
+    if not body.strip():
+        return decode_pairs(query_pairs)
+    if ctype_s in ("", "application/x-www-form-urlencoded"):
+        return decode_pairs(query_pairs + _parse_urlencoded(body))
+    if ctype_s == "multipart/form-data":
+        return decode_pairs(query_pairs + await _parse_multipart(request, body))
+    if ctype_s == "application/json" or ctype_s.endswith("+json"):
+        params = _json_params(body)
+        for key, value in decode_pairs(query_pairs).items():
+            if key in params:
+                raise BadRequest(
+                    f"Parameter '{key}' was sent more than once.", code="duplicate_parameter"
+                )
+            params[key] = value
+        return params
+    raise UnsupportedMediaType(
+        f"Content-Type '{ctype_s}' is not supported; send form-encoded, multipart or JSON.",
+        code="unsupported_media_type",
+    )

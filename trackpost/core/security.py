@@ -1,0 +1,81 @@
+"""Secrets: API key generation and keyed hashing, password hashing, the server secret."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import time
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from trackpost.core.config import Settings
+
+# RFC 9106's low-memory profile: still slow to brute-force, but bounded so that a burst of
+# postbacks carrying passwords cannot exhaust the host's memory.
+_hasher = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=1)
+
+
+def new_api_key() -> str:
+    """A 128-bit random key in the vendor's 32-hex-digit shape."""
+    return secrets.token_hex(16)
+
+
+def new_click_hash() -> str:
+    """An unguessable click hash: 120 random bits, URL-safe."""
+    return secrets.token_urlsafe(15)
+
+
+class KeyHasher:
+    """Keyed HMAC-SHA256 of API keys; keys are random, so a fast keyed hash suffices."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+        self._dummy = self.hash("trackpost-dummy-key")
+
+    def hash(self, api_key: str) -> str:
+        return hmac.new(self._secret, api_key.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def verify(self, api_key: str, stored: str | None) -> bool:
+        """Constant-time check; an absent account still costs one HMAC and one compare."""
+        candidate = self.hash(api_key)
+        return hmac.compare_digest(candidate, stored if stored is not None else self._dummy) and (
+            stored is not None
+        )
+
+
+def load_secret(settings: Settings) -> bytes:
+    """TRACKPOST_SECRET_KEY, or var/secret.key created once with mode 0600."""
+    if settings.secret_key:
+        return settings.secret_key.encode("utf-8")
+    path = Path(settings.data_dir) / "secret.key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: when several workers start at once, exactly one writes the secret.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):
+            data = path.read_bytes().strip()
+            if data:
+                return data
+            time.sleep(0.02)
+        raise RuntimeError(f"{path} exists but is empty; delete it or set TRACKPOST_SECRET_KEY")
+    secret = secrets.token_hex(32).encode("ascii")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(secret + b"\n")
+    return secret
+
+
+def hash_password(password: str) -> str:
+    """Slow salted hash for human passwords (argon2id)."""
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False

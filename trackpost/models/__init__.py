@@ -1,0 +1,25 @@
+"""All tables; importing this module registers every model on Base.metadata."""
+
+from trackpost.models.accounts import Login, PayviaInfo, PayviaType
+from trackpost.models.base import Base
+from trackpost.models.customers import Customer, CustomerAudit, IpListEntry, Transaction
+from trackpost.models.tracking import CacheVersion, Click, LandingPage, Offer, TrackingDomain
+
+metadata = Base.metadata
+
+__all__ = [
+    "Base",
+    "CacheVersion",
+    "Click",
+    "Customer",
+    "CustomerAudit",
+    "IpListEntry",
+    "LandingPage",
+    "Login",
+    "Offer",
+    "PayviaInfo",
+    "PayviaType",
+    "TrackingDomain",
+    "Transaction",
+    "metadata",
+]

@@ -1,0 +1,117 @@
+"""Customers, their transactions, and the customer audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from trackpost.models.base import Base, BigId, Timestamps
+
+S255 = String(255)
+
+
+class Customer(Timestamps, Base):
+    """A visitor who completed an offer; `locked` freezes platform-side edits."""
+
+    __tablename__ = "customers"
+    __table_args__ = (
+        UniqueConstraint("advertiserid", "subscription_id"),
+        UniqueConstraint("advertiserid", "username"),
+        Index("ix_customers_subscription_id", "subscription_id"),
+        Index("ix_customers_email", "email"),
+        Index("ix_customers_join_date", "join_date"),
+    )
+
+    customer_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    advertiserid: Mapped[int] = mapped_column(ForeignKey("logins.loginid"))
+    subscription_id: Mapped[str | None] = mapped_column(S255)
+    username: Mapped[str | None] = mapped_column(S255)
+    password_hash: Mapped[str | None] = mapped_column(S255)
+    firstname: Mapped[str | None] = mapped_column(S255)
+    lastname: Mapped[str | None] = mapped_column(S255)
+    email: Mapped[str | None] = mapped_column(S255)
+    phone: Mapped[str | None] = mapped_column(String(64))
+    address1: Mapped[str | None] = mapped_column(S255)
+    address2: Mapped[str | None] = mapped_column(S255)
+    city: Mapped[str | None] = mapped_column(S255)
+    state: Mapped[str | None] = mapped_column(S255)
+    country: Mapped[str | None] = mapped_column(S255)
+    zip: Mapped[str | None] = mapped_column(String(32))
+    custom1: Mapped[str | None] = mapped_column(S255)
+    custom2: Mapped[str | None] = mapped_column(S255)
+    custom3: Mapped[str | None] = mapped_column(S255)
+    custom4: Mapped[str | None] = mapped_column(S255)
+    custom5: Mapped[str | None] = mapped_column(S255)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    join_date: Mapped[dt.datetime]
+    join_ip: Mapped[str | None] = mapped_column(String(64))
+    loginid: Mapped[int | None] = mapped_column(BigId)
+    offerid: Mapped[int | None] = mapped_column(BigId)
+    landing_pageid: Mapped[int | None] = mapped_column(BigId)
+    clickid: Mapped[int | None] = mapped_column(BigId)
+    locked: Mapped[bool] = mapped_column(default=False)
+    locked_at: Mapped[dt.datetime | None]
+    locked_by: Mapped[str | None] = mapped_column(String(128))
+    lock_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class Transaction(Timestamps, Base):
+    """One money event on a customer; amounts are integer minor units."""
+
+    __tablename__ = "transactions"
+    __table_args__ = (
+        Index("ix_transactions_customer_id", "customer_id", "transactionid"),
+        Index("ix_transactions_click_hash", "click_hash"),
+        Index("ix_transactions_created_at", "created_at"),
+    )
+
+    transactionid: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.customer_id"))
+    orderid: Mapped[str | None] = mapped_column(S255, unique=True)
+    trans_type: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="approved")
+    amount: Mapped[int] = mapped_column(BigId, default=0)
+    affiliate_payout: Mapped[int] = mapped_column(BigId, default=0)
+    chargeback_cost: Mapped[int] = mapped_column(BigId, default=0)
+    click_hash: Mapped[str | None] = mapped_column(String(40))
+    loginid: Mapped[int | None] = mapped_column(BigId)
+    offerid: Mapped[int | None] = mapped_column(BigId)
+    landing_pageid: Mapped[int | None] = mapped_column(BigId)
+    ocid: Mapped[str | None] = mapped_column(S255)
+    parent_transactionid: Mapped[int | None] = mapped_column(BigId)
+    trans_custom1: Mapped[str | None] = mapped_column(S255)
+    trans_custom2: Mapped[str | None] = mapped_column(S255)
+    trans_custom3: Mapped[str | None] = mapped_column(S255)
+    trans_custom4: Mapped[str | None] = mapped_column(S255)
+    trans_custom5: Mapped[str | None] = mapped_column(S255)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+
+
+class CustomerAudit(Base):
+    """One change to a customer, written in the same transaction as the change."""
+
+    __tablename__ = "customer_audit"
+    __table_args__ = (Index("ix_customer_audit_customer", "customer_id", "auditid"),)
+
+    auditid: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.customer_id"))
+    at: Mapped[dt.datetime]
+    actor: Mapped[str] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(String(16))
+    source_ip: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    changes: Mapped[str] = mapped_column(Text, default="{}")
+    reason: Mapped[str | None] = mapped_column(String(500))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class IpListEntry(Base):
+    """Global postback and void IP allowlists (`list` is 'post' or 'void')."""
+
+    __tablename__ = "ip_list_entries"
+
+    list: Mapped[str] = mapped_column(String(8), primary_key=True)
+    ip: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[dt.datetime]
