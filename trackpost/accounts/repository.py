@@ -7,17 +7,17 @@ from sqlalchemy import Connection, RowMapping, bindparam, func, insert, select, 
 from trackpost.core.auth import AdminCredentials
 from trackpost.core.config import parse_networks
 from trackpost.core.db import utcnow
-from trackpost.models import Login
-
-L = Login.__table__
+from trackpost.models.tables import logins as L
 
 _CREDENTIALS = select(
     L.c.loginid, L.c.username, L.c.api_key_hash, L.c.disabled, L.c.api_allow_ips
 ).where(func.lower(L.c.username) == func.lower(bindparam("username")), L.c.type == "admin")
 _BY_USERNAME = select(L.c.loginid).where(func.lower(L.c.username) == func.lower(bindparam("u")))
-_LIST = select(
-    L.c.loginid, L.c.username, L.c.disabled, L.c.api_allow_ips, L.c.created_at
-).where(L.c.type == "admin").order_by(L.c.loginid)
+_LIST = (
+    select(L.c.loginid, L.c.username, L.c.disabled, L.c.api_allow_ips, L.c.created_at)
+    .where(L.c.type == "admin")
+    .order_by(L.c.loginid)
+)
 _ANY_ADMIN = select(L.c.loginid).where(L.c.type == "admin").limit(1)
 
 

@@ -92,7 +92,9 @@ def cmd_admin_list(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{'loginid':>8}  {'username':<24} {'state':<9} allowed IPs")
     for row in rows:
         state = "disabled" if row["disabled"] else "active"
-        print(f"{row['loginid']:>8}  {row['username']:<24} {state:<9} {row['api_allow_ips'] or 'any'}")
+        print(
+            f"{row['loginid']:>8}  {row['username']:<24} {state:<9} {row['api_allow_ips'] or 'any'}"
+        )
     return 0
 
 

@@ -41,9 +41,7 @@ _BAD_CREDENTIALS = "Invalid or missing API credentials (api-key and api-username
 class Authenticator:
     """Checks the global allowlist, throttling, the key and the per-admin allowlist, in that order."""
 
-    def __init__(
-        self, settings: Settings, hasher: KeyHasher, lookup: CredentialLookup
-    ) -> None:
+    def __init__(self, settings: Settings, hasher: KeyHasher, lookup: CredentialLookup) -> None:
         self.settings = settings
         self.hasher = hasher
         self.lookup = lookup

@@ -69,7 +69,9 @@ def _assign(root: Params, parts: list[str], value: str, name: str) -> None:
         last = i == len(parts) - 1
         if isinstance(node, list):
             if part != "":
-                raise BadRequest(f"Parameter '{name}' mixes list and keyed items.", code="invalid_parameter")
+                raise BadRequest(
+                    f"Parameter '{name}' mixes list and keyed items.", code="invalid_parameter"
+                )
             if last:
                 node.append(value)
                 return
@@ -77,7 +79,9 @@ def _assign(root: Params, parts: list[str], value: str, name: str) -> None:
             node = node[-1]
             continue
         if not isinstance(node, dict):
-            raise BadRequest(f"Parameter '{name}' is both a value and a group.", code="invalid_parameter")
+            raise BadRequest(
+                f"Parameter '{name}' is both a value and a group.", code="invalid_parameter"
+            )
         if last:
             if part in node:
                 raise BadRequest(
@@ -99,9 +103,7 @@ def _parse_urlencoded(body: bytes) -> list[tuple[str, str]]:
     except UnicodeDecodeError as exc:
         raise BadRequest("The request body is not valid UTF-8.", code="invalid_encoding") from exc
     try:
-        return parse_qsl(
-            text, keep_blank_values=True, errors="strict", max_num_fields=MAX_FIELDS
-        )
+        return parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=MAX_FIELDS)
     except UnicodeDecodeError as exc:
         raise BadRequest(
             "The request body has percent-escapes that are not valid UTF-8.",
@@ -143,7 +145,9 @@ async def _parse_multipart(request: Request, body: bytes) -> list[tuple[str, str
     try:
         form = await parser.parse()
     except MultiPartException as exc:
-        raise BadRequest(f"The multipart body is malformed: {exc.message}", code="invalid_body") from exc
+        raise BadRequest(
+            f"The multipart body is malformed: {exc.message}", code="invalid_body"
+        ) from exc
     pairs: list[tuple[str, str]] = []
     for key, value in form.multi_items():
         if isinstance(value, UploadFile):
@@ -165,7 +169,9 @@ def _json_params(body: bytes) -> Params:
 
 def _check_json(node: Any, depth: int) -> None:
     if depth > MAX_DEPTH + 1:
-        raise BadRequest(f"The JSON body is nested deeper than {MAX_DEPTH} levels.", code="invalid_body")
+        raise BadRequest(
+            f"The JSON body is nested deeper than {MAX_DEPTH} levels.", code="invalid_body"
+        )
     if isinstance(node, dict):
         if len(node) > MAX_FIELDS:
             raise BadRequest("The JSON body has too many keys.", code="too_many_parameters")
@@ -174,7 +180,9 @@ def _check_json(node: Any, depth: int) -> None:
             _check_json(value, depth + 1)
     elif isinstance(node, list):
         if len(node) > MAX_FIELDS:
-            raise BadRequest("The JSON body has a list that is too long.", code="too_many_parameters")
+            raise BadRequest(
+                "The JSON body has a list that is too long.", code="too_many_parameters"
+            )
         for item in node:
             _check_json(item, depth + 1)
     elif isinstance(node, str):

@@ -62,7 +62,9 @@ def load_secret(settings: Settings) -> bytes:
             if data:
                 return data
             time.sleep(0.02)
-        raise RuntimeError(f"{path} exists but is empty; delete it or set TRACKPOST_SECRET_KEY")
+        raise RuntimeError(
+            f"{path} exists but is empty; delete it or set TRACKPOST_SECRET_KEY"
+        ) from None
     secret = secrets.token_hex(32).encode("ascii")
     with os.fdopen(fd, "wb") as fh:
         fh.write(secret + b"\n")

@@ -24,7 +24,8 @@ class ParamModel(BaseModel):
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:
-    head, *rest = (str(p) for p in loc) or ["body"]
+    parts = [str(p) for p in loc] or ["body"]
+    head, *rest = parts
     return head + "".join(f"[{p}]" for p in rest)
 
 

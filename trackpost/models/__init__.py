@@ -2,8 +2,9 @@
 
 from trackpost.models.accounts import Login, PayviaInfo, PayviaType
 from trackpost.models.base import Base
-from trackpost.models.customers import Customer, CustomerAudit, IpListEntry, Transaction
+from trackpost.models.customers import Customer, CustomerAudit
 from trackpost.models.tracking import CacheVersion, Click, LandingPage, Offer, TrackingDomain
+from trackpost.models.transactions import IpListEntry, Transaction
 
 metadata = Base.metadata
 

@@ -1,4 +1,4 @@
-"""Customers, their transactions, and the customer audit trail."""
+"""Customers and the customer audit trail."""
 
 from __future__ import annotations
 
@@ -57,38 +57,6 @@ class Customer(Timestamps, Base):
     lock_reason: Mapped[str | None] = mapped_column(String(500))
 
 
-class Transaction(Timestamps, Base):
-    """One money event on a customer; amounts are integer minor units."""
-
-    __tablename__ = "transactions"
-    __table_args__ = (
-        Index("ix_transactions_customer_id", "customer_id", "transactionid"),
-        Index("ix_transactions_click_hash", "click_hash"),
-        Index("ix_transactions_created_at", "created_at"),
-    )
-
-    transactionid: Mapped[int] = mapped_column(BigId, primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.customer_id"))
-    orderid: Mapped[str | None] = mapped_column(S255, unique=True)
-    trans_type: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="approved")
-    amount: Mapped[int] = mapped_column(BigId, default=0)
-    affiliate_payout: Mapped[int] = mapped_column(BigId, default=0)
-    chargeback_cost: Mapped[int] = mapped_column(BigId, default=0)
-    click_hash: Mapped[str | None] = mapped_column(String(40))
-    loginid: Mapped[int | None] = mapped_column(BigId)
-    offerid: Mapped[int | None] = mapped_column(BigId)
-    landing_pageid: Mapped[int | None] = mapped_column(BigId)
-    ocid: Mapped[str | None] = mapped_column(S255)
-    parent_transactionid: Mapped[int | None] = mapped_column(BigId)
-    trans_custom1: Mapped[str | None] = mapped_column(S255)
-    trans_custom2: Mapped[str | None] = mapped_column(S255)
-    trans_custom3: Mapped[str | None] = mapped_column(S255)
-    trans_custom4: Mapped[str | None] = mapped_column(S255)
-    trans_custom5: Mapped[str | None] = mapped_column(S255)
-    fingerprint: Mapped[str | None] = mapped_column(String(64))
-
-
 class CustomerAudit(Base):
     """One change to a customer, written in the same transaction as the change."""
 
@@ -105,13 +73,3 @@ class CustomerAudit(Base):
     changes: Mapped[str] = mapped_column(Text, default="{}")
     reason: Mapped[str | None] = mapped_column(String(500))
     request_id: Mapped[str | None] = mapped_column(String(64))
-
-
-class IpListEntry(Base):
-    """Global postback and void IP allowlists (`list` is 'post' or 'void')."""
-
-    __tablename__ = "ip_list_entries"
-
-    list: Mapped[str] = mapped_column(String(8), primary_key=True)
-    ip: Mapped[str] = mapped_column(String(64), primary_key=True)
-    created_at: Mapped[dt.datetime]

@@ -14,7 +14,10 @@ class Offer(Timestamps, Base):
     """What affiliates promote; money columns are integer minor units, percentages in basis points."""
 
     __tablename__ = "offers"
-    __table_args__ = (Index("ix_offers_advertiserid", "advertiserid"), Index("ix_offers_name", "name"))
+    __table_args__ = (
+        Index("ix_offers_advertiserid", "advertiserid"),
+        Index("ix_offers_name", "name"),
+    )
 
     offerid: Mapped[int] = mapped_column(BigId, primary_key=True)
     advertiserid: Mapped[int] = mapped_column(ForeignKey("logins.loginid"))

@@ -1,0 +1,121 @@
+"""Shared fixtures: a real migrated database per test (SQLite always, PostgreSQL when set)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from starlette.testclient import TestClient
+
+from tests.support import ApiClient, reset_postgres
+from trackpost.accounts import service as accounts
+from trackpost.app import build_services, create_app
+from trackpost.core import migrate
+from trackpost.core.config import Settings
+from trackpost.core.http import Services
+from trackpost.core.security import KeyHasher
+
+PG_URL = os.environ.get("TRACKPOST_TEST_POSTGRES_URL", "")
+BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
+SECRET = "test-secret-key-0123456789abcdef"
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "gw_main")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database migrated once per session; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = create_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_schema_url() -> str:
+    """A schema of its own for this xdist worker, migrated once."""
+    if not PG_URL:
+        return ""
+    from trackpost.core.config import normalise_database_url
+
+    schema = f"tp_{_worker()}"
+    base = normalise_database_url(PG_URL)
+    engine = create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    sep = "&" if "?" in base else "?"
+    url = f"{base}{sep}options=-csearch_path%3D{schema}"
+    engine = create_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def settings(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, pg_schema_url: str
+) -> Settings:
+    base = Settings(
+        database_url="",
+        data_dir=tmp_path / "var",
+        secret_key=SECRET,
+        auth_fail_limit=1000,
+    )
+    if request.param == "sqlite":
+        db = tmp_path / "trackpost.db"
+        shutil.copy(sqlite_template, db)
+        return replace(base, database_url=f"sqlite:///{db}")
+    reset_postgres(pg_schema_url)
+    return replace(base, database_url=pg_schema_url)
+
+
+@pytest.fixture
+def services(settings: Settings) -> Iterator[Services]:
+    svc = build_services(settings, pool_size=2)
+    yield svc
+    svc.db.dispose()
+
+
+@pytest.fixture
+def http(settings: Settings, services: Services) -> Iterator[TestClient]:
+    """The whole ASGI stack in process; every request still goes through routing and auth."""
+    with TestClient(create_app(settings, services), raise_server_exceptions=False) as client:
+        yield client
+
+
+@dataclass
+class Admin:
+    username: str
+    api_key: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"api-key": self.api_key, "api-username": self.username}
+
+
+def make_admin(services: Services, username: str, allow_ips: list[str] | None = None) -> Admin:
+    hasher = KeyHasher(SECRET.encode())
+    with services.db.transaction(write=True) as conn:
+        new = accounts.create_admin(conn, hasher, username, allow_ips)
+    return Admin(new.username, new.api_key)
+
+
+@pytest.fixture
+def admin(services: Services) -> Admin:
+    return make_admin(services, "tf_admin")
+
+
+@pytest.fixture
+def api(http: TestClient, admin: Admin) -> ApiClient:
+    """An HTTP client that sends the admin's real key in the vendor's two headers."""
+    return ApiClient(http, admin.headers)

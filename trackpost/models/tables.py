@@ -1,0 +1,23 @@
+"""Typed Core handles on the mapped tables, for repositories that build statements once."""
+
+from typing import cast
+
+from sqlalchemy import Table
+
+from trackpost.models.accounts import Login, PayviaInfo, PayviaType
+from trackpost.models.customers import Customer, CustomerAudit
+from trackpost.models.tracking import CacheVersion, Click, LandingPage, Offer, TrackingDomain
+from trackpost.models.transactions import IpListEntry, Transaction
+
+logins = cast(Table, Login.__table__)
+payvia_types = cast(Table, PayviaType.__table__)
+payvia_info = cast(Table, PayviaInfo.__table__)
+offers = cast(Table, Offer.__table__)
+landing_pages = cast(Table, LandingPage.__table__)
+tracking_domains = cast(Table, TrackingDomain.__table__)
+clicks = cast(Table, Click.__table__)
+cache_versions = cast(Table, CacheVersion.__table__)
+customers = cast(Table, Customer.__table__)
+customer_audit = cast(Table, CustomerAudit.__table__)
+transactions = cast(Table, Transaction.__table__)
+ip_list_entries = cast(Table, IpListEntry.__table__)
