@@ -1,0 +1,125 @@
+"""Parameters arrive as the vendor's clients send them: form, multipart, JSON, PHP brackets."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from starlette.requests import Request
+
+from trackpost.core.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from trackpost.core.params import MAX_DEPTH, decode_pairs, read_params
+
+
+def make_request(method: str, body: bytes, ctype: str | None, query: bytes = b"") -> Request:
+    headers = [(b"content-length", str(len(body)).encode())]
+    if ctype is not None:
+        headers.append((b"content-type", ctype.encode()))
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": "/x",
+        "query_string": query,
+        "headers": headers,
+    }
+    return Request(scope, receive)
+
+
+def parse(
+    method: str, body: bytes, ctype: str | None, query: bytes = b"", limit: int = 1 << 20
+) -> Any:
+    return asyncio.run(read_params(make_request(method, body, ctype, query), limit))
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def test_php_http_build_query_body() -> None:
+    assert parse("PATCH", b"customer_id=191", FORM) == {"customer_id": "191"}
+
+
+def test_bracket_arrays_nest() -> None:
+    body = b"goal_vars[0][goal_id]=1&goal_vars[0][amount]=2.5&ips[postback_ips]=1.1.1.1&ids[]=1&ids[]=2"
+    assert parse("PATCH", body, FORM) == {
+        "goal_vars": {"0": {"goal_id": "1", "amount": "2.5"}},
+        "ips": {"postback_ips": "1.1.1.1"},
+        "ids": ["1", "2"],
+    }
+
+
+def test_multipart_and_json_bodies() -> None:
+    boundary = "XyZ"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="customer_id"\r\n\r\n191\r\n'
+        f"--{boundary}--\r\n"
+    ).encode()
+    assert parse("PATCH", body, f"multipart/form-data; boundary={boundary}") == {
+        "customer_id": "191"
+    }
+    assert parse("PATCH", b'{"customer_id": 191}', "application/json") == {"customer_id": 191}
+
+
+def test_missing_content_type_is_read_as_a_form() -> None:
+    assert parse("POST", b"a=1", None) == {"a": "1"}
+
+
+def test_query_and_body_merge_but_never_silently_overlap() -> None:
+    assert parse("PATCH", b"a=1", FORM, b"b=2") == {"a": "1", "b": "2"}
+    with pytest.raises(BadRequest, match="'a' was sent more than once"):
+        parse("PATCH", b"a=1", FORM, b"a=2")
+
+
+def test_duplicate_parameter_is_refused() -> None:
+    with pytest.raises(BadRequest) as err:
+        parse("PATCH", b"customer_id=1&customer_id=2", FORM)
+    assert err.value.error_code == "duplicate_parameter"
+
+
+def test_body_over_the_limit_is_413() -> None:
+    with pytest.raises(PayloadTooLarge):
+        parse("POST", b"a=" + b"x" * 2000, FORM, limit=1000)
+
+
+def test_invalid_utf8_and_nul_bytes_are_refused() -> None:
+    with pytest.raises(BadRequest) as err:
+        parse("POST", b"a=%ff%fe", FORM)
+    assert err.value.error_code == "invalid_encoding"
+    with pytest.raises(BadRequest) as err:
+        parse("POST", b"a=x%00y", FORM)
+    assert "NUL" in err.value.message
+
+
+def test_unsupported_content_type_is_415() -> None:
+    with pytest.raises(UnsupportedMediaType):
+        parse("POST", b"<a/>", "application/xml")
+
+
+def test_json_must_be_an_object() -> None:
+    with pytest.raises(BadRequest, match="object"):
+        parse("POST", b"[1,2]", "application/json")
+    with pytest.raises(BadRequest, match="not valid JSON"):
+        parse("POST", b"{nope", "application/json")
+
+
+def test_nesting_and_field_count_are_bounded() -> None:
+    deep = "a" + "[x]" * (MAX_DEPTH + 1)
+    with pytest.raises(BadRequest, match="deeper"):
+        decode_pairs([(deep, "1")])
+    with pytest.raises(BadRequest) as err:
+        decode_pairs([(f"k{i}", "v") for i in range(1001)])
+    assert err.value.error_code == "too_many_parameters"
+
+
+def test_a_name_cannot_be_both_value_and_group() -> None:
+    with pytest.raises(BadRequest):
+        decode_pairs([("a", "1"), ("a[b]", "2")])
