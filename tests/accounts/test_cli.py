@@ -36,7 +36,8 @@ def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
 
 def ping(http: TestClient, username: str, key: str) -> int:
     headers = {"api-key": key, "api-username": username}
-    return http.get("/api/service/ping", headers=headers).status_code
+    status: int = http.get("/api/service/ping", headers=headers).status_code
+    return status
 
 
 def test_admin_create_prints_a_key_that_ping_accepts(settings: Settings, http: TestClient) -> None:
