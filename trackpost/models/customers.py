@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from trackpost.models.base import Base, BigId, Timestamps
@@ -22,6 +22,16 @@ class Customer(Timestamps, Base):
         Index("ix_customers_subscription_id", "subscription_id"),
         Index("ix_customers_email", "email"),
         Index("ix_customers_join_date", "join_date"),
+        # Usernames are unique per advertiser regardless of case (migration 0003).
+        Index(
+            "uq_customers_advertiser_username_ci",
+            "advertiserid",
+            text("lower(username)"),
+            unique=True,
+        ),
+        # Search matches email case-insensitively (migration 0003).
+        Index("ix_customers_email_ci", text("lower(email)")),
+        Index("ix_customers_status", "status", "customer_id"),
     )
 
     customer_id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -1,0 +1,305 @@
+"""Every customer query; statements are built once at import (or once per filter combination)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Insert,
+    RowMapping,
+    Select,
+    Update,
+    and_,
+    bindparam,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from trackpost.models.tables import customer_audit as A
+from trackpost.models.tables import customers as C
+from trackpost.models.tables import logins as L
+from trackpost.models.tables import transactions as T
+
+CustomerRow = RowMapping
+
+_BY_ID = select(C).where(C.c.customer_id == bindparam("cid"))
+_BY_SUB = (
+    select(C).where(C.c.subscription_id == bindparam("sid")).order_by(C.c.customer_id).limit(2)
+)
+_BY_SUB_ADV = select(C).where(
+    C.c.subscription_id == bindparam("sid"), C.c.advertiserid == bindparam("adv")
+)
+_BY_ORDER = (
+    select(C)
+    .join(T, T.c.customer_id == C.c.customer_id)
+    .where(T.c.orderid == bindparam("oid"))
+    .limit(1)
+)
+_BY_ID_FU = _BY_ID.with_for_update()
+_BY_SUB_FU = _BY_SUB.with_for_update()
+_BY_SUB_ADV_FU = _BY_SUB_ADV.with_for_update()
+_BY_ORDER_FU = _BY_ORDER.with_for_update(of=C)
+
+_ADVERTISER_BY_NAME = select(L.c.loginid).where(
+    func.lower(L.c.username) == func.lower(bindparam("u")), L.c.type == "advertiser"
+)
+_USERNAME_TAKEN = (
+    select(C.c.customer_id)
+    .where(
+        C.c.advertiserid == bindparam("adv"),
+        func.lower(C.c.username) == func.lower(bindparam("u")),
+        C.c.customer_id != bindparam("cid"),
+    )
+    .limit(1)
+)
+_SUBSCRIPTION_TAKEN = (
+    select(C.c.customer_id)
+    .where(C.c.advertiserid == bindparam("adv"), C.c.subscription_id == bindparam("sid"))
+    .limit(1)
+)
+
+# Lock and unlock in one statement when the caller names the customer by customer_id alone:
+# the conditional UPDATE takes the row lock and tests the state at once.
+_LOCK = (
+    update(C)
+    .where(C.c.customer_id == bindparam("b_cid"), C.c.locked == false())
+    .values(
+        locked=True,
+        locked_at=bindparam("b_now"),
+        locked_by=bindparam("b_by"),
+        lock_reason=bindparam("b_reason"),
+        updated_at=bindparam("b_now"),
+    )
+    .returning(C.c.customer_id)
+)
+_UNLOCK = (
+    update(C)
+    .where(C.c.customer_id == bindparam("b_cid"), C.c.locked == true())
+    .values(
+        locked=False,
+        locked_at=None,
+        locked_by=None,
+        lock_reason=None,
+        updated_at=bindparam("b_now"),
+    )
+    .returning(C.c.customer_id)
+)
+
+_INSERT_AUDIT: Insert = insert(A)
+# A conversion racing another for the same new subscription_id must not abort the transaction,
+# so the insert skips on any unique conflict and the caller learns which one from a re-check.
+_INSERT_CUSTOMER = {
+    "postgresql": pg_insert(C).on_conflict_do_nothing().returning(C.c.customer_id),
+    "sqlite": sqlite_insert(C).on_conflict_do_nothing().returning(C.c.customer_id),
+}
+
+_TRANSACTIONS = (
+    select(
+        T.c.transactionid,
+        T.c.orderid,
+        T.c.trans_type,
+        T.c.status,
+        T.c.amount,
+        T.c.affiliate_payout,
+        T.c.chargeback_cost,
+        T.c.click_hash,
+        T.c.loginid,
+        T.c.offerid,
+        T.c.landing_pageid,
+        T.c.parent_transactionid,
+        T.c.created_at,
+    )
+    .where(T.c.customer_id == bindparam("cid"))
+    .order_by(T.c.transactionid.desc())
+    .limit(bindparam("lim"))
+)
+_TRANSACTION_COUNT = select(func.count()).where(T.c.customer_id == bindparam("cid"))
+
+_HISTORY = (
+    select(A)
+    .where(A.c.customer_id == bindparam("cid"))
+    .order_by(A.c.auditid.desc())
+    .limit(bindparam("lim"))
+    .offset(bindparam("off"))
+)
+_HISTORY_COUNT = select(func.count()).where(A.c.customer_id == bindparam("cid"))
+
+
+def by_id(conn: Connection, customer_id: int, *, for_update: bool) -> CustomerRow | None:
+    """The customer with this id, row-locked when the caller will write."""
+    return (
+        conn.execute(_BY_ID_FU if for_update else _BY_ID, {"cid": customer_id}).mappings().first()
+    )
+
+
+def by_subscription(
+    conn: Connection, subscription_id: str, advertiserid: int | None, *, for_update: bool
+) -> Sequence[CustomerRow]:
+    """Up to two customers with this subscription id (two means it is ambiguous)."""
+    if advertiserid is None:
+        stmt = _BY_SUB_FU if for_update else _BY_SUB
+        return conn.execute(stmt, {"sid": subscription_id}).mappings().all()
+    stmt = _BY_SUB_ADV_FU if for_update else _BY_SUB_ADV
+    return conn.execute(stmt, {"sid": subscription_id, "adv": advertiserid}).mappings().all()
+
+
+def by_orderid(conn: Connection, orderid: str, *, for_update: bool) -> CustomerRow | None:
+    """The customer owning the transaction with this orderid."""
+    stmt = _BY_ORDER_FU if for_update else _BY_ORDER
+    return conn.execute(stmt, {"oid": orderid}).mappings().first()
+
+
+def advertiser_id(conn: Connection, username: str) -> int | None:
+    row = conn.execute(_ADVERTISER_BY_NAME, {"u": username}).first()
+    return int(row[0]) if row is not None else None
+
+
+def username_taken(conn: Connection, advertiserid: int, username: str, customer_id: int) -> bool:
+    """True when another customer of the advertiser uses this username (case-insensitively)."""
+    params = {"adv": advertiserid, "u": username, "cid": customer_id}
+    return conn.execute(_USERNAME_TAKEN, params).first() is not None
+
+
+def subscription_taken(conn: Connection, advertiserid: int, subscription_id: str) -> bool:
+    params = {"adv": advertiserid, "sid": subscription_id}
+    return conn.execute(_SUBSCRIPTION_TAKEN, params).first() is not None
+
+
+def lock_if_unlocked(
+    conn: Connection, customer_id: int, by: str, reason: str | None, now: dt.datetime
+) -> bool:
+    """Lock an unlocked customer; False when it is missing or already locked."""
+    params = {"b_cid": customer_id, "b_now": now, "b_by": by, "b_reason": reason}
+    return conn.execute(_LOCK, params).first() is not None
+
+
+def unlock_if_locked(conn: Connection, customer_id: int, now: dt.datetime) -> bool:
+    """Unlock a locked customer; False when it is missing or not locked."""
+    return conn.execute(_UNLOCK, {"b_cid": customer_id, "b_now": now}).first() is not None
+
+
+@lru_cache(maxsize=256)
+def _update_stmt(columns: frozenset[str]) -> Update:
+    return (
+        update(C)
+        .where(C.c.customer_id == bindparam("b_cid"))
+        .values({name: bindparam(f"b_{name}") for name in sorted(columns)})
+    )
+
+
+def update_customer(conn: Connection, customer_id: int, values: Mapping[str, Any]) -> None:
+    """Write these columns of one customer (one statement per column set, built once)."""
+    params = {f"b_{k}": v for k, v in values.items()}
+    params["b_cid"] = customer_id
+    conn.execute(_update_stmt(frozenset(values)), params)
+
+
+def insert_customer(conn: Connection, values: Mapping[str, Any]) -> int | None:
+    """Insert a customer; None when a unique key (subscription_id, username) is already used."""
+    stmt = _INSERT_CUSTOMER[conn.dialect.name]
+    row = conn.execute(stmt, dict(values)).first()
+    return int(row[0]) if row is not None else None
+
+
+def insert_audit(conn: Connection, values: Mapping[str, Any]) -> None:
+    conn.execute(_INSERT_AUDIT, dict(values))
+
+
+def transactions(conn: Connection, customer_id: int, limit: int) -> list[RowMapping]:
+    return list(conn.execute(_TRANSACTIONS, {"cid": customer_id, "lim": limit}).mappings())
+
+
+def transaction_count(conn: Connection, customer_id: int) -> int:
+    return int(conn.execute(_TRANSACTION_COUNT, {"cid": customer_id}).scalar_one())
+
+
+def history(conn: Connection, customer_id: int, start: int, count: int) -> list[RowMapping]:
+    params = {"cid": customer_id, "lim": count, "off": start}
+    return list(conn.execute(_HISTORY, params).mappings())
+
+
+def history_count(conn: Connection, customer_id: int) -> int:
+    return int(conn.execute(_HISTORY_COUNT, {"cid": customer_id}).scalar_one())
+
+
+# ---- search: one statement per combination of filters, built on first use -----------------
+
+SEARCH_FILTERS = (
+    "email",
+    "name",
+    "subscription_id",
+    "orderid",
+    "status",
+    "locked",
+    "advertiserid",
+    "join_start",
+    "join_end",
+)
+
+
+def _conditions(names: frozenset[str]) -> list[Any]:
+    conds: list[Any] = []
+    if "email" in names:
+        conds.append(func.lower(C.c.email) == bindparam("f_email"))
+    if "name" in names:
+        pattern: Any = bindparam("f_name")
+        conds.append(
+            or_(
+                func.lower(C.c.firstname).like(pattern, escape="\\"),
+                func.lower(C.c.lastname).like(pattern, escape="\\"),
+            )
+        )
+    if "subscription_id" in names:
+        conds.append(C.c.subscription_id == bindparam("f_subscription_id"))
+    if "orderid" in names:
+        owners = select(T.c.customer_id).where(T.c.orderid == bindparam("f_orderid"))
+        conds.append(C.c.customer_id.in_(owners.scalar_subquery()))
+    if "status" in names:
+        conds.append(C.c.status == bindparam("f_status"))
+    if "locked" in names:
+        conds.append(C.c.locked == bindparam("f_locked"))
+    if "advertiserid" in names:
+        conds.append(C.c.advertiserid == bindparam("f_advertiserid"))
+    if "join_start" in names:
+        conds.append(C.c.join_date >= bindparam("f_join_start", type_=C.c.join_date.type))
+    if "join_end" in names:
+        conds.append(C.c.join_date < bindparam("f_join_end", type_=C.c.join_date.type))
+    return conds
+
+
+@lru_cache(maxsize=512)
+def _search_stmts(names: frozenset[str]) -> tuple[Select[Any], Select[Any]]:
+    where = and_(true(), *_conditions(names))
+    rows = (
+        select(C)
+        .where(where)
+        .order_by(C.c.customer_id)
+        .limit(bindparam("lim"))
+        .offset(bindparam("off"))
+    )
+    total = select(func.count()).select_from(C).where(where)
+    return rows, total
+
+
+def search(
+    conn: Connection, filters: Mapping[str, Any], start: int, count: int
+) -> tuple[int, list[RowMapping]]:
+    """Customers matching every filter, in customer_id order, and the total that match."""
+    rows_stmt, total_stmt = _search_stmts(frozenset(filters))
+    params = {f"f_{k}": v for k, v in filters.items()}
+    total = int(conn.execute(total_stmt, params).scalar_one())
+    if total == 0 or start >= total:
+        return total, []
+    found = list(conn.execute(rows_stmt, {**params, "lim": count, "off": start}).mappings())
+    return total, found
