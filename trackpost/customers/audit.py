@@ -24,7 +24,7 @@ def masked(field: str, value: Any) -> Any:
     if field in SECRET_FIELDS:
         return MASK if value else None
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+        return value.astimezone(dt.UTC).isoformat()
     return value
 
 

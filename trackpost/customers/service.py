@@ -51,7 +51,7 @@ __all__ = [
 
 
 def _iso(value: dt.datetime | None) -> str | None:
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value else None
+    return value.astimezone(dt.UTC).isoformat() if value else None
 
 
 def ensure_editable(customer: CustomerRow | Mapping[str, Any]) -> None:

@@ -1,0 +1,194 @@
+"""Parameter models and response schemas of the customer endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trackpost.core.validation import ParamModel
+
+
+class LookupParams(ParamModel):
+    """Which customer: customer_id, subscription_id or orderid, optionally narrowed by advertiser."""
+
+    customer_id: str | None = None
+    subscription_id: str | None = None
+    orderid: str | None = None
+    advertiserid: str | None = None
+    advertiser_username: str | None = None
+
+
+class LockParams(LookupParams):
+    """lock / unlock: the lookup keys and an optional reason (at most 500 characters)."""
+
+    reason: str | None = None
+
+
+class DetailsParams(LockParams):
+    """set_customer_details: the lookup keys, a reason, and the fields to change (REMOVE clears)."""
+
+    firstname: str | None = None
+    lastname: str | None = None
+    email: str | None = None
+    username: str | None = None
+    password: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    country: str | None = None
+    zip: str | None = None
+    custom1: str | None = None
+    custom2: str | None = None
+    custom3: str | None = None
+    custom4: str | None = None
+    custom5: str | None = None
+
+
+class PageParams(LookupParams):
+    """history: the lookup keys and paging."""
+
+    start: str | None = None
+    count: str | None = None
+
+
+class SearchParams(ParamModel):
+    """search: every filter is optional and they combine with AND."""
+
+    email: str | None = None
+    name: str | None = None
+    subscription_id: str | None = None
+    orderid: str | None = None
+    status: str | None = None
+    locked: str | None = None
+    advertiserid: str | None = None
+    join_start: str | None = None
+    join_end: str | None = None
+    start: str | None = None
+    count: str | None = None
+
+
+TRUE_RESPONSE: dict[str, Any] = {"const": True, "description": "The bare JSON `true`."}
+
+_NULLABLE_STR = {"type": ["string", "null"]}
+_NULLABLE_INT = {"type": ["integer", "null"]}
+_TIME = {"type": "string", "format": "date-time"}
+_NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+
+CUSTOMER_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "customer_id": {"type": "integer"},
+        "advertiserid": {"type": "integer"},
+        "subscription_id": _NULLABLE_STR,
+        "username": _NULLABLE_STR,
+        "has_password": {"type": "boolean"},
+        **dict.fromkeys(
+            (
+                "firstname",
+                "lastname",
+                "email",
+                "phone",
+                "address1",
+                "address2",
+                "city",
+                "state",
+                "country",
+                "zip",
+                "custom1",
+                "custom2",
+                "custom3",
+                "custom4",
+                "custom5",
+                "join_ip",
+                "locked_by",
+                "lock_reason",
+            ),
+            _NULLABLE_STR,
+        ),
+        "status": {"type": "string"},
+        "join_date": _TIME,
+        "loginid": _NULLABLE_INT,
+        "offerid": _NULLABLE_INT,
+        "landing_pageid": _NULLABLE_INT,
+        "locked": {"type": "boolean"},
+        "locked_at": _NULLABLE_TIME,
+        "created_at": _TIME,
+        "updated_at": _TIME,
+    },
+}
+
+TRANSACTION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "transactionid": {"type": "integer"},
+        "orderid": _NULLABLE_STR,
+        "trans_type": {"type": "string"},
+        "status": {"type": "string"},
+        "amount": {"type": "integer", "description": "integer cents"},
+        "affiliate_payout": {"type": "integer", "description": "integer cents"},
+        "chargeback_cost": {"type": "integer", "description": "integer cents"},
+        "click_hash": _NULLABLE_STR,
+        "loginid": _NULLABLE_INT,
+        "offerid": _NULLABLE_INT,
+        "landing_pageid": _NULLABLE_INT,
+        "parent_transactionid": _NULLABLE_INT,
+        "created_at": _TIME,
+    },
+}
+
+DETAILS_RESPONSE: dict[str, Any] = {
+    "type": "object",
+    "required": ["result", "customer", "transactions", "transaction_count"],
+    "properties": {
+        "result": {"const": "success"},
+        "customer": CUSTOMER_SCHEMA,
+        "transactions": {"type": "array", "items": TRANSACTION_SCHEMA, "maxItems": 100},
+        "transaction_count": {"type": "integer"},
+    },
+}
+
+SEARCH_RESPONSE: dict[str, Any] = {
+    "type": "object",
+    "required": ["result", "total", "start", "count", "customers"],
+    "properties": {
+        "result": {"const": "success"},
+        "total": {"type": "integer"},
+        "start": {"type": "integer"},
+        "count": {"type": "integer"},
+        "customers": {"type": "array", "items": CUSTOMER_SCHEMA},
+    },
+}
+
+AUDIT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "auditid": {"type": "integer"},
+        "at": _TIME,
+        "actor": {"type": "string"},
+        "source": {"enum": ["api", "postback", "cli", "system"]},
+        "source_ip": _NULLABLE_STR,
+        "action": {"type": "string"},
+        "changes": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "properties": {"before": {}, "after": {}},
+            },
+        },
+        "reason": _NULLABLE_STR,
+        "request_id": _NULLABLE_STR,
+    },
+}
+
+HISTORY_RESPONSE: dict[str, Any] = {
+    "type": "object",
+    "required": ["result", "customer_id", "total", "start", "count", "history"],
+    "properties": {
+        "result": {"const": "success"},
+        "customer_id": {"type": "integer"},
+        "total": {"type": "integer"},
+        "start": {"type": "integer"},
+        "count": {"type": "integer"},
+        "history": {"type": "array", "items": AUDIT_SCHEMA},
+    },
+}
