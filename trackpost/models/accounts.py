@@ -84,3 +84,13 @@ class PayviaInfo(Base):
     loginid: Mapped[int] = mapped_column(ForeignKey("logins.loginid"), primary_key=True)
     field: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(255))
+
+
+class AffiliateManager(Base):
+    """An account that manages an affiliate; edit_affiliate adds rows, never replaces them."""
+
+    __tablename__ = "affiliate_managers"
+
+    loginid: Mapped[int] = mapped_column(ForeignKey("logins.loginid"), primary_key=True)
+    manager_loginid: Mapped[int] = mapped_column(ForeignKey("logins.loginid"), primary_key=True)
+    created_at: Mapped[dt.datetime]

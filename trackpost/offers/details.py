@@ -1,0 +1,132 @@
+"""get_details: offers found by the first selector sent, as rows of vendor-style columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping
+
+from trackpost.core.db import utcnow
+from trackpost.offers import repository as repo
+from trackpost.offers.errors import InvalidColumn, MissingSelector
+from trackpost.offers.schemas import OfferDetails
+from trackpost.tracking.fields import cents_text, iso, payout_text
+
+SELECTORS = ("offerid", "name", "name_like", "advertiserid", "advertiser_username")
+
+
+def _flag(value: object) -> str:
+    return "1" if value else "0"
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def offer_status(row: RowMapping, now: dt.datetime) -> str:
+    """active, paused (or expired), or scheduled (not live yet)."""
+    if not row["active"]:
+        return "paused"
+    if row["date_expire"] is not None and now >= row["date_expire"]:
+        return "expired"
+    if row["date_live"] is not None and now < row["date_live"]:
+        return "scheduled"
+    return "active"
+
+
+def _payout(kind: str, want: str) -> Callable[[RowMapping], str | None]:
+    def get(row: RowMapping) -> str | None:
+        if row[f"{kind}_payout_type"] != want:
+            return None
+        return cents_text(row[f"{kind}_payout"])
+
+    return get
+
+
+def _commission(row: RowMapping) -> str:
+    parts = [
+        payout_text("conversion", row["conversion_payout_type"], row["conversion_payout"]),
+        payout_text("continuity", row["continuity_payout_type"], row["continuity_payout"]),
+    ]
+    return ", ".join(p for p in parts if p) or "none"
+
+
+# Column name -> how it is read from an offer row; the order is the response's order.
+COLUMNS: dict[str, Callable[[RowMapping], Any]] = {
+    "offerid": lambda r: str(r["offerid"]),
+    "name": lambda r: r["name"],
+    "advertiserid": lambda r: str(r["advertiserid"]),
+    "advertiser_username": lambda r: r["advertiser_username"],
+    "offer_description": lambda r: r["offer_description"],
+    "status": lambda r: offer_status(r, utcnow()),
+    "active": lambda r: _flag(r["active"]),
+    "hidden": lambda r: _flag(r["hidden"]),
+    "featured": lambda r: _flag(r["featured"]),
+    "date_added": lambda r: iso(r["created_at"]),
+    "date_live": lambda r: iso(r["date_live"]),
+    "date_expire": lambda r: iso(r["date_expire"]),
+    "expire_url": lambda r: r["expire_url"],
+    "expire_landing_pageid": lambda r: _text(r["expire_landing_pageid"]),
+    "conversion": lambda r: cents_text(r["conversion_revenue"]),
+    "continuity": lambda r: cents_text(r["continuity_revenue"]),
+    "flat_amount_per_conversion": _payout("conversion", "flat"),
+    "percentage_of_customer_conversion": _payout("conversion", "percent"),
+    "flat_amount_per_continuity": _payout("continuity", "flat"),
+    "percentage_of_customer_continuity": _payout("continuity", "percent"),
+    "commission": _commission,
+    "pending_conversions": lambda r: _flag(r["pending_conversions"]),
+    "no_personal_member_info": lambda r: _flag(r["no_personal_member_info"]),
+    "ip_lookup": lambda r: _flag(r["ip_lookup"]),
+    "ip_uniqueness_seconds": lambda r: _text(r["ip_uniqueness_seconds"]),
+    "thumb_url": lambda r: r["thumb_url"],
+    "force_url": lambda r: r["force_url"],
+    "landing_pages": lambda r: {},  # filled from the landing page query
+}
+
+
+def _columns(raw: str | None) -> list[str]:
+    if raw is None or not raw.strip():
+        return list(COLUMNS)
+    wanted = [c.strip() for c in raw.split(",") if c.strip()]
+    unknown = [c for c in wanted if c not in COLUMNS]
+    if unknown:
+        raise InvalidColumn(
+            f"Parameter 'return_columns' names unknown columns: {', '.join(unknown)}; "
+            f"known columns are {', '.join(COLUMNS)}."
+        )
+    return ["offerid", *[c for c in COLUMNS if c in wanted and c != "offerid"]]
+
+
+def _like(fragment: str) -> str:
+    escaped = fragment.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def get_details(conn: Connection, params: OfferDetails) -> dict[str, dict[str, Any]]:
+    """Offers keyed by offerid; only the first selector sent (in the vendor's order) is used."""
+    selector = next((s for s in SELECTORS if getattr(params, s) is not None), None)
+    if selector is None:
+        raise MissingSelector(
+            "Send one of offerid, name, name_like, advertiserid or advertiser_username."
+        )
+    value: Any = getattr(params, selector)
+    if selector == "offerid":
+        value = list(value)
+    elif selector == "name_like":
+        value = _like(value)
+    columns = _columns(params.return_columns)
+    rows = repo.offer_details(conn, selector, value, params.start, params.count)
+    out: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        out[str(row["offerid"])] = {c: COLUMNS[c](row) for c in columns}
+    if "landing_pages" in columns and rows:
+        for lp in repo.landing_pages_of(conn, (int(r["offerid"]) for r in rows)):
+            out[str(lp["offerid"])]["landing_pages"][str(lp["landing_pageid"])] = {
+                "landing_pageid": str(lp["landing_pageid"]),
+                "name": lp["name"],
+                "url": lp["url"],
+                "private": _flag(lp["private"]),
+            }
+    return out

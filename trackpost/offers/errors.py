@@ -1,0 +1,33 @@
+"""Errors of offers, landing pages and tracking domains."""
+
+from trackpost.core.errors import BadRequest, Conflict, NotFound
+
+
+class OfferNotFound(NotFound):
+    code = "offer_not_found"
+
+
+class LandingPageNotFound(NotFound):
+    code = "landing_page_not_found"
+
+
+class TrackingDomainNotFound(NotFound):
+    code = "tracking_domain_not_found"
+
+
+class TrackingDomainExists(Conflict):
+    code = "tracking_domain_exists"
+
+
+class ConflictingPayout(BadRequest):
+    """A flat amount and a percentage sent for the same kind of payout."""
+
+    code = "conflicting_parameters"
+
+
+class MissingSelector(BadRequest):
+    code = "missing_parameter"
+
+
+class InvalidColumn(BadRequest):
+    code = "invalid_parameter"

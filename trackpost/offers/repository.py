@@ -1,0 +1,116 @@
+"""Queries on offers, landing pages and tracking domains."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, Select, bindparam, func, insert, select, update
+
+from trackpost.core.db import utcnow
+from trackpost.models.tables import landing_pages as LP
+from trackpost.models.tables import logins as L
+from trackpost.models.tables import offers as O
+from trackpost.models.tables import tracking_domains as TD
+
+_ADV = L.alias("advertiser")
+
+_ADVERTISER = select(L.c.loginid, L.c.type).where(L.c.loginid == bindparam("loginid"))
+_OFFER = select(O).where(O.c.offerid == bindparam("offerid"))
+_OFFER_LOCKED = _OFFER.with_for_update()
+_UPDATE_OFFER = update(O).where(O.c.offerid == bindparam("b_offerid"))
+_LANDING_PAGE = select(LP).where(LP.c.landing_pageid == bindparam("landing_pageid"))
+_LANDING_PAGE_LOCKED = _LANDING_PAGE.with_for_update()
+_UPDATE_LANDING_PAGE = update(LP).where(LP.c.landing_pageid == bindparam("b_landing_pageid"))
+_LANDING_PAGES_OF = (
+    select(LP.c.landing_pageid, LP.c.offerid, LP.c.name, LP.c.url, LP.c.private)
+    .where(LP.c.offerid.in_(bindparam("ids", expanding=True)))
+    .order_by(LP.c.offerid, LP.c.landing_pageid)
+)
+_DOMAIN = select(TD).where(TD.c.domain == bindparam("domain"))
+_UPDATE_DOMAIN = update(TD).where(TD.c.domain == bindparam("b_domain"))
+
+# get_details: one statement per selector, in the vendor's order of precedence.
+_DETAILS_BASE = (
+    select(O, _ADV.c.username.label("advertiser_username"))
+    .join_from(O, _ADV, _ADV.c.loginid == O.c.advertiserid)
+    .order_by(O.c.offerid)
+    .offset(bindparam("start"))
+    .limit(bindparam("count"))
+)
+_DETAILS: dict[str, Select[Any]] = {
+    "offerid": _DETAILS_BASE.where(O.c.offerid.in_(bindparam("value", expanding=True))),
+    "name": _DETAILS_BASE.where(O.c.name == bindparam("value")),
+    "name_like": _DETAILS_BASE.where(func.lower(O.c.name).like(bindparam("value"), escape="\\")),
+    "advertiserid": _DETAILS_BASE.where(O.c.advertiserid == bindparam("value")),
+    "advertiser_username": _DETAILS_BASE.where(
+        func.lower(_ADV.c.username) == func.lower(bindparam("value"))
+    ),
+}
+
+
+def account_type(conn: Connection, loginid: int) -> str | None:
+    row = conn.execute(_ADVERTISER, {"loginid": loginid}).first()
+    return str(row.type) if row is not None else None
+
+
+def get_offer(conn: Connection, offerid: int, *, lock: bool = False) -> RowMapping | None:
+    return conn.execute(_OFFER_LOCKED if lock else _OFFER, {"offerid": offerid}).mappings().first()
+
+
+def insert_offer(conn: Connection, values: dict[str, Any]) -> int:
+    now = utcnow()
+    result = conn.execute(insert(O), {"created_at": now, "updated_at": now, **values})
+    pk = result.inserted_primary_key
+    assert pk is not None
+    return int(pk[0])
+
+
+def update_offer(conn: Connection, offerid: int, values: dict[str, Any]) -> None:
+    conn.execute(_UPDATE_OFFER, {"b_offerid": offerid, "updated_at": utcnow(), **values})
+
+
+def offer_details(
+    conn: Connection, selector: str, value: Any, start: int, count: int
+) -> list[RowMapping]:
+    params = {"value": value, "start": start, "count": count}
+    return list(conn.execute(_DETAILS[selector], params).mappings())
+
+
+def landing_pages_of(conn: Connection, offerids: Iterable[int]) -> list[RowMapping]:
+    ids = list(offerids)
+    return list(conn.execute(_LANDING_PAGES_OF, {"ids": ids}).mappings()) if ids else []
+
+
+def get_landing_page(
+    conn: Connection, landing_pageid: int, *, lock: bool = False
+) -> RowMapping | None:
+    stmt = _LANDING_PAGE_LOCKED if lock else _LANDING_PAGE
+    return conn.execute(stmt, {"landing_pageid": landing_pageid}).mappings().first()
+
+
+def insert_landing_page(conn: Connection, values: dict[str, Any]) -> int:
+    now = utcnow()
+    result = conn.execute(insert(LP), {"created_at": now, "updated_at": now, **values})
+    pk = result.inserted_primary_key
+    assert pk is not None
+    return int(pk[0])
+
+
+def update_landing_page(conn: Connection, landing_pageid: int, values: dict[str, Any]) -> None:
+    conn.execute(
+        _UPDATE_LANDING_PAGE, {"b_landing_pageid": landing_pageid, "updated_at": utcnow(), **values}
+    )
+
+
+def get_domain(conn: Connection, domain: str) -> RowMapping | None:
+    return conn.execute(_DOMAIN, {"domain": domain}).mappings().first()
+
+
+def insert_domain(conn: Connection, values: dict[str, Any]) -> None:
+    now = utcnow()
+    conn.execute(insert(TD), {"created_at": now, "updated_at": now, **values})
+
+
+def update_domain(conn: Connection, domain: str, values: dict[str, Any]) -> None:
+    conn.execute(_UPDATE_DOMAIN, {"b_domain": domain, "updated_at": utcnow(), **values})

@@ -1,0 +1,143 @@
+"""Offer endpoints: offers, landing pages, tracking domains, at the vendor's paths."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trackpost.core.http import RequestContext, Router
+from trackpost.offers import details, service
+from trackpost.offers.schemas import (
+    ADD_LANDING_PAGE_RESPONSE,
+    ADD_OFFER_RESPONSE,
+    DETAILS_RESPONSE,
+    MESSAGE_RESPONSE,
+    SUCCESS_ONLY,
+    AddLandingPage,
+    AddOffer,
+    AddTrackingDomain,
+    EditLandingPage,
+    EditOffer,
+    OfferDetails,
+    OfferId,
+    PauseOffer,
+)
+
+router = Router("offer")
+SUCCESS = [{"result": "Success"}]
+
+
+@router.route(
+    "POST",
+    "/api/offer/add_offer",
+    params=AddOffer,
+    summary="Create an offer with its default revenue and affiliate payout",
+    response=ADD_OFFER_RESPONSE,
+    example=[{"result": "Success", "message": {"offerid": "12"}}],
+    errors=(404,),
+)
+def add_offer(ctx: RequestContext, params: AddOffer) -> list[dict[str, Any]]:
+    """Money in the base currency (12.50); a payout is a flat amount or a percentage."""
+    offerid = service.add_offer(ctx.conn, params)
+    return [{"result": "Success", "message": {"offerid": str(offerid)}}]
+
+
+@router.route(
+    "PATCH",
+    "/api/offer/edit_offer",
+    params=EditOffer,
+    summary="Change an offer's settings",
+    response=SUCCESS_ONLY,
+    example=SUCCESS,
+    errors=(404,),
+)
+def edit_offer(ctx: RequestContext, params: EditOffer) -> list[dict[str, str]]:
+    """Only the parameters sent change; blank URLs and expire_landing_pageid=0 clear."""
+    service.edit_offer(ctx.conn, params)
+    return SUCCESS
+
+
+@router.route(
+    "GET",
+    "/api/offer/get_details",
+    params=OfferDetails,
+    summary="Offers by id, name, name fragment or advertiser",
+    response=DETAILS_RESPONSE,
+    errors=(404,),
+)
+def get_details(ctx: RequestContext, params: OfferDetails) -> dict[str, Any]:
+    """The first of offerid, name, name_like, advertiserid, advertiser_username sent is used."""
+    return {"result": "Success", "message": details.get_details(ctx.conn, params)}
+
+
+@router.route(
+    "PATCH",
+    "/api/offer/activate_offer",
+    params=OfferId,
+    summary="Re-activate a paused or expired offer",
+    response=MESSAGE_RESPONSE,
+    example={"result": "success", "message": "Offer activated."},
+    errors=(404,),
+)
+def activate_offer(ctx: RequestContext, params: OfferId) -> dict[str, str]:
+    """Clears the expiry date so clicks reach the landing pages again."""
+    service.activate_offer(ctx.conn, params.offerid)
+    return {"result": "success", "message": "Offer activated."}
+
+
+@router.route(
+    "PATCH",
+    "/api/offer/pause_offer",
+    params=PauseOffer,
+    summary="Pause (expire) an offer and send its traffic elsewhere",
+    response=MESSAGE_RESPONSE,
+    example={"result": "success", "message": "Offer expired."},
+    errors=(404,),
+)
+def pause_offer(ctx: RequestContext, params: PauseOffer) -> dict[str, str]:
+    """Blank date_expire means now; expiration_landing_page_id wins over expire_url."""
+    service.pause_offer(ctx.conn, params)
+    return {"result": "success", "message": "Offer expired."}
+
+
+@router.route(
+    "POST",
+    "/api/offer/add_landing_page",
+    params=AddLandingPage,
+    summary="Add a landing page (destination URL) to an offer",
+    response=ADD_LANDING_PAGE_RESPONSE,
+    example=[{"result": "Success", "message": {"landing_pageid": "7"}}],
+    errors=(404,),
+)
+def add_landing_page(ctx: RequestContext, params: AddLandingPage) -> list[dict[str, Any]]:
+    """The URL may carry %%click_hash%%, %%aff_id%%, %%offer_id%% and the other macros."""
+    lp_id = service.add_landing_page(ctx.conn, params)
+    return [{"result": "Success", "message": {"landing_pageid": str(lp_id)}}]
+
+
+@router.route(
+    "PATCH",
+    "/api/offer/edit_landing_page",
+    params=EditLandingPage,
+    summary="Change a landing page",
+    response=SUCCESS_ONLY,
+    example=SUCCESS,
+    errors=(404,),
+)
+def edit_landing_page(ctx: RequestContext, params: EditLandingPage) -> list[dict[str, str]]:
+    """Only the parameters sent change."""
+    service.edit_landing_page(ctx.conn, params)
+    return SUCCESS
+
+
+@router.route(
+    "POST",
+    "/api/offer/add_tracking_domain",
+    params=AddTrackingDomain,
+    summary="Add a tracking domain links can be built on",
+    response=MESSAGE_RESPONSE,
+    example={"result": "Success", "message": "Access modified"},
+)
+def add_tracking_domain(ctx: RequestContext, params: AddTrackingDomain) -> dict[str, str]:
+    """Adding an existing domain updates its options; /track answers on any host anyway."""
+    service.add_tracking_domain(ctx.conn, params)
+    return {"result": "Success", "message": "Access modified"}

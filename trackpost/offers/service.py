@@ -1,0 +1,232 @@
+"""Offers and landing pages: defaults, availability, and the cache version every change bumps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import Connection, RowMapping
+
+from trackpost.advertisers.errors import AdvertiserNotFound
+from trackpost.core.db import utcnow
+from trackpost.core.errors import InvalidParameter
+from trackpost.offers import repository as repo
+from trackpost.offers.errors import (
+    ConflictingPayout,
+    LandingPageNotFound,
+    OfferNotFound,
+    TrackingDomainNotFound,
+)
+from trackpost.offers.schemas import (
+    AddLandingPage,
+    AddOffer,
+    AddTrackingDomain,
+    EditLandingPage,
+    EditOffer,
+    LandingPageFields,
+    OfferFields,
+    PauseOffer,
+)
+from trackpost.tracking import repository as tracking_repo
+
+_PLAIN_OFFER_FIELDS = (
+    "offer_description",
+    "hidden",
+    "featured",
+    "date_live",
+    "date_expire",
+    "no_personal_member_info",
+    "ip_lookup",
+    "ip_uniqueness_seconds",
+    "pending_conversions",
+)
+_URL_FIELDS = ("expire_url", "thumb_url", "force_url")
+_PAYOUTS = {
+    "conversion": ("flat_amount_per_conversion", "percentage_of_customer_conversion"),
+    "continuity": ("flat_amount_per_continuity", "percentage_of_customer_continuity"),
+}
+_PLAIN_LP_FIELDS = (
+    "description",
+    "internal_desc",
+    "language",
+    "conversion_type",
+    "postback_ips",
+    "hostnpost_ips",
+    "void_ips",
+    "private",
+    "requestable",
+    "redirect_hash",
+    "disable_url_sanitization",
+    "disable_deep_linking",
+)
+
+
+def _check_advertiser(conn: Connection, advertiserid: int) -> None:
+    if repo.account_type(conn, advertiserid) != "advertiser":
+        raise AdvertiserNotFound(f"No advertiser with loginid {advertiserid} (advertiserid).")
+
+
+def _check_landing_page(conn: Connection, landing_pageid: int, name: str) -> None:
+    if repo.get_landing_page(conn, landing_pageid) is None:
+        raise LandingPageNotFound(f"No landing page with id {landing_pageid} ({name}).")
+
+
+def _offer_values(conn: Connection, params: OfferFields) -> dict[str, Any]:
+    """Column values for the parameters that were sent; blank URLs and a 0 id clear."""
+    sent = params.model_fields_set
+    values: dict[str, Any] = {k: getattr(params, k) for k in _PLAIN_OFFER_FIELDS if k in sent}
+    for key in _URL_FIELDS:
+        if key in sent:
+            values[key] = getattr(params, key) or None
+    if "expire_landing_pageid" in sent:
+        lp_id = params.expire_landing_pageid or None
+        if lp_id is not None:
+            _check_landing_page(conn, lp_id, "expire_landing_pageid")
+        values["expire_landing_pageid"] = lp_id
+    if "conversion" in sent:
+        values["conversion_revenue"] = params.conversion
+    if "continuity" in sent:
+        values["continuity_revenue"] = params.continuity
+    for kind, (flat_name, pct_name) in _PAYOUTS.items():
+        if flat_name in sent and pct_name in sent:
+            raise ConflictingPayout(
+                f"Send either '{flat_name}' or '{pct_name}', not both: the default {kind} "
+                "payout is a flat amount or a percentage."
+            )
+        if flat_name in sent:
+            values[f"{kind}_payout_type"] = "flat"
+            values[f"{kind}_payout"] = getattr(params, flat_name)
+        elif pct_name in sent:
+            values[f"{kind}_payout_type"] = "percent"
+            values[f"{kind}_payout"] = getattr(params, pct_name)
+    return values
+
+
+def _check_dates(live: dt.datetime | None, expire: dt.datetime | None) -> None:
+    if live is not None and expire is not None and expire <= live:
+        raise InvalidParameter("Parameter 'date_expire' must be later than 'date_live'.")
+
+
+def add_offer(conn: Connection, params: AddOffer) -> int:
+    """Create an offer (active); its landing pages come with add_landing_page."""
+    _check_advertiser(conn, params.advertiserid)
+    values = _offer_values(conn, params)
+    _check_dates(values.get("date_live"), values.get("date_expire"))
+    offerid = repo.insert_offer(
+        conn, {**values, "name": params.name, "advertiserid": params.advertiserid, "active": True}
+    )
+    tracking_repo.bump_version(conn)
+    return offerid
+
+
+def _locked_offer(conn: Connection, offerid: int) -> RowMapping:
+    offer = repo.get_offer(conn, offerid, lock=True)
+    if offer is None:
+        raise OfferNotFound(f"No offer with offerid {offerid}.")
+    return offer
+
+
+def edit_offer(conn: Connection, params: EditOffer) -> None:
+    offer = _locked_offer(conn, params.offerid)
+    values = _offer_values(conn, params)
+    if params.name is not None:
+        values["name"] = params.name
+    if params.advertiserid is not None:
+        _check_advertiser(conn, params.advertiserid)
+        values["advertiserid"] = params.advertiserid
+    _check_dates(
+        values.get("date_live", offer["date_live"]), values.get("date_expire", offer["date_expire"])
+    )
+    if values:
+        repo.update_offer(conn, params.offerid, values)
+        tracking_repo.bump_version(conn)
+
+
+def activate_offer(conn: Connection, offerid: int) -> None:
+    """Traffic flows to the landing pages again: active, with no expiry date."""
+    _locked_offer(conn, offerid)
+    repo.update_offer(conn, offerid, {"active": True, "date_expire": None})
+    tracking_repo.bump_version(conn)
+
+
+def pause_offer(conn: Connection, params: PauseOffer) -> None:
+    """Expire the offer now (or at date_expire) and say where its traffic goes instead."""
+    _locked_offer(conn, params.offerid)
+    now = utcnow()
+    when = params.date_expire or now
+    values: dict[str, Any] = {"date_expire": when}
+    if when <= now:
+        values["active"] = False
+    if params.expiration_landing_page_id is not None:
+        _check_landing_page(conn, params.expiration_landing_page_id, "expiration_landing_page_id")
+        values["expire_landing_pageid"] = params.expiration_landing_page_id
+    elif "expire_url" in params.model_fields_set:
+        # The URL only takes effect without an expiration landing page, which would win.
+        values["expire_url"] = params.expire_url or None
+        values["expire_landing_pageid"] = None
+    repo.update_offer(conn, params.offerid, values)
+    tracking_repo.bump_version(conn)
+
+
+def normalise_domain(url: str) -> str:
+    """A tracking domain as stored: scheme and host (and port), lower case, nothing else."""
+    parts = urlsplit(url)
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise InvalidParameter(
+            "Parameter 'domain' must be a scheme and host only, such as https://t.example.com."
+        )
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def _lp_values(conn: Connection, params: LandingPageFields) -> dict[str, Any]:
+    sent = params.model_fields_set
+    values: dict[str, Any] = {k: getattr(params, k) for k in _PLAIN_LP_FIELDS if k in sent}
+    for key in ("preview_url", "thumb_url", "force_url"):
+        if key in sent:
+            values[key] = getattr(params, key) or None
+    if "tracking_domain" in sent:
+        domain = (params.tracking_domain or "").strip()
+        if domain:
+            domain = domain.lower().rstrip("/")
+            if repo.get_domain(conn, domain) is None:
+                raise TrackingDomainNotFound(
+                    f"No tracking domain '{domain}'; add it first with add_tracking_domain."
+                )
+        values["tracking_domain"] = domain or None
+    return values
+
+
+def add_landing_page(conn: Connection, params: AddLandingPage) -> int:
+    if repo.get_offer(conn, params.offerid) is None:
+        raise OfferNotFound(f"No offer with offerid {params.offerid}.")
+    values = _lp_values(conn, params)
+    lp_id = repo.insert_landing_page(
+        conn, {**values, "name": params.name, "offerid": params.offerid, "url": params.url}
+    )
+    tracking_repo.bump_version(conn)
+    return lp_id
+
+
+def edit_landing_page(conn: Connection, params: EditLandingPage) -> None:
+    if repo.get_landing_page(conn, params.landing_pageid, lock=True) is None:
+        raise LandingPageNotFound(f"No landing page with landing_pageid {params.landing_pageid}.")
+    values = _lp_values(conn, params)
+    if params.name is not None:
+        values["name"] = params.name
+    if params.url is not None:
+        values["url"] = params.url
+    if values:
+        repo.update_landing_page(conn, params.landing_pageid, values)
+        tracking_repo.bump_version(conn)
+
+
+def add_tracking_domain(conn: Connection, params: AddTrackingDomain) -> None:
+    """Add a domain links may be built on, or update its options when it exists."""
+    domain = normalise_domain(params.domain)
+    values = {"redirect_domain": params.redirect_domain or None}
+    values_flag = {"template_protect": params.template_protect}
+    if repo.get_domain(conn, domain) is None:
+        repo.insert_domain(conn, {"domain": domain, **values, **values_flag})
+    else:
+        repo.update_domain(conn, domain, {**values, **values_flag})

@@ -1,0 +1,177 @@
+"""Parameter types shared by the tracking domains: ids, money, percentages, dates, URLs, IP lists.
+
+Each type turns the vendor's loose form values into one exact value, or fails with a sentence the
+validation layer puts into the 400 envelope under the parameter's name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
+
+from trackpost.core.config import parse_networks
+
+MAX_ID = 2**63 - 1
+MAX_CENTS = 10**13  # a hundred billion in the base currency: far above any real amount
+_MONEY_RE = re.compile(r"^\d{1,13}(?:\.\d{1,2})?$")
+_PERCENT_RE = re.compile(r"^\d{1,3}(?:\.\d{1,2})?$")
+_EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+_CONTROL_RE = re.compile(r"[\x00-\x20\x7f]")
+
+
+def _blank_is_false(value: object) -> object:
+    # PHP's http_build_query sends false as an empty string.
+    return False if value == "" else value
+
+
+def _money(value: object) -> int:
+    text = str(value).strip()
+    if not _MONEY_RE.match(text):
+        raise ValueError(
+            "must be an amount in the base currency such as 12.50 (digits, at most 2 decimals)"
+        )
+    return int(Decimal(text) * 100)
+
+
+def _percent(value: object) -> int:
+    text = str(value).strip()
+    if not _PERCENT_RE.match(text):
+        raise ValueError("must be a percentage from 0 to 100, such as 25 or 12.5")
+    basis_points = int(Decimal(text) * 100)
+    if basis_points > 10_000:
+        raise ValueError("must be a percentage from 0 to 100, such as 25 or 12.5")
+    return basis_points
+
+
+def parse_when(value: object) -> dt.datetime | None:
+    """A date as the vendor's strtotime took it: ISO or Y/m/d text, or a unix timestamp; blank clears."""
+    text = str(value).strip()
+    if text == "":
+        return None
+    if text.lower() == "now":
+        return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    if text.isdigit() and len(text) <= 11:
+        return dt.datetime.fromtimestamp(int(text), dt.UTC)
+    candidate = text.replace("/", "-")
+    if candidate.endswith(("z", "Z")):
+        candidate = candidate[:-1] + "+00:00"
+    try:
+        parsed = dt.datetime.fromisoformat(candidate)
+    except ValueError:
+        raise ValueError(
+            "must be a date such as 2026-03-20, 2026/03/20 14:00:00 or a unix timestamp"
+        ) from None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC)
+
+
+def _url(value: str) -> str:
+    """An absolute http(s) URL whose scheme and host are fixed, so a redirect cannot leave them."""
+    text = value.strip()
+    if _CONTROL_RE.search(text):
+        raise ValueError("must be a URL without spaces or control characters")
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an absolute http:// or https:// URL")
+    if "%%" in parts.netloc or "@" in parts.netloc:
+        raise ValueError("must not carry macros or credentials in its host part")
+    return text
+
+
+def _email(value: str) -> str:
+    text = value.strip()
+    if not _EMAIL_RE.match(text):
+        raise ValueError("must be an email address such as name@example.com")
+    return text
+
+
+def _ip_list(value: object) -> str:
+    """A CSV (or list) of IPs or CIDR networks, stored normalised as 'a/nn,b/nn'."""
+    raw = ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    try:
+        nets = parse_networks(raw, "list")
+    except ValueError as exc:
+        bad = str(exc).split(": ", 1)[-1]
+        raise ValueError(
+            f"must be a comma-separated list of IP addresses or networks ({bad})"
+        ) from None
+    return ",".join(str(n) for n in nets)
+
+
+def _id_list(value: object) -> tuple[int, ...]:
+    parts = value if isinstance(value, list) else str(value).split(",")
+    ids: list[int] = []
+    for part in parts:
+        text = str(part).strip()
+        if not text.isdigit() or not 0 < int(text) <= MAX_ID:
+            raise ValueError("must be one id or a comma-separated list of ids")
+        ids.append(int(text))
+    if not ids or len(ids) > 1000:
+        raise ValueError("must list between 1 and 1000 ids")
+    return tuple(ids)
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Flag = Annotated[bool, BeforeValidator(_blank_is_false)]
+Money = Annotated[
+    int,
+    BeforeValidator(_money),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{1,13}(\.\d{1,2})?$", "examples": ["12.50"]}),
+]
+Percent = Annotated[
+    int,
+    BeforeValidator(_percent),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{1,3}(\.\d{1,2})?$", "examples": ["25"]}),
+]
+When = Annotated[
+    dt.datetime | None,
+    BeforeValidator(parse_when),
+    WithJsonSchema({"type": "string", "examples": ["2026-03-20", "2026/03/20 14:00:00"]}),
+]
+Url = Annotated[str, Field(max_length=2048), AfterValidator(_url)]
+OptionalUrl = Annotated[str, Field(max_length=2048), AfterValidator(lambda v: v and _url(v))]
+Email = Annotated[str, Field(max_length=255), AfterValidator(_email)]
+IpList = Annotated[
+    str,
+    BeforeValidator(_ip_list),
+    WithJsonSchema({"type": "string", "examples": ["203.0.113.7,198.51.100.0/24"]}),
+]
+IdList = Annotated[
+    tuple[int, ...],
+    BeforeValidator(_id_list),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+(,\d+)*$", "examples": ["12,13"]}),
+]
+Str32 = Annotated[str, Field(max_length=32)]
+Str64 = Annotated[str, Field(max_length=64)]
+Str255 = Annotated[str, Field(max_length=255)]
+Text = Annotated[str, Field(max_length=65_536)]
+
+
+def cents_text(cents: int | None) -> str | None:
+    """Integer cents as the decimal string the vendor's API shows ('12.50')."""
+    if cents is None:
+        return None
+    sign = "-" if cents < 0 else ""
+    whole, frac = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{frac:02d}"
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    """UTC timestamps as ISO 8601 with an offset, the API-wide convention."""
+    return value.astimezone(dt.UTC).isoformat() if value is not None else None
+
+
+def payout_text(kind: str, payout_type: str, amount: int) -> str | None:
+    """A default payout in words, e.g. '5.00 per conversion' or '12.5% per continuity'."""
+    if payout_type == "percent":
+        pct = f"{amount / 100:.2f}".rstrip("0").rstrip(".")
+        return f"{pct}% per {kind}"
+    if amount:
+        return f"{cents_text(amount)} per {kind}"
+    return None

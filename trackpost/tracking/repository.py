@@ -1,0 +1,129 @@
+"""Queries of the click path and of linkcode building: cache version, code resolution, clicks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
+
+from trackpost.models.tables import cache_versions as CV
+from trackpost.models.tables import clicks as C
+from trackpost.models.tables import landing_pages as LP
+from trackpost.models.tables import logins as L
+from trackpost.models.tables import offers as O
+from trackpost.models.tables import tracking_domains as TD
+
+CACHE_NAME = "tracking"
+
+_VERSION = select(CV.c.version).where(CV.c.name == CACHE_NAME)
+_BUMP = update(CV).where(CV.c.name == CACHE_NAME).values(version=CV.c.version + 1)
+_AFFILIATE = select(L.c.loginid, L.c.type, L.c.status, L.c.inhouse, L.c.username).where(
+    L.c.loginid == bindparam("loginid")
+)
+_LP_COLUMNS = (
+    LP.c.landing_pageid,
+    LP.c.offerid,
+    LP.c.name,
+    LP.c.url,
+    LP.c.private,
+    LP.c.disable_deep_linking,
+    LP.c.disable_url_sanitization,
+    LP.c.redirect_hash,
+    LP.c.tracking_domain,
+)
+_OFFER_COLUMNS = (
+    O.c.active,
+    O.c.date_live,
+    O.c.date_expire,
+    O.c.expire_url,
+    O.c.expire_landing_pageid,
+    O.c.hidden,
+)
+_LANDING_PAGE = (
+    select(*_LP_COLUMNS, *_OFFER_COLUMNS)
+    .join_from(LP, O, LP.c.offerid == O.c.offerid)
+    .where(LP.c.landing_pageid == bindparam("landing_pageid"))
+)
+# The offer's default landing page: its first public one, else its first one.
+_DEFAULT_LANDING_PAGE = (
+    select(*_LP_COLUMNS, *_OFFER_COLUMNS)
+    .join_from(LP, O, LP.c.offerid == O.c.offerid)
+    .where(LP.c.offerid == bindparam("offerid"))
+    .order_by(LP.c.private.asc(), LP.c.landing_pageid.asc())
+    .limit(1)
+)
+_ADV = L.alias("advertiser")
+_OFFER_LANDING_PAGES = (
+    select(
+        *_LP_COLUMNS,
+        *_OFFER_COLUMNS,
+        O.c.name.label("offer_name"),
+        O.c.advertiserid,
+        _ADV.c.username.label("advertiser_username"),
+        O.c.conversion_payout_type,
+        O.c.conversion_payout,
+        O.c.continuity_payout_type,
+        O.c.continuity_payout,
+    )
+    .join_from(LP, O, LP.c.offerid == O.c.offerid)
+    .join(_ADV, _ADV.c.loginid == O.c.advertiserid)
+    .order_by(LP.c.offerid, LP.c.landing_pageid)
+)
+_INSERT_CLICK = insert(C)
+_DOMAIN = select(TD.c.domain).where(TD.c.domain == bindparam("domain"))
+
+
+def cache_version(conn: Connection) -> int:
+    """The click path's one cheap read: a primary-key lookup."""
+    return int(conn.execute(_VERSION).scalar_one())
+
+
+def bump_version(conn: Connection) -> None:
+    """Called in the transaction of every change the click path caches, so workers drop it."""
+    conn.execute(_BUMP)
+
+
+def affiliate(conn: Connection, loginid: int) -> RowMapping | None:
+    return conn.execute(_AFFILIATE, {"loginid": loginid}).mappings().first()
+
+
+def landing_page(conn: Connection, landing_pageid: int) -> RowMapping | None:
+    """A landing page with its offer's availability columns."""
+    return conn.execute(_LANDING_PAGE, {"landing_pageid": landing_pageid}).mappings().first()
+
+
+def default_landing_page(conn: Connection, offerid: int) -> RowMapping | None:
+    return conn.execute(_DEFAULT_LANDING_PAGE, {"offerid": offerid}).mappings().first()
+
+
+def landing_pages_for_links(
+    conn: Connection,
+    offerid: int | None,
+    landing_pageid: int | None,
+    private: bool | None,
+    hidden_offers: bool | None,
+) -> list[RowMapping]:
+    """Landing pages get_links builds links for; None means either value of a flag."""
+    stmt = _OFFER_LANDING_PAGES
+    params: dict[str, Any] = {}
+    if offerid is not None:
+        stmt = stmt.where(LP.c.offerid == bindparam("offerid"))
+        params["offerid"] = offerid
+    if landing_pageid is not None:
+        stmt = stmt.where(LP.c.landing_pageid == bindparam("landing_pageid"))
+        params["landing_pageid"] = landing_pageid
+    if private is not None:
+        stmt = stmt.where(LP.c.private == bindparam("private"))
+        params["private"] = private
+    if hidden_offers is not None:
+        stmt = stmt.where(O.c.hidden == bindparam("hidden"))
+        params["hidden"] = hidden_offers
+    return list(conn.execute(stmt.limit(5000), params).mappings())
+
+
+def insert_click(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(_INSERT_CLICK, row)
+
+
+def tracking_domain_exists(conn: Connection, domain: str) -> bool:
+    return conn.execute(_DOMAIN, {"domain": domain}).first() is not None

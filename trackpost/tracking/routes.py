@@ -1,0 +1,133 @@
+"""The public click endpoint /track/<code>[/<path>], and the linkcode endpoints under /api."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from trackpost.core.db import utcnow
+from trackpost.core.http import RequestContext, Router, Services
+from trackpost.tracking import service
+from trackpost.tracking.cache import SERVICES_KEY, ResolutionCache
+from trackpost.tracking.link_routes import router as link_router
+from trackpost.tracking.web import is_https
+
+__all__ = ["link_router", "router"]
+
+router = Router("tracking")
+
+NOT_FOUND_HTML = (
+    b'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+    b"<title>Link not found</title></head>\n<body><h1>Link not found</h1>"
+    b"<p>This tracking link is not valid or no longer active.</p></body></html>\n"
+)
+# A page that loads nothing, cannot be framed and leaks no referrer.
+NOT_FOUND_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+TRACK_DESCRIPTION = (
+    "Records a click with a fresh click hash and answers 302 to the landing page, its macros "
+    "filled; sets the click cookie. A paused or expired offer redirects to its expiration "
+    "landing page or expire URL without recording a click. Unknown or malformed codes and "
+    "disabled, banned or denied affiliates get a plain 404 page (or TRACKPOST_TRACK_FALLBACK_URL)."
+)
+
+
+def resolution_cache(services: Services) -> ResolutionCache:
+    """The worker's cache, created on first use."""
+    cache = services.extras.get(SERVICES_KEY)
+    if cache is None:
+        cache = services.extras[SERVICES_KEY] = ResolutionCache()
+    assert isinstance(cache, ResolutionCache)
+    return cache
+
+
+def _cookie(ctx: RequestContext, click_hash: str) -> str:
+    settings = ctx.services.settings
+    max_age = settings.click_cookie_days * 86_400
+    secure = "; Secure" if is_https(ctx) else ""
+    return (
+        f"{settings.click_cookie_name}={click_hash}; Max-Age={max_age}; Path=/; "
+        f"HttpOnly; SameSite=Lax{secure}"
+    )
+
+
+def not_found(ctx: RequestContext) -> Response:
+    """The dead-end answer: the operator's fallback URL when set, else a plain 404 page."""
+    fallback = ctx.services.settings.track_fallback_url
+    if fallback:
+        return Response(
+            status_code=302,
+            headers={
+                "Location": fallback,
+                "Cache-Control": "no-store",
+                "Referrer-Policy": "no-referrer",
+            },
+        )
+    return Response(NOT_FOUND_HTML, 404, NOT_FOUND_HEADERS, media_type="text/html; charset=utf-8")
+
+
+def _track(ctx: RequestContext, params: Any, path: str | None) -> Response:
+    request = ctx.request
+    outcome = service.click(
+        ctx.conn,
+        resolution_cache(ctx.services),
+        service.ClickRequest(
+            code=request.path_params["code"],
+            path=path,
+            params=params,
+            ip=ctx.client_ip,
+            user_agent=request.headers.get("user-agent"),
+            referrer=request.headers.get("referer"),
+        ),
+        utcnow(),
+    )
+    if outcome.location is None:
+        return not_found(ctx)
+    # Each click gets its own hash: no cache may replay this answer to someone else.
+    response = Response(
+        status_code=302, headers={"Location": outcome.location, "Cache-Control": "no-store"}
+    )
+    if outcome.click_hash is not None:
+        response.raw_headers.append((b"set-cookie", _cookie(ctx, outcome.click_hash).encode()))
+    return response
+
+
+@router.route(
+    "GET",
+    "/track/{code}",
+    public=True,
+    raw_params=True,
+    write=True,
+    summary="Follow an affiliate's linkcode (the click)",
+    description=TRACK_DESCRIPTION,
+    response={"redirect": True},
+    errors=(404,),
+)
+def track(ctx: RequestContext, params: Any) -> Response:
+    """A click on a linkcode; HEAD answers the same."""
+    return _track(ctx, params, None)
+
+
+@router.route(
+    "GET",
+    "/track/{code}/{path:path}",
+    public=True,
+    raw_params=True,
+    write=True,
+    summary="Follow an affiliate's linkcode with a deep-link path",
+    description=TRACK_DESCRIPTION
+    + " The path is appended to the landing page URL unless the page disables deep linking.",
+    response={"redirect": True},
+    errors=(404,),
+)
+def track_deep(ctx: RequestContext, params: Any) -> Response:
+    """A click on a linkcode followed by a path on the offer's site."""
+    return _track(ctx, params, str(ctx.request.path_params.get("path") or ""))

@@ -1,0 +1,180 @@
+"""The click: resolve a linkcode (cached), record the click, and say where the surfer goes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping
+
+from trackpost.core.security import new_click_hash
+from trackpost.tracking import repository as repo
+from trackpost.tracking.cache import Resolution, ResolutionCache, Target
+from trackpost.tracking.linkcode import MalformedCode, TrackingCode, decode
+from trackpost.tracking.urls import UrlTemplate, with_deep_link
+
+# Affiliate statuses whose links stop working: 1 Disabled, 2 Banned, 5 Denied.
+BLOCKED_STATUSES = frozenset({1, 2, 5})
+SUB_PARAMS = ("subaff1", "subaff2", "subaff3", "subaff4", "subaff5", "subids", "_ocid")
+
+
+@dataclass(frozen=True, slots=True)
+class ClickRequest:
+    """What the HTTP layer hands over about one click."""
+
+    code: str
+    path: str | None
+    params: Mapping[str, Any]
+    ip: str
+    user_agent: str | None
+    referrer: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClickOutcome:
+    """location None: answer 404 (or the fallback URL). click_hash None: no click was recorded."""
+
+    location: str | None
+    click_hash: str | None = None
+    reason: str = ""
+
+
+def _target(row: RowMapping) -> Target:
+    return Target(
+        offerid=int(row["offerid"]),
+        landing_pageid=int(row["landing_pageid"]),
+        template=UrlTemplate.compile(row["url"]),
+        deep_linking=not row["disable_deep_linking"],
+    )
+
+
+def _missing(code: TrackingCode | None, reason: str) -> Resolution:
+    return Resolution(code=code, target=None, reason=reason)
+
+
+def resolve(conn: Connection, text: str) -> Resolution:
+    """Turn code text into a Resolution; every way of leading nowhere is a missing target."""
+    try:
+        code, _ = decode(text)
+    except MalformedCode as exc:
+        return _missing(None, str(exc))
+    aff = repo.affiliate(conn, code.loginid)
+    if aff is None or aff["type"] != "affiliate":
+        return _missing(code, "no such affiliate")
+    if int(aff["status"]) in BLOCKED_STATUSES:
+        return _missing(code, "affiliate is disabled, banned or denied")
+    if code.landing_pageid:
+        row = repo.landing_page(conn, code.landing_pageid)
+        if row is None or (code.offerid and int(row["offerid"]) != code.offerid):
+            return _missing(code, "no such landing page for this offer")
+    elif code.offerid:
+        row = repo.default_landing_page(conn, code.offerid)
+        if row is None:
+            return _missing(code, "the offer has no landing page")
+    else:
+        return _missing(code, "the code names no offer or landing page")
+    expire_target: Target | None = None
+    if row["expire_landing_pageid"]:
+        expire_row = repo.landing_page(conn, int(row["expire_landing_pageid"]))
+        if expire_row is not None:
+            expire_target = _target(expire_row)
+    if expire_target is None and row["expire_url"]:
+        expire_target = Target(
+            offerid=int(row["offerid"]),
+            landing_pageid=0,
+            template=UrlTemplate.compile(row["expire_url"]),
+            deep_linking=False,
+        )
+    return Resolution(
+        code=code,
+        target=_target(row),
+        active=bool(row["active"]),
+        date_live=row["date_live"],
+        date_expire=row["date_expire"],
+        expire_target=expire_target,
+    )
+
+
+def _sub_values(params: Mapping[str, Any]) -> dict[str, str]:
+    """subaff (alias subaff1) .. subaff5, subids and _ocid from the link, as short strings."""
+    out: dict[str, str] = {}
+    for name in (
+        "subaff",
+        "subaff1",
+        "subaff2",
+        "subaff3",
+        "subaff4",
+        "subaff5",
+        "subids",
+        "_ocid",
+    ):
+        value = params.get(name)
+        if isinstance(value, str) and value:
+            out["subaff1" if name == "subaff" else name] = value[:255]
+    return out
+
+
+def _macro_values(res: Resolution, target: Target, subs: dict[str, str]) -> dict[str, str]:
+    code = res.code
+    assert code is not None
+    values = dict(subs)
+    values["subaff"] = subs.get("subaff1", "")
+    values["aff_id"] = str(code.loginid)
+    values["offer_id"] = str(target.offerid)
+    values["landing_page_id"] = str(target.landing_pageid)
+    values["campaign_id"] = str(code.campaignid)
+    return values
+
+
+def click(
+    conn: Connection, cache: ResolutionCache, req: ClickRequest, now: dt.datetime
+) -> ClickOutcome:
+    """One version read, then (on a cache hit) one insert; a miss adds the resolution reads."""
+    cache.sync(repo.cache_version(conn))
+    res = cache.get(req.code)
+    if res is None:
+        res = resolve(conn, req.code)
+        cache.put(req.code, res)
+    target = res.target
+    if target is None or res.code is None:
+        return ClickOutcome(None, reason=res.reason)
+    subs = _sub_values(req.params)
+    if not res.available(now):
+        expired = res.expire_target
+        if expired is None:
+            return ClickOutcome(None, reason="the offer is paused or expired")
+        # Not a normal click: nothing recorded, so there is no click hash to pass on.
+        return ClickOutcome(expired.template.fill(_macro_values(res, expired, subs)))
+    click_hash = new_click_hash()
+    values = _macro_values(res, target, subs)
+    values["click_hash"] = values["transaction_hash"] = click_hash
+    location = target.template.fill(values)
+    if req.path and target.deep_linking:
+        location = with_deep_link(location, req.path)
+    code = res.code
+    repo.insert_click(
+        conn,
+        {
+            "click_hash": click_hash,
+            "loginid": code.loginid,
+            "programid": code.programid,
+            "offerid": target.offerid,
+            "landing_pageid": target.landing_pageid,
+            "campaignid": code.campaignid,
+            "adtoolid": code.adtoolid,
+            "subaff1": subs.get("subaff1"),
+            "subaff2": subs.get("subaff2"),
+            "subaff3": subs.get("subaff3"),
+            "subaff4": subs.get("subaff4"),
+            "subaff5": subs.get("subaff5"),
+            "subids": subs.get("subids"),
+            "ocid": subs.get("_ocid"),
+            "ip": req.ip[:64],
+            "user_agent": req.user_agent[:512] if req.user_agent else None,
+            "referrer": req.referrer[:2048] if req.referrer else None,
+            "created_at": now,
+        },
+    )
+    return ClickOutcome(location, click_hash)

@@ -1,0 +1,73 @@
+"""Landing-page URL templates: %%macro%% filling and deep-link paths, precompiled per page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit, urlunsplit
+
+_MACRO_RE = re.compile(r"%%([A-Za-z0-9_]{1,32})%%")
+_DEEP_SAFE = "/:@!$&'()*+,;=-._~"
+
+# Every macro a landing page URL may carry; the values are filled URL-encoded.
+MACROS = frozenset(
+    {
+        "click_hash",
+        "transaction_hash",
+        "aff_id",
+        "offer_id",
+        "landing_page_id",
+        "campaign_id",
+        "subaff",
+        "subaff1",
+        "subaff2",
+        "subaff3",
+        "subaff4",
+        "subaff5",
+        "subids",
+        "_ocid",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UrlTemplate:
+    """A URL split around its macros: even items are literal text, odd items macro names."""
+
+    parts: tuple[str, ...]
+
+    @classmethod
+    def compile(cls, url: str) -> UrlTemplate:
+        return cls(tuple(_MACRO_RE.split(url)))
+
+    def fill(self, values: Mapping[str, str]) -> str:
+        if len(self.parts) == 1:
+            return self.parts[0]
+        out: list[str] = []
+        for i, part in enumerate(self.parts):
+            if i % 2 == 0:
+                out.append(part)
+            elif part in MACROS:
+                out.append(quote(values.get(part, ""), safe=""))
+            else:
+                # Someone else's macro (a later system's): left for it to fill.
+                out.append(f"%%{part}%%")
+        return "".join(out)
+
+
+def with_deep_link(url: str, path: str) -> str:
+    """Append a deep-link path to the URL's path; scheme, host, query and fragment stay."""
+    deep = quote(path.lstrip("/"), safe=_DEEP_SAFE)
+    if not deep:
+        return url
+    parts = urlsplit(url)
+    return urlunsplit(
+        (
+            parts.scheme,
+            parts.netloc,
+            f"{parts.path.rstrip('/')}/{deep}",
+            parts.query,
+            parts.fragment,
+        )
+    )

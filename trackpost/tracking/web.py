@@ -1,0 +1,34 @@
+"""HTTP details the tracking routes share: the scheme behind a proxy and the public base URL."""
+
+from __future__ import annotations
+
+import re
+
+from trackpost.core.http import RequestContext
+from trackpost.core.net import in_networks
+
+_HOST_RE = re.compile(
+    r"^[A-Za-z0-9.\-]{1,253}(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](?::\d{1,5})?$"
+)
+
+
+def is_https(ctx: RequestContext) -> bool:
+    """https at this server, or at a trusted proxy that says so (X-Forwarded-Proto)."""
+    request = ctx.request
+    if request.url.scheme == "https":
+        return True
+    trusted = ctx.services.settings.trusted_proxies
+    if not trusted:
+        return False
+    peer = request.client.host if request.client else ""
+    proto = request.headers.get("x-forwarded-proto", "")
+    return proto.strip().lower() == "https" and in_networks(peer, trusted)
+
+
+def base_url(ctx: RequestContext) -> str:
+    """Scheme and host links are built on: the host the API was called at, when it is sane."""
+    host = ctx.request.headers.get("host", "")
+    if not _HOST_RE.match(host):
+        settings = ctx.services.settings
+        host = f"{settings.host}:{settings.port}"
+    return f"{'https' if is_https(ctx) else 'http'}://{host}"
