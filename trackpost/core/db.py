@@ -65,6 +65,9 @@ def create_db_engine(settings: Settings, *, pool_size: int = 8) -> Engine:
             max_overflow=pool_size * 2,
             pool_pre_ping=False,
             pool_recycle=1800,
+            # Statement errors would otherwise quote the bound values (a customer's details, a
+            # request's body) into exception text and so into logged tracebacks.
+            hide_parameters=True,
         )
     path = _sqlite_path(url)
     if path is not None:
@@ -74,6 +77,7 @@ def create_db_engine(settings: Settings, *, pool_size: int = 8) -> Engine:
         connect_args={"check_same_thread": False, "timeout": 30},
         pool_size=pool_size,
         max_overflow=pool_size * 2,
+        hide_parameters=True,
     )
     sync = settings.sqlite_synchronous
 
