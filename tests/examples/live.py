@@ -104,10 +104,12 @@ def _wait_ready(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"trackpost serve exited early:\n{log.read_text(errors='replace')}")
-        with suppress(OSError):
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as resp:  # noqa: S310
-                if resp.status == 200:
-                    return
+        with (
+            suppress(OSError),
+            urllib.request.urlopen(f"{url}/healthz", timeout=1) as resp,  # noqa: S310
+        ):
+            if resp.status == 200:
+                return
         time.sleep(0.1)
     raise RuntimeError(
         f"trackpost serve did not answer in 30 s:\n{log.read_text(errors='replace')}"
