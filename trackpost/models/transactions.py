@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from trackpost.models.base import Base, BigId, Timestamps
@@ -13,13 +13,29 @@ S255 = String(255)
 
 
 class Transaction(Timestamps, Base):
-    """One money event on a customer; amounts are integer minor units."""
+    """One money event on a customer; amounts are signed integer minor units.
+
+    The ledger is append-only: a void, chargeback, refund or reversal is a row of its own (linked
+    by parent_transactionid) whose amounts offset the original's, and the original's `status`
+    says what happened to it. Rows count toward revenue and payouts unless their status is
+    `pending` or `denied` (a pending conversion voided before approval).
+    """
 
     __tablename__ = "transactions"
     __table_args__ = (
         Index("ix_transactions_customer_id", "customer_id", "transactionid"),
         Index("ix_transactions_click_hash", "click_hash"),
         Index("ix_transactions_created_at", "created_at"),
+        Index("ix_transactions_loginid_created", "loginid", "created_at"),
+        Index("ix_transactions_parent", "parent_transactionid"),
+        # A click converts once: the database, not a read-then-write check, keeps it so.
+        Index(
+            "uq_transactions_click_initial",
+            "click_hash",
+            unique=True,
+            sqlite_where=text("trans_type = 'initial'"),
+            postgresql_where=text("trans_type = 'initial'"),
+        ),
     )
 
     transactionid: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -42,6 +58,16 @@ class Transaction(Timestamps, Base):
     trans_custom4: Mapped[str | None] = mapped_column(S255)
     trans_custom5: Mapped[str | None] = mapped_column(S255)
     fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # Who recorded the event: 'advertiser' (a postback or remote void) or 'admin' (the API).
+    source: Mapped[str] = mapped_column(
+        String(16), default="advertiser", server_default="advertiser"
+    )
+    # The payout's rate in basis points when it is a percentage of the revenue, so that a
+    # revenue update can recompute it; NULL for a flat payout.
+    payout_percent: Mapped[int | None]
+    programid: Mapped[int | None] = mapped_column(BigId)
+    campaignid: Mapped[int | None] = mapped_column(BigId)
+    adtoolid: Mapped[int | None] = mapped_column(BigId)
 
 
 class IpListEntry(Base):
