@@ -11,6 +11,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
@@ -22,6 +23,7 @@ from trackpost.core.db import Database, create_db_engine
 from trackpost.core.errors import BadRequest, MethodNotAllowed, NotFound, TrackpostError
 from trackpost.core.http import (
     Endpoint,
+    LeanDispatch,
     RequestIdMiddleware,
     Router,
     Services,
@@ -108,7 +110,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/docs", docs, methods=["GET"]),
     ]
-    routes.extend(build_route(ep, services) for ep in endpoints)
+    built = [build_route(ep, services) for ep in endpoints]
+    routes.extend(built)
+    lean_routes = [route for ep, route in zip(endpoints, built, strict=True) if ep.lean]
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -143,6 +147,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app = Starlette(
         routes=routes,
+        middleware=[Middleware(LeanDispatch, routes=lean_routes)],
         exception_handlers={HTTPException: http_error, Exception: server_error},
         lifespan=lifespan,
     )

@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trackpost.core.auth import Authenticator, Principal
@@ -78,6 +78,7 @@ class Endpoint:
     response_example: Any = None
     raw_params: bool = False
     errors: tuple[int, ...] = ()
+    lean: bool = False
 
 
 class Router:
@@ -101,6 +102,7 @@ class Router:
         example: Any = None,
         raw_params: bool = False,
         errors: tuple[int, ...] = (),
+        lean: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
             self.endpoints.append(
@@ -118,6 +120,7 @@ class Router:
                     response_example=example,
                     raw_params=raw_params,
                     errors=errors,
+                    lean=lean and public,
                 )
             )
             return fn
@@ -224,3 +227,27 @@ class RequestIdMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+class LeanDispatch:
+    """Hands requests for lean endpoints to their route before Starlette's router scans them all.
+
+    Lean endpoints are public, high-volume ones (the click redirect). Installed as Starlette
+    middleware, so the request id, the 500 handler and everything else stay as they are: the
+    same route and pipeline run, and a wrong method falls through to the router (405).
+    """
+
+    def __init__(self, app: ASGIApp, routes: list[Route]) -> None:
+        self.app = app
+        self.routes = routes
+        self.prefixes = tuple(sorted({r.path.split("{", 1)[0] for r in routes}))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.prefixes and scope["type"] == "http" and scope["path"].startswith(self.prefixes):
+            for route in self.routes:
+                match, child = route.matches(scope)
+                if match is Match.FULL:
+                    scope.update(child)
+                    await route.handle(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)

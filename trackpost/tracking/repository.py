@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, select, update
 
 from trackpost.models.tables import cache_versions as CV
-from trackpost.models.tables import clicks as C
 from trackpost.models.tables import landing_pages as LP
 from trackpost.models.tables import logins as L
 from trackpost.models.tables import offers as O
 from trackpost.models.tables import tracking_domains as TD
+from trackpost.tracking import hot
+from trackpost.tracking.hot import CACHE_NAME
 
-CACHE_NAME = "tracking"
-
-_VERSION = select(CV.c.version).where(CV.c.name == CACHE_NAME)
 _BUMP = update(CV).where(CV.c.name == CACHE_NAME).values(version=CV.c.version + 1)
 _AFFILIATE = select(L.c.loginid, L.c.type, L.c.status, L.c.inhouse, L.c.username).where(
     L.c.loginid == bindparam("loginid")
@@ -69,13 +67,12 @@ _OFFER_LANDING_PAGES = (
     .join(_ADV, _ADV.c.loginid == O.c.advertiserid)
     .order_by(LP.c.offerid, LP.c.landing_pageid)
 )
-_INSERT_CLICK = insert(C)
 _DOMAIN = select(TD.c.domain).where(TD.c.domain == bindparam("domain"))
 
 
 def cache_version(conn: Connection) -> int:
-    """The click path's one cheap read: a primary-key lookup."""
-    return int(conn.execute(_VERSION).scalar_one())
+    """The click path's one cheap read: a primary-key lookup (on the driver's cursor)."""
+    return hot.statements(conn).read_version(conn)
 
 
 def bump_version(conn: Connection) -> None:
@@ -122,7 +119,8 @@ def landing_pages_for_links(
 
 
 def insert_click(conn: Connection, row: dict[str, Any]) -> None:
-    conn.execute(_INSERT_CLICK, row)
+    """The click path's one write (on the driver's cursor)."""
+    hot.statements(conn).add_click(conn, row)
 
 
 def tracking_domain_exists(conn: Connection, domain: str) -> bool:

@@ -106,6 +106,7 @@ def _track(ctx: RequestContext, params: Any, path: str | None) -> Response:
     public=True,
     raw_params=True,
     write=True,
+    lean=True,
     summary="Follow an affiliate's linkcode (the click)",
     description=TRACK_DESCRIPTION,
     response={"redirect": True},
@@ -122,6 +123,7 @@ def track(ctx: RequestContext, params: Any) -> Response:
     public=True,
     raw_params=True,
     write=True,
+    lean=True,
     summary="Follow an affiliate's linkcode with a deep-link path",
     description=TRACK_DESCRIPTION
     + " The path is appended to the landing page URL unless the page disables deep linking.",
