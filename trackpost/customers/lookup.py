@@ -31,15 +31,23 @@ class Lookup:
     advertiserid: str | int | None = None
     advertiser_username: str | None = None
 
-    def by_customer_id_only(self) -> bool:
-        """True when customer_id alone names the customer, so a single UPDATE can do the job."""
-        return (
-            _present(self.customer_id)
-            and not self.subscription_id
-            and not self.orderid
-            and not _present(self.advertiserid)
-            and not self.advertiser_username
-        )
+    def single_key(self) -> tuple[str, str | int] | None:
+        """The one lookup key sent, when it alone (no advertiser narrowing) names the customer."""
+        if _present(self.advertiserid) or self.advertiser_username:
+            return None
+        sent = [
+            (name, value)
+            for name, value in (
+                ("customer_id", self.customer_id),
+                ("subscription_id", self.subscription_id),
+                ("orderid", self.orderid),
+            )
+            if value is not None and value != ""
+        ]
+        if len(sent) != 1:
+            return None
+        name, value = sent[0]
+        return (name, parse_id(name, value)) if name == "customer_id" else (name, value)
 
 
 def _present(value: str | int | None) -> bool:

@@ -34,22 +34,20 @@ from trackpost.models.tables import transactions as T
 CustomerRow = RowMapping
 
 _BY_ID = select(C).where(C.c.customer_id == bindparam("cid"))
-_BY_SUB = (
-    select(C).where(C.c.subscription_id == bindparam("sid")).order_by(C.c.customer_id).limit(2)
-)
+# No ORDER BY: two rows are enough to call it ambiguous, and an ORDER BY on the primary key can
+# tempt the planner into walking the whole table instead of the subscription_id index.
+_BY_SUB = select(C).where(C.c.subscription_id == bindparam("sid")).limit(2)
 _BY_SUB_ADV = select(C).where(
     C.c.subscription_id == bindparam("sid"), C.c.advertiserid == bindparam("adv")
 )
-_BY_ORDER = (
-    select(C)
-    .join(T, T.c.customer_id == C.c.customer_id)
-    .where(T.c.orderid == bindparam("oid"))
-    .limit(1)
-)
+# The owner is found through the unique orderid index first, then the customer by primary key:
+# a plan that holds whatever the table statistics say.
+_ORDER_OWNER = select(T.c.customer_id).where(T.c.orderid == bindparam("oid")).scalar_subquery()
+_BY_ORDER = select(C).where(C.c.customer_id == _ORDER_OWNER)
 _BY_ID_FU = _BY_ID.with_for_update()
 _BY_SUB_FU = _BY_SUB.with_for_update()
 _BY_SUB_ADV_FU = _BY_SUB_ADV.with_for_update()
-_BY_ORDER_FU = _BY_ORDER.with_for_update(of=C)
+_BY_ORDER_FU = _BY_ORDER.with_for_update()
 
 _ADVERTISER_BY_NAME = select(L.c.loginid).where(
     func.lower(L.c.username) == func.lower(bindparam("u")), L.c.type == "advertiser"
@@ -69,11 +67,26 @@ _SUBSCRIPTION_TAKEN = (
     .limit(1)
 )
 
-# Lock and unlock in one statement when the caller names the customer by customer_id alone:
-# the conditional UPDATE takes the row lock and tests the state at once.
-_LOCK = (
-    update(C)
-    .where(C.c.customer_id == bindparam("b_cid"), C.c.locked == false())
+# Lock and unlock in one statement when a single lookup key names the customer: the conditional
+# UPDATE finds the row, takes its lock and tests the state at once. Each key's predicate keeps
+# the lookup rules: a subscription_id must belong to exactly one customer (else it is ambiguous,
+# and the caller falls back to the full lookup, which says so).
+_C2 = C.alias("c2")
+_SINGLE_OWNER = (
+    select(func.count())
+    .select_from(_C2)
+    .where(_C2.c.subscription_id == bindparam("b_key"))
+    .scalar_subquery()
+)
+_KEY_PREDICATES: dict[str, Any] = {
+    "customer_id": C.c.customer_id == bindparam("b_key"),
+    "subscription_id": and_(C.c.subscription_id == bindparam("b_key"), _SINGLE_OWNER == 1),
+    "orderid": C.c.customer_id
+    == select(T.c.customer_id).where(T.c.orderid == bindparam("b_key")).scalar_subquery(),
+}
+_LOCK_BY = {
+    key: update(C)
+    .where(pred, C.c.locked == false())
     .values(
         locked=True,
         locked_at=bindparam("b_now"),
@@ -82,10 +95,11 @@ _LOCK = (
         updated_at=bindparam("b_now"),
     )
     .returning(C.c.customer_id)
-)
-_UNLOCK = (
-    update(C)
-    .where(C.c.customer_id == bindparam("b_cid"), C.c.locked == true())
+    for key, pred in _KEY_PREDICATES.items()
+}
+_UNLOCK_BY = {
+    key: update(C)
+    .where(pred, C.c.locked == true())
     .values(
         locked=False,
         locked_at=None,
@@ -94,7 +108,8 @@ _UNLOCK = (
         updated_at=bindparam("b_now"),
     )
     .returning(C.c.customer_id)
-)
+    for key, pred in _KEY_PREDICATES.items()
+}
 
 _INSERT_AUDIT: Insert = insert(A)
 # A conversion racing another for the same new subscription_id must not abort the transaction,
@@ -176,17 +191,23 @@ def subscription_taken(conn: Connection, advertiserid: int, subscription_id: str
     return conn.execute(_SUBSCRIPTION_TAKEN, params).first() is not None
 
 
-def lock_if_unlocked(
-    conn: Connection, customer_id: int, by: str, reason: str | None, now: dt.datetime
-) -> bool:
-    """Lock an unlocked customer; False when it is missing or already locked."""
-    params = {"b_cid": customer_id, "b_now": now, "b_by": by, "b_reason": reason}
-    return conn.execute(_LOCK, params).first() is not None
-
-
-def unlock_if_locked(conn: Connection, customer_id: int, now: dt.datetime) -> bool:
-    """Unlock a locked customer; False when it is missing or not locked."""
-    return conn.execute(_UNLOCK, {"b_cid": customer_id, "b_now": now}).first() is not None
+def set_lock(
+    conn: Connection,
+    key: str,
+    value: str | int,
+    lock: bool,
+    by: str,
+    reason: str | None,
+    now: dt.datetime,
+) -> int | None:
+    """Lock (or unlock) the customer `key` names if it is not already; its id, or None when the
+    key matches nothing, matches ambiguously, or the customer is already in that state."""
+    if lock:
+        params = {"b_key": value, "b_now": now, "b_by": by, "b_reason": reason}
+        row = conn.execute(_LOCK_BY[key], params).first()
+    else:
+        row = conn.execute(_UNLOCK_BY[key], {"b_key": value, "b_now": now}).first()
+    return int(row[0]) if row is not None else None
 
 
 @lru_cache(maxsize=256)

@@ -33,7 +33,7 @@ from trackpost.customers.fields import (
     check_reason,
     check_value,
 )
-from trackpost.customers.lookup import Lookup, find_by, find_customer, parse_id
+from trackpost.customers.lookup import Lookup, find_by, find_customer
 from trackpost.customers.repository import CustomerRow
 
 __all__ = [
@@ -110,32 +110,33 @@ def _set_lock(
     source_ip: str | None,
     request_id: str | None,
 ) -> bool:
-    fast = lookup.by_customer_id_only()
-    if fast:
-        assert lookup.customer_id is not None
-        customer_id = parse_id("customer_id", lookup.customer_id)
-    else:
-        customer_id = find_by(conn, lookup, for_update=True)["customer_id"]
     now = utcnow()
-    if lock:
-        changed = repo.lock_if_unlocked(conn, customer_id, actor, reason, now)
-    else:
-        changed = repo.unlock_if_locked(conn, customer_id, now)
-    if not changed and fast:
-        find_customer(conn, customer_id=customer_id, for_update=True)  # 404 when it does not exist
+    single = lookup.single_key()
+    customer_id = None
+    if single is not None:
+        customer_id = repo.set_lock(conn, *single, lock, actor, reason, now)
+    changed = customer_id is not None
+    if customer_id is None:
+        # The full lookup raises the precise error (not found, ambiguous, conflict...), or finds
+        # a customer already in the requested state, or one that several keys name.
+        customer_id = find_by(conn, lookup, for_update=True)["customer_id"]
+        now = utcnow()
+        changed = (
+            repo.set_lock(conn, "customer_id", customer_id, lock, actor, reason, now) is not None
+        )
     # A repeated lock (or unlock) is recorded too, with no changes, so history shows every call.
-    changes = {"locked": {"before": not lock, "after": lock}} if changed else {}
+    # The audit time is taken after the row lock is held, so history times follow commit order.
     write_audit(
         conn,
         customer_id,
         actor=actor,
         source=source,
         action="lock" if lock else "unlock",
-        changes=changes,
+        changes={"locked": {"before": not lock, "after": lock}} if changed else {},
         reason=reason,
         source_ip=source_ip,
         request_id=request_id,
-        at=now,
+        at=utcnow(),
     )
     return True
 
