@@ -1,0 +1,129 @@
+"""The postback's reads: each gathers what one step needs in a single statement.
+
+A conversion costs one read before its writes: the click with its offer's defaults, its landing
+page's postback IPs, the IP lists' cache version, and any transaction already holding the
+post's orderid or the click's conversion (for replays).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, RowMapping, and_, bindparam, select
+
+from trackpost.config.repository import CACHE_NAME as IPLISTS
+from trackpost.models.tables import cache_versions as CV
+from trackpost.models.tables import clicks as CL
+from trackpost.models.tables import landing_pages as LP
+from trackpost.models.tables import logins as L
+from trackpost.models.tables import offers as O
+from trackpost.models.tables import transactions as T
+
+_ADV = L.alias("adv")
+_DUP = T.alias("dup")
+_CONV = T.alias("conv")
+_IPLIST_VERSION = (
+    select(CV.c.version).where(CV.c.name == IPLISTS).scalar_subquery().label("iplist_version")
+)
+_OFFER_DEFAULTS = (
+    O.c.advertiserid,
+    _ADV.c.username.label("advertiser_username"),
+    O.c.conversion_revenue,
+    O.c.conversion_payout_type,
+    O.c.conversion_payout,
+    O.c.continuity_revenue,
+    O.c.continuity_payout_type,
+    O.c.continuity_payout,
+    O.c.pending_conversions,
+)
+
+_CLICK = (
+    select(
+        CL.c.clickid,
+        CL.c.click_hash,
+        CL.c.loginid,
+        CL.c.offerid,
+        CL.c.landing_pageid,
+        CL.c.programid,
+        CL.c.campaignid,
+        CL.c.adtoolid,
+        CL.c.ocid,
+        *_OFFER_DEFAULTS,
+        LP.c.postback_ips,
+        _IPLIST_VERSION,
+        _DUP.c.transactionid.label("dup_tid"),
+        _DUP.c.customer_id.label("dup_cid"),
+        _DUP.c.fingerprint.label("dup_fp"),
+        _CONV.c.transactionid.label("conv_tid"),
+        _CONV.c.customer_id.label("conv_cid"),
+        _CONV.c.fingerprint.label("conv_fp"),
+    )
+    .select_from(CL)
+    .join(O, O.c.offerid == CL.c.offerid)
+    .join(_ADV, _ADV.c.loginid == O.c.advertiserid)
+    .outerjoin(LP, LP.c.landing_pageid == CL.c.landing_pageid)
+    .outerjoin(_DUP, _DUP.c.orderid == bindparam("orderid", type_=T.c.orderid.type))
+    .outerjoin(_CONV, and_(_CONV.c.click_hash == CL.c.click_hash, _CONV.c.trans_type == "initial"))
+    .where(CL.c.click_hash == bindparam("hash"))
+)
+_PAGE = (
+    select(
+        LP.c.landing_pageid,
+        LP.c.offerid,
+        LP.c.postback_ips,
+        *_OFFER_DEFAULTS,
+        _IPLIST_VERSION,
+    )
+    .select_from(LP)
+    .join(O, O.c.offerid == LP.c.offerid)
+    .join(_ADV, _ADV.c.loginid == O.c.advertiserid)
+    .where(LP.c.landing_pageid == bindparam("lp"))
+)
+# What a follow-up post needs once its customer is known; the advertiser row always exists.
+_CUSTOMER_CONTEXT = (
+    select(
+        _ADV.c.username.label("advertiser_username"),
+        O.c.continuity_revenue,
+        O.c.continuity_payout_type,
+        O.c.continuity_payout,
+        LP.c.postback_ips,
+        CL.c.click_hash,
+        CL.c.programid,
+        CL.c.campaignid,
+        CL.c.adtoolid,
+        CL.c.ocid,
+        _IPLIST_VERSION,
+    )
+    .select_from(_ADV)
+    .outerjoin(O, O.c.offerid == bindparam("offerid"))
+    .outerjoin(LP, LP.c.landing_pageid == bindparam("lp"))
+    .outerjoin(CL, CL.c.clickid == bindparam("clickid"))
+    .where(_ADV.c.loginid == bindparam("adv"))
+)
+_VOID_IPS = select(LP.c.void_ips).where(LP.c.landing_pageid == bindparam("lp"))
+
+
+def click_context(conn: Connection, click_hash: str, orderid: str | None) -> RowMapping | None:
+    """The click and everything a conversion on it needs; None for an unknown click hash."""
+    return conn.execute(_CLICK, {"hash": click_hash, "orderid": orderid}).mappings().first()
+
+
+def page_context(conn: Connection, landing_pageid: int) -> RowMapping | None:
+    """A landing page with its offer's defaults and advertiser; None when it does not exist."""
+    return conn.execute(_PAGE, {"lp": landing_pageid}).mappings().first()
+
+
+def customer_context(
+    conn: Connection,
+    advertiserid: int,
+    offerid: int | None,
+    landing_pageid: int | None,
+    clickid: int | None,
+) -> RowMapping:
+    params = {"adv": advertiserid, "offerid": offerid, "lp": landing_pageid, "clickid": clickid}
+    return conn.execute(_CUSTOMER_CONTEXT, params).mappings().one()
+
+
+def void_ips(conn: Connection, landing_pageid: int | None) -> str | None:
+    if landing_pageid is None:
+        return None
+    row = conn.execute(_VOID_IPS, {"lp": landing_pageid}).first()
+    return str(row[0]) if row is not None and row[0] else None

@@ -1,0 +1,104 @@
+"""The public advertiser endpoints: /signup/process_pixel(.php) and /signup/process_void.php.
+
+They carry no API key; the postback and void IP lists guard them instead. A 200 means the post
+is committed: the pipeline commits before it answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trackpost.config.iplists import cache_of
+from trackpost.core.http import RequestContext, Router
+from trackpost.postbacks import service
+from trackpost.postbacks.service import Sender, parse_postback
+from trackpost.postbacks.voids import process_void
+
+router = Router("postback")
+
+PIXEL_DESCRIPTION = (
+    "The advertiser's postback (server to server, or a pixel carrying the click cookie). "
+    "type: conversion (default; also initial, sale), continuity (also rebill), refund, cancel, "
+    "expire. The click is named by click_hash (or transid, transaction_hash, the click cookie, "
+    "or ocode); amount (or gross, revenue) is a decimal in the base currency such as 9.95. "
+    "Customer fields: firstname, lastname, email, username, password, address1, address2, "
+    "city, state, country, zip, phone, custom1..custom5, ip. trans_custom1..trans_custom5 go on "
+    "the transaction. Unknown parameters are ignored. A replay (same orderid, same content) "
+    "answers the original success and writes nothing; the same orderid with other content is "
+    "409 duplicate_orderid. Accepted from the global postback list and the landing page's "
+    "postback_ips (both empty: from anyone); otherwise 403."
+)
+PIXEL_RESPONSE: dict[str, Any] = {
+    "type": "object",
+    "required": ["result", "customer_id", "transactionid"],
+    "properties": {
+        "result": {"const": "success"},
+        "customer_id": {"type": "integer"},
+        "transactionid": {"type": "integer"},
+    },
+}
+VOID_DESCRIPTION = (
+    "Remote void, chargeback or reversal of the transaction with this orderid: "
+    "type=void (default) or chargeback (with an optional cost fee charged to the affiliate), "
+    "reverse=1 undoes the newest void or chargeback, approved=1 voids only an approved sale. "
+    "Accepted from the global void list and the landing page's void_ips only (both empty: "
+    "from no one); otherwise 403."
+)
+VOID_RESPONSE: dict[str, Any] = {
+    "type": "object",
+    "required": ["result", "message"],
+    "properties": {"result": {"const": "success"}, "message": {"type": "string"}},
+}
+
+
+def _pixel(ctx: RequestContext, params: Any) -> dict[str, Any]:
+    services = ctx.services
+    cookie = ctx.request.cookies.get(services.settings.click_cookie_name)
+    post = parse_postback(params, cookie)
+    sender = Sender(
+        ip=ctx.client_ip,
+        request_id=ctx.request_id,
+        fingerprint=services.auth.hasher.hash(post.canonical().decode("utf-8")),
+        lists=cache_of(services),
+    )
+    return service.process(ctx.conn, post, sender)
+
+
+def _void(ctx: RequestContext, params: Any) -> dict[str, str]:
+    return process_void(
+        ctx.conn,
+        params,
+        ip=ctx.client_ip,
+        request_id=ctx.request_id,
+        lists=cache_of(ctx.services),
+    )
+
+
+for _path in ("/signup/process_pixel.php", "/signup/process_pixel"):
+    for _method in ("GET", "POST"):
+        router.route(
+            _method,
+            _path,
+            public=True,
+            raw_params=True,
+            write=True,
+            summary="Advertiser postback: conversion, continuity, refund, cancel, expire",
+            description=PIXEL_DESCRIPTION,
+            response=PIXEL_RESPONSE,
+            example={"result": "success", "customer_id": 42, "transactionid": 1337},
+            errors=(400, 403, 404, 409),
+        )(_pixel)
+
+for _method in ("GET", "POST"):
+    router.route(
+        _method,
+        "/signup/process_void.php",
+        public=True,
+        raw_params=True,
+        write=True,
+        summary="Remote void, chargeback or reversal by orderid",
+        description=VOID_DESCRIPTION,
+        response=VOID_RESPONSE,
+        example={"result": "success", "message": "*success*"},
+        errors=(400, 403, 404, 409),
+    )(_void)

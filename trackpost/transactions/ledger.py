@@ -1,0 +1,104 @@
+"""Building ledger rows: every event is a row of its own, its amounts signed cents."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping
+
+from trackpost.transactions import repository as repo
+
+CUSTOM_FIELDS = (
+    "trans_custom1",
+    "trans_custom2",
+    "trans_custom3",
+    "trans_custom4",
+    "trans_custom5",
+)
+# Copied from the original onto the rows that adjust it, so reports filter them alike.
+ATTRIBUTION = (
+    "customer_id",
+    "click_hash",
+    "loginid",
+    "offerid",
+    "landing_pageid",
+    "ocid",
+    "programid",
+    "campaignid",
+    "adtoolid",
+)
+# Original statuses. Rows count toward revenue and payouts unless pending or denied.
+PENDING, APPROVED, VOIDED, CHARGED_BACK, DENIED = (
+    "pending",
+    "approved",
+    "voided",
+    "charged_back",
+    "denied",
+)
+NOT_COUNTED = (PENDING, DENIED)
+
+
+def base_row(now: dt.datetime, *, kind: str, source: str) -> dict[str, Any]:
+    """Every column of a new row with its neutral value, so one insert shape serves all events."""
+    row: dict[str, Any] = {
+        "customer_id": None,
+        "orderid": None,
+        "trans_type": kind,
+        "status": APPROVED,
+        "amount": 0,
+        "affiliate_payout": 0,
+        "chargeback_cost": 0,
+        "click_hash": None,
+        "loginid": None,
+        "offerid": None,
+        "landing_pageid": None,
+        "ocid": None,
+        "parent_transactionid": None,
+        "fingerprint": None,
+        "source": source,
+        "payout_percent": None,
+        "programid": None,
+        "campaignid": None,
+        "adtoolid": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    for name in CUSTOM_FIELDS:
+        row[name] = None
+    return row
+
+
+def adjustment_row(
+    original: RowMapping | Mapping[str, Any],
+    now: dt.datetime,
+    *,
+    kind: str,
+    source: str,
+    amount: int,
+    payout: int,
+    custom: Mapping[str, str],
+    chargeback_cost: int = 0,
+    orderid: str | None = None,
+    fingerprint: str | None = None,
+) -> dict[str, Any]:
+    """A row that adjusts `original` (void, chargeback, reversal, refund), attributed alike."""
+    row = base_row(now, kind=kind, source=source)
+    for name in ATTRIBUTION:
+        row[name] = original[name]
+    row.update(
+        amount=amount,
+        affiliate_payout=payout,
+        chargeback_cost=chargeback_cost,
+        parent_transactionid=original["transactionid"],
+        orderid=orderid,
+        fingerprint=fingerprint,
+    )
+    row.update(custom)
+    return row
+
+
+def record(conn: Connection, row: Mapping[str, Any]) -> int | None:
+    """Insert a row; None when its orderid or its click's conversion already exists."""
+    return repo.insert(conn, row)
