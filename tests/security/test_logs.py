@@ -119,6 +119,7 @@ def test_server_output_carries_no_secret_and_no_query_string(
             env=env,
             stdout=sink,
             stderr=subprocess.STDOUT,
+            text=True,
         )
         try:
             wait_healthy(port, proc)

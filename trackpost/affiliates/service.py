@@ -58,7 +58,7 @@ def resolve_ref(conn: Connection, ref: str) -> int | None:
     text = ref.strip()
     if not text:
         return None
-    if text.isdigit() and int(text) <= MAX_ID:
+    if text.isascii() and text.isdigit() and int(text) <= MAX_ID:
         loginid = int(text)
     else:
         try:

@@ -109,7 +109,7 @@ def _id_list(value: object) -> tuple[int, ...]:
     ids: list[int] = []
     for part in parts:
         text = str(part).strip()
-        if not text.isdigit() or not 0 < int(text) <= MAX_ID:
+        if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
             raise ValueError("must be one id or a comma-separated list of ids")
         ids.append(int(text))
     if not ids or len(ids) > 1000:
