@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ClauseElement
 
 from trackpost.models.tables import cache_versions as CV
 from trackpost.models.tables import clicks as C
@@ -31,8 +32,9 @@ _INSERT_CLICK = (
 class HotStatement:
     """One statement compiled for one dialect, with its parameters' bind processors."""
 
-    def __init__(self, stmt: Executable, dialect: Dialect) -> None:
+    def __init__(self, stmt: ClauseElement, dialect: Dialect) -> None:
         compiled = stmt.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler)
         self.sql = compiled.string
         self.positions: tuple[str, ...] | None = (
             tuple(compiled.positiontup or ()) if dialect.positional else None
