@@ -1,0 +1,1 @@
+"""The benchmark harness (`make bench`): real servers, bulk-seeded data, wrk load, one table."""

@@ -1,0 +1,122 @@
+"""The measured cases: which Lua script, which arguments, and how to tell a missing endpoint."""
+
+from __future__ import annotations
+
+import http.client
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.database import ADMIN, Target
+from bench.dataset import HASH_FMT, ORDER_PREFIX, SUB_PREFIX
+
+MISSING = "n/a (endpoint missing)"
+Args = dict[str, str | int]
+
+
+@dataclass(frozen=True)
+class Load:
+    """How hard wrk pushes: threads, connections, seconds per run."""
+
+    threads: int
+    connections: int
+    seconds: float
+    warmup: float
+    timeout: float
+
+
+@dataclass(frozen=True)
+class Case:
+    """One row of the table: a request mix against one endpoint."""
+
+    name: str
+    script: str
+    probe_method: str
+    probe_path: str
+    args: Callable[[Target, Load, Path, str], Args]
+    touches_locks: bool = False
+
+
+def _api(target: Target, load: Load, codes: Path, run: str) -> Args:
+    return {
+        "key": target.api_key,
+        "username": ADMIN,
+        "customers": target.dataset.customers,
+        "sub_prefix": SUB_PREFIX,
+        "order_prefix": ORDER_PREFIX,
+    }
+
+
+def _ping(target: Target, load: Load, codes: Path, run: str) -> Args:
+    return {**_api(target, load, codes, run), "path": "/api/service/ping"}
+
+
+def _track(target: Target, load: Load, codes: Path, run: str) -> Args:
+    return {"codes": str(codes)}
+
+
+def _postback(target: Target, load: Load, codes: Path, run: str) -> Args:
+    spare = target.dataset.spare_clicks // max(1, target.postback_runs)
+    per_thread = max(1, spare // load.threads)
+    return {
+        "first_click": target.take_spare_clicks(per_thread * load.threads),
+        "per_thread": per_thread,
+        "hash_fmt": HASH_FMT,
+        "run": run,
+    }
+
+
+def _ceiling(target: Target, load: Load, codes: Path, run: str) -> Args:
+    return {**_api(target, load, codes, run), "path": "/"}
+
+
+CEILING = Case("ceiling", "get", "GET", "/", _ceiling)
+
+CASES: tuple[Case, ...] = (
+    Case("ping", "get", "GET", "/api/service/ping", _ping),
+    Case("lock/unlock", "lock", "PATCH", "/api/customer/lock", _api, touches_locks=True),
+    Case(
+        "set_customer_details", "set_details", "PATCH", "/api/customer/set_customer_details", _api
+    ),
+    Case("get_customer_details", "get_details", "GET", "/api/customer/get_customer_details", _api),
+    Case("track", "track", "GET", "/track/MS4wLjEuMS4wLjAuMC4wLjAuMC4wLjA", _track),
+    Case("postback", "postback", "GET", "/signup/process_pixel.php", _postback),
+)
+
+
+def endpoint_missing(port: int, case: Case, api_key: str) -> bool:
+    """True when the app has no route there yet (404 unknown_endpoint), however it answers else.
+
+    http.client, not urllib: a redirect (the click) must never be followed off this machine.
+    """
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request(
+            case.probe_method,
+            case.probe_path,
+            headers={"api-key": api_key, "api-username": ADMIN},
+        )
+        resp = conn.getresponse()
+        body = resp.read()
+    finally:
+        conn.close()
+    if resp.status != 404:
+        return False
+    try:
+        data = json.loads(body or b"{}")
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("code") == "unknown_endpoint"
+
+
+def by_name(names: str) -> tuple[Case, ...]:
+    """The cases named in a comma list (all when empty)."""
+    if not names:
+        return CASES
+    wanted = [n.strip() for n in names.split(",") if n.strip()]
+    known = {c.name: c for c in CASES}
+    unknown = [n for n in wanted if n not in known]
+    if unknown:
+        raise SystemExit(f"unknown case(s) {unknown}; known: {', '.join(known)}")
+    return tuple(known[n] for n in wanted)

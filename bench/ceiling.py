@@ -1,0 +1,61 @@
+"""The ceiling: a bare ASGI callable answering `true`, served by granian like `trackpost serve`."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+_START = {
+    "type": "http.response.start",
+    "status": 200,
+    "headers": [(b"content-type", b"application/json"), (b"content-length", b"4")],
+}
+_BODY = {"type": "http.response.body", "body": b"true"}
+
+
+async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer every HTTP request with `true`; nothing else runs, so this is the server's cost."""
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    await send(_START)
+    await send(_BODY)
+
+
+def main() -> None:
+    """Serve `app` with the settings trackpost.cli.main.cmd_serve gives granian."""
+    from granian.constants import Interfaces, Loops
+    from granian.server import Server
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    Server(
+        "bench.ceiling:app",
+        address=args.host,
+        port=args.port,
+        interface=Interfaces.ASGI,
+        workers=args.workers,
+        loop=Loops.uvloop,
+        log_access=False,
+        backlog=2048,
+        respawn_failed_workers=True,
+        workers_kill_timeout=30,
+    ).serve()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""Fresh databases for a run: a temp SQLite file or a dedicated PostgreSQL database, migrated
+with `trackpost db upgrade`, bulk-seeded, with an admin made by `trackpost admin create`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import sqlalchemy as sa
+
+from bench import seed
+from bench.dataset import Dataset
+from bench.procs import ROOT, trackpost_bin
+
+ADMIN = "bench"
+
+
+@dataclass
+class Target:
+    """One seeded database and how trackpost reaches it."""
+
+    backend: str
+    url: str
+    data_dir: Path
+    dataset: Dataset
+    api_key: str
+    seed_seconds: float
+    pg_admin_url: str = ""
+    pg_name: str = ""
+    next_spare_click: int = 0
+    postback_runs: int = 8
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The process environment for trackpost: ours, minus any TRACKPOST_* of the caller."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKPOST_")}
+        env["TRACKPOST_DATABASE_URL"] = self.url
+        env["TRACKPOST_DATA_DIR"] = str(self.data_dir)
+        return env
+
+    @property
+    def sa_url(self) -> str:
+        if self.url.startswith("postgresql://"):
+            return "postgresql+psycopg://" + self.url.removeprefix("postgresql://")
+        return self.url
+
+    def take_spare_clicks(self, count: int) -> int:
+        """Reserve count never-converted clicks for one postback run; returns the first id."""
+        first = self.next_spare_click
+        self.next_spare_click += count
+        return first
+
+    def reset_locks(self) -> None:
+        """Unlock every customer, so each case starts from the seeded state."""
+        engine = sa.create_engine(self.sa_url)
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "UPDATE customers SET locked = :no, locked_at = NULL, locked_by = NULL,"
+                    " lock_reason = NULL WHERE locked = :yes"
+                ),
+                {"no": False, "yes": True},
+            )
+        engine.dispose()
+
+    def drop(self) -> None:
+        """Remove the database (and the data dir with its secret)."""
+        if self.pg_name:
+            with psycopg.connect(self.pg_admin_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+def _run(argv: list[str], env: dict[str, str]) -> str:
+    proc = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc.stdout
+
+
+def _pg_database(admin_url: str, name: str) -> str:
+    """Create a dedicated database next to admin_url's and return its URL."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(admin_url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+def prepare(
+    backend: str, customers: int, spare_clicks: int, workdir: Path, pg_url: str = ""
+) -> Target:
+    """A fresh, migrated, seeded database with customers customers and the bench admin."""
+    data_dir = workdir / f"{backend}-{customers}"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    pg_name = ""
+    if backend == "postgres":
+        pg_name = f"trackpost_bench_{os.getpid()}_{customers}"
+        url = _pg_database(pg_url, pg_name)
+    else:
+        url = f"sqlite:///{data_dir / 'trackpost.db'}"
+    target = Target(backend, url, data_dir, Dataset(0, 0, 1), "", 0.0, pg_url, pg_name)
+    try:
+        _run([trackpost_bin(), "db", "upgrade"], target.env)
+        data = Dataset(customers, spare_clicks, seed.first_free_loginid(target.sa_url))
+        print(f"[{backend}] seeding {customers:,} customers and {data.clicks:,} clicks", flush=True)
+        target.seed_seconds = seed.seed(target.sa_url, data)
+        print(f"[{backend}] {seed.timing_note(target.seed_seconds, data)}", flush=True)
+        out = _run([trackpost_bin(), "admin", "create", ADMIN], target.env)
+        target.api_key = out.strip().splitlines()[-1].strip()
+        target.dataset = data
+        target.next_spare_click = customers + 1
+    except BaseException:
+        target.drop()
+        raise
+    return target

@@ -1,0 +1,108 @@
+"""What a result was measured on (machine, versions, commit) and the generated part of
+BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import platform
+import sqlite3
+import subprocess
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from bench.options import Options
+from bench.procs import ROOT
+
+BEGIN = "<!-- bench:begin (written by `python -m bench.run --update-doc`; edit outside) -->"
+END = "<!-- bench:end -->"
+
+
+def _git(*args: str) -> str:
+    proc = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+    return proc.stdout.strip()
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _memory_gib() -> float:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 1024 / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _wrk_version() -> str:
+    proc = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
+    return (
+        (proc.stdout or proc.stderr).splitlines()[0].strip() if proc.stdout or proc.stderr else ""
+    )
+
+
+def describe(opts: Options) -> dict[str, Any]:
+    """Machine, software versions, commit and the exact parameters of this run."""
+    dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
+    return {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": _git("rev-parse", "--short", "HEAD")
+        + (" (with uncommitted changes)" if dirty else ""),
+        "command": opts.command,
+        "machine": f"{os.cpu_count()} cores ({_cpu()}), {_memory_gib():.0f} GiB, {platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "versions": {
+            "granian": version("granian"),
+            "starlette": version("starlette"),
+            "sqlalchemy": version("sqlalchemy"),
+            "psycopg": version("psycopg"),
+            "sqlite": sqlite3.sqlite_version,
+            "wrk": _wrk_version(),
+        },
+        "options": dataclasses.asdict(opts),
+    }
+
+
+def update_doc(path: Path, meta: dict[str, Any], table_md: str) -> None:
+    """Replace the generated block of BENCHMARKS.md (or append one) with this run."""
+    seeding = ", ".join(
+        f"{s['backend']} {int(str(s['customers'])):,} customers in {s['seconds']} s"
+        for s in meta.get("seeding", [])
+    )
+    o = meta["options"]
+    block = "\n".join(
+        [
+            BEGIN,
+            f"- date: {meta['date']}",
+            f"- commit: `{meta['commit']}`",
+            f"- machine: {meta['machine']}; Python {meta['python']}",
+            "- versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()),
+            f"- command: `{meta['command']}`",
+            f"- load: wrk, {o['threads']} threads, {o['connections']} connections, "
+            f"{o['duration']:g} s measured after {o['warmup']:g} s of warm-up per case",
+            f"- seeding (bulk, not HTTP): {seeding}",
+            f"- whole run: {meta.get('seconds', 0) // 60} min {meta.get('seconds', 0) % 60} s",
+            "",
+            table_md,
+            END,
+        ]
+    )
+    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        _, tail = rest.split(END, 1)
+        text = head + block + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text)

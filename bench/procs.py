@@ -1,0 +1,158 @@
+"""Server processes the benchmark starts, waits for, samples and stops."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A port nobody listens on right now, on the loopback address only."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def trackpost_bin() -> str:
+    """The `trackpost` script next to this interpreter (the venv's), else the one on PATH."""
+    candidate = Path(sys.executable).with_name("trackpost")
+    return str(candidate) if candidate.exists() else "trackpost"
+
+
+@dataclass
+class Server:
+    """A server process group we started; the workers are its child processes."""
+
+    name: str
+    proc: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def workers(self) -> list[int]:
+        """The worker processes: granian's supervisor forks one child per worker."""
+        return children_of(self.proc.pid)
+
+    def stop(self) -> None:
+        """SIGINT first (granian shuts down gracefully), then SIGKILL to the group we created."""
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGINT)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+
+
+def children_of(pid: int) -> list[int]:
+    """Direct child processes of pid, read from /proc."""
+    try:
+        tasks = Path(f"/proc/{pid}/task").iterdir()
+        kids: list[int] = []
+        for task in tasks:
+            text = (task / "children").read_text().split()
+            kids.extend(int(k) for k in text)
+        return sorted(set(kids))
+    except OSError:
+        return []
+
+
+def rss_kib(pid: int) -> int:
+    """Current resident set size of a process, in KiB (0 once it has gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def start(name: str, argv: Sequence[str], env: dict[str, str], port: int, log_dir: Path) -> Server:
+    """Start a server in a new session (so that stopping it reaches every worker)."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name}-{port}.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            list(argv),
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return Server(name, proc, port, log_path)
+
+
+def wait_ready(server: Server, path: str, expected_workers: int, timeout: float = 90.0) -> None:
+    """Poll until the server answers 200 on path and all its workers are up."""
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            raise RuntimeError(
+                f"{server.name} exited with {server.proc.returncode}; see {server.log_path}:\n"
+                + server.log_path.read_text()[-2000:]
+            )
+        try:
+            with urllib.request.urlopen(server.base_url + path, timeout=2) as resp:  # noqa: S310
+                if resp.status == 200 and len(server.workers()) >= expected_workers:
+                    time.sleep(0.5)  # let every worker finish its own start-up
+                    return
+        except (urllib.error.URLError, OSError) as exc:
+            last = str(exc)
+        time.sleep(0.2)
+    server.stop()
+    raise RuntimeError(f"{server.name} did not become ready in {timeout}s ({last})")
+
+
+@dataclass
+class RssSampler:
+    """Samples VmRSS of the server's workers while a case runs; keeps each worker's peak."""
+
+    server: Server
+    interval: float = 0.05
+    peaks: dict[int, int] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for pid in self.server.workers():
+                kib = rss_kib(pid)
+                if kib > self.peaks.get(pid, 0):
+                    self.peaks[pid] = kib
+            self._stop.wait(self.interval)
+
+    @contextlib.contextmanager
+    def sampling(self) -> Iterator[RssSampler]:
+        thread = threading.Thread(target=self._run, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            self._stop.set()
+            thread.join()
+
+    @property
+    def peak_mib(self) -> float:
+        """The largest peak of any single worker, in MiB."""
+        return max(self.peaks.values(), default=0) / 1024.0

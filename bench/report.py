@@ -1,0 +1,212 @@
+"""The one table, the p99 growth from the smallest to the largest seed, and the target check."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.cases import MISSING
+
+
+@dataclass
+class Row:
+    """One measured case (or the ceiling) at one backend, seed size and worker count."""
+
+    backend: str
+    customers: int
+    workers: int
+    case: str
+    status: str = "ok"
+    rps: float = 0.0
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+    errors: int = 0
+    http_5xx: int = 0
+    rss_mib: float = 0.0
+    ceiling_rps: float = 0.0
+    requests: int = 0
+    sample: str = ""
+    ceiling_samples: list[float] = field(default_factory=list)
+
+    @property
+    def measured(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def ratio(self) -> float:
+        return self.rps / self.ceiling_rps if self.ceiling_rps and self.measured else 0.0
+
+
+# Targets from the issue, checked on SQLite, the largest seed and 2 workers.
+RATIO_TARGETS = {
+    "ping": 0.6,
+    "lock/unlock": 0.3,
+    "track": 0.35,
+    "postback": 0.2,
+}
+P99_GROWTH_MAX = 1.5
+RSS_MAX_MIB = 150.0
+
+
+def _fmt_row(r: Row) -> list[str]:
+    key = [r.backend, f"{r.customers:,}", str(r.workers), r.case]
+    if not r.measured:
+        return [*key, r.status, "", "", "", "", ""]
+    ratio = "1.00" if r.case == "ceiling" else f"{r.ratio:.2f}"
+    return [
+        *key,
+        f"{r.rps:,.0f}",
+        f"{r.p50_ms:.2f}",
+        f"{r.p99_ms:.2f}",
+        str(r.errors) + (f" ({r.http_5xx} 5xx)" if r.http_5xx else ""),
+        f"{r.rss_mib:.0f}",
+        ratio,
+    ]
+
+
+HEADERS = ["backend", "customers", "workers", "case", "req/s", "p50 ms", "p99 ms", "errors"]
+HEADERS += ["peak RSS/worker MiB", "x ceiling"]
+
+
+def markdown(headers: list[str], rows: list[list[str]]) -> str:
+    out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def text_table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(x) for x in col) for col in zip(headers, *rows, strict=False)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines)
+
+
+def growth(rows: list[Row]) -> list[dict[str, Any]]:
+    """p99 at the largest seed over p99 at the smallest, per backend, workers and case."""
+    out: list[dict[str, Any]] = []
+    keys = sorted({(r.backend, r.workers, r.case) for r in rows}, key=str)
+    for backend, workers, case in keys:
+        group = [r for r in rows if (r.backend, r.workers, r.case) == (backend, workers, case)]
+        group = [r for r in group if r.measured]
+        if len(group) < 2:
+            continue
+        small = min(group, key=lambda r: r.customers)
+        large = max(group, key=lambda r: r.customers)
+        if small.customers == large.customers or not small.p99_ms:
+            continue
+        out.append(
+            {
+                "backend": backend,
+                "workers": workers,
+                "case": case,
+                "small": small.customers,
+                "large": large.customers,
+                "p99_small_ms": small.p99_ms,
+                "p99_large_ms": large.p99_ms,
+                "ratio": large.p99_ms / small.p99_ms,
+            }
+        )
+    return out
+
+
+def growth_table(items: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    headers = ["backend", "workers", "case", "p99 small ms", "p99 large ms", "large/small"]
+    rows = [
+        [
+            g["backend"],
+            str(g["workers"]),
+            g["case"],
+            f"{g['p99_small_ms']:.2f} ({g['small']:,})",
+            f"{g['p99_large_ms']:.2f} ({g['large']:,})",
+            f"{g['ratio']:.2f}",
+        ]
+        for g in items
+        if g["case"] != "ceiling"
+    ]
+    return headers, rows
+
+
+def targets(rows: list[Row], items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each target of the issue with its measured value, on SQLite, largest seed, 2 workers."""
+    sqlite = [r for r in rows if r.backend == "sqlite" and r.workers == 2]
+    if not sqlite:
+        return []
+    top = max(r.customers for r in sqlite)
+    at = {r.case: r for r in sqlite if r.customers == top}
+    out: list[dict[str, Any]] = []
+
+    def add(name: str, value: float | None, limit: float, higher: bool) -> None:
+        ok = None if value is None else (value >= limit if higher else value <= limit)
+        out.append({"target": name, "value": value, "limit": limit, "met": ok})
+
+    for case, limit in RATIO_TARGETS.items():
+        r = at.get(case)
+        add(f"{case} x ceiling >= {limit}", r.ratio if r and r.measured else None, limit, True)
+    for g in items:
+        if g["backend"] == "sqlite" and g["workers"] == 2 and g["case"] != "ceiling":
+            add(
+                f"{g['case']} p99 large/small <= {P99_GROWTH_MAX}",
+                g["ratio"],
+                P99_GROWTH_MAX,
+                False,
+            )
+    measured = [r for r in at.values() if r.measured and r.case != "ceiling"]
+    worst_rss = max((r.rss_mib for r in measured), default=None)
+    add(f"peak RSS/worker <= {RSS_MAX_MIB:.0f} MiB", worst_rss, RSS_MAX_MIB, False)
+    all_measured = [r for r in rows if r.measured]
+    add(
+        "errors (all cases, all backends) == 0",
+        float(sum(r.errors for r in all_measured)),
+        0,
+        False,
+    )
+    return out
+
+
+def targets_table(items: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    def show(v: float | None) -> str:
+        return "n/a" if v is None else f"{v:.2f}"
+
+    rows = [
+        [t["target"], show(t["value"]), {True: "met", False: "NOT met", None: "n/a"}[t["met"]]]
+        for t in items
+    ]
+    return ["target (SQLite, largest seed, 2 workers)", "measured", "state"], rows
+
+
+def render(rows: list[Row], md: bool) -> str:
+    """The whole report as text (terminal) or markdown (BENCHMARKS.md)."""
+    table = markdown if md else text_table
+    items = growth(rows)
+    parts = [table(HEADERS, [_fmt_row(r) for r in rows])]
+    gh, gr = growth_table(items)
+    if gr:
+        parts.append(("**p99 growth**\n\n" if md else "p99 growth\n") + table(gh, gr))
+    th, tr = targets_table(targets(rows, items))
+    if tr:
+        parts.append(("**Targets**\n\n" if md else "Targets\n") + table(th, tr))
+    return "\n\n".join(parts)
+
+
+def median_ceiling(samples: list[float]) -> float:
+    return statistics.median(samples) if samples else 0.0
+
+
+def write_json(path: Path, meta: dict[str, Any], rows: list[Row]) -> None:
+    items = growth(rows)
+    doc = {
+        "meta": meta,
+        "rows": [{**asdict(r), "ratio": r.ratio} for r in rows],
+        "p99_growth": items,
+        "targets": targets(rows, items),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2) + "\n")
+
+
+def missing_row(backend: str, customers: int, workers: int, case: str) -> Row:
+    return Row(backend, customers, workers, case, status=MISSING)

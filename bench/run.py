@@ -1,0 +1,244 @@
+"""`make bench`: seed, serve, load, measure, and print one table (also written as JSON)."""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import cases as cases_mod
+from bench import machine, procs, profile, report, wrk
+from bench.cases import CEILING, Case, Load
+from bench.database import Target, prepare
+from bench.options import Options, parse
+from bench.report import Row
+
+RESULTS = procs.ROOT / "bench" / "results"
+DOC = procs.ROOT / "BENCHMARKS.md"
+
+
+@dataclass
+class Run:
+    """State shared by every case of one invocation."""
+
+    opts: Options
+    wrk_bin: str
+    workdir: Path
+    run_id: str
+    rows: list[Row] = field(default_factory=list)
+    seeds: list[dict[str, object]] = field(default_factory=list)
+    profiles: dict[str, str] = field(default_factory=dict)
+    counter: int = 0
+
+    @property
+    def load(self) -> Load:
+        o = self.opts
+        return Load(o.threads, o.connections, o.duration, o.warmup, o.timeout)
+
+    def tag(self) -> str:
+        self.counter += 1
+        return f"{self.run_id}{self.counter}"
+
+
+def _start_trackpost(run: Run, target: Target, workers: int) -> procs.Server:
+    port = procs.free_port()
+    argv = [procs.trackpost_bin(), "serve", "--port", str(port), "--workers", str(workers)]
+    server = procs.start("trackpost", [*argv, "--no-access-log"], target.env, port, run.workdir)
+    procs.wait_ready(server, "/healthz", workers)
+    return server
+
+
+def _start_ceiling(run: Run, target: Target, workers: int) -> procs.Server:
+    port = procs.free_port()
+    argv = [sys.executable, "-m", "bench.ceiling", "--port", str(port), "--workers", str(workers)]
+    server = procs.start("ceiling", argv, target.env, port, run.workdir)
+    procs.wait_ready(server, "/", workers)
+    return server
+
+
+def _measure(
+    run: Run, server: procs.Server, case: Case, target: Target, codes: Path, label: str
+) -> tuple[wrk.WrkResult, float]:
+    """A warm-up run, then the measured run with the workers' RSS sampled (and profiled)."""
+    load = run.load
+    if load.warmup > 0:
+        args = case.args(target, load, codes, run.tag())
+        wrk.run(
+            run.wrk_bin,
+            server.base_url,
+            case.script,
+            threads=load.threads,
+            connections=load.connections,
+            seconds=load.warmup,
+            timeout_s=load.timeout,
+            args=args,
+        )
+    if case.touches_locks:
+        _settle()
+        target.reset_locks()
+    args = case.args(target, load, codes, run.tag())
+    sampler = procs.RssSampler(server)
+    spy = None
+    raw = run.workdir / "profiles" / f"{label}.txt"
+    if run.opts.profile and case is not CEILING and server.workers():
+        spy = profile.start(server.workers()[0], load.seconds, raw)
+    with sampler.sampling():
+        result = wrk.run(
+            run.wrk_bin,
+            server.base_url,
+            case.script,
+            threads=load.threads,
+            connections=load.connections,
+            seconds=load.seconds,
+            timeout_s=load.timeout,
+            args=args,
+        )
+    if spy is not None:
+        spy.wait(timeout=60)
+        if raw.exists():
+            run.profiles[label] = profile.summarise(raw)
+    if case.touches_locks:
+        _settle()
+        target.reset_locks()
+    return result, sampler.peak_mib
+
+
+def _settle() -> None:
+    """Let the server finish requests wrk abandoned at its deadline before touching their rows."""
+    time.sleep(1.5)
+
+
+def _row(target: Target, workers: int, case: str, res: wrk.WrkResult, rss: float) -> Row:
+    return Row(
+        backend=target.backend,
+        customers=target.dataset.customers,
+        workers=workers,
+        case=case,
+        rps=res.rps,
+        p50_ms=res.p50_ms,
+        p99_ms=res.p99_ms,
+        errors=res.errors,
+        http_5xx=res.http_5xx,
+        rss_mib=rss,
+        requests=res.requests,
+        sample=res.sample + (f" [postback clicks wrapped {res.wrapped}x]" if res.wrapped else ""),
+    )
+
+
+def _say(row: Row) -> None:
+    where = f"[{row.backend} {row.customers:,} customers, {row.workers} worker(s)]"
+    if not row.measured:
+        print(f"{where} {row.case}: {row.status}", flush=True)
+        return
+    ratio = f" x{row.ratio:.2f} of ceiling" if row.case != "ceiling" else ""
+    print(
+        f"{where} {row.case}: {row.rps:,.0f} req/s, p50 {row.p50_ms:.2f} ms, "
+        f"p99 {row.p99_ms:.2f} ms, errors {row.errors}, RSS {row.rss_mib:.0f} MiB{ratio}",
+        flush=True,
+    )
+    if row.errors and row.sample:
+        print(f"    first failure: {row.sample[:300]}", flush=True)
+
+
+def _run_workers(
+    run: Run, target: Target, workers: int, codes: Path, chosen: tuple[Case, ...]
+) -> None:
+    ceiling = _start_ceiling(run, target, workers)
+    try:
+        server = _start_trackpost(run, target, workers)
+    except BaseException:
+        ceiling.stop()
+        raise
+    samples: list[tuple[wrk.WrkResult, float]] = []
+    group = f"{target.backend}-{target.dataset.customers}-w{workers}"
+    try:
+        for case in chosen:
+            if cases_mod.endpoint_missing(server.port, case, target.api_key):
+                row = report.missing_row(
+                    target.backend, target.dataset.customers, workers, case.name
+                )
+                run.rows.append(row)
+                _say(row)
+                continue
+            if run.opts.ceiling_each_case or not samples:
+                samples.append(_measure(run, ceiling, CEILING, target, codes, f"{group}-ceiling"))
+            label = f"{group}-{case.name.replace('/', '-')}"
+            res, rss = _measure(run, server, case, target, codes, label)
+            row = _row(target, workers, case.name, res, rss)
+            row.ceiling_rps = samples[-1][0].rps
+            run.rows.append(row)
+            _say(row)
+    finally:
+        server.stop()
+        ceiling.stop()
+    if samples:
+        mid = statistics.median_low([s[0].rps for s in samples])
+        best = next(s for s in samples if s[0].rps == mid)
+        crow = _row(target, workers, "ceiling", best[0], max(s[1] for s in samples))
+        crow.ceiling_rps = crow.rps
+        crow.ceiling_samples = [round(s[0].rps) for s in samples]
+        # The ceiling row goes first in its group.
+        at = next(
+            (i for i, r in enumerate(run.rows)
+             if (r.backend, r.customers, r.workers) == (crow.backend, crow.customers, workers)),
+            len(run.rows),
+        )  # fmt: skip
+        run.rows.insert(at, crow)
+        _say(crow)
+
+
+def _run_backend(run: Run, backend: str, chosen: tuple[Case, ...]) -> None:
+    for customers in run.opts.customers:
+        target = prepare(backend, customers, run.opts.spare_clicks, run.workdir, run.opts.postgres)
+        target.postback_runs = 2 * len(run.opts.workers)
+        run.seeds.append(
+            {"backend": backend, "customers": customers, "seconds": round(target.seed_seconds, 1)}
+        )
+        codes = run.workdir / f"linkcodes-{backend}-{customers}.txt"
+        codes.write_text("\n".join(target.dataset.linkcodes(2000)) + "\n")
+        try:
+            for workers in run.opts.workers:
+                _run_workers(run, target, workers, codes, chosen)
+        finally:
+            if not run.opts.keep:
+                target.drop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    opts = parse(sys.argv[1:] if argv is None else argv)
+    chosen = cases_mod.by_name(opts.cases)
+    run_id = time.strftime("%Y%m%d-%H%M%S")
+    workdir = Path(tempfile.mkdtemp(prefix="trackpost-bench-"))
+    run = Run(opts, wrk.ensure_wrk(), workdir, run_id)
+    meta = machine.describe(opts)
+    started = time.monotonic()
+    try:
+        backends = (["sqlite"] if opts.sqlite else []) + (["postgres"] if opts.postgres else [])
+        for backend in backends:
+            _run_backend(run, backend, chosen)
+    finally:
+        meta["seconds"] = round(time.monotonic() - started)
+        meta["seeding"] = run.seeds
+        out = RESULTS / f"{run_id}.json"
+        report.write_json(out, meta, run.rows)
+        shutil.copyfile(out, RESULTS / "latest.json")
+        for label, text in run.profiles.items():
+            (RESULTS / run_id).mkdir(parents=True, exist_ok=True)
+            (RESULTS / run_id / f"{label}.profile.txt").write_text(text + "\n")
+        if not opts.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print()
+    print(report.render(run.rows, md=False))
+    print(f"\nresults: {out}" + (f" (profiles in {RESULTS / run_id})" if run.profiles else ""))
+    if opts.update_doc:
+        machine.update_doc(DOC, meta, report.render(run.rows, md=True))
+        print(f"updated {DOC}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
