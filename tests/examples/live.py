@@ -129,6 +129,34 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(timeout=5)
 
 
+def _start_server(
+    env: dict[str, str], workdir: Path, n: int
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start one `trackpost serve`; a port taken between probing and binding gets a retry."""
+    for attempt in range(3):
+        port = free_port()
+        log = workdir / f"serve-{n}-{attempt}.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [*trackpost_command(), "serve", "--port", str(port), "--no-access-log"],
+                env=env,
+                cwd=workdir,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_ready(proc, url, log)
+        except RuntimeError:
+            _stop(proc)
+            if attempt == 2:
+                raise
+            continue
+        return proc, url
+    raise AssertionError("unreachable")
+
+
 @contextmanager
 def live_instance(backend: str, workdir: Path, *, servers: int = 1) -> Iterator[Instance]:
     """Create admin tf_admin with the CLI, then start `servers` processes on one database."""
@@ -151,20 +179,8 @@ def live_instance(backend: str, workdir: Path, *, servers: int = 1) -> Iterator[
         inst.username = "tf_admin"
         inst.api_key = created.stdout.strip().splitlines()[-1]
         for n in range(servers):
-            port = free_port()
-            log = workdir / f"serve-{n}.log"
-            with log.open("wb") as out:
-                proc = subprocess.Popen(
-                    [*trackpost_command(), "serve", "--port", str(port), "--no-access-log"],
-                    env=env,
-                    cwd=workdir,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
+            proc, url = _start_server(env, workdir, n)
             procs.append(proc)
-            url = f"http://127.0.0.1:{port}"
-            _wait_ready(proc, url, log)
             inst.urls.append(url)
         settings = Settings(
             database_url=normalise_database_url(database_url),
