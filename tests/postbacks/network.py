@@ -52,7 +52,7 @@ class Network:
         """A real click on the affiliate's link; returns its click hash."""
         resp = self.http.get(self.link, params=query, follow_redirects=False)
         assert resp.status_code == 302, resp.text
-        return parse_qs(urlsplit(resp.headers["location"]).query)["ch"][0]
+        return str(parse_qs(urlsplit(resp.headers["location"]).query)["ch"][0])
 
     def post(self, method: str = "GET", path: str = PIXEL, **params: Any) -> httpx.Response:
         """A postback as an advertiser sends it: a query string, or a form body for POST."""

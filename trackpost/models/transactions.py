@@ -26,8 +26,13 @@ class Transaction(Timestamps, Base):
         Index("ix_transactions_customer_id", "customer_id", "transactionid"),
         Index("ix_transactions_click_hash", "click_hash"),
         Index("ix_transactions_created_at", "created_at"),
-        Index("ix_transactions_loginid_created", "loginid", "created_at"),
-        Index("ix_transactions_parent", "parent_transactionid"),
+        # Partial: a conversion (the hot insert) has no parent and so costs this index nothing.
+        Index(
+            "ix_transactions_parent",
+            "parent_transactionid",
+            sqlite_where=text("parent_transactionid IS NOT NULL"),
+            postgresql_where=text("parent_transactionid IS NOT NULL"),
+        ),
         # A click converts once: the database, not a read-then-write check, keeps it so.
         Index(
             "uq_transactions_click_initial",

@@ -6,6 +6,7 @@ the ledger insert. A replay is answered after the first.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping
@@ -14,6 +15,7 @@ from trackpost.core.db import utcnow
 from trackpost.core.errors import MissingParameter
 from trackpost.customers import service as customers
 from trackpost.customers.errors import LookupConflict, SubscriptionIdTaken
+from trackpost.postbacks import hot
 from trackpost.postbacks import repository as repo
 from trackpost.postbacks.common import (
     Sender,
@@ -31,11 +33,11 @@ from trackpost.postbacks.errors import (
 )
 from trackpost.postbacks.params import Postback
 from trackpost.tracking import service as tracking
-from trackpost.transactions.ledger import APPROVED, PENDING, base_row, record
+from trackpost.transactions.ledger import APPROVED, PENDING, base_row
 from trackpost.transactions.money import payout_for
 
 
-def _check_narrowing(post: Postback, row: RowMapping) -> None:
+def _check_narrowing(post: Postback, row: Mapping[str, Any] | RowMapping) -> None:
     if post.advertiserid is not None and post.advertiserid != row["advertiserid"]:
         raise LookupConflict(
             f"advertiserid '{post.advertiserid}' is not the advertiser of the click's offer "
@@ -50,7 +52,7 @@ def _check_narrowing(post: Postback, row: RowMapping) -> None:
 
 def _by_click(conn: Connection, post: Postback, sender: Sender) -> dict[str, Any]:
     assert post.click_hash is not None
-    row = repo.click_context(conn, post.click_hash, post.orderid)
+    row = hot.statements(conn).click_context(conn, post.click_hash, post.orderid)
     if row is None:
         raise UnknownClickHash(f"No click with click_hash {post.click_hash[:64]!r}.")
     _check_narrowing(post, row)
@@ -166,7 +168,7 @@ def convert(conn: Connection, post: Postback, sender: Sender) -> dict[str, Any]:
         fingerprint=sender.fingerprint,
         **post.custom,
     )
-    transactionid = record(conn, row)
+    transactionid = hot.statements(conn).record(conn, row)
     if transactionid is None:
         after_conflict(conn, post, sender)
     return answer(customer_id, transactionid)

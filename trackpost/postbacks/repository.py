@@ -7,7 +7,7 @@ post's orderid or the click's conversion (for replays).
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, RowMapping, and_, bindparam, select
+from sqlalchemy import Connection, RowMapping, and_, bindparam, literal_column, select
 
 from trackpost.config.repository import CACHE_NAME as IPLISTS
 from trackpost.models.tables import cache_versions as CV
@@ -20,8 +20,12 @@ from trackpost.models.tables import transactions as T
 _ADV = L.alias("adv")
 _DUP = T.alias("dup")
 _CONV = T.alias("conv")
+# Constants are inlined (literal_column), so the hot path binds only the request's values.
 _IPLIST_VERSION = (
-    select(CV.c.version).where(CV.c.name == IPLISTS).scalar_subquery().label("iplist_version")
+    select(CV.c.version)
+    .where(CV.c.name == literal_column(f"'{IPLISTS}'"))
+    .scalar_subquery()
+    .label("iplist_version")
 )
 _OFFER_DEFAULTS = (
     O.c.advertiserid,
@@ -35,7 +39,7 @@ _OFFER_DEFAULTS = (
     O.c.pending_conversions,
 )
 
-_CLICK = (
+CLICK_CONTEXT = (
     select(
         CL.c.clickid,
         CL.c.click_hash,
@@ -61,7 +65,12 @@ _CLICK = (
     .join(_ADV, _ADV.c.loginid == O.c.advertiserid)
     .outerjoin(LP, LP.c.landing_pageid == CL.c.landing_pageid)
     .outerjoin(_DUP, _DUP.c.orderid == bindparam("orderid", type_=T.c.orderid.type))
-    .outerjoin(_CONV, and_(_CONV.c.click_hash == CL.c.click_hash, _CONV.c.trans_type == "initial"))
+    .outerjoin(
+        _CONV,
+        and_(
+            _CONV.c.click_hash == CL.c.click_hash, _CONV.c.trans_type == literal_column("'initial'")
+        ),
+    )
     .where(CL.c.click_hash == bindparam("hash"))
 )
 _PAGE = (
@@ -103,7 +112,7 @@ _VOID_IPS = select(LP.c.void_ips).where(LP.c.landing_pageid == bindparam("lp"))
 
 def click_context(conn: Connection, click_hash: str, orderid: str | None) -> RowMapping | None:
     """The click and everything a conversion on it needs; None for an unknown click hash."""
-    return conn.execute(_CLICK, {"hash": click_hash, "orderid": orderid}).mappings().first()
+    return conn.execute(CLICK_CONTEXT, {"hash": click_hash, "orderid": orderid}).mappings().first()
 
 
 def page_context(conn: Connection, landing_pageid: int) -> RowMapping | None:

@@ -1,0 +1,82 @@
+"""The transaction report's query: one statement pair per combination of filters, built once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, Select, and_, bindparam, false, func, select, true
+
+from trackpost.models.tables import logins as L
+from trackpost.models.tables import transactions as T
+
+_AFF = L.alias("aff")
+_COLUMNS = (
+    T.c.transactionid,
+    T.c.customer_id,
+    T.c.orderid,
+    T.c.trans_type,
+    T.c.source,
+    T.c.status,
+    T.c.amount,
+    T.c.affiliate_payout,
+    T.c.chargeback_cost,
+    T.c.click_hash,
+    T.c.loginid,
+    T.c.offerid,
+    T.c.landing_pageid,
+    T.c.ocid,
+    T.c.parent_transactionid,
+    T.c.created_at,
+    _AFF.c.username.label("affiliate_username"),
+)
+# Filter name -> the condition it adds; every value is a bound parameter named f_<filter>.
+_CONDITIONS: dict[str, Any] = {
+    "from": T.c.created_at >= bindparam("f_from", type_=T.c.created_at.type),
+    "until": T.c.created_at < bindparam("f_until", type_=T.c.created_at.type),
+    "loginid": T.c.loginid == bindparam("f_loginid"),
+    "affiliate_username": func.lower(_AFF.c.username)
+    == func.lower(bindparam("f_affiliate_username")),
+    "campaignid": T.c.campaignid == bindparam("f_campaignid"),
+    "offerid": T.c.offerid == bindparam("f_offerid"),
+    "landingpageid": T.c.landing_pageid == bindparam("f_landingpageid"),
+    "adtoolid": T.c.adtoolid == bindparam("f_adtoolid"),
+    "programid": T.c.programid == bindparam("f_programid"),
+    "no_inhouse": func.coalesce(_AFF.c.inhouse, false()) == false(),
+    "kind": T.c.trans_type == bindparam("f_kind"),
+    "source": T.c.source == bindparam("f_source"),
+    "external_clickid": T.c.ocid == bindparam("f_external_clickid"),
+    "transaction_hash": T.c.click_hash == bindparam("f_transaction_hash"),
+    "orderid": T.c.orderid == bindparam("f_orderid"),
+}
+FILTERS = frozenset(_CONDITIONS)
+
+
+@lru_cache(maxsize=512)
+def _statements(names: frozenset[str]) -> tuple[Select[Any], Select[Any]]:
+    where = and_(true(), *(_CONDITIONS[n] for n in sorted(names)))
+    base = T.outerjoin(_AFF, _AFF.c.loginid == T.c.loginid)
+    rows = (
+        select(*_COLUMNS)
+        .select_from(base)
+        .where(where)
+        .order_by(T.c.transactionid)
+        .limit(bindparam("lim"))
+        .offset(bindparam("off"))
+    )
+    total = select(func.count()).select_from(base).where(where)
+    return rows, total
+
+
+def report(
+    conn: Connection, filters: Mapping[str, Any], start: int, count: int
+) -> tuple[int, list[RowMapping]]:
+    """Matching rows in transactionid order from `start`, and how many match in all."""
+    rows_stmt, total_stmt = _statements(frozenset(filters))
+    params = {f"f_{k}": v for k, v in filters.items() if k != "no_inhouse"}
+    total = int(conn.execute(total_stmt, params).scalar_one())
+    if total == 0 or start >= total:
+        return total, []
+    found = list(conn.execute(rows_stmt, {**params, "lim": count, "off": start}).mappings())
+    return total, found

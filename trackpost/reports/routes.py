@@ -1,0 +1,51 @@
+"""The transaction report at the vendor's path."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from trackpost.core.http import RequestContext, Router, json_response
+from trackpost.reports import service
+from trackpost.reports.schemas import REPORT_RESPONSE, TransactionReport
+
+router = Router("report")
+EXAMPLE = {
+    "1337": {
+        "time": 1767225600,
+        "loginid": 4004,
+        "amount": 995,
+        "trans_type": "advertiser_initial",
+        "status": "approved",
+        "transaction_hash": "156097c947ece92.38318951",
+        "orderid": "TRACKFINITY:14940018242790524363",
+        "external_clickid": "abc123",
+        "offerid": 12,
+        "landing_pageid": 7,
+        "customer_id": 42,
+        "parent_transactionid": None,
+        "chargeback_cost": 0,
+        "total_payout": 500,
+        "payouts": [
+            {"id": 1337, "type": "affiliate", "username": "aff1", "loginid": 4004, "amount": 500}
+        ],
+    }
+}
+
+
+@router.route(
+    "GET",
+    "/api/report/transaction",
+    params=TransactionReport,
+    summary="The transactions report: every ledger event, filtered and paged",
+    description="An object keyed by transaction id, oldest first, as in Offerit's example; "
+    "money in integer cents; trans_type is <source>_<kind> (advertiser_initial, admin_void, ...). "
+    "Pending and denied rows do not count toward revenue or payouts. Paging: trans_start "
+    "(offset) and trans_count (at most 1000); the X-Total-Count header gives the total.",
+    response=REPORT_RESPONSE,
+    example=EXAMPLE,
+    errors=(400,),
+)
+def transaction_report(ctx: RequestContext, params: TransactionReport) -> Response:
+    """Periods are UTC; period 0 (the payout period) is the calendar month."""
+    total, rows = service.transaction_report(ctx.conn, params)
+    return json_response(rows, headers={"X-Total-Count": str(total)})

@@ -1,0 +1,137 @@
+"""The transaction report: the vendor's filters and period codes, shaped like Offerit's example
+(an object keyed by transaction id), money in integer cents."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping
+
+from trackpost.core.db import utcnow
+from trackpost.core.errors import InvalidParameter
+from trackpost.reports import repository as repo
+from trackpost.reports.periods import period_range
+from trackpost.reports.schemas import TransactionReport
+
+KINDS = {
+    "initial": "initial",
+    "conversion": "initial",
+    "sale": "initial",
+    "continuity": "continuity",
+    "rebill": "continuity",
+    "refund": "refund",
+    "cancel": "cancel",
+    "expire": "expire",
+    "void": "void",
+    "chargeback": "chargeback",
+    "reversal": "reversal",
+}
+SOURCES = ("advertiser", "admin")
+_ID_FILTERS = {
+    "filter_loginid": "loginid",
+    "filter_campaignid": "campaignid",
+    "filter_offerid": "offerid",
+    "filter_landingpageid": "landingpageid",
+    "filter_adtoolid": "adtoolid",
+    "filter_programid": "programid",
+}
+_TEXT_FILTERS = {
+    "filter_external_clickid": "external_clickid",
+    "filter_transaction_hash": "transaction_hash",
+    "filter_orderid": "orderid",
+}
+
+
+def _trans_type(raw: str) -> dict[str, str]:
+    text = raw.strip().lower()
+    source, _, kind = text.partition("_") if text.startswith(SOURCES) else ("", "", text)
+    if kind not in KINDS:
+        allowed = ", ".join(sorted(set(KINDS.values())))
+        raise InvalidParameter(
+            f"Parameter 'trans_type' must be one of {allowed} (optionally prefixed advertiser_ "
+            f"or admin_), got {raw[:64]!r}."
+        )
+    out = {"kind": KINDS[kind]}
+    if source:
+        out["source"] = source
+    return out
+
+
+def filters_of(params: TransactionReport, now: dt.datetime) -> dict[str, Any]:
+    """The report's filters as repository conditions; unknown ways to narrow are 400s."""
+    if params.filter_countryid:
+        raise InvalidParameter(
+            "Parameter 'filter_countryid' is not supported: trackpost does not record country "
+            "ids on transactions."
+        )
+    lo, hi = period_range(params.period, params.start, params.end, now)
+    out: dict[str, Any] = {}
+    if lo is not None:
+        out["from"] = lo
+    if hi is not None:
+        out["until"] = hi
+    for param, name in _ID_FILTERS.items():
+        value = getattr(params, param)
+        if value is not None:
+            out[name] = value
+    for param, name in _TEXT_FILTERS.items():
+        value = getattr(params, param)
+        if value:
+            out[name] = value
+    affiliate = (params.filter_affiliate or "").strip()
+    if affiliate:
+        if affiliate.isdigit():
+            if "loginid" in out and out["loginid"] != int(affiliate):
+                raise InvalidParameter(
+                    "Parameters 'filter_affiliate' and 'filter_loginid' name different affiliates."
+                )
+            out["loginid"] = int(affiliate)
+        else:
+            out["affiliate_username"] = affiliate
+    if params.no_inhouse:
+        out["no_inhouse"] = True
+    if params.trans_type:
+        out.update(_trans_type(params.trans_type))
+    return out
+
+
+def _row(row: RowMapping) -> dict[str, Any]:
+    payouts = []
+    if row["loginid"] is not None:
+        payouts.append(
+            {
+                "id": row["transactionid"],
+                "type": "affiliate",
+                "username": row["affiliate_username"],
+                "loginid": row["loginid"],
+                "amount": row["affiliate_payout"],
+            }
+        )
+    created: dt.datetime = row["created_at"]
+    return {
+        "time": int(created.timestamp()),
+        "loginid": row["loginid"],
+        "amount": row["amount"],
+        "trans_type": f"{row['source']}_{row['trans_type']}",
+        "status": row["status"],
+        "transaction_hash": row["click_hash"],
+        "orderid": row["orderid"],
+        "external_clickid": row["ocid"],
+        "offerid": row["offerid"],
+        "landing_pageid": row["landing_pageid"],
+        "customer_id": row["customer_id"],
+        "parent_transactionid": row["parent_transactionid"],
+        "chargeback_cost": row["chargeback_cost"],
+        "total_payout": row["affiliate_payout"],
+        "payouts": payouts,
+    }
+
+
+def transaction_report(
+    conn: Connection, params: TransactionReport
+) -> tuple[int, dict[str, dict[str, Any]]]:
+    """(how many match, the page of rows keyed by transaction id)."""
+    filters = filters_of(params, utcnow())
+    total, rows = repo.report(conn, filters, params.trans_start, params.trans_count)
+    return total, {str(r["transactionid"]): _row(r) for r in rows}
