@@ -36,5 +36,21 @@ bench: $(STAMP)
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)
 
+# Long runs of the bounded security and reliability tests (see SECURITY.md). A fresh seed each
+# run unless TRACKPOST_FUZZ_SEED is given; set TRACKPOST_TEST_POSTGRES_URL to cover PostgreSQL.
+FUZZ_EXAMPLES ?= 3000
+CRASH_ROUNDS ?= 25
+CONCURRENCY_REQUESTS ?= 5000
+
+fuzz: $(STAMP)
+	@seed=$${TRACKPOST_FUZZ_SEED:-$$(date +%s)}; \
+	echo "fuzz seed $$seed (repeat with TRACKPOST_FUZZ_SEED=$$seed make fuzz)"; \
+	TRACKPOST_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) TRACKPOST_FUZZ_SEED=$$seed \
+	$(BIN)/python -m pytest -q --timeout=0 tests/security/test_schema_fuzz.py $(PYTEST_ARGS)
+
+crash: $(STAMP)
+	TRACKPOST_CRASH_ROUNDS=$(CRASH_ROUNDS) TRACKPOST_CONCURRENCY_REQUESTS=$(CONCURRENCY_REQUESTS) \
+	$(BIN)/python -m pytest -q -s --timeout=0 tests/reliability $(PYTEST_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -172,10 +172,66 @@ def _resolve(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def _string(limit: int | None = None) -> dict[str, Any]:
+    return {"type": "string", **({"maxLength": limit} if limit else {})}
+
+
+def _raw_param_table() -> dict[str, list[Param]]:
+    """Parameters of endpoints that read them without a model (advertisers' posts, clicks).
+
+    Taken from the modules that parse them, so that a parameter they add is probed too.
+    """
+    table: dict[str, list[Param]] = {}
+    try:
+        from trackpost.postbacks import params as pb
+        from trackpost.transactions.ledger import CUSTOM_FIELDS
+    except ImportError:
+        return table
+    ids = [Param(n, _string(32), False) for n in ("advertiserid", "landing_pageid")]
+    hashes = [Param(n, _string(pb.MAX_HASH), False) for n in pb.SYNONYMS["click_hash"]]
+    amounts = [Param(n, _string(32), False) for n in pb.SYNONYMS["amount"]]
+    pixel = [
+        *hashes,
+        *amounts,
+        *ids,
+        Param("type", {"enum": sorted(pb.KINDS)}, False),
+        Param("ocode", _string(400), False),
+        Param("ip", _string(64), False),
+        *(Param(n, _string(pb.MAX_KEY), False) for n in ("subscription_id", "orderid")),
+        *(Param(n, _string(1024), False) for n in pb.CUSTOMER_FIELDS),
+        *(Param(n, _string(pb.MAX_KEY), False) for n in CUSTOM_FIELDS),
+    ]
+    void = [
+        Param("orderid", _string(pb.MAX_KEY), True),
+        Param("type", {"enum": ["void", "chargeback"]}, False),
+        Param("cost", _string(32), False),
+        *(Param(n, _string(pb.MAX_KEY), False) for n in CUSTOM_FIELDS),
+    ]
+    for path in ("/signup/process_pixel.php", "/signup/process_pixel"):
+        table[path] = pixel
+    table["/signup/process_void.php"] = void
+    return table
+
+
+RAW_PARAMS = _raw_param_table()
+
+
+def _synonyms() -> dict[str, frozenset[str]]:
+    try:
+        from trackpost.postbacks.params import SYNONYMS
+    except ImportError:
+        return {}
+    return {name: frozenset(group) for group in SYNONYMS.values() for name in group}
+
+
+# Names that mean the same parameter: a message naming any of them names the one sent.
+SYNONYMS = _synonyms()
+
+
 def params_of(ep: Endpoint) -> list[Param]:
     """The endpoint's parameters from its pydantic model (the OpenAPI document's source)."""
     if ep.params is None:
-        return []
+        return list(RAW_PARAMS.get(ep.path, []))
     schema = ep.params.model_json_schema()
     defs = schema.get("$defs", {})
     required = set(schema.get("required", []))

@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 
 from tests.conftest import Admin
 from tests.security.endpoints import (
+    SYNONYMS,
     all_endpoints,
     all_text_values,
     concrete_path,
@@ -74,7 +75,7 @@ def naming_problem(probe: Probe, resp: httpx.Response) -> str | None:
     """A 400 about one parameter should name it (meaningful only when the base request is valid)."""
     if probe.names_param and probe.param and resp.status_code == 400:
         message = str(resp.json().get("message", ""))
-        if probe.param not in message:
+        if not any(name in message for name in SYNONYMS.get(probe.param, {probe.param})):
             return f"{probe.what}: the 400 message does not name {probe.param!r}: {message!r}"
     return None
 

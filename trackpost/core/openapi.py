@@ -98,15 +98,20 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
             ok["content"] = {"application/json": media}
         status = "302" if ep.response_schema.get("redirect") else "200"
         responses: dict[str, Any] = {status: ok}
-        codes = set(ep.errors) | {400, 405, 413, 415}
+        # Any request that reaches the database may meet it busy (503 with Retry-After).
+        codes = set(ep.errors) | {400, 405, 413, 415, 503}
         if not ep.public:
             codes |= {401, 403, 429}
         for code in sorted(codes):
+            content: dict[str, Any] = {
+                "application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}
+            }
+            if code == 404 and ep.response_schema.get("redirect"):
+                # Links followed by browsers dead-end on a plain HTML page, not JSON.
+                content["text/html"] = {"schema": {"type": "string"}}
             responses[str(code)] = {
                 "description": _STATUS_TEXT.get(code, "Error"),
-                "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}
-                },
+                "content": content,
             }
         op["responses"] = responses
         path = ep.path.replace(":path", "")

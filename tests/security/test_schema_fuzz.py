@@ -1,0 +1,113 @@
+"""Property-based fuzzing of every operation in /openapi.json (schemathesis over the ASGI app).
+
+Bounded and seeded here; `make fuzz` runs it long with a fresh seed:
+TRACKPOST_FUZZ_EXAMPLES (cases per pass, default 60) and TRACKPOST_FUZZ_SEED (default: fixed).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import hypothesis
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import load_all_checks
+from starlette.testclient import TestClient
+
+from tests.conftest import Admin
+from tests.security.world import World
+from tests.support import ApiClient
+from trackpost.core.http import Services
+
+load_all_checks()
+from schemathesis.checks import not_a_server_error  # noqa: E402
+from schemathesis.specs.openapi.checks import (  # noqa: E402
+    content_type_conformance,
+    negative_data_rejection,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+EXAMPLES = int(os.environ.get("TRACKPOST_FUZZ_EXAMPLES", "60"))
+SEED = os.environ.get("TRACKPOST_FUZZ_SEED", "")
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+PASSES = [
+    # (generation mode, credentials, share of EXAMPLES)
+    ("positive", "valid", 1.0),
+    ("negative", "valid", 1.0),
+    ("positive", "invalid", 0.3),
+    ("negative", "invalid", 0.3),
+]
+
+
+def _fuzz(schema: Any, mode: GenerationMode, examples: int, on_case: Callable[[Any], None]) -> None:
+    """Draw cases from every operation at once (one strategy is far cheaper than one per op)."""
+    ops = [result.ok() for result in schema.get_all_operations()]
+    strategy = st.one_of([op.as_strategy(generation_mode=mode) for op in ops])
+
+    @hypothesis.settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=not SEED,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(strategy)
+    def run(case: Any) -> None:
+        on_case(case)
+
+    if SEED:
+        run = hypothesis.seed(int(SEED))(run)
+    run()
+
+
+@pytest.mark.parametrize(("mode", "credentials", "share"), PASSES)
+def test_fuzz_every_operation_from_the_openapi_document(
+    http: TestClient,
+    api: ApiClient,
+    services: Services,
+    admin: Admin,
+    mode: str,
+    credentials: str,
+    share: float,
+) -> None:
+    """Zero 5xx; every status, content type and body as documented, errors in the envelope."""
+    World(api, http, services).values()  # real records, so that some lookups find something
+    schema = schemathesis.openapi.from_asgi("/openapi.json", http.app)
+    headers = admin.headers if credentials == "valid" else {**admin.headers, "api-key": "0" * 32}
+    generation = GenerationMode.POSITIVE if mode == "positive" else GenerationMode.NEGATIVE
+    checks = CHECKS + ([negative_data_rejection] if mode == "negative" else [])
+    failures: dict[tuple[str, str], str] = {}
+
+    def on_case(case: Any) -> None:
+        response = case.call(headers=headers)
+        problems: list[str] = []
+        try:
+            case.validate_response(response, checks=checks, headers=headers)
+        except BaseException as exc:  # schemathesis reports a group of failed checks
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            problems.append(str(exc))
+        secured = bool(case.operation.definition.raw.get("security"))
+        if credentials == "invalid" and secured and response.status_code < 400:
+            problems.append(f"{response.status_code} with a wrong key")
+        for problem in problems:
+            key = (case.operation.label, problem.splitlines()[0][:120])
+            failures.setdefault(key, problem[:3000])
+
+    _fuzz(schema, generation, max(5, int(EXAMPLES * share)), on_case)
+    report = "\n\n".join(f"{op}: {text}" for (op, _), text in sorted(failures.items()))
+    assert not failures, f"seed={SEED or 'fixed'}\n{report}"
