@@ -60,6 +60,29 @@ def _edit_affiliate(world: World) -> list[str]:
     return [secret]
 
 
+def _postback(path: str) -> Recipe:
+    """A conversion carrying the customer's password, once as a query string and once as a form."""
+
+    def recipe(world: World) -> list[str]:
+        sent = []
+        for method in ("GET", "POST"):
+            secret, n = f"Pixel-Passw0rd-{method}", next(_seq)
+            params = {
+                "click_hash": world.click(),
+                "subscription_id": f"pw-sub-{n}",
+                "password": secret,
+            }
+            if method == "GET":
+                resp = world.http.get(path, params=params)
+            else:
+                resp = world.http.post(path, data=params)
+            _ok(resp)
+            sent.append(secret)
+        return sent
+
+    return recipe
+
+
 # path -> recipe; each recipe sends its secrets, expects a 2xx and returns the secrets it sent.
 RECIPES: dict[str, Recipe] = {
     "/api/customer/set_customer_details": _customer_details,
@@ -68,4 +91,6 @@ RECIPES: dict[str, Recipe] = {
     "/api/affiliate/add_affiliate": _add_affiliate("/api/affiliate/add_affiliate"),
     "/api/affiliate/addaffiliate": _add_affiliate("/api/affiliate/addaffiliate"),
     "/api/affiliate/edit_affiliate": _edit_affiliate,
+    "/signup/process_pixel.php": _postback("/signup/process_pixel.php"),
+    "/signup/process_pixel": _postback("/signup/process_pixel"),
 }
