@@ -18,8 +18,8 @@ from trackpost.core.config import parse_networks
 
 MAX_ID = 2**63 - 1
 MAX_CENTS = 10**13  # a hundred billion in the base currency: far above any real amount
-_MONEY_RE = re.compile(r"^\d{1,13}(?:\.\d{1,2})?$")
-_PERCENT_RE = re.compile(r"^\d{1,3}(?:\.\d{1,2})?$")
+_MONEY_RE = re.compile(r"^\d{1,13}(?:\.\d{1,2})?$", re.ASCII)
+_PERCENT_RE = re.compile(r"^\d{1,3}(?:\.\d{1,2})?$", re.ASCII)
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 _CONTROL_RE = re.compile(r"[\x00-\x20\x7f]")
 
@@ -55,7 +55,7 @@ def parse_when(value: object) -> dt.datetime | None:
         return None
     if text.lower() == "now":
         return dt.datetime.now(dt.UTC).replace(microsecond=0)
-    if text.isdigit() and len(text) <= 11:
+    if text.isascii() and text.isdigit() and len(text) <= 11:
         return dt.datetime.fromtimestamp(int(text), dt.UTC)
     candidate = text.replace("/", "-")
     if candidate.endswith(("z", "Z")):
@@ -68,7 +68,10 @@ def parse_when(value: object) -> dt.datetime | None:
         ) from None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
+    try:
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("is out of the range of dates") from None
 
 
 def _url(value: str) -> str:

@@ -25,7 +25,7 @@ FIELDS = (
     "affsource",
 )
 MAX_CODE_LENGTH = 400
-_UNENCODED_RE = re.compile(r"^\d{1,19}(?:\.\d{1,19}){3,11}$")
+_UNENCODED_RE = re.compile(r"^\d{1,19}(?:\.\d{1,19}){3,11}$", re.ASCII)
 _BASE64_RE = re.compile(r"^[A-Za-z0-9+/_-]+={0,2}$")
 
 
