@@ -52,6 +52,8 @@ class Network:
         """A real click on the affiliate's link; returns its click hash."""
         resp = self.http.get(self.link, params=query, follow_redirects=False)
         assert resp.status_code == 302, resp.text
+        # Postbacks come from the advertiser's server, which never saw the browser's cookie.
+        self.http.cookies.clear()
         return str(parse_qs(urlsplit(resp.headers["location"]).query)["ch"][0])
 
     def post(self, method: str = "GET", path: str = PIXEL, **params: Any) -> httpx.Response:
@@ -124,7 +126,8 @@ def build_network(
     landing_page: dict[str, Any] | None = None,
     **offer: Any,
 ) -> Network:
-    """Advertiser, offer (defaults: 9.95 revenue, 5.00 flat payout), landing page, affiliate."""
+    """Advertiser, offer (defaults: 9.95 revenue, 5.00 flat payout; None drops a default),
+    landing page, affiliate."""
     n = next(_seq)
     adv_name = f"adv{n}"
     advertiser = created(
@@ -134,7 +137,8 @@ def build_network(
         ),
         "loginid",
     )
-    offer_params = {"conversion": "9.95", "flat_amount_per_conversion": "5.00", **offer}
+    merged = {"conversion": "9.95", "flat_amount_per_conversion": "5.00", **offer}
+    offer_params = {k: v for k, v in merged.items() if v is not None}
     offerid = created(
         api.post(
             "/api/offer/add_offer",
