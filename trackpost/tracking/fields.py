@@ -17,7 +17,6 @@ from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 from trackpost.core.config import parse_networks
 
 MAX_ID = 2**63 - 1
-MAX_CENTS = 10**13  # a hundred billion in the base currency: far above any real amount
 _MONEY_RE = re.compile(r"^\d{1,13}(?:\.\d{1,2})?$", re.ASCII)
 _PERCENT_RE = re.compile(r"^\d{1,3}(?:\.\d{1,2})?$", re.ASCII)
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")

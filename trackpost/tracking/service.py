@@ -17,7 +17,6 @@ from trackpost.tracking.urls import UrlTemplate, with_deep_link
 
 # Affiliate statuses whose links stop working: 1 Disabled, 2 Banned, 5 Denied.
 BLOCKED_STATUSES = frozenset({1, 2, 5})
-SUB_PARAMS = ("subaff1", "subaff2", "subaff3", "subaff4", "subaff5", "subids", "_ocid")
 
 
 @dataclass(frozen=True, slots=True)
