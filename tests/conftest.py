@@ -40,13 +40,17 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_schema_url() -> str:
-    """A schema of its own for this xdist worker, migrated once."""
+def pg_schema_url() -> Iterator[str]:
+    """A schema of its own for this xdist worker, migrated once, dropped at the end.
+
+    The process id is in the name because several test runs may share one PostgreSQL database.
+    """
     if not PG_URL:
-        return ""
+        yield ""
+        return
     from trackpost.core.config import normalise_database_url
 
-    schema = f"tp_{_worker()}"
+    schema = f"tp_{_worker()}_{os.getpid()}"
     base = normalise_database_url(PG_URL)
     engine = create_engine(base)
     with engine.begin() as conn:
@@ -58,7 +62,11 @@ def pg_schema_url() -> str:
     engine = create_engine(url)
     migrate.upgrade(engine)
     engine.dispose()
-    return url
+    yield url
+    engine = create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
 
 
 @pytest.fixture(params=BACKENDS)
