@@ -38,7 +38,11 @@ def test_conversion_creates_customer_and_initial_transaction(net: Network) -> No
     (row,) = net.rows()
     assert row["trans_type"] == "initial" and row["status"] == "approved"
     assert (row["amount"], row["affiliate_payout"]) == (1995, 500)
-    assert (row["click_hash"], row["orderid"], row["trans_custom1"]) == (click, "ORD-1", "campaign-a")
+    assert (row["click_hash"], row["orderid"], row["trans_custom1"]) == (
+        click,
+        "ORD-1",
+        "campaign-a",
+    )
     assert (row["loginid"], row["offerid"], row["landing_pageid"]) == (
         net.affiliate,
         net.offer,

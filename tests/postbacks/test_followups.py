@@ -43,9 +43,7 @@ def test_continuity_percentage_payout(api: ApiClient, services: Services) -> Non
 
 def test_follow_ups_need_a_known_subscription_id(net: Network) -> None:
     assert_error(net.post(type="rebill"), 400, "missing_parameter", "subscription_id")
-    assert_error(
-        net.post(type="cancel", subscription_id="NOPE"), 404, "customer_not_found", "NOPE"
-    )
+    assert_error(net.post(type="cancel", subscription_id="NOPE"), 404, "customer_not_found", "NOPE")
 
 
 def test_a_shared_subscription_id_needs_narrowing(api: ApiClient, services: Services) -> None:
@@ -157,5 +155,7 @@ def test_every_post_type_applies_and_audits_the_fields_it_carries(net: Network) 
 
 def test_a_rebill_that_changes_nothing_writes_no_audit_row(net: Network) -> None:
     first = _customer(net, email="a@example.com")
-    assert net.post(subscription_id="SUB-1", type="rebill", email="a@example.com").status_code == 200
+    assert (
+        net.post(subscription_id="SUB-1", type="rebill", email="a@example.com").status_code == 200
+    )
     assert [a["action"] for a in net.audit(first["customer_id"])] == ["create"]

@@ -48,9 +48,7 @@ def test_a_network_in_the_list_admits_its_addresses(net: Network) -> None:
     assert net.post(click_hash=net.click(), _ip=STRANGER).status_code == 403
 
 
-def test_the_landing_pages_list_adds_to_the_global_one(
-    api: ApiClient, services: Services
-) -> None:
+def test_the_landing_pages_list_adds_to_the_global_one(api: ApiClient, services: Services) -> None:
     net = build_network(api, services, landing_page={"postback_ips": PAGE_IP})
     assert net.post(click_hash=net.click(), _ip=STRANGER).status_code == 403
     assert net.post(click_hash=net.click(), _ip=PAGE_IP).status_code == 200
@@ -60,9 +58,7 @@ def test_the_landing_pages_list_adds_to_the_global_one(
     assert net.post(click_hash=net.click(), _ip=STRANGER).status_code == 403
 
 
-def test_follow_up_posts_use_the_customers_landing_page(
-    api: ApiClient, services: Services
-) -> None:
+def test_follow_up_posts_use_the_customers_landing_page(api: ApiClient, services: Services) -> None:
     net = build_network(api, services, landing_page={"postback_ips": PAGE_IP})
     net.post(click_hash=net.click(), subscription_id="S", _ip=PAGE_IP)
     before = net.counts()

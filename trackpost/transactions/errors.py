@@ -27,12 +27,16 @@ class InvalidTransaction(NotFound):
 
 
 class TransactionNotActionable(Conflict):
-    """The transaction exists but this action does not apply to it in its current state."""
+    """The transaction exists but this action does not apply to it in its current state.
+
+    `vendor` marks the cases the vendor documents as "Invalid transaction." (approving what is
+    not pending); elsewhere the message is the sentence itself.
+    """
 
     code = "transaction_not_actionable"
 
-    def __init__(self, detail: str, *, code: str | None = None) -> None:
-        super().__init__(INVALID, code=code, extra=_detail(detail))
+    def __init__(self, detail: str, *, code: str | None = None, vendor: bool = False) -> None:
+        super().__init__(INVALID if vendor else detail, code=code, extra=_detail(detail))
 
 
 class VoidExists(Conflict):

@@ -178,6 +178,7 @@ def approve(conn: Connection, txn: RowMapping) -> None:
         raise TransactionNotActionable(
             f"{_ident(txn).capitalize()} is not pending (its status is {txn['status']}).",
             code="transaction_not_pending",
+            vendor=True,
         )
     repo.set_status(conn, txn["transactionid"], APPROVED, utcnow())
 
