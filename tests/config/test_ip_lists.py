@@ -11,7 +11,8 @@ def _data(api: ApiClient, path: str, ip: str) -> str:
     resp = api.post(path, {"ip": ip})
     assert resp.status_code == 200, resp.text
     body = resp.json()
-    assert set(body) == {"result", "data"} and body["result"] == "success"
+    assert set(body) == {"result", "data"}
+    assert body["result"] == "success"
     return str(body["data"])
 
 

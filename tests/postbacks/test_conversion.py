@@ -36,7 +36,8 @@ def test_conversion_creates_customer_and_initial_transaction(net: Network) -> No
         net.landing_page,
     )
     (row,) = net.rows()
-    assert row["trans_type"] == "initial" and row["status"] == "approved"
+    assert row["trans_type"] == "initial"
+    assert row["status"] == "approved"
     assert (row["amount"], row["affiliate_payout"]) == (1995, 500)
     assert (row["click_hash"], row["orderid"], row["trans_custom1"]) == (
         click,
