@@ -26,7 +26,7 @@ SECRET = "test-secret-key-0123456789abcdef"
 
 
 def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "gw_main")
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 @pytest.fixture(scope="session")

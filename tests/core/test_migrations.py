@@ -24,7 +24,7 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
         yield engine
         engine.dispose()
         return
-    schema = f"tp_mig_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    schema = f"tp_mig_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
     base = normalise_database_url(PG_URL)
     admin = create_engine(base)
     with admin.begin() as conn:

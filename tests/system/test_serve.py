@@ -59,9 +59,16 @@ def test_serve_bootstraps_admin_and_serves_ping(tmp_path: Path) -> None:
         assert resp.status_code == 200
         assert resp.json()["message"] == "pong"
         assert (tmp_path / "var" / "trackpost.db").exists()
+        # granian ignores a SIGTERM that lands while workers are still spawning; wait for both.
+        deadline = time.monotonic() + 30
+        while "Started worker-2" not in (tmp_path / "out.log").read_text():
+            assert time.monotonic() < deadline, "second worker never started"
+            time.sleep(0.1)
     finally:
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0
+        code = proc.wait(timeout=30)
+    assert code == 0
+    assert "shutdown completed" in (tmp_path / "out.log").read_text()
     log.close()
     # A second start on the same database must not create or print another admin key.
     port2 = free_port()
