@@ -207,3 +207,13 @@ def test_pending_conversions_count_nothing_until_approved(
     resp = api.post("/api/transaction/approve_pending_transaction", {"orderid": "P-1"})
     assert resp.json() == {"result": "success", "message": "Transaction approved successfully."}
     assert ledger(net.rows(body["customer_id"])) == (995, 500)
+
+
+def test_a_json_body_is_accepted_with_amounts_as_strings(net: Network) -> None:
+    body = {"click_hash": net.click(), "amount": "9.95", "advertiserid": net.advertiser}
+    resp = net.http.post(PIXEL, json=body)
+    assert resp.status_code == 200, resp.text
+    resp = net.http.post(PIXEL, json={"click_hash": net.click(), "amount": 9.95})
+    assert_error(resp, 400, "invalid_parameter", "'amount'", "string")
+    resp = net.http.post(PIXEL, json={"click_hash": net.click(), "email": ["a@b.co"]})
+    assert_error(resp, 400, "invalid_parameter", "'email'", "single value")

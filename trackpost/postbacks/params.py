@@ -111,7 +111,14 @@ def text_param(params: Mapping[str, Any], name: str, limit: int = MAX_KEY) -> st
     value = params.get(name)
     if value is None:
         return None
-    if not isinstance(value, str):
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # a JSON body's whole number
+    elif isinstance(value, float):
+        raise InvalidParameter(
+            f"Parameter '{name}' is a JSON number with a fraction; send it as a string such as "
+            '"9.95", so that no float rounding can touch it.'
+        )
+    elif not isinstance(value, str):
         raise InvalidParameter(f"Parameter '{name}' must be a single value, not a list or group.")
     if value == "":
         return None
