@@ -7,11 +7,26 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from starlette.testclient import TestClient
 
 from trackpost.app import build_services, create_app
+from trackpost.core import security
 from trackpost.core.config import Settings, parse_networks
 from trackpost.core.http import Services
+
+PRODUCTION_HASHER = security._hasher
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Still argon2id, at its smallest cost: these tests send many passwords and never guess one.
+
+    test_secrets_at_rest checks the production parameters separately.
+    """
+    monkeypatch.setattr(
+        security, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
 
 
 @dataclass

@@ -30,9 +30,9 @@ EMAIL_LOOK_ALIKES = {
     "zero-width": "ada@example.com\u200b",
     "fullwidth at": "ada\uff20example.com",
 }
-BIG_INTS = ("9223372036854775808", "-9223372036854775809", "1" + "0" * 30)
+BIG_INTS = ("9223372036854775808", "-9223372036854775809")
 # Python's int() takes Arabic-Indic and fullwidth digits: look-alike numbers must not name ids.
-NOT_INTS = ("1.5", "1e3", "0x10", "\u0661\u0662", "\uff11", "\u00b2", "1 2")
+NOT_INTS = ("1.5", "1e3", "0x10", "\u0661\u0662", "\uff11")
 BAD_AMOUNTS = (
     "9.999",
     "1e3",
@@ -107,9 +107,15 @@ def base_pairs(ep: Endpoint, world: dict[str, str]) -> dict[str, str]:
 class Catalogue:
     """Builds the probes for one endpoint around its base request."""
 
-    def __init__(self, ep: Endpoint, base: dict[str, str]) -> None:
+    def __init__(
+        self, ep: Endpoint, base: dict[str, str], *, full: bool = True, parsing: bool = True
+    ) -> None:
         self.ep = ep
         self.base = base
+        # Probes refused while parsing never reach the database: one backend is enough for them.
+        self.parsing = parsing
+        # An alias (same handler under another path or method) gets the request-level probes only.
+        self.full = full
         self.params = params_of(ep)
         self.get = ep.method in ("GET", "HEAD")
         # Whether a lenient outcome is harmless depends on writing, not on the method (a GET
@@ -143,11 +149,13 @@ class Catalogue:
         return Probe(what, body=body, ctype="application/json")
 
     def probes(self) -> Iterator[Probe]:
-        yield from self.request_level()
-        if not self.get:
-            yield from self.body_level()
-        for p in self.params:
-            yield from self.field_level(p)
+        if self.parsing:
+            yield from self.request_level()
+            if not self.get:
+                yield from self.body_level()
+        if self.full:
+            for i, p in enumerate(self.params):
+                yield from self.field_level(p, typed_json=i < 2)
         if has_path_params(self.ep.path):
             yield from self.path_level()
 
@@ -207,7 +215,7 @@ class Catalogue:
         yield self.json("JSON duplicate key", None, raw=dup)
         yield self.json("JSON 1,001-item list", {**self.base, first: list(range(1001))})
 
-    def field_level(self, p: Param) -> Iterator[Probe]:
+    def field_level(self, p: Param, *, typed_json: bool) -> Iterator[Probe]:
         if p.accepts_string and p.is_scalar and not p.enum:
             yield from self.text_probes(p)
         if p.is_numeric_id and p.is_scalar:
@@ -223,14 +231,14 @@ class Catalogue:
             yield self.mutate(p, "maybe", "not a boolean")
         if not p.is_scalar:
             yield self.mutate(p, "scalar", "a plain value for a group")
-        if not self.get and p.is_scalar:
+        if typed_json and not self.get and p.is_scalar:
             yield self.json(f"{p.name}: JSON object", {**self.base, p.name: {"$ne": None}})
             yield self.json(f"{p.name}: JSON list", {**self.base, p.name: ["1", "2"]})
 
     def text_probes(self, p: Param) -> Iterator[Probe]:
         limit = p.max_length
         # A URL longer than ~64 KiB cannot even be sent; the body limit covers the rest.
-        unbounded = 30_000 if self.get else 100_000
+        unbounded = 5_000 if self.get else 100_000
         # A search for an over-long value may simply find nothing; a write must refuse it.
         over = "a" * (limit + 1 if limit else unbounded)
         yield self.mutate(p, over, "over-long value", strict=not self.reads or limit is not None)
@@ -256,7 +264,7 @@ class Catalogue:
             yield self.mutate(p, value, f"not a 64-bit integer: {value!r}")
         yield self.mutate(p, SQL, "SQL metacharacters in a number")
         if not self.get:
-            for number in (2**63, 2**64, 1.5, -(2**63) - 1):
+            for number in (2**63, 1.5):
                 yield self.json(f"{p.name}: JSON number {number}", {**self.base, p.name: number})
 
     def path_level(self) -> Iterator[Probe]:

@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 
 from tests.accounts.test_cli import run_cli
 from tests.conftest import SECRET, Admin
+from tests.security.conftest import PRODUCTION_HASHER
 from tests.security.endpoints import all_endpoints, all_text_values, label, params_of
 from tests.security.secret_recipes import RECIPES
 from tests.security.world import World
@@ -55,6 +56,14 @@ def test_generated_server_secret_is_private(settings: Settings, tmp_path: Path) 
     assert path.read_bytes().strip() == secret
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert load_secret(own) == secret
+
+
+def test_production_password_hashes_are_slow() -> None:
+    """argon2id with at least OWASP's minimum cost (the other tests run a cheaper one)."""
+    params = PRODUCTION_HASHER
+    assert params.type.name == "ID"
+    assert params.memory_cost >= 19 * 1024
+    assert params.time_cost >= 2
 
 
 def test_every_endpoint_taking_a_secret_has_a_recipe() -> None:
