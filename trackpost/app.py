@@ -22,9 +22,9 @@ from trackpost.core.config import Settings, get_settings
 from trackpost.core.db import Database, create_db_engine
 from trackpost.core.errors import BadRequest, MethodNotAllowed, NotFound, TrackpostError
 from trackpost.core.http import (
+    Dispatcher,
     Endpoint,
     LeanDispatch,
-    RequestIdMiddleware,
     Router,
     Services,
     build_route,
@@ -83,7 +83,7 @@ def collect_endpoints() -> list[Endpoint]:
 def build_services(settings: Settings, *, pool_size: int = 8) -> Services:
     db = Database(create_db_engine(settings, pool_size=pool_size))
     hasher = KeyHasher(load_secret(settings))
-    auth = Authenticator(settings, hasher, accounts_repo.find_credentials)
+    auth = Authenticator(settings, hasher, accounts_repo.CredentialReader(db.engine))
     return Services(settings=settings, db=db, auth=auth)
 
 
@@ -153,4 +153,4 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.state.services = services
     app.state.endpoints = endpoints
-    return RequestIdMiddleware(app)
+    return Dispatcher(app, built)

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, RowMapping, bindparam, func, insert, select, update
+import contextlib
+import threading
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    RowMapping,
+    bindparam,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from trackpost.core.auth import AdminCredentials
-from trackpost.core.config import parse_networks
+from trackpost.core.config import IPNetwork, parse_networks
 from trackpost.core.db import utcnow
 from trackpost.models.tables import logins as L
 
@@ -21,13 +38,97 @@ _LIST = (
 _ANY_ADMIN = select(L.c.loginid).where(L.c.type == "admin").limit(1)
 
 
-def find_credentials(conn: Connection, username: str) -> AdminCredentials | None:
-    """The authentication lookup: one indexed read."""
-    row = conn.execute(_CREDENTIALS, {"username": username}).first()
+@lru_cache(maxsize=256)
+def _allow_ips(raw: str) -> tuple[IPNetwork, ...]:
+    return parse_networks(raw, "allow_ips") if raw else ()
+
+
+def _credentials(row: Any) -> AdminCredentials | None:
     if row is None:
         return None
-    nets = parse_networks(row.api_allow_ips, "allow_ips") if row.api_allow_ips else ()
-    return AdminCredentials(row.loginid, row.username, row.api_key_hash, row.disabled, nets)
+    loginid, username, key_hash, disabled, allow_ips = row
+    return AdminCredentials(int(loginid), username, key_hash, bool(disabled), _allow_ips(allow_ips))
+
+
+def find_credentials(conn: Connection, username: str) -> AdminCredentials | None:
+    """The authentication lookup: one indexed read."""
+    return _credentials(conn.execute(_CREDENTIALS, {"username": username}).first())
+
+
+class CredentialReader:
+    """The authentication lookup for the request pipeline, on a per-thread autocommit connection.
+
+    Every API call authenticates, so this read is the one cost every request pays. Through a
+    pooled SQLAlchemy Connection inside the request's transaction it costs several times the
+    query itself (checkout, BEGIN, statement bookkeeping, COMMIT, reset); here it is the same
+    statement, compiled once, on a driver connection of its own, and sees the latest committed
+    state exactly as before (rotate-key and disable take effect at once, in every process).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        compiled = _CREDENTIALS.compile(dialect=engine.dialect)
+        assert isinstance(compiled, SQLCompiler)
+        self._sql = compiled.string
+        defaults = compiled.construct_params({"username": ""})
+        order = compiled.positiontup if engine.dialect.positional else None
+        self._order = tuple(order) if order is not None else None
+        self._defaults = defaults
+        self._local = threading.local()
+        self._open: list[Any] = []
+        self._lock = threading.Lock()
+        event.listen(engine, "engine_disposed", lambda _engine: self.close())
+
+    def _connection(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            pooled = self.engine.raw_connection()
+            conn = pooled.driver_connection
+            pooled.detach()  # ours for the thread's life, not the pool's
+            if self.engine.dialect.name != "sqlite":
+                conn.autocommit = True  # type: ignore[union-attr]
+            with self._lock:
+                self._open.append(conn)
+            self._local.conn = conn
+        return conn
+
+    def _params(self, username: str) -> Any:
+        values = {**self._defaults, "username": username}
+        if self._order is None:
+            return values
+        return tuple(values[name] for name in self._order)
+
+    def __call__(self, username: str) -> AdminCredentials | None:
+        conn = self._connection()
+        dbapi = self.engine.dialect.loaded_dbapi
+        try:
+            cursor = conn.cursor()
+            try:
+                cursor.execute(self._sql, self._params(username))
+                rows = cursor.fetchall()  # fetchall: SQLite keeps no statement (or snapshot) open
+            finally:
+                cursor.close()
+        except dbapi.Error as exc:
+            self._discard(conn)
+            raise DBAPIError.instance(self._sql, None, exc, dbapi.Error) from exc
+        return _credentials(rows[0] if rows else None)
+
+    def _discard(self, conn: Any) -> None:
+        self._local.conn = None
+        with self._lock:
+            if conn in self._open:
+                self._open.remove(conn)
+        with contextlib.suppress(Exception):  # already broken; the caller re-raises the cause
+            conn.close()
+
+    def close(self) -> None:
+        """Close every thread's connection (the engine is being disposed)."""
+        with self._lock:
+            conns, self._open = self._open, []
+        for conn in conns:
+            with contextlib.suppress(Exception):  # closing on shutdown; nothing else to do
+                conn.close()
+        self._local = threading.local()
 
 
 def username_exists(conn: Connection, username: str) -> bool:

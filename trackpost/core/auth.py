@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection
-
 from trackpost.core.config import IPNetwork, Settings
 from trackpost.core.errors import Forbidden, TooManyRequests, Unauthorized
 from trackpost.core.net import in_networks
@@ -33,7 +31,8 @@ class AdminCredentials:
     allow_ips: tuple[IPNetwork, ...]
 
 
-CredentialLookup = Callable[[Connection, str], AdminCredentials | None]
+# Reads an admin's credentials by username (case-insensitive) from committed state.
+CredentialLookup = Callable[[str], AdminCredentials | None]
 
 _BAD_CREDENTIALS = "Invalid or missing API credentials (api-key and api-username headers)."
 
@@ -54,9 +53,7 @@ class Authenticator:
         if allowed and not in_networks(ip, allowed):
             raise Forbidden(f"API access is not allowed from {ip}.", code="ip_not_allowed")
 
-    def authenticate(
-        self, conn: Connection, ip: str, api_key: str | None, username: str | None
-    ) -> Principal:
+    def authenticate(self, ip: str, api_key: str | None, username: str | None) -> Principal:
         self.check_ip(ip)
         ip_key, user_key = f"ip:{ip}", f"user:{(username or '').lower()}"
         wait = self.throttle.retry_after(ip_key, user_key)
@@ -66,7 +63,7 @@ class Authenticator:
                 code="too_many_auth_failures",
                 headers={"Retry-After": str(wait)},
             )
-        creds = self.lookup(conn, username) if api_key and username else None
+        creds = self.lookup(username) if api_key and username else None
         ok = self.hasher.verify(api_key or "", creds.api_key_hash if creds else None)
         if not ok or creds is None or creds.disabled:
             self.throttle.record(ip_key, user_key)

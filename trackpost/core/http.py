@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
+import random
 import re
-import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +15,8 @@ import orjson
 from pydantic import BaseModel
 from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
@@ -41,17 +45,54 @@ class Services:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(slots=True)
 class RequestContext:
-    """What a handler may know about its request: never the raw HTTP objects' internals."""
+    """What a handler may know about its request: never the raw HTTP objects' internals.
 
-    services: Services
-    conn: Connection
-    request: Request
-    request_id: str
-    client_ip: str
-    principal: Principal | None
-    raw_params: Params
+    `conn` is the request's one transaction, begun on the handler's first use of it and ended by
+    the pipeline (commit when the handler returns, rollback when it raises). A handler that never
+    touches the database, such as ping, pays nothing for it.
+    """
+
+    __slots__ = (
+        "_conn",
+        "_stack",
+        "_write",
+        "client_ip",
+        "principal",
+        "raw_params",
+        "request",
+        "request_id",
+        "services",
+    )
+
+    def __init__(
+        self,
+        services: Services,
+        stack: ExitStack,
+        write: bool,
+        request: Request,
+        request_id: str,
+        client_ip: str,
+        principal: Principal | None,
+        raw_params: Params,
+    ) -> None:
+        self.services = services
+        self._stack = stack
+        self._write = write
+        self._conn: Connection | None = None
+        self.request = request
+        self.request_id = request_id
+        self.client_ip = client_ip
+        self.principal = principal
+        self.raw_params = raw_params
+
+    @property
+    def conn(self) -> Connection:
+        conn = self._conn
+        if conn is None:
+            tx = self.services.db.transaction(write=self._write)
+            conn = self._conn = self._stack.enter_context(tx)
+        return conn
 
     @property
     def actor(self) -> str:
@@ -150,30 +191,31 @@ def build_route(ep: Endpoint, services: Services) -> Route:
     settings = services.settings
     auth = services.auth
     trusted = settings.trusted_proxies
+    max_body = settings.max_body_bytes
     param_model = ep.params
 
     async def endpoint(request: Request) -> Response:
         try:
-            raw = await read_params(request, settings.max_body_bytes)
+            raw = await read_params(request, max_body)
             peer = request.client.host if request.client else "0.0.0.0"  # noqa: S104
-            ip = client_ip(peer, request.headers.get("x-forwarded-for"), trusted)
+            forwarded = request.headers.get("x-forwarded-for") if trusted else None
+            ip = client_ip(peer, forwarded, trusted)
+            principal = None
             if not ep.public:
                 auth.check_ip(ip)
-            with services.db.transaction(write=ep.write) as conn:
-                principal = None
-                if not ep.public:
-                    headers = request.headers
-                    principal = auth.authenticate(
-                        conn, ip, headers.get("api-key"), headers.get("api-username")
-                    )
-                if param_model is not None:
-                    params: Any = validate(param_model, raw)
-                elif ep.raw_params:
-                    params = raw
-                else:
-                    params = validate(_NoParams, raw)
+                headers = request.headers
+                principal = auth.authenticate(
+                    ip, headers.get("api-key"), headers.get("api-username")
+                )
+            if param_model is not None:
+                params: Any = validate(param_model, raw)
+            elif ep.raw_params:
+                params = raw
+            else:
+                params = validate(_NoParams, raw) if raw else _NO_PARAMS
+            with ExitStack() as stack:
                 ctx = RequestContext(
-                    services, conn, request, request_id_of(request), ip, principal, raw
+                    services, stack, ep.write, request, request_id_of(request), ip, principal, raw
                 )
                 result = ep.handler(ctx, params)
         except TrackpostError as exc:
@@ -201,6 +243,22 @@ class _NoParams(BaseModel):
     model_config = {"extra": "forbid"}
 
 
+_NO_PARAMS = _NoParams()
+
+
+def _request_id(scope: Scope) -> str:
+    """A sane incoming X-Request-ID is kept; otherwise a new random id."""
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            candidate: str = value.decode("latin-1")
+            if _RID_RE.match(candidate):
+                return candidate
+            break
+    # 64 random bits from the process's Mersenne Twister (reseeded in every forked worker): an id
+    # for correlating logs needs no secrecy, and os.urandom would release the GIL per request.
+    return f"{random.getrandbits(64):016x}"
+
+
 class RequestIdMiddleware:
     """Gives every request an id (a sane incoming X-Request-ID is kept) and echoes it back."""
 
@@ -211,14 +269,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = ""
-        for name, value in scope["headers"]:
-            if name == b"x-request-id":
-                candidate = value.decode("latin-1")
-                rid = candidate if _RID_RE.match(candidate) else ""
-                break
-        rid = rid or secrets.token_hex(8)
-        scope[REQUEST_ID_KEY] = rid
+        rid = scope[REQUEST_ID_KEY] = _request_id(scope)
         header = (b"x-request-id", rid.encode("ascii"))
 
         async def send_with_id(message: Message) -> None:
@@ -227,6 +278,72 @@ class RequestIdMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+class Dispatcher(RequestIdMiddleware):
+    """The outermost ASGI app: every request gets its id; a request for a fixed-path endpoint
+    goes straight to that endpoint's pipeline by one dict lookup; the rest goes to Starlette.
+
+    Starlette's middleware layers and its route-by-route regex scan cost more than the whole
+    ping pipeline, and a path without parameters needs neither. Failures are rendered by the
+    Starlette app's own exception handlers, as its middleware would: a handled HTTPException
+    is answered, and anything else gets the 500 handler's answer and is raised again.
+    """
+
+    def __init__(self, app: Starlette, routes: Iterable[Route]) -> None:
+        super().__init__(app)
+        self.starlette = app
+        self.exact: dict[tuple[str, str], Callable[[Request], Any]] = {}
+        for route in routes:
+            if not route.param_convertors:
+                for method in route.methods or ():
+                    self.exact.setdefault((method, route.path), route.endpoint)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        endpoint = self.exact.get((scope["method"], scope["path"]))
+        if endpoint is None:
+            await super().__call__(scope, receive, send)
+            return
+        rid = scope[REQUEST_ID_KEY] = _request_id(scope)
+        scope["app"] = self.starlette
+        scope["endpoint"] = endpoint
+        scope["path_params"] = {}
+        request = Request(scope, receive, send)
+        reraise: Exception | None = None
+        try:
+            response = await endpoint(request)
+        except Exception as exc:
+            response, reraise = await self._render(request, exc)
+        response.raw_headers = [*response.raw_headers, (b"x-request-id", rid.encode("ascii"))]
+        await response(scope, receive, send)
+        if reraise is not None:
+            raise reraise
+
+    async def _render(self, request: Request, exc: Exception) -> tuple[Response, Exception | None]:
+        handlers = self.starlette.exception_handlers
+        handler = handlers.get(exc.status_code) if isinstance(exc, HTTPException) else None
+        handler = handler or next(
+            (
+                handlers[cls]
+                for cls in type(exc).__mro__
+                if cls in handlers and cls is not Exception
+            ),
+            None,
+        )
+        reraise: Exception | None = None
+        if handler is None:
+            handler = handlers.get(Exception) or handlers.get(500)
+            reraise = exc
+            if handler is None:
+                raise exc
+        result = handler(request, exc)
+        if inspect.isawaitable(result):
+            result = await result
+        assert isinstance(result, Response)
+        return result, reraise
 
 
 class LeanDispatch:
