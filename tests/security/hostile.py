@@ -19,16 +19,20 @@ from trackpost.core.http import Endpoint
 SQL = 'x\'; DROP TABLE customers; -- " OR "1"="1 \\ %_'
 HTML = "<script>alert(1)</script><img src=x onerror=alert(1)>&amp;"
 METACHARACTERS = f"{SQL} {HTML}"
+# Letters from another script may be someone's real name: refused, or kept as the distinct value.
 LOOK_ALIKES = {
     "cyrillic": "tf_adm\u0456n",
     "fullwidth": "\uff54\uff46_admin",
-    "zero-width": "tf_admin\u200b",
-    "right-to-left": "tf_admin\u202egpj.exe",
 }
 EMAIL_LOOK_ALIKES = {
     "cyrillic domain": "ada@ex\u0430mple.com",
-    "zero-width": "ada@example.com\u200b",
     "fullwidth at": "ada\uff20example.com",
+}
+# Invisible and control characters have no use in a name or address but to impersonate: refused.
+INVISIBLE = {
+    "zero-width space": "\u200b",
+    "right-to-left override": "\u202egpj.exe",
+    "soft hyphen": "\u00ad",
 }
 BIG_INTS = ("9223372036854775808", "-9223372036854775809")
 # Python's int() takes Arabic-Indic and fullwidth digits: look-alike numbers must not name ids.
@@ -63,6 +67,8 @@ class Probe:
     value: str | None = None
     path: str | None = None
     names_param: bool = False
+    # Accepted only if the value is normalised away (a trailing newline stripped), never kept.
+    never_stored: bool = False
     extra_headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -247,12 +253,22 @@ class Catalogue:
         if not p.is_numeric_id:
             yield self.mutate(p, at_limit, f"{len(at_limit)} characters", strict=False)
             yield self.mutate(p, METACHARACTERS, "SQL and HTML metacharacters", strict=False)
-        if "username" in p.name:
-            for what, value in LOOK_ALIKES.items():
+        if p.is_identity:
+            alikes = EMAIL_LOOK_ALIKES if "email" in p.name else LOOK_ALIKES
+            for what, value in alikes.items():
                 yield self.mutate(p, value, f"look-alike ({what})", strict=False)
-        if "email" in p.name:
-            for what, value in EMAIL_LOOK_ALIKES.items():
-                yield self.mutate(p, value, f"look-alike ({what})", strict=False)
+            plain = "ada@example.com" if "email" in p.name else "tf_admin"
+            for what, suffix in INVISIBLE.items():
+                yield self.mutate(p, plain + suffix, f"look-alike ({what})", strict=not self.reads)
+            raw = self._encode(self.pairs(**{p.name: plain + "\n"}))
+            yield self.form(
+                f"{p.name}: look-alike (trailing newline)",
+                raw,
+                strict=False,
+                param=p.name,
+                value=plain + "\n",
+                never_stored=True,
+            )
 
     def integer_probes(self, p: Param, *, ids: bool) -> Iterator[Probe]:
         if ids:

@@ -97,6 +97,10 @@ def judge(
         return after, refused
     if not 200 <= resp.status_code < 400:
         return after, refused
+    if probe.never_stored:
+        if probe.value in all_text_values(engine):
+            return after, "accepted and stored with the invisible character"
+        return after, None
     # Accepted: anything it wrote must hold the value as sent, not a mangled or folded one.
     if after != before and probe.value and probe.param and "password" not in probe.param:
         stored = all_text_values(engine)

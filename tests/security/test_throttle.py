@@ -88,3 +88,15 @@ def test_throttle_lifts_when_the_window_passes(build_app: BuildApp) -> None:
     _assert_throttled(_ping(client, admin.username, admin.api_key), 1)
     time.sleep(1.2)
     assert _ping(client, admin.username, admin.api_key).status_code == 200
+
+
+def test_throttle_memory_per_client_is_bounded(build_app: BuildApp) -> None:
+    """Failed attempts are remembered per IP and username; a huge username must not cost memory
+    in proportion to its size (the counters are kept before anyone is authenticated)."""
+    built = build_app(auth_fail_limit=3)
+    for n in range(5):
+        client = built.client(f"198.51.100.{n + 1}")
+        assert _ping(client, f"{n}" + "u" * 8000, "0" * 32).status_code == 401
+    keys = list(built.services.auth.throttle._hits)
+    assert keys
+    assert max(len(k) for k in keys) <= 200, max(len(k) for k in keys)

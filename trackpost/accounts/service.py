@@ -12,7 +12,8 @@ from trackpost.accounts.errors import AdminNotFound, InvalidUsername, UsernameTa
 from trackpost.core.config import parse_networks
 from trackpost.core.security import KeyHasher, new_api_key
 
-USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+# \Z, not $: "$" also matches before a trailing newline, which would admit "ops\n".
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,64}\Z")
 
 
 @dataclass(frozen=True)

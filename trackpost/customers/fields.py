@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 
 from trackpost.customers.errors import InvalidField
@@ -53,6 +54,9 @@ def check_value(name: str, value: str, limits: Mapping[str, int] = ADVERTISER_FI
         )
     if _CONTROL_RE.search(value):
         raise InvalidField(f"Parameter '{name}' contains control characters.")
+    if name in ("email", "username") and any(unicodedata.category(c) == "Cf" for c in value):
+        # Zero-width and bidi-override characters make one login look like another.
+        raise InvalidField(f"Parameter '{name}' contains invisible formatting characters.")
     if name == "email":
         value = value.strip()
         if not _EMAIL_RE.match(value):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from decimal import Decimal
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -88,7 +89,8 @@ def _url(value: str) -> str:
 
 def _email(value: str) -> str:
     text = value.strip()
-    if not _EMAIL_RE.match(text):
+    # Invisible format characters (zero-width space, bidi overrides) only serve impersonation.
+    if not _EMAIL_RE.match(text) or any(unicodedata.category(c) in ("Cc", "Cf") for c in text):
         raise ValueError("must be an email address such as name@example.com")
     return text
 
