@@ -20,7 +20,7 @@ class Options:
     postgres: str
     sqlite: bool
     cases: str
-    ceiling_each_case: bool
+    rounds: int
     spare_clicks: int
     profile: bool
     update_doc: bool
@@ -49,7 +49,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", default="1,2", help="comma list of worker counts (default 1,2)")
     p.add_argument("--connections", type=int, default=64, help="wrk connections (default 64)")
     p.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
-    p.add_argument("--duration", type=float, help="seconds measured per case (default 10; quick 3)")
+    p.add_argument("--duration", type=float, help="seconds measured per case (default 12; quick 3)")
     p.add_argument(
         "--warmup", type=float, help="seconds of unmeasured load first (default 2; quick 1)"
     )
@@ -63,9 +63,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-sqlite", action="store_true", help="skip SQLite (with --postgres)")
     p.add_argument("--cases", default="", help="comma list of cases (default: all)")
     p.add_argument(
-        "--ceiling-once",
-        action="store_true",
-        help="measure the ceiling once per server start instead of before every case",
+        "--rounds",
+        type=int,
+        default=3,
+        help="the measured seconds are split into this many ceiling/case alternations (3)",
     )
     p.add_argument(
         "--spare-clicks",
@@ -86,14 +87,14 @@ def parser() -> argparse.ArgumentParser:
 def parse(argv: list[str] | None = None) -> Options:
     args = parser().parse_args(argv)
     quick = bool(args.quick)
-    duration = args.duration if args.duration is not None else (3.0 if quick else 10.0)
+    duration = args.duration if args.duration is not None else (3.0 if quick else 12.0)
     warmup = args.warmup if args.warmup is not None else (1.0 if quick else 2.0)
     customers = _ints(args.customers or ("1000,100000" if quick else "1000,1000000"))
     workers = _ints(args.workers)
     if not customers or not workers:
         raise SystemExit("--customers and --workers need at least one value")
-    # Two postback runs (warm-up and measured) per worker count, at up to ~8k/s each.
-    spare = args.spare_clicks or int(8000 * (duration + warmup) * len(workers) * 2 * 1.5)
+    # Postback runs (warm-up and rounds) per worker count, at up to ~8k requests/s each.
+    spare = args.spare_clicks or int(8000 * (duration + warmup) * len(workers) * 1.5)
     cmd = "python -m bench.run " + " ".join(argv) if argv else "python -m bench.run"
     return Options(
         customers=customers,
@@ -106,7 +107,7 @@ def parse(argv: list[str] | None = None) -> Options:
         postgres=args.postgres,
         sqlite=not args.no_sqlite,
         cases=args.cases,
-        ceiling_each_case=not args.ceiling_once,
+        rounds=max(1, args.rounds),
         spare_clicks=spare,
         profile=args.profile,
         update_doc=args.update_doc,

@@ -22,7 +22,7 @@ def start(pid: int, seconds: float, out: Path, rate: int = 200) -> subprocess.Po
     """Sample pid for seconds into a collapsed-stack file (one 'frame;frame;... count' a line)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     argv = [py_spy(), "record", "--pid", str(pid), "--duration", str(max(1, round(seconds)))]
-    argv += ["--rate", str(rate), "--format", "raw", "--function", "--nolineno"]
+    argv += ["--rate", str(rate), "--format", "raw", "--function"]
     argv += ["--output", str(out)]
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -56,7 +56,9 @@ def summarise(raw: Path, top: int = 25) -> str:
     if not total:
         return "(no samples)"
     lines = [f"{total} samples", "", "inclusive (share of samples whose stack holds the frame):"]
-    for name, n in inclusive.most_common(top):
+    # Frames on nearly every stack are the process skeleton (granian, multiprocessing, the CLI).
+    busy = [(name, n) for name, n in inclusive.most_common() if n < 0.97 * total]
+    for name, n in busy[:top]:
         lines.append(f"  {100.0 * n / total:5.1f}%  {name}")
     lines += ["", "self (share of samples in the frame itself):"]
     for name, n in self_time.most_common(top):

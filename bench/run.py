@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -60,43 +59,37 @@ def _start_ceiling(run: Run, target: Target, workers: int) -> procs.Server:
     return server
 
 
-def _measure(
+def _wrk(
+    run: Run, server: procs.Server, case: Case, target: Target, codes: Path, secs: float
+) -> wrk.WrkResult:
+    load = run.load
+    return wrk.run(
+        run.wrk_bin,
+        server.base_url,
+        case.script,
+        threads=load.threads,
+        connections=load.connections,
+        seconds=secs,
+        timeout_s=load.timeout,
+        args=case.args(target, load, codes, run.tag()),
+    )
+
+
+def _segment(
     run: Run, server: procs.Server, case: Case, target: Target, codes: Path, label: str
 ) -> tuple[wrk.WrkResult, float]:
-    """A warm-up run, then the measured run with the workers' RSS sampled (and profiled)."""
-    load = run.load
-    if load.warmup > 0:
-        args = case.args(target, load, codes, run.tag())
-        wrk.run(
-            run.wrk_bin,
-            server.base_url,
-            case.script,
-            threads=load.threads,
-            connections=load.connections,
-            seconds=load.warmup,
-            timeout_s=load.timeout,
-            args=args,
-        )
+    """One measured wrk run with the workers' RSS sampled (and, once per case, profiled)."""
+    secs = run.load.seconds / run.opts.rounds
     if case.touches_locks:
         _settle()
         target.reset_locks()
-    args = case.args(target, load, codes, run.tag())
     sampler = procs.RssSampler(server)
     spy = None
     raw = run.workdir / "profiles" / f"{label}.txt"
-    if run.opts.profile and case is not CEILING and server.workers():
-        spy = profile.start(server.workers()[0], load.seconds, raw)
+    if run.opts.profile and case is not CEILING and server.workers() and label not in run.profiles:
+        spy = profile.start(server.workers()[0], secs, raw)
     with sampler.sampling():
-        result = wrk.run(
-            run.wrk_bin,
-            server.base_url,
-            case.script,
-            threads=load.threads,
-            connections=load.connections,
-            seconds=load.seconds,
-            timeout_s=load.timeout,
-            args=args,
-        )
+        result = _wrk(run, server, case, target, codes, secs)
     if spy is not None:
         spy.wait(timeout=60)
         if raw.exists():
@@ -164,21 +157,31 @@ def _run_workers(
                 run.rows.append(row)
                 _say(row)
                 continue
-            if run.opts.ceiling_each_case or not samples:
-                samples.append(_measure(run, ceiling, CEILING, target, codes, f"{group}-ceiling"))
             label = f"{group}-{case.name.replace('/', '-')}"
-            res, rss = _measure(run, server, case, target, codes, label)
-            row = _row(target, workers, case.name, res, rss)
-            row.ceiling_rps = samples[-1][0].rps
+            if run.load.warmup > 0:
+                _wrk(run, server, case, target, codes, run.load.warmup)
+            # Ceiling and case alternate in short rounds, so that a busy neighbour on a shared
+            # machine weighs on both sides of the ratio alike.
+            parts: list[wrk.WrkResult] = []
+            ceiling_parts: list[wrk.WrkResult] = []
+            rss = 0.0
+            for _ in range(run.opts.rounds):
+                c_res, c_rss = _segment(run, ceiling, CEILING, target, codes, f"{group}-ceiling")
+                ceiling_parts.append(c_res)
+                samples.append((c_res, c_rss))
+                res, seg_rss = _segment(run, server, case, target, codes, label)
+                parts.append(res)
+                rss = max(rss, seg_rss)
+            row = _row(target, workers, case.name, wrk.WrkResult.combine(parts), rss)
+            row.ceiling_rps = wrk.WrkResult.combine(ceiling_parts).rps
             run.rows.append(row)
             _say(row)
     finally:
         server.stop()
         ceiling.stop()
     if samples:
-        mid = statistics.median_low([s[0].rps for s in samples])
-        best = next(s for s in samples if s[0].rps == mid)
-        crow = _row(target, workers, "ceiling", best[0], max(s[1] for s in samples))
+        combined = wrk.WrkResult.combine([s[0] for s in samples])
+        crow = _row(target, workers, "ceiling", combined, max(s[1] for s in samples))
         crow.ceiling_rps = crow.rps
         crow.ceiling_samples = [round(s[0].rps) for s in samples]
         # The ceiling row goes first in its group.
@@ -194,7 +197,7 @@ def _run_workers(
 def _run_backend(run: Run, backend: str, chosen: tuple[Case, ...]) -> None:
     for customers in run.opts.customers:
         target = prepare(backend, customers, run.opts.spare_clicks, run.workdir, run.opts.postgres)
-        target.postback_runs = 2 * len(run.opts.workers)
+        target.postback_runs = (1 + run.opts.rounds) * len(run.opts.workers)
         run.seeds.append(
             {"backend": backend, "customers": customers, "seconds": round(target.seed_seconds, 1)}
         )

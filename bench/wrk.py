@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
+import statistics
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +55,27 @@ class WrkResult:
         return self.socket_errors + self.http_errors
 
     @classmethod
+    def combine(cls, parts: list[WrkResult]) -> WrkResult:
+        """Several runs of one case as one: totals add up; percentiles are the runs' medians."""
+
+        def mid(values: list[float]) -> float:
+            return statistics.median(values)
+
+        return cls(
+            requests=sum(p.requests for p in parts),
+            seconds=sum(p.seconds for p in parts),
+            p50_ms=mid([p.p50_ms for p in parts]),
+            p90_ms=mid([p.p90_ms for p in parts]),
+            p99_ms=mid([p.p99_ms for p in parts]),
+            max_ms=max(p.max_ms for p in parts),
+            socket_errors=sum(p.socket_errors for p in parts),
+            http_errors=sum(p.http_errors for p in parts),
+            http_5xx=sum(p.http_5xx for p in parts),
+            wrapped=sum(p.wrapped for p in parts),
+            sample=next((p.sample for p in parts if p.sample), ""),
+        )
+
+    @classmethod
     def parse(cls, stdout: str) -> WrkResult:
         for line in stdout.splitlines():
             if line.startswith(MARKER):
@@ -92,7 +115,7 @@ def run(
         wrk,
         f"-t{threads}",
         f"-c{connections}",
-        f"-d{max(1, round(seconds))}s",
+        f"-d{max(1, math.ceil(seconds))}s",
         f"--timeout={max(1, round(timeout_s))}s",
         "-s",
         str(LUA_DIR / f"{script}.lua"),
