@@ -60,13 +60,13 @@ def test_rows_are_keyed_by_transaction_id(net: Network) -> None:
             {
                 "id": body["transactionid"],
                 "type": "affiliate",
-                "username": row["payouts"][0]["username"],  # type: ignore[index]
+                "username": row["payouts"][0]["username"],
                 "loginid": net.affiliate,
                 "amount": 500,
             }
         ],
     }
-    assert abs(row["time"] - dt.datetime.now(dt.UTC).timestamp()) < 300  # type: ignore[operator]
+    assert abs(row["time"] - dt.datetime.now(dt.UTC).timestamp()) < 300
     by_hash = _report(net.api, filter_transaction_hash=click)
     assert [r["trans_type"] for r in by_hash.values()] == ["advertiser_initial", "admin_void"]
     assert [r["amount"] for r in by_hash.values()] == [1995, -1995]

@@ -11,6 +11,7 @@ from typing import Any
 from trackpost.config.iplists import cache_of
 from trackpost.core.http import RequestContext, Router
 from trackpost.postbacks import service
+from trackpost.postbacks.schemas import PIXEL_RESPONSE, VOID_RESPONSE
 from trackpost.postbacks.service import Sender, parse_postback
 from trackpost.postbacks.voids import process_void
 
@@ -28,15 +29,6 @@ PIXEL_DESCRIPTION = (
     "409 duplicate_orderid. Accepted from the global postback list and the landing page's "
     "postback_ips (both empty: from anyone); otherwise 403."
 )
-PIXEL_RESPONSE: dict[str, Any] = {
-    "type": "object",
-    "required": ["result", "customer_id", "transactionid"],
-    "properties": {
-        "result": {"const": "success"},
-        "customer_id": {"type": "integer"},
-        "transactionid": {"type": "integer"},
-    },
-}
 VOID_DESCRIPTION = (
     "Remote void, chargeback or reversal of the transaction with this orderid: "
     "type=void (default) or chargeback (with an optional cost fee charged to the affiliate), "
@@ -44,11 +36,6 @@ VOID_DESCRIPTION = (
     "Accepted from the global void list and the landing page's void_ips only (both empty: "
     "from no one); otherwise 403."
 )
-VOID_RESPONSE: dict[str, Any] = {
-    "type": "object",
-    "required": ["result", "message"],
-    "properties": {"result": {"const": "success"}, "message": {"type": "string"}},
-}
 
 
 def _pixel(ctx: RequestContext, params: Any) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from trackpost.core.errors import InvalidParameter
+from trackpost.core.errors import InvalidParameter, MissingParameter
 from trackpost.core.http import RequestContext, Router
 from trackpost.transactions import service
 from trackpost.transactions.errors import MissingChargebackType, MissingReverseFlag
@@ -171,9 +171,7 @@ def update_revenue_by_orderid(ctx: RequestContext, params: RevenueByOrderid) -> 
 def update_revenue_by_hash(ctx: RequestContext, params: RevenueByHash) -> dict[str, str]:
     """amount=2500 is 25.00."""
     if not (params.transaction_hash or params.click_hash):
-        raise InvalidParameter(
-            "Missing required parameter 'transaction_hash'.", code="missing_parameter"
-        )
+        raise MissingParameter("Missing required parameter 'transaction_hash'.")
     amount = whole_cents("amount", params.amount)
     lookup = TransactionLookup(
         transaction_hash=params.transaction_hash, click_hash=params.click_hash
