@@ -34,6 +34,7 @@ class AdminCredentials:
 # Reads an admin's credentials by username (case-insensitive) from committed state.
 CredentialLookup = Callable[[str], AdminCredentials | None]
 
+_MAX_USERNAME = 128
 _BAD_CREDENTIALS = "Invalid or missing API credentials (api-key and api-username headers)."
 
 
@@ -55,7 +56,8 @@ class Authenticator:
 
     def authenticate(self, ip: str, api_key: str | None, username: str | None) -> Principal:
         self.check_ip(ip)
-        ip_key, user_key = f"ip:{ip}", f"user:{(username or '').lower()}"
+        # Usernames are at most 64 characters; a longer header must not buy more memory here.
+        ip_key, user_key = f"ip:{ip}", f"user:{(username or '')[:_MAX_USERNAME].lower()}"
         wait = self.throttle.retry_after(ip_key, user_key)
         if wait:
             raise TooManyRequests(
