@@ -60,26 +60,26 @@ class World:
 
         return add_advertiser(self.services.db, f"adv{n}")
 
-    def offer(self) -> int:
+    def offer(self, slot: str = "world") -> int:
         def make() -> int:
-            data = {"name": "World offer", "advertiserid": self.advertiser()}
+            data = {"name": f"{slot} offer", "advertiserid": self.advertiser()}
             return _created_id(self.api.post("/api/offer/add_offer", data), "offerid")
 
-        return self._once("offer", make)
+        return self._once(f"offer:{slot}", make)
 
-    def landing_page(self) -> int:
+    def landing_page(self, slot: str = "world") -> int:
         def make() -> int:
             data = {
-                "name": "World page",
-                "offerid": self.offer(),
+                "name": f"{slot} page",
+                "offerid": self.offer(slot),
                 "url": "https://lander.example.com/?ch=%%click_hash%%",
                 "postback_ips": "",
             }
             return _created_id(self.api.post("/api/offer/add_landing_page", data), "landing_pageid")
 
-        return self._once("landing_page", make)
+        return self._once(f"landing_page:{slot}", make)
 
-    def affiliate(self) -> int:
+    def affiliate(self, slot: str = "world") -> int:
         def make() -> int:
             n = next(_seq)
             data = {
@@ -90,23 +90,23 @@ class World:
             }
             return _created_id(self.api.post("/api/affiliate/add_affiliate", data), "loginid")
 
-        return self._once("affiliate", make)
+        return self._once(f"affiliate:{slot}", make)
 
-    def link_path(self) -> str:
-        """The /track/<code> path of the world's affiliate link to the world's landing page."""
+    def link_path(self, slot: str = "world") -> str:
+        """The /track/<code> path of the slot's affiliate link to the slot's landing page."""
 
         def make() -> str:
-            self.landing_page()
-            params = {"loginid": self.affiliate(), "offerid": self.offer()}
+            self.landing_page(slot)
+            params = {"loginid": self.affiliate(slot), "offerid": self.offer(slot)}
             resp = self.api.get("/api/affiliate/get_single_link", params)
             assert resp.status_code == 200, resp.text
             return str(urlsplit(resp.json()["message"]).path)
 
-        return self._once("link", make)
+        return self._once(f"link:{slot}", make)
 
     def click(self) -> str:
-        """A fresh click hash, from a real click on the affiliate's link."""
-        resp = self.http.get(self.link_path(), follow_redirects=False)
+        """A fresh click hash, on an offer of its own that no probe edits or pauses."""
+        resp = self.http.get(self.link_path("clicks"), follow_redirects=False)
         assert resp.status_code in (301, 302, 303, 307), resp.text
         return str(parse_qs(urlsplit(resp.headers["location"]).query)["ch"][0])
 

@@ -8,9 +8,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from trackpost.core.errors import InvalidParameter
 
 MAX_CENTS = 10**13  # a hundred billion in the base currency: far above any real amount
-_DECIMAL_RE = re.compile(r"^\d{1,11}(?:\.\d{1,2})?$")
-_WHOLE_RE = re.compile(r"^\d{1,13}$")
-_TOO_PRECISE_RE = re.compile(r"^\d+\.\d{3,}$")
+# [0-9], not \d: \d also matches Arabic-Indic and fullwidth digits, which Decimal and int accept.
+_DECIMAL_RE = re.compile(r"^[0-9]{1,11}(?:\.[0-9]{1,2})?\Z")
+_WHOLE_RE = re.compile(r"^[0-9]{1,13}\Z")
+_TOO_PRECISE_RE = re.compile(r"^[0-9]+\.[0-9]{3,}\Z")
 
 
 def decimal_cents(name: str, value: str) -> int:
