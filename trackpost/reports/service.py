@@ -81,7 +81,7 @@ def filters_of(params: TransactionReport, now: dt.datetime) -> dict[str, Any]:
             out[name] = value
     affiliate = (params.filter_affiliate or "").strip()
     if affiliate:
-        if affiliate.isdigit():
+        if affiliate.isascii() and affiliate.isdigit():
             if "loginid" in out and out["loginid"] != int(affiliate):
                 raise InvalidParameter(
                     "Parameters 'filter_affiliate' and 'filter_loginid' name different affiliates."
