@@ -153,4 +153,4 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.state.services = services
     app.state.endpoints = endpoints
-    return Dispatcher(app, built)
+    return Dispatcher(app, built, lean_routes)

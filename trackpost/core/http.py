@@ -282,15 +282,17 @@ class RequestIdMiddleware:
 
 class Dispatcher(RequestIdMiddleware):
     """The outermost ASGI app: every request gets its id; a request for a fixed-path endpoint
-    goes straight to that endpoint's pipeline by one dict lookup; the rest goes to Starlette.
+    goes straight to that endpoint's pipeline by one dict lookup, one for a lean endpoint with
+    path parameters (the click) by matching only the lean routes; the rest goes to Starlette.
 
     Starlette's middleware layers and its route-by-route regex scan cost more than the whole
-    ping pipeline, and a path without parameters needs neither. Failures are rendered by the
-    Starlette app's own exception handlers, as its middleware would: a handled HTTPException
-    is answered, and anything else gets the 500 handler's answer and is raised again.
+    ping pipeline, and these requests need neither. Failures are rendered by the Starlette
+    app's own exception handlers, as its middleware would: a handled HTTPException is
+    answered, and anything else gets the 500 handler's answer and is raised again. A wrong
+    method falls through to Starlette (405).
     """
 
-    def __init__(self, app: Starlette, routes: Iterable[Route]) -> None:
+    def __init__(self, app: Starlette, routes: Iterable[Route], lean: Iterable[Route] = ()) -> None:
         super().__init__(app)
         self.starlette = app
         self.exact: dict[tuple[str, str], Callable[[Request], Any]] = {}
@@ -298,19 +300,32 @@ class Dispatcher(RequestIdMiddleware):
             if not route.param_convertors:
                 for method in route.methods or ():
                     self.exact.setdefault((method, route.path), route.endpoint)
+        self.lean = [r for r in lean if r.param_convertors]
+        self.lean_prefixes = tuple(sorted({r.path.split("{", 1)[0] for r in self.lean}))
+
+    def _match(self, scope: Scope) -> tuple[Callable[[Request], Any] | None, dict[str, Any]]:
+        endpoint = self.exact.get((scope["method"], scope["path"]))
+        if endpoint is not None:
+            return endpoint, {}
+        if self.lean_prefixes and scope["path"].startswith(self.lean_prefixes):
+            for route in self.lean:
+                match, child = route.matches(scope)
+                if match is Match.FULL:
+                    return route.endpoint, child.get("path_params", {})
+        return None, {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        endpoint = self.exact.get((scope["method"], scope["path"]))
+        endpoint, path_params = self._match(scope)
         if endpoint is None:
             await super().__call__(scope, receive, send)
             return
         rid = scope[REQUEST_ID_KEY] = _request_id(scope)
         scope["app"] = self.starlette
         scope["endpoint"] = endpoint
-        scope["path_params"] = {}
+        scope["path_params"] = path_params
         request = Request(scope, receive, send)
         reraise: Exception | None = None
         try:
