@@ -253,6 +253,12 @@ class Catalogue:
         if not p.is_numeric_id:
             yield self.mutate(p, at_limit, f"{len(at_limit)} characters", strict=False)
             yield self.mutate(p, METACHARACTERS, "SQL and HTML metacharacters", strict=False)
+        if "url" in p.name or p.name.endswith("domain"):
+            # Whatever a URL parameter stores may become a redirect or a link: web addresses only.
+            for bad in ("javascript:alert(1)", "data:text/html,<script>alert(1)</script>"):
+                yield self.mutate(p, bad, f"URL {bad[:11]!r}", strict=not self.reads)
+            # A scheme-less value may be a plain host name (an account's website): lenient.
+            yield self.mutate(p, "//evil.example/", "scheme-relative URL", strict=False)
         if p.is_identity:
             alikes = EMAIL_LOOK_ALIKES if "email" in p.name else LOOK_ALIKES
             for what, value in alikes.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
@@ -15,6 +16,16 @@ from trackpost.tracking.fields import Email, Flag, Id, Money, Str32, Str64, Str2
 def _username(value: str) -> str:
     if not USERNAME_RE.match(value):
         raise ValueError("use 1 to 64 letters, digits, '_', '.', '@' or '-'")
+    return value
+
+
+_SCRIPT_SCHEME = re.compile(r"^\s*(?:javascript|data|vbscript)\s*:", re.IGNORECASE)
+
+
+def _website(value: str) -> str:
+    """An account's website: scheme-less hosts are kept, script and data URLs are refused."""
+    if _SCRIPT_SCHEME.match(value) or any(ord(c) < 32 for c in value):
+        raise ValueError("must be a web address such as https://example.com")
     return value
 
 
@@ -75,7 +86,7 @@ class ContactFields(ParamModel):
     firstname: Str255 | None = None
     lastname: Str255 | None = None
     company: Str255 | None = None
-    url: Annotated[str, Field(max_length=2048)] | None = None
+    url: Annotated[str, Field(max_length=2048), AfterValidator(_website)] | None = None
     tel: Str64 | None = None
     icq: Str64 | None = None
     aim: Str64 | None = None
