@@ -160,6 +160,7 @@ def test_periods(net: Network) -> None:
         ({"period": 8, "start": "2026-02-01", "end": "2026-01-01"}, "invalid_parameter", "'end'"),
         ({"trans_type": "upsell"}, "invalid_parameter", "'trans_type'"),
         ({"filter_countryid": "248"}, "invalid_parameter", "filter_countryid"),
+        ({"filter_affiliate": "9" * 30}, "invalid_parameter", "filter_affiliate"),
         ({"trans_count": 1001}, "invalid_parameter", "'trans_count'"),
         ({"filter_transactionhash": "x"}, "unknown_parameter", "filter_transactionhash"),
     ],

@@ -13,6 +13,7 @@ from trackpost.core.errors import InvalidParameter
 from trackpost.reports import repository as repo
 from trackpost.reports.periods import period_range
 from trackpost.reports.schemas import TransactionReport
+from trackpost.tracking.fields import MAX_ID
 
 KINDS = {
     "initial": "initial",
@@ -82,6 +83,10 @@ def filters_of(params: TransactionReport, now: dt.datetime) -> dict[str, Any]:
     affiliate = (params.filter_affiliate or "").strip()
     if affiliate:
         if affiliate.isascii() and affiliate.isdigit():
+            if int(affiliate) > MAX_ID:
+                raise InvalidParameter(
+                    f"Parameter 'filter_affiliate' is not a loginid: {affiliate[:32]!r} is too big."
+                )
             if "loginid" in out and out["loginid"] != int(affiliate):
                 raise InvalidParameter(
                     "Parameters 'filter_affiliate' and 'filter_loginid' name different affiliates."
