@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 
-from bench.dataset import PG_TIME, SQLITE_TIME, Dataset, Row, Table, TimeFormat
+from bench.dataset import PG_TIME, SQLITE_TIME, Dataset, Row, Table
 from trackpost.models import metadata
 
 BATCH = 50_000
@@ -200,6 +200,3 @@ if __name__ == "__main__":  # pragma: no cover - a manual check of the seeding s
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
     d = Dataset(customers=count, spare_clicks=200_000, first_login=first_free_loginid(target))
     print(timing_note(seed(target, d), d))
-
-
-_ = TimeFormat  # re-exported for callers that format their own timestamps
