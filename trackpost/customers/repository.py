@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Insert,
     RowMapping,
     Select,
     Update,
@@ -26,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from trackpost.core.hot import Hot
 from trackpost.models.tables import customer_audit as A
 from trackpost.models.tables import customers as C
 from trackpost.models.tables import logins as L
@@ -111,7 +111,14 @@ _UNLOCK_BY = {
     for key, pred in _KEY_PREDICATES.items()
 }
 
-_INSERT_AUDIT: Insert = insert(A)
+_INSERT_AUDIT = Hot(
+    insert(A).values(
+        {c.name: bindparam(c.name, type_=c.type) for c in A.columns if c.name != "auditid"}
+    )
+)
+# Lock and unlock are the hottest customer writes: run them on the driver cursor.
+_LOCK_HOT = {key: Hot(stmt) for key, stmt in _LOCK_BY.items()}
+_UNLOCK_HOT = {key: Hot(stmt) for key, stmt in _UNLOCK_BY.items()}
 # A conversion racing another for the same new subscription_id must not abort the transaction,
 # so the insert skips on any unique conflict and the caller learns which one from a re-check.
 _INSERT_CUSTOMER = {
@@ -204,9 +211,9 @@ def set_lock(
     key matches nothing, matches ambiguously, or the customer is already in that state."""
     if lock:
         params = {"b_key": value, "b_now": now, "b_by": by, "b_reason": reason}
-        row = conn.execute(_LOCK_BY[key], params).first()
+        row = _LOCK_HOT[key].first(conn, params)
     else:
-        row = conn.execute(_UNLOCK_BY[key], {"b_key": value, "b_now": now}).first()
+        row = _UNLOCK_HOT[key].first(conn, {"b_key": value, "b_now": now})
     return int(row[0]) if row is not None else None
 
 
@@ -234,7 +241,7 @@ def insert_customer(conn: Connection, values: Mapping[str, Any]) -> int | None:
 
 
 def insert_audit(conn: Connection, values: Mapping[str, Any]) -> None:
-    conn.execute(_INSERT_AUDIT, dict(values))
+    _INSERT_AUDIT.first(conn, values)
 
 
 def transactions(conn: Connection, customer_id: int, limit: int) -> list[RowMapping]:

@@ -17,9 +17,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 
+from trackpost.core.hot import HotStatement
 from trackpost.models.tables import transactions as T
 from trackpost.postbacks.repository import CLICK_CONTEXT
-from trackpost.tracking.hot import HotStatement
 
 LEDGER_COLUMNS = tuple(c.name for c in T.columns if c.name != "transactionid")
 _VALUES = {n: bindparam(n, type_=T.c[n].type) for n in LEDGER_COLUMNS}

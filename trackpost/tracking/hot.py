@@ -9,14 +9,13 @@ column type's own bind processor (UTC timestamps are stored exactly as Core stor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.expression import ClauseElement
 
+from trackpost.core.hot import HotStatement
 from trackpost.models.tables import cache_versions as CV
 from trackpost.models.tables import clicks as C
 
@@ -27,30 +26,6 @@ _VERSION = select(CV.c.version).where(CV.c.name == bindparam("name"))
 _INSERT_CLICK = (
     insert(C).inline().values({n: bindparam(n, type_=C.c[n].type) for n in CLICK_COLUMNS})
 )
-
-
-class HotStatement:
-    """One statement compiled for one dialect, with its parameters' bind processors."""
-
-    def __init__(self, stmt: ClauseElement, dialect: Dialect) -> None:
-        compiled = stmt.compile(dialect=dialect)
-        assert isinstance(compiled, SQLCompiler)
-        self.sql = compiled.string
-        self.positions: tuple[str, ...] | None = (
-            tuple(compiled.positiontup or ()) if dialect.positional else None
-        )
-        self.processors: dict[str, Callable[[Any], Any]] = {}
-        for name, bind in compiled.binds.items():
-            proc = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            if proc is not None:
-                self.processors[name] = proc
-
-    def params(self, values: Mapping[str, Any]) -> Any:
-        if self.processors:
-            values = {**values, **{k: p(values[k]) for k, p in self.processors.items()}}
-        if self.positions is not None:
-            return tuple(values[name] for name in self.positions)
-        return values
 
 
 class HotStatements:
