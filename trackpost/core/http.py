@@ -118,6 +118,8 @@ class Endpoint:
     response_schema: dict[str, Any]
     response_example: Any = None
     raw_params: bool = False
+    # For raw-parameter endpoints: the names they read, so the OpenAPI document can list them.
+    doc_params: type[BaseModel] | None = None
     errors: tuple[int, ...] = ()
     lean: bool = False
 
@@ -142,6 +144,7 @@ class Router:
         response: dict[str, Any] | None = None,
         example: Any = None,
         raw_params: bool = False,
+        doc_params: type[BaseModel] | None = None,
         errors: tuple[int, ...] = (),
         lean: bool = False,
     ) -> Callable[[Handler], Handler]:
@@ -160,6 +163,7 @@ class Router:
                     response_schema=response or {},
                     response_example=example,
                     raw_params=raw_params,
+                    doc_params=doc_params,
                     errors=errors,
                     lean=lean and public,
                 )

@@ -32,9 +32,10 @@ _STATUS_TEXT = {
 
 
 def _params_schema(ep: Endpoint) -> dict[str, Any] | None:
-    if ep.params is None:
+    model = ep.params or ep.doc_params
+    if model is None:
         return None
-    schema = ep.params.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     return schema
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from trackpost.config.iplists import cache_of
 from trackpost.core.http import RequestContext, Router
 from trackpost.postbacks import service
-from trackpost.postbacks.schemas import PIXEL_RESPONSE, VOID_RESPONSE
+from trackpost.postbacks.schemas import PIXEL_RESPONSE, VOID_RESPONSE, PixelParams, VoidParams
 from trackpost.postbacks.service import Sender, parse_postback
 from trackpost.postbacks.voids import process_void
 
@@ -68,6 +68,7 @@ for _path in ("/signup/process_pixel.php", "/signup/process_pixel"):
             _path,
             public=True,
             raw_params=True,
+            doc_params=PixelParams,
             write=True,
             summary="Advertiser postback: conversion, continuity, refund, cancel, expire",
             description=PIXEL_DESCRIPTION,
@@ -82,6 +83,7 @@ for _method in ("GET", "POST"):
         "/signup/process_void.php",
         public=True,
         raw_params=True,
+        doc_params=VoidParams,
         write=True,
         summary="Remote void, chargeback or reversal by orderid",
         description=VOID_DESCRIPTION,
