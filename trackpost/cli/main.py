@@ -26,7 +26,7 @@ def _engine(settings: Settings) -> Engine:
 def _db(settings: Settings) -> Database:
     engine = _engine(settings)
     migrate.upgrade(engine)
-    return Database(engine)
+    return Database(engine, checkpoint=False)
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -93,6 +94,8 @@ def create_db_engine(settings: Settings, *, pool_size: int = 8) -> Engine:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute(f"PRAGMA synchronous={sync}")
+        # A backstop only: the Checkpointer thread normally checkpoints long before this.
+        cur.execute("PRAGMA wal_autocheckpoint=20000")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -139,14 +142,50 @@ class WriterGate:
                 fcntl.flock(fd, fcntl.LOCK_UN)
 
 
+class Checkpointer:
+    """Copies SQLite's WAL back into the database from a background thread, off the write path.
+
+    Left to itself SQLite checkpoints inside whichever commit crosses the threshold, so that one
+    request pays for writing back and syncing a thousand pages while every other writer waits
+    behind the write lock. A PASSIVE checkpoint never waits for readers or writers.
+    """
+
+    def __init__(self, path: Path, interval: float = 0.5) -> None:
+        self.path = path
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        conn: sqlite3.Connection | None = None
+        while not self._stop.wait(self.interval):
+            try:
+                if conn is None:
+                    conn = sqlite3.connect(self.path, isolation_level=None, timeout=0)
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error:
+                # Busy or not yet created: the next tick tries again, the backstop still holds.
+                if conn is not None:
+                    conn.close()
+                conn = None
+        if conn is not None:
+            conn.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
 class Database:
     """Owns the engine; hands each request one connection inside one transaction."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, checkpoint: bool = True) -> None:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         path = _sqlite_path(str(engine.url)) if self.is_sqlite else None
         self.gate = WriterGate(path) if path is not None else None
+        self.checkpointer = Checkpointer(path) if path is not None and checkpoint else None
 
     @contextmanager
     def transaction(self, *, write: bool) -> Iterator[Connection]:
@@ -176,4 +215,6 @@ class Database:
             return False
 
     def dispose(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.engine.dispose()
