@@ -47,9 +47,9 @@ def _memory_gib() -> float:
 
 def _wrk_version() -> str:
     proc = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
-    return (
-        (proc.stdout or proc.stderr).splitlines()[0].strip() if proc.stdout or proc.stderr else ""
-    )
+    text = (proc.stdout or proc.stderr).strip()
+    # "wrk debian/4.1.0-3+b2 [epoll] Copyright ..." -> "debian/4.1.0-3+b2 [epoll]"
+    return " ".join(text.splitlines()[0].split()[1:3]) if text else ""
 
 
 def describe(opts: Options) -> dict[str, Any]:
