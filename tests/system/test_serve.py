@@ -66,7 +66,7 @@ def test_serve_bootstraps_admin_and_serves_ping(tmp_path: Path) -> None:
             time.sleep(0.1)
     finally:
         proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=30)
+        code = proc.wait(timeout=60)
     assert code == 0
     assert "shutdown completed" in (tmp_path / "out.log").read_text()
     log.close()

@@ -145,7 +145,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         log_access=settings.access_log and not args.no_access_log,
         backlog=2048,
         respawn_failed_workers=True,
-        workers_kill_timeout=30,
+        workers_kill_timeout=15,
     )
     server.serve()
     return 0
