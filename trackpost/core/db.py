@@ -122,7 +122,10 @@ class WriterGate:
         self.path = db_path.with_name(db_path.name + ".writer")
         self._fd: int | None = None
         self._pid = 0
-        self._thread_lock = threading.Lock()
+        # Re-entrant, and the flock is taken once per outermost hold, so a nested write
+        # transaction in the same thread does not deadlock on the gate itself.
+        self._thread_lock = threading.RLock()
+        self._depth = 0
 
     def _file(self) -> int:
         # Opened per process: a descriptor inherited across fork would share one lock.
@@ -135,11 +138,15 @@ class WriterGate:
     def hold(self) -> Iterator[None]:
         with self._thread_lock:
             fd = self._file()
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            if self._depth == 0:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            self._depth += 1
             try:
                 yield
             finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
+                self._depth -= 1
+                if self._depth == 0:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 class Checkpointer:
