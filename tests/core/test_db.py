@@ -1,0 +1,83 @@
+"""SQLite write path: writers queue on the gate file, checkpoints happen off the request path."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from trackpost.core.config import Settings
+from trackpost.core.db import Database, create_db_engine
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path, sqlite_template: Path) -> Database:
+    path = tmp_path / "t.db"
+    path.write_bytes(sqlite_template.read_bytes())
+    settings = Settings(database_url=f"sqlite:///{path}", data_dir=tmp_path, secret_key="s")
+    return Database(create_db_engine(settings, pool_size=2))
+
+
+def _gate_is_free(path: Path) -> bool:
+    """Try the gate from a separate open file description, as another process would."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
+def test_a_write_transaction_holds_the_gate_until_it_commits(sqlite_db: Database) -> None:
+    assert sqlite_db.gate is not None
+    gate = sqlite_db.gate.path
+    with sqlite_db.transaction(write=True) as conn:
+        conn.execute(text("UPDATE cache_versions SET version = version + 1"))
+        assert not _gate_is_free(gate)
+        with sqlite_db.transaction(write=False) as reader:
+            # Readers never queue on the gate (WAL lets them read while a writer works).
+            assert reader.execute(text("SELECT count(*) FROM cache_versions")).scalar()
+    assert _gate_is_free(gate)
+    with sqlite_db.transaction(write=False):
+        assert _gate_is_free(gate)
+    sqlite_db.dispose()
+
+
+def test_a_failed_write_releases_the_gate(sqlite_db: Database) -> None:
+    assert sqlite_db.gate is not None
+
+    def failing_handler() -> None:
+        with sqlite_db.transaction(write=True) as conn:
+            conn.execute(text("UPDATE cache_versions SET version = 99"))
+            raise RuntimeError("handler failed")
+
+    with pytest.raises(RuntimeError):
+        failing_handler()
+    assert _gate_is_free(sqlite_db.gate.path)
+    with sqlite_db.transaction(write=False) as conn:
+        assert conn.execute(text("SELECT max(version) FROM cache_versions")).scalar() == 0
+    sqlite_db.dispose()
+
+
+def test_checkpoints_reach_the_database_file_without_a_commit_paying(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    db_file = tmp_path / "t.db"
+    before = db_file.stat().st_size
+    with sqlite_db.transaction(write=True) as conn:
+        conn.execute(text("CREATE TABLE filler (x TEXT)"))
+        for _ in range(200):
+            conn.execute(text("INSERT INTO filler VALUES (:x)"), {"x": "y" * 2000})
+    # The backstop threshold (20,000 pages) is far away, so only the background thread can
+    # have copied these pages into the database file.
+    deadline = time.monotonic() + 5
+    while db_file.stat().st_size == before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert db_file.stat().st_size > before + 200 * 2000
+    sqlite_db.dispose()
