@@ -197,20 +197,16 @@ class Database:
     @contextmanager
     def transaction(self, *, write: bool) -> Iterator[Connection]:
         """Commit when the block ends normally, roll back when it raises."""
-        if write and self.gate is not None:
-            with self.gate.hold(), self._begin(write) as conn:
-                yield conn
-        else:
-            with self._begin(write) as conn:
-                yield conn
-
-    @contextmanager
-    def _begin(self, write: bool) -> Iterator[Connection]:
         with self.engine.connect() as conn:
             if write:
                 conn.execution_options(**{WRITE_OPTION: True})
-            with conn.begin():
-                yield conn
+            if write and self.gate is not None:
+                # The pool checkout above stays outside the queue; only BEGIN..COMMIT is inside.
+                with self.gate.hold(), conn.begin():
+                    yield conn
+            else:
+                with conn.begin():
+                    yield conn
 
     def ping(self) -> bool:
         """True when the database answers a trivial query."""
