@@ -11,7 +11,6 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
@@ -24,7 +23,6 @@ from trackpost.core.errors import BadRequest, MethodNotAllowed, NotFound, Trackp
 from trackpost.core.http import (
     Dispatcher,
     Endpoint,
-    LeanDispatch,
     Router,
     Services,
     build_route,
@@ -147,7 +145,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(LeanDispatch, routes=lean_routes)],
         exception_handlers={HTTPException: http_error, Exception: server_error},
         lifespan=lifespan,
     )

@@ -363,27 +363,3 @@ class Dispatcher(RequestIdMiddleware):
             result = await result
         assert isinstance(result, Response)
         return result, reraise
-
-
-class LeanDispatch:
-    """Hands requests for lean endpoints to their route before Starlette's router scans them all.
-
-    Lean endpoints are public, high-volume ones (the click redirect). Installed as Starlette
-    middleware, so the request id, the 500 handler and everything else stay as they are: the
-    same route and pipeline run, and a wrong method falls through to the router (405).
-    """
-
-    def __init__(self, app: ASGIApp, routes: list[Route]) -> None:
-        self.app = app
-        self.routes = routes
-        self.prefixes = tuple(sorted({r.path.split("{", 1)[0] for r in routes}))
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.prefixes and scope["type"] == "http" and scope["path"].startswith(self.prefixes):
-            for route in self.routes:
-                match, child = route.matches(scope)
-                if match is Match.FULL:
-                    scope.update(child)
-                    await route.handle(scope, receive, send)
-                    return
-        await self.app(scope, receive, send)
