@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, RowMapping
 
 from trackpost.config.iplists import IpListCache, IpLists, post_allowed
 from trackpost.core.errors import Conflict
@@ -125,5 +125,10 @@ def customer_fields(post: Postback, status: str | None = None) -> dict[str, str 
     return fields
 
 
-def attribution(source: Mapping[str, Any], *names: str) -> dict[str, Any]:
-    return {name: source[name] for name in names}
+# What a ledger row copies from the click that earned it, whatever the postback's type.
+CLICK_ATTRIBUTION = ("click_hash", "ocid", "programid", "campaignid", "adtoolid")
+
+
+def attribution(source: Mapping[str, Any] | RowMapping, *names: str) -> dict[str, Any]:
+    """Copy these columns of a click (or click context) row into a ledger row."""
+    return {name: source[name] for name in names or CLICK_ATTRIBUTION}

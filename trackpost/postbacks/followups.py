@@ -25,6 +25,7 @@ from trackpost.postbacks.common import (
     Sender,
     after_conflict,
     answer,
+    attribution,
     check_sender,
     customer_fields,
     precheck_orderid,
@@ -151,12 +152,8 @@ def _event_row(
         loginid=customer["loginid"],
         offerid=customer["offerid"],
         landing_pageid=customer["landing_pageid"],
-        click_hash=ctx["click_hash"],
-        ocid=ctx["ocid"],
-        programid=ctx["programid"],
-        campaignid=ctx["campaignid"],
-        adtoolid=ctx["adtoolid"],
         fingerprint=sender.fingerprint,
+        **attribution(ctx),
         **post.custom,
     )
     if post.kind == "continuity":
