@@ -12,44 +12,14 @@ from trackpost.core.errors import InvalidParameter
 from trackpost.customers import repository as repo
 from trackpost.customers.audit import decode_changes
 from trackpost.customers.lookup import Lookup, find_by, parse_id
+from trackpost.customers.schemas import CUSTOMER_SCHEMA
 
 DETAIL_TRANSACTIONS = 100
 DEFAULT_COUNT = 100
 MAX_COUNT = 1000
 
-_CUSTOMER_COLUMNS = (
-    "customer_id",
-    "advertiserid",
-    "subscription_id",
-    "username",
-    "firstname",
-    "lastname",
-    "email",
-    "phone",
-    "address1",
-    "address2",
-    "city",
-    "state",
-    "country",
-    "zip",
-    "custom1",
-    "custom2",
-    "custom3",
-    "custom4",
-    "custom5",
-    "status",
-    "join_date",
-    "join_ip",
-    "loginid",
-    "offerid",
-    "landing_pageid",
-    "locked",
-    "locked_at",
-    "locked_by",
-    "lock_reason",
-    "created_at",
-    "updated_at",
-)
+# The response schema is the one list of what a customer shows; the password never is.
+_CUSTOMER_COLUMNS = tuple(name for name in CUSTOMER_SCHEMA["properties"] if name != "has_password")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
