@@ -17,8 +17,9 @@ from starlette.routing import Route
 
 from trackpost.accounts import repository as accounts_repo
 from trackpost.core.auth import Authenticator
+from trackpost.core.batch import WriteBatcher
 from trackpost.core.config import Settings, get_settings
-from trackpost.core.db import Database, create_db_engine
+from trackpost.core.db import Database, WriterGate, create_db_engine
 from trackpost.core.errors import BadRequest, MethodNotAllowed, NotFound, TrackpostError
 from trackpost.core.http import (
     Dispatcher,
@@ -82,7 +83,10 @@ def build_services(settings: Settings, *, pool_size: int = 8) -> Services:
     db = Database(create_db_engine(settings, pool_size=pool_size))
     hasher = KeyHasher(load_secret(settings))
     auth = Authenticator(settings, hasher, accounts_repo.CredentialReader(db.engine))
-    return Services(settings=settings, db=db, auth=auth)
+    batcher = None
+    if db.path is not None and settings.group_commit:
+        batcher = WriteBatcher(db, WriterGate(db.path))
+    return Services(settings=settings, db=db, auth=auth, batcher=batcher)
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Any:

@@ -134,6 +134,21 @@ class WriterGate:
             self._pid = os.getpid()
         return self._fd
 
+    def try_lock(self) -> bool:
+        """Take the gate now if it is free; for a holder that is not re-entrant (the batcher)."""
+        try:
+            fcntl.flock(self._file(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def lock(self) -> None:
+        """Wait for the gate; blocks the calling thread."""
+        fcntl.flock(self._file(), fcntl.LOCK_EX)
+
+    def unlock(self) -> None:
+        fcntl.flock(self._file(), fcntl.LOCK_UN)
+
     @contextmanager
     def hold(self) -> Iterator[None]:
         with self._thread_lock:
@@ -190,17 +205,20 @@ class Database:
     def __init__(self, engine: Engine, *, checkpoint: bool = True) -> None:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
-        path = _sqlite_path(str(engine.url)) if self.is_sqlite else None
+        path = self.path = _sqlite_path(str(engine.url)) if self.is_sqlite else None
         self.gate = WriterGate(path) if path is not None else None
         self.checkpointer = Checkpointer(path) if path is not None and checkpoint else None
 
     @contextmanager
-    def transaction(self, *, write: bool) -> Iterator[Connection]:
-        """Commit when the block ends normally, roll back when it raises."""
+    def transaction(self, *, write: bool, gated: bool = True) -> Iterator[Connection]:
+        """Commit when the block ends normally, roll back when it raises.
+
+        gated=False is for a caller that already holds the writer gate by other means.
+        """
         with self.engine.connect() as conn:
             if write:
                 conn.execution_options(**{WRITE_OPTION: True})
-            if write and self.gate is not None:
+            if write and gated and self.gate is not None:
                 # The pool checkout above stays outside the queue; only BEGIN..COMMIT is inside.
                 with self.gate.hold(), conn.begin():
                     yield conn

@@ -23,6 +23,7 @@ from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trackpost.core.auth import Authenticator, Principal
+from trackpost.core.batch import WriteBatcher
 from trackpost.core.config import Settings
 from trackpost.core.db import Database
 from trackpost.core.errors import ServiceUnavailable, TrackpostError
@@ -42,6 +43,8 @@ class Services:
     settings: Settings
     db: Database
     auth: Authenticator
+    # SQLite's group commit; None on PostgreSQL, where each request has its own transaction.
+    batcher: WriteBatcher | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -50,7 +53,8 @@ class RequestContext:
 
     `conn` is the request's one transaction, begun on the handler's first use of it and ended by
     the pipeline (commit when the handler returns, rollback when it raises). A handler that never
-    touches the database, such as ping, pays nothing for it.
+    touches the database, such as ping, pays nothing for it. Under group commit the connection is
+    the batch's, and the transaction's end is the batch's (see core/batch.py).
     """
 
     __slots__ = (
@@ -68,7 +72,7 @@ class RequestContext:
     def __init__(
         self,
         services: Services,
-        stack: ExitStack,
+        stack: ExitStack | None,
         write: bool,
         request: Request,
         request_id: str,
@@ -90,9 +94,19 @@ class RequestContext:
     def conn(self) -> Connection:
         conn = self._conn
         if conn is None:
+            assert self._stack is not None, "a batched handler is always given its connection"
             tx = self.services.db.transaction(write=self._write)
             conn = self._conn = self._stack.enter_context(tx)
         return conn
+
+    def run_in(self, handler: Handler, params: Any) -> Callable[[Connection], Any]:
+        """The handler as a batch operation: it runs on the connection the batch gives it."""
+
+        def op(conn: Connection) -> Any:
+            self._conn = conn
+            return handler(self, params)
+
+        return op
 
     @property
     def actor(self) -> str:
@@ -197,6 +211,7 @@ def build_route(ep: Endpoint, services: Services) -> Route:
     trusted = settings.trusted_proxies
     max_body = settings.max_body_bytes
     param_model = ep.params
+    batcher = services.batcher if ep.write else None
 
     async def endpoint(request: Request) -> Response:
         try:
@@ -217,11 +232,16 @@ def build_route(ep: Endpoint, services: Services) -> Route:
                 params = raw
             else:
                 params = validate(_NoParams, raw) if raw else _NO_PARAMS
-            with ExitStack() as stack:
-                ctx = RequestContext(
-                    services, stack, ep.write, request, request_id_of(request), ip, principal, raw
-                )
-                result = ep.handler(ctx, params)
+            rid = request_id_of(request)
+            if batcher is not None:
+                ctx = RequestContext(services, None, True, request, rid, ip, principal, raw)
+                result = await batcher.run(ctx.run_in(ep.handler, params))
+            else:
+                with ExitStack() as stack:
+                    ctx = RequestContext(
+                        services, stack, ep.write, request, rid, ip, principal, raw
+                    )
+                    result = ep.handler(ctx, params)
         except TrackpostError as exc:
             return error_response(exc)
         except OperationalError as exc:
