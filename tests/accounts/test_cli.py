@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,15 @@ def ping(http: TestClient, username: str, key: str) -> int:
     headers = {"api-key": key, "api-username": username}
     status: int = http.get("/api/service/ping", headers=headers).status_code
     return status
+
+
+def ping_until(http: TestClient, username: str, key: str, want: int, within: float) -> float:
+    """Seconds until ping answers `want`; fails after `within` seconds."""
+    start = time.monotonic()
+    while (status := ping(http, username, key)) != want:
+        assert time.monotonic() - start < within, f"still {status} after {within} s"
+        time.sleep(0.05)
+    return time.monotonic() - start
 
 
 def test_admin_create_prints_a_key_that_ping_accepts(settings: Settings, http: TestClient) -> None:
@@ -81,14 +91,28 @@ def test_rotate_key_replaces_the_old_key(settings: Settings, http: TestClient) -
 
 
 def test_disable_and_enable(settings: Settings, http: TestClient) -> None:
+    """A running server honours disable and enable within auth_cache_seconds (docs/SECURITY.md)."""
     key = run_cli(settings, "admin", "create", "ops").stdout.strip().splitlines()[-1]
+    assert ping(http, "ops", key) == 200  # the worker now holds the account's row
     assert run_cli(settings, "admin", "disable", "ops").returncode == 0
-    assert ping(http, "ops", key) == 401
+    window = settings.auth_cache_seconds + 0.5
+    ping_until(http, "ops", key, 401, within=window)
     listing = run_cli(settings, "admin", "list").stdout
     assert "ops" in listing
     assert "disabled" in listing
     assert run_cli(settings, "admin", "enable", "ops").returncode == 0
-    assert ping(http, "ops", key) == 200
+    ping_until(http, "ops", key, 200, within=window)
+
+
+def test_rotated_key_stops_working_within_the_cache_window(
+    settings: Settings, http: TestClient
+) -> None:
+    """A key in use when it is rotated is refused after at most auth_cache_seconds."""
+    old = run_cli(settings, "admin", "create", "ops").stdout.strip().splitlines()[-1]
+    assert ping(http, "ops", old) == 200
+    new = run_cli(settings, "admin", "rotate-key", "ops").stdout.strip().splitlines()[-1]
+    ping_until(http, "ops", old, 401, within=settings.auth_cache_seconds + 0.5)
+    assert ping(http, "ops", new) == 200
 
 
 def test_unknown_admin_is_an_error(settings: Settings) -> None:

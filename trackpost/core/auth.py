@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ class AdminCredentials:
 CredentialLookup = Callable[[str], AdminCredentials | None]
 
 _MAX_USERNAME = 128
+_MAX_CACHED = 10_000
 _BAD_CREDENTIALS = "Invalid or missing API credentials (api-key and api-username headers)."
 
 
@@ -48,6 +50,31 @@ class Authenticator:
         self.throttle = FailureThrottle(
             settings.auth_fail_limit, float(settings.auth_fail_window_seconds)
         )
+        self.cache_seconds = settings.auth_cache_seconds
+        self._cache: dict[str, tuple[float, AdminCredentials]] = {}
+
+    def credentials(self, username: str) -> AdminCredentials | None:
+        """The admin's credentials, re-read at most once per auth_cache_seconds per worker.
+
+        Only existing accounts' rows are kept (the key hash, never a key), so an unknown name
+        always reaches the database and the throttle, and a new admin works at once; a rotated
+        key or a disabled account takes effect within auth_cache_seconds in every worker.
+        """
+        if self.cache_seconds <= 0:
+            return self.lookup(username)
+        key = username.lower()
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        creds = self.lookup(username)
+        if creds is None:
+            self._cache.pop(key, None)
+            return None
+        if len(self._cache) >= _MAX_CACHED:
+            self._cache.clear()
+        self._cache[key] = (now + self.cache_seconds, creds)
+        return creds
 
     def check_ip(self, ip: str) -> None:
         allowed = self.settings.admin_api_allowed_ips
@@ -65,7 +92,7 @@ class Authenticator:
                 code="too_many_auth_failures",
                 headers={"Retry-After": str(wait)},
             )
-        creds = self.lookup(username) if api_key and username else None
+        creds = self.credentials(username) if api_key and username else None
         ok = self.hasher.verify(api_key or "", creds.api_key_hash if creds else None)
         if not ok or creds is None or creds.disabled:
             self.throttle.record(ip_key, user_key)

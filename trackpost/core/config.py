@@ -32,6 +32,19 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from exc
+    if not 0 <= value <= 60:
+        raise ValueError(f"{name} must be between 0 and 60 seconds, got {raw!r}")
+    return value
+
+
 def _env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name, "").strip().lower()
     if not raw:
@@ -65,6 +78,8 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     auth_fail_limit: int = 10
     auth_fail_window_seconds: int = 60
+    # How long a worker trusts an admin's credentials row before reading it again.
+    auth_cache_seconds: float = 1.0
     track_fallback_url: str = ""
     click_cookie_name: str = "tp_click"
     click_cookie_days: int = 30
@@ -102,6 +117,7 @@ class Settings:
             max_body_bytes=_env_int("TRACKPOST_MAX_BODY_BYTES", 1024 * 1024),
             auth_fail_limit=_env_int("TRACKPOST_AUTH_FAIL_LIMIT", 10),
             auth_fail_window_seconds=_env_int("TRACKPOST_AUTH_FAIL_WINDOW", 60),
+            auth_cache_seconds=_env_float("TRACKPOST_AUTH_CACHE_SECONDS", 1.0),
             track_fallback_url=os.environ.get("TRACKPOST_TRACK_FALLBACK_URL", ""),
             click_cookie_name=os.environ.get("TRACKPOST_CLICK_COOKIE", "tp_click"),
             click_cookie_days=_env_int("TRACKPOST_CLICK_COOKIE_DAYS", 30),

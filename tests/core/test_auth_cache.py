@@ -1,0 +1,77 @@
+"""Each worker keeps admins' credential rows for auth_cache_seconds: the bound on revocation."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import pytest
+
+from tests.conftest import SECRET, Admin, make_admin
+from trackpost.accounts import repository as accounts_repo
+from trackpost.accounts import service as accounts
+from trackpost.core.auth import Authenticator
+from trackpost.core.config import Settings
+from trackpost.core.errors import Unauthorized
+from trackpost.core.http import Services
+from trackpost.core.security import KeyHasher
+
+
+def _auth(settings: Settings, services: Services, seconds: float) -> Authenticator:
+    return Authenticator(
+        replace(settings, auth_cache_seconds=seconds),
+        KeyHasher(SECRET.encode()),
+        accounts_repo.CredentialReader(services.db.engine),
+    )
+
+
+def _disable(services: Services, admin: Admin) -> None:
+    with services.db.transaction(write=True) as conn:
+        accounts.set_disabled(conn, admin.username, True)
+
+
+def test_a_disabled_admin_is_refused_once_the_cached_row_expires(
+    settings: Settings, services: Services
+) -> None:
+    """Within the window the worker's copy answers; after it, the database's state does."""
+    admin = make_admin(services, "ops")
+    auth = _auth(settings, services, 0.3)
+    first = auth.authenticate("127.0.0.1", admin.api_key, "ops")
+    assert auth.authenticate("127.0.0.1", admin.api_key, "OPS") == first  # names fold case
+    _disable(services, admin)
+    auth.authenticate("127.0.0.1", admin.api_key, "ops")  # still the cached row
+    time.sleep(0.35)
+    with pytest.raises(Unauthorized):
+        auth.authenticate("127.0.0.1", admin.api_key, "ops")
+
+
+def test_zero_seconds_reads_the_row_on_every_request(
+    settings: Settings, services: Services
+) -> None:
+    """auth_cache_seconds=0 makes a disable take effect on the very next request."""
+    admin = make_admin(services, "ops")
+    auth = _auth(settings, services, 0)
+    auth.authenticate("127.0.0.1", admin.api_key, "ops")
+    _disable(services, admin)
+    with pytest.raises(Unauthorized):
+        auth.authenticate("127.0.0.1", admin.api_key, "ops")
+
+
+def test_unknown_names_are_not_cached(settings: Settings, services: Services) -> None:
+    """An admin created after a failed attempt under its name works at once."""
+    auth = _auth(settings, services, 60)
+    with pytest.raises(Unauthorized):
+        auth.authenticate("127.0.0.1", "0" * 32, "late")
+    admin = make_admin(services, "late")
+    assert auth.authenticate("127.0.0.1", admin.api_key, "late").username == "late"
+
+
+def test_a_wrong_key_is_refused_even_when_the_row_is_cached(
+    settings: Settings, services: Services
+) -> None:
+    """The cache holds the key's hash, so every request's key is still checked."""
+    admin = make_admin(services, "ops")
+    auth = _auth(settings, services, 60)
+    auth.authenticate("127.0.0.1", admin.api_key, "ops")
+    with pytest.raises(Unauthorized):
+        auth.authenticate("127.0.0.1", admin.api_key[::-1], "ops")
