@@ -36,6 +36,10 @@ class IpListCache:
     def __init__(self) -> None:
         self._lists: IpLists | None = None
 
+    def clear(self) -> None:
+        """Forget the lists (a group commit failed: they may hold writes that never happened)."""
+        self._lists = None
+
     def get(self, conn: Connection, version: int | None = None) -> IpLists:
         """The lists at `version` (read from the database when the caller has not)."""
         if version is None:
@@ -54,6 +58,7 @@ def cache_of(services: Services) -> IpListCache:
     cache = services.extras.get(SERVICES_KEY)
     if cache is None:
         cache = services.extras[SERVICES_KEY] = IpListCache()
+        services.on_abort(cache.clear)
     assert isinstance(cache, IpListCache)
     return cache
 

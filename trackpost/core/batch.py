@@ -40,6 +40,8 @@ class WriteBatcher:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._task: asyncio.Task[None] | None = None
+        # Called when a batch fails as a whole (see Services.on_abort).
+        self.on_abort: list[Callable[[], None]] = []
 
     async def run(self, fn: Callable[[Connection], T]) -> T:
         """Run fn(conn) inside the next batch's transaction; return once that batch committed."""
@@ -93,6 +95,8 @@ class WriteBatcher:
                 finally:
                     cursor.close()
         except BaseException as exc:  # every waiter must hear of a failed commit
+            for forget in self.on_abort:
+                forget()
             for fut, _value, _error in outcomes:
                 _settle(fut, None, exc)
             for _fn, fut in batch[len(outcomes) :]:

@@ -47,6 +47,16 @@ class Services:
     batcher: WriteBatcher | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
+    def on_abort(self, forget: Callable[[], None]) -> None:
+        """Register a version-keyed cache's reset, for when a shared transaction fails whole.
+
+        Under group commit one request can read another's uncommitted write (a new version of
+        the IP lists, say); if that batch's COMMIT then fails, the version number returns to the
+        database's, while a cache filled inside the batch would keep the unwritten state.
+        """
+        if self.batcher is not None:
+            self.batcher.on_abort.append(forget)
+
 
 class RequestContext:
     """What a handler may know about its request: never the raw HTTP objects' internals.
@@ -99,6 +109,10 @@ class RequestContext:
             conn = self._conn = self._stack.enter_context(tx)
         return conn
 
+    def attach(self, stack: ExitStack) -> None:
+        """The stack that will end this request's own transaction (no group commit)."""
+        self._stack = stack
+
     def run_in(self, handler: Handler, params: Any) -> Callable[[Connection], Any]:
         """The handler as a batch operation: it runs on the connection the batch gives it."""
 
@@ -136,6 +150,11 @@ class Endpoint:
     doc_params: type[BaseModel] | None = None
     errors: tuple[int, ...] = ()
     lean: bool = False
+    # Work that needs no database runs outside the transaction, so outside SQLite's single
+    # writer's turn: prepare turns the parameters into the handler's input before it, render
+    # turns the handler's result into the answer after the commit.
+    prepare: Callable[[RequestContext, Any], Any] | None = None
+    render: Callable[[RequestContext, Any], Any] | None = None
 
 
 class Router:
@@ -161,6 +180,8 @@ class Router:
         doc_params: type[BaseModel] | None = None,
         errors: tuple[int, ...] = (),
         lean: bool = False,
+        prepare: Callable[[RequestContext, Any], Any] | None = None,
+        render: Callable[[RequestContext, Any], Any] | None = None,
     ) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
             self.endpoints.append(
@@ -180,6 +201,8 @@ class Router:
                     doc_params=doc_params,
                     errors=errors,
                     lean=lean and public,
+                    prepare=prepare,
+                    render=render,
                 )
             )
             return fn
@@ -212,6 +235,7 @@ def build_route(ep: Endpoint, services: Services) -> Route:
     max_body = settings.max_body_bytes
     param_model = ep.params
     batcher = services.batcher if ep.write else None
+    prepare, render = ep.prepare, ep.render
 
     async def endpoint(request: Request) -> Response:
         try:
@@ -232,16 +256,19 @@ def build_route(ep: Endpoint, services: Services) -> Route:
                 params = raw
             else:
                 params = validate(_NoParams, raw) if raw else _NO_PARAMS
-            rid = request_id_of(request)
+            ctx = RequestContext(
+                services, None, ep.write, request, request_id_of(request), ip, principal, raw
+            )
+            if prepare is not None:
+                params = prepare(ctx, params)
             if batcher is not None:
-                ctx = RequestContext(services, None, True, request, rid, ip, principal, raw)
                 result = await batcher.run(ctx.run_in(ep.handler, params))
             else:
                 with ExitStack() as stack:
-                    ctx = RequestContext(
-                        services, stack, ep.write, request, rid, ip, principal, raw
-                    )
+                    ctx.attach(stack)
                     result = ep.handler(ctx, params)
+            if render is not None:
+                result = render(ctx, result)
         except TrackpostError as exc:
             return error_response(exc)
         except OperationalError as exc:

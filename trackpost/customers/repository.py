@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from trackpost.core.hot import Hot
 from trackpost.models.tables import customer_audit as A
@@ -121,9 +122,21 @@ _LOCK_HOT = {key: Hot(stmt) for key, stmt in _LOCK_BY.items()}
 _UNLOCK_HOT = {key: Hot(stmt) for key, stmt in _UNLOCK_BY.items()}
 # A conversion racing another for the same new subscription_id must not abort the transaction,
 # so the insert skips on any unique conflict and the caller learns which one from a re-check.
+# Every column is bound (absent ones as their default), so one compiled statement serves every
+# conversion and runs hot, on the driver cursor.
+_CUSTOMER_COLUMNS = {
+    c.name: (c.default.arg if isinstance(c.default, ScalarElementColumnDefault) else None)
+    for c in C.columns
+    if c.name != "customer_id"
+}
+_CUSTOMER_BINDS = {n: bindparam(n, type_=C.c[n].type) for n in _CUSTOMER_COLUMNS}
 _INSERT_CUSTOMER = {
-    "postgresql": pg_insert(C).on_conflict_do_nothing().returning(C.c.customer_id),
-    "sqlite": sqlite_insert(C).on_conflict_do_nothing().returning(C.c.customer_id),
+    "postgresql": Hot(
+        pg_insert(C).values(_CUSTOMER_BINDS).on_conflict_do_nothing().returning(C.c.customer_id)
+    ),
+    "sqlite": Hot(
+        sqlite_insert(C).values(_CUSTOMER_BINDS).on_conflict_do_nothing().returning(C.c.customer_id)
+    ),
 }
 
 _TRANSACTIONS = (
@@ -235,8 +248,10 @@ def update_customer(conn: Connection, customer_id: int, values: Mapping[str, Any
 
 def insert_customer(conn: Connection, values: Mapping[str, Any]) -> int | None:
     """Insert a customer; None when a unique key (subscription_id, username) is already used."""
-    stmt = _INSERT_CUSTOMER[conn.dialect.name]
-    row = conn.execute(stmt, dict(values)).first()
+    unknown = values.keys() - _CUSTOMER_COLUMNS.keys()
+    if unknown:
+        raise KeyError(f"not customer columns: {sorted(unknown)}")
+    row = _INSERT_CUSTOMER[conn.dialect.name].first(conn, {**_CUSTOMER_COLUMNS, **values})
     return int(row[0]) if row is not None else None
 
 

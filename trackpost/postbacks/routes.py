@@ -11,6 +11,7 @@ from typing import Any
 from trackpost.config.iplists import cache_of
 from trackpost.core.http import RequestContext, Router
 from trackpost.postbacks import service
+from trackpost.postbacks.params import Postback
 from trackpost.postbacks.schemas import PIXEL_RESPONSE, VOID_RESPONSE, PixelParams, VoidParams
 from trackpost.postbacks.service import Sender, parse_postback
 from trackpost.postbacks.voids import process_void
@@ -38,7 +39,8 @@ VOID_DESCRIPTION = (
 )
 
 
-def _pixel(ctx: RequestContext, params: Any) -> dict[str, Any]:
+def _parse_pixel(ctx: RequestContext, params: Any) -> tuple[Postback, Sender]:
+    """Parsing and the replay fingerprint need no database: done before the transaction."""
     services = ctx.services
     cookie = ctx.request.cookies.get(services.settings.click_cookie_name)
     post = parse_postback(params, cookie)
@@ -48,7 +50,11 @@ def _pixel(ctx: RequestContext, params: Any) -> dict[str, Any]:
         fingerprint=services.auth.hasher.hash(post.canonical().decode("utf-8")),
         lists=cache_of(services),
     )
-    return service.process(ctx.conn, post, sender)
+    return post, sender
+
+
+def _pixel(ctx: RequestContext, parsed: tuple[Postback, Sender]) -> dict[str, Any]:
+    return service.process(ctx.conn, *parsed)
 
 
 def _void(ctx: RequestContext, params: Any) -> dict[str, str]:
@@ -75,6 +81,7 @@ for _path in ("/signup/process_pixel.php", "/signup/process_pixel"):
             response=PIXEL_RESPONSE,
             example={"result": "success", "customer_id": 42, "transactionid": 1337},
             errors=(400, 403, 404, 409),
+            prepare=_parse_pixel,
         )(_pixel)
 
 for _method in ("GET", "POST"):

@@ -61,6 +61,11 @@ class ResolutionCache:
             self._entries.clear()
             self.version = version
 
+    def clear(self) -> None:
+        """Forget everything (a group commit failed: what was read may never have existed)."""
+        self._entries.clear()
+        self.version = -1
+
     def get(self, code: str) -> Resolution | None:
         return self._entries.get(code)
 

@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from trackpost.core.db import utcnow
 from trackpost.core.http import RequestContext, Router, Services
+from trackpost.core.security import new_click_hash
 from trackpost.tracking import service
 from trackpost.tracking.cache import SERVICES_KEY, ResolutionCache
 from trackpost.tracking.link_routes import router as link_router
@@ -45,6 +46,7 @@ def resolution_cache(services: Services) -> ResolutionCache:
     cache = services.extras.get(SERVICES_KEY)
     if cache is None:
         cache = services.extras[SERVICES_KEY] = ResolutionCache()
+        services.on_abort(cache.clear)
     assert isinstance(cache, ResolutionCache)
     return cache
 
@@ -74,21 +76,26 @@ def not_found(ctx: RequestContext) -> Response:
     return Response(NOT_FOUND_HTML, 404, NOT_FOUND_HEADERS, media_type="text/html; charset=utf-8")
 
 
-def _track(ctx: RequestContext, params: Any, path: str | None) -> Response:
+def _click_request(ctx: RequestContext, params: Any, path: str | None) -> service.ClickRequest:
     request = ctx.request
-    outcome = service.click(
-        ctx.conn,
-        resolution_cache(ctx.services),
-        service.ClickRequest(
-            code=request.path_params["code"],
-            path=path,
-            params=params,
-            ip=ctx.client_ip,
-            user_agent=request.headers.get("user-agent"),
-            referrer=request.headers.get("referer"),
-        ),
-        utcnow(),
+    headers = request.headers
+    return service.ClickRequest(
+        code=request.path_params["code"],
+        path=path,
+        params=params,
+        ip=ctx.client_ip,
+        user_agent=headers.get("user-agent"),
+        referrer=headers.get("referer"),
+        click_hash=new_click_hash(),
     )
+
+
+def _record(ctx: RequestContext, req: service.ClickRequest) -> service.ClickOutcome:
+    """The only part of a click inside the transaction: resolve (cached) and insert."""
+    return service.click(ctx.conn, resolution_cache(ctx.services), req, utcnow())
+
+
+def _answer(ctx: RequestContext, outcome: service.ClickOutcome) -> Response:
     if outcome.location is None:
         return not_found(ctx)
     # Each click gets its own hash: no cache may replay this answer to someone else.
@@ -111,10 +118,12 @@ def _track(ctx: RequestContext, params: Any, path: str | None) -> Response:
     description=TRACK_DESCRIPTION,
     response={"redirect": True},
     errors=(404,),
+    prepare=lambda ctx, params: _click_request(ctx, params, None),
+    render=_answer,
 )
-def track(ctx: RequestContext, params: Any) -> Response:
+def track(ctx: RequestContext, req: service.ClickRequest) -> service.ClickOutcome:
     """A click on a linkcode; HEAD answers the same."""
-    return _track(ctx, params, None)
+    return _record(ctx, req)
 
 
 @router.route(
@@ -129,7 +138,11 @@ def track(ctx: RequestContext, params: Any) -> Response:
     + " The path is appended to the landing page URL unless the page disables deep linking.",
     response={"redirect": True},
     errors=(404,),
+    prepare=lambda ctx, params: _click_request(
+        ctx, params, str(ctx.request.path_params.get("path") or "")
+    ),
+    render=_answer,
 )
-def track_deep(ctx: RequestContext, params: Any) -> Response:
+def track_deep(ctx: RequestContext, req: service.ClickRequest) -> service.ClickOutcome:
     """A click on a linkcode followed by a path on the offer's site."""
-    return _track(ctx, params, str(ctx.request.path_params.get("path") or ""))
+    return _record(ctx, req)

@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
-from trackpost.core.security import new_click_hash
 from trackpost.tracking import repository as repo
 from trackpost.tracking.cache import Resolution, ResolutionCache, Target
 from trackpost.tracking.linkcode import MalformedCode, TrackingCode, decode
@@ -29,6 +28,8 @@ class ClickRequest:
     ip: str
     user_agent: str | None
     referrer: str | None
+    # Drawn before the transaction: the random source is no work for the single writer's turn.
+    click_hash: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +147,7 @@ def click(
             return ClickOutcome(None, reason="the offer is paused or expired")
         # Not a normal click: nothing recorded, so there is no click hash to pass on.
         return ClickOutcome(expired.template.fill(_macro_values(res, expired, subs)))
-    click_hash = new_click_hash()
+    click_hash = req.click_hash
     values = _macro_values(res, target, subs)
     values["click_hash"] = values["transaction_hash"] = click_hash
     location = target.template.fill(values)
