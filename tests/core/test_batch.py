@@ -45,17 +45,16 @@ def batcher(services: Services) -> WriteBatcher:
 
 @pytest.fixture
 def batches(services: Services, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the batcher's transactions (the real Database.transaction still runs)."""
-    db, real, opened = services.db, services.db.transaction, []
+    """Counts the batcher's writer connections, one per batch (the real one still runs)."""
+    db, real, opened = services.db, services.db.writer, []
 
     @contextmanager
-    def counting(*, write: bool, gated: bool = True) -> Iterator[Connection]:
-        if not gated:
-            opened.append(1)
-        with real(write=write, gated=gated) as conn:
+    def counting() -> Iterator[Connection]:
+        opened.append(1)
+        with real() as conn:
             yield conn
 
-    monkeypatch.setattr(db, "transaction", counting)
+    monkeypatch.setattr(db, "writer", counting)
     return opened
 
 
@@ -122,8 +121,10 @@ def test_failing_op_gets_its_error_and_only_its_writes_roll_back(
     services: Services, batcher: WriteBatcher, batches: list[int], error: Exception
 ) -> None:
     """An op that writes then raises loses its writes and gets its error; its batch-mates commit."""
+    calls: list[int] = []
 
     def failing(conn: Connection) -> str:
+        calls.append(1)
         insert_ip("198.51.100.2")(conn)
         raise error
 
@@ -131,8 +132,26 @@ def test_failing_op_gets_its_error_and_only_its_writes_roll_back(
     first, second, third = run_batch(batcher, ops)
     assert (first, third) == ("198.51.100.1", "198.51.100.3")
     assert second is error
-    assert batches == [1]
+    # Rolled back once, then run again without the failing op, which is not run twice.
+    assert batches == [1, 1]
+    assert calls == [1]
     assert committed_ips(services.db) == {"198.51.100.1", "198.51.100.3"}
+
+
+def test_an_op_failing_before_any_write_costs_no_rerun(
+    services: Services, batcher: WriteBatcher, batches: list[int]
+) -> None:
+    """A refusal that changed no rows (the usual 4xx) leaves its batch-mates' single commit alone."""
+
+    def refused(conn: Connection) -> str:
+        raise NotFound("No such customer.", code="customer_not_found")
+
+    ops = [insert_ip("198.51.100.4"), refused, insert_ip("198.51.100.5")]
+    first, second, third = run_batch(batcher, ops)
+    assert (first, third) == ("198.51.100.4", "198.51.100.5")
+    assert isinstance(second, NotFound)
+    assert batches == [1]
+    assert committed_ips(services.db) == {"198.51.100.4", "198.51.100.5"}
 
 
 def test_failed_commit_fails_every_op_and_writes_nothing(

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import os
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as settings_h
+from hypothesis import strategies as st
 from sqlalchemy import text
+from sqlalchemy.dialects import sqlite
 
 from trackpost.core.config import Settings
-from trackpost.core.db import Database, create_db_engine
+from trackpost.core.db import Database, UTCDateTime, create_db_engine, sqlite_utc_text
 
 
 @pytest.fixture
@@ -81,3 +86,15 @@ def test_checkpoints_reach_the_database_file_without_a_commit_paying(
         time.sleep(0.1)
     assert db_file.stat().st_size > before + 200 * 2000
     sqlite_db.dispose()
+
+
+@settings_h(max_examples=300, deadline=None)
+@given(
+    st.datetimes(timezones=st.timezones(), min_value=dt.datetime(1000, 1, 2), allow_imaginary=False)
+)
+def test_hot_timestamps_are_stored_as_core_stores_them(value: dt.datetime) -> None:
+    """Hot statements' one-step SQLite timestamp text equals Core's, so both sort and compare."""
+    dialect = sqlite.dialect()
+    core = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert core is not None
+    assert sqlite_utc_text(value) == core(value)

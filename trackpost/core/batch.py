@@ -5,9 +5,9 @@ turn used to pay for its own pool checkout, BEGIN IMMEDIATE and COMMIT, while th
 process sat blocked on the writer gate, unable even to parse its next request. Here a write
 request queues its handler and awaits the outcome; one drain at a time takes the writer gate
 (waiting in a thread, so the event loop keeps reading requests meanwhile), runs every queued
-handler in arrival order inside one transaction, each under its own SAVEPOINT, and commits once.
-A handler that raises has its own writes rolled back to its savepoint and gets its error; the
-others are unaffected. No request is answered before the COMMIT that holds its writes, so a
+handler in arrival order inside one transaction, and commits once. A handler that raises gets
+its error and none of its writes are kept: if it had changed rows, the transaction is rolled
+back and the batch runs again without it; the others are unaffected. No request is answered before the COMMIT that holds its writes, so a
 success is as durable as before, and a failed COMMIT fails every request of the batch.
 """
 
@@ -85,43 +85,71 @@ class WriteBatcher:
         await asyncio.get_running_loop().run_in_executor(self._executor, self.gate.lock)
 
     def _execute(self, batch: list[Op]) -> None:
-        outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+        failed: dict[int, BaseException] = {}
         try:
-            with self.db.transaction(write=True, gated=False) as conn:
-                cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-                try:
-                    for fn, fut in batch:
-                        outcomes.append(_run_one(cursor, conn, fn, fut))
-                finally:
-                    cursor.close()
+            with self.db.writer() as conn:
+                driver = conn.connection.driver_connection
+                while True:
+                    with conn.begin():
+                        values, clean = _run_all(batch, conn, driver, failed)
+                        if clean:
+                            break  # the block's end commits
+                        # A handler failed after writing: roll everything back (leaving the
+                        # block by an exception) and run the batch again without it.
+                        raise _Replay
+        except _Replay:
+            self._forget()
+            self._execute_again(batch, failed)
+            return
         except BaseException as exc:  # every waiter must hear of a failed commit
-            for forget in self.on_abort:
-                forget()
-            for fut, _value, _error in outcomes:
-                _settle(fut, None, exc)
-            for _fn, fut in batch[len(outcomes) :]:
+            self._forget()
+            for _fn, fut in batch:
                 _settle(fut, None, exc)
             if not isinstance(exc, Exception):
                 raise
             return
-        for fut, value, error in outcomes:
-            _settle(fut, value, error)
+        for i, (_fn, fut) in enumerate(batch):
+            _settle(fut, values.get(i), failed.get(i))
+
+    def _execute_again(self, batch: list[Op], failed: dict[int, BaseException]) -> None:
+        """The batch without the handlers that failed; theirs is the error they raised."""
+        keep = [op for i, op in enumerate(batch) if i not in failed]
+        for i, (_fn, fut) in enumerate(batch):
+            if i in failed:
+                _settle(fut, None, failed[i])
+        if keep:
+            self._execute(keep)
+
+    def _forget(self) -> None:
+        # What a rolled-back batch read may never have been committed (Services.on_abort).
+        for forget in self.on_abort:
+            forget()
 
 
-def _run_one(
-    cursor: Any, conn: Connection, fn: Callable[[Connection], Any], fut: asyncio.Future[Any]
-) -> tuple[asyncio.Future[Any], Any, BaseException | None]:
-    cursor.execute("SAVEPOINT trackpost_op")
-    try:
-        value = fn(conn)
-    except Exception as exc:
-        # Only this handler's writes go; if SQLite already ended the transaction (a disk error),
-        # ROLLBACK TO fails and the whole batch fails with it, as it must.
-        cursor.execute("ROLLBACK TO trackpost_op")
-        cursor.execute("RELEASE trackpost_op")
-        return fut, None, exc
-    cursor.execute("RELEASE trackpost_op")
-    return fut, value, None
+class _Replay(Exception):
+    """Leaves the transaction block so that it rolls back; the batch then runs again."""
+
+
+def _run_all(
+    batch: list[Op], conn: Connection, driver: Any, failed: dict[int, BaseException]
+) -> tuple[dict[int, Any], bool]:
+    """Run each handler in order; stop at the first that raised after changing rows.
+
+    No savepoint per handler: a handler that raises having changed nothing (a lookup that
+    found no customer, a refused edit) needs no undo, and that is nearly every failure, so
+    the common batch pays no SAVEPOINT and RELEASE round per request. SQLite's total_changes
+    counts the rows a connection has inserted, updated or deleted.
+    """
+    values: dict[int, Any] = {}
+    for i, (fn, _fut) in enumerate(batch):
+        before = driver.total_changes
+        try:
+            values[i] = fn(conn)
+        except Exception as exc:
+            failed[i] = exc
+            if driver.total_changes != before:
+                return values, False
+    return values, True
 
 
 def _settle(fut: asyncio.Future[Any], value: Any, error: BaseException | None) -> None:

@@ -47,6 +47,15 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
+def sqlite_utc_text(value: dt.datetime | None) -> str | None:
+    """UTCDateTime's SQLite text in one step: the same text as Core's two bind processors."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
+    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 def utcnow() -> dt.datetime:
     """Aware current UTC time; the only clock the service layer uses."""
     return dt.datetime.now(dt.UTC)
@@ -225,6 +234,14 @@ class Database:
             else:
                 with conn.begin():
                     yield conn
+
+    @contextmanager
+    def writer(self) -> Iterator[Connection]:
+        """A pooled connection whose transactions take SQLite's write lock; the caller begins
+        and ends them (group commit), and already holds the writer gate."""
+        with self.engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            yield conn
 
     def ping(self) -> bool:
         """True when the database answers a trivial query."""

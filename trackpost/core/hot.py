@@ -16,6 +16,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
+from trackpost.core.db import UTCDateTime, sqlite_utc_text
+
+_MISSING: Any = object()
+
 
 class HotStatement:
     """One statement compiled for one dialect, with its parameters' bind processors."""
@@ -31,11 +35,32 @@ class HotStatement:
         self.defaults: dict[str, Any] = dict(compiled.construct_params(_check=False))
         self.processors: dict[str, Callable[[Any], Any]] = {}
         for bind, name in compiled.bind_names.items():
+            if isinstance(bind.type, UTCDateTime) and dialect.name == "sqlite":
+                self.processors[name] = sqlite_utc_text
+                continue
             proc = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if proc is not None:
                 self.processors[name] = proc
 
+        # For positional drivers (SQLite): each slot's name, default and bind processor, in order,
+        # so that binding is one pass over a list instead of three dictionary merges.
+        self.plan: tuple[tuple[str, Any, Callable[[Any], Any] | None], ...] | None = None
+        if self.positions is not None:
+            self.plan = tuple(
+                (name, self.defaults.get(name, _MISSING), self.processors.get(name))
+                for name in self.positions
+            )
+
     def params(self, values: Mapping[str, Any]) -> Any:
+        plan = self.plan
+        if plan is not None:
+            out = []
+            for name, default, proc in plan:
+                value = values.get(name, default)
+                if value is _MISSING:
+                    raise KeyError(f"no value for bind parameter {name!r}")
+                out.append(value if proc is None else proc(value))
+            return out
         if self.defaults:
             values = {**self.defaults, **values}
         if self.processors:
@@ -43,8 +68,6 @@ class HotStatement:
                 **values,
                 **{k: p(values.get(k)) for k, p in self.processors.items() if k in values},
             }
-        if self.positions is not None:
-            return tuple(values[name] for name in self.positions)
         return values
 
 
