@@ -55,34 +55,44 @@ class WriteBatcher:
             self._draining = True
             # The drain starts on the next loop iteration, after the requests already ready
             # to run have queued their handlers too.
-            self._task = loop.create_task(self._drain())
+            loop.call_soon(self._drain)
         return await fut
 
-    async def _drain(self) -> None:
-        try:
-            while self._pending:
-                try:
-                    await self._acquire_gate()
-                except Exception as exc:
-                    pending, self._pending = self._pending, []
-                    for _fn, fut in pending:
-                        _settle(fut, None, exc)
-                    return
-                try:
-                    batch = self._pending[: self.max_batch]
-                    del self._pending[: self.max_batch]
-                    self._execute(batch)
-                finally:
-                    self.gate.unlock()
-        finally:
+    def _drain(self) -> None:
+        """Run what is queued now if the gate is free; otherwise wait for it off the loop."""
+        if not self._pending:
             self._draining = False
-
-    async def _acquire_gate(self) -> None:
-        if self.gate.try_lock():
             return
+        if not self.gate.try_lock():
+            self._task = asyncio.get_running_loop().create_task(self._drain_when_free())
+            return
+        self._run_batch()
+
+    async def _drain_when_free(self) -> None:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer-gate")
-        await asyncio.get_running_loop().run_in_executor(self._executor, self.gate.lock)
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._executor, self.gate.lock)
+        except Exception as exc:
+            pending, self._pending = self._pending, []
+            self._draining = False
+            for _fn, fut in pending:
+                _settle(fut, None, exc)
+            return
+        self._run_batch()
+
+    def _run_batch(self) -> None:
+        """With the gate held: one batch, then the gate goes back before anything else runs."""
+        try:
+            batch = self._pending[: self.max_batch]
+            del self._pending[: self.max_batch]
+            self._execute(batch)
+        finally:
+            self.gate.unlock()
+            if self._pending:
+                asyncio.get_running_loop().call_soon(self._drain)
+            else:
+                self._draining = False
 
     def _execute(self, batch: list[Op]) -> None:
         failed: dict[int, BaseException] = {}

@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -210,8 +210,32 @@ class Router:
         return register
 
 
+class JSONBytes(Response):
+    """A JSON answer built straight into ASGI's raw headers.
+
+    Starlette's Response.__init__ re-derives content-type and content-length through several
+    helpers per answer; an API answer always has exactly these two (plus any given).
+    """
+
+    media_type = "application/json"
+
+    def __init__(self, body: bytes, status: int = 200, headers: dict[str, str] | None = None):
+        self.status_code = status
+        self.background = None
+        self.body = body
+        raw = [(b"content-length", str(len(body)).encode()), _JSON_TYPE]
+        if headers:
+            raw.extend(
+                (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()
+            )
+        self.raw_headers = raw
+
+
+_JSON_TYPE = (b"content-type", b"application/json")
+
+
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(data), status, headers, media_type="application/json")
+    return JSONBytes(orjson.dumps(data), status, headers)
 
 
 def error_response(exc: TrackpostError) -> Response:
@@ -331,6 +355,9 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
+_PLAIN = (Response, JSONBytes, HTMLResponse)
+
+
 class Dispatcher(RequestIdMiddleware):
     """The outermost ASGI app: every request gets its id; a request for a fixed-path endpoint
     goes straight to that endpoint's pipeline by one dict lookup, one for a lean endpoint with
@@ -383,8 +410,17 @@ class Dispatcher(RequestIdMiddleware):
             response = await endpoint(request)
         except Exception as exc:
             response, reraise = await self._render(request, exc)
-        response.raw_headers = [*response.raw_headers, (b"x-request-id", rid.encode("ascii"))]
-        await response(scope, receive, send)
+        headers = [*response.raw_headers, (b"x-request-id", rid.encode("ascii"))]
+        if type(response) in _PLAIN and response.background is None:
+            # A whole body in memory: the two ASGI messages directly, as Response.__call__
+            # would send them, without its per-answer indirections.
+            await send(
+                {"type": "http.response.start", "status": response.status_code, "headers": headers}
+            )
+            await send({"type": "http.response.body", "body": response.body})
+        else:
+            response.raw_headers = headers
+            await response(scope, receive, send)
         if reraise is not None:
             raise reraise
 
