@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as settings_h
+from hypothesis import strategies as st
 from starlette.requests import Request
 
 from trackpost.core.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
-from trackpost.core.params import MAX_DEPTH, decode_pairs, read_params
+from trackpost.core.params import MAX_DEPTH, MAX_FIELDS, decode_pairs, read_params, split_plain
 
 
 def make_request(method: str, body: bytes, ctype: str | None, query: bytes = b"") -> Request:
@@ -123,3 +127,19 @@ def test_nesting_and_field_count_are_bounded() -> None:
 def test_a_name_cannot_be_both_value_and_group() -> None:
     with pytest.raises(BadRequest):
         decode_pairs([("a", "1"), ("a[b]", "2")])
+
+
+@settings_h(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab=&é;#\x00 ?[]"), max_size=40))
+def test_plain_bodies_split_exactly_as_parse_qsl_would(text: str) -> None:
+    """The fast path for bodies with nothing to unescape gives parse_qsl's pairs, in order."""
+    assert split_plain(text) == parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+
+
+def test_the_fast_path_keeps_the_field_limit() -> None:
+    """A body of separators alone is still refused as too many parameters."""
+    with pytest.raises(BadRequest) as err:
+        split_plain("&" * MAX_FIELDS)
+    assert err.value.error_code == "too_many_parameters"
+    with pytest.raises(ValueError, match="Max number of fields"):
+        parse_qsl("&" * MAX_FIELDS, keep_blank_values=True, max_num_fields=MAX_FIELDS)

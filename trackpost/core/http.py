@@ -28,7 +28,7 @@ from trackpost.core.config import Settings
 from trackpost.core.db import Database
 from trackpost.core.errors import ServiceUnavailable, TrackpostError
 from trackpost.core.net import client_ip
-from trackpost.core.params import Params, read_params
+from trackpost.core.params import Params, header, read_params
 from trackpost.core.validation import validate
 
 log = logging.getLogger("trackpost")
@@ -264,15 +264,15 @@ def build_route(ep: Endpoint, services: Services) -> Route:
     async def endpoint(request: Request) -> Response:
         try:
             raw = await read_params(request, max_body)
-            peer = request.client.host if request.client else "0.0.0.0"  # noqa: S104
-            forwarded = request.headers.get("x-forwarded-for") if trusted else None
+            client = request.scope.get("client")
+            peer = client[0] if client else "0.0.0.0"  # noqa: S104
+            forwarded = header(request, b"x-forwarded-for") if trusted else None
             ip = client_ip(peer, forwarded, trusted)
             principal = None
             if not ep.public:
                 auth.check_ip(ip)
-                headers = request.headers
                 principal = auth.authenticate(
-                    ip, headers.get("api-key"), headers.get("api-username")
+                    ip, header(request, b"api-key"), header(request, b"api-username")
                 )
             if param_model is not None:
                 params: Any = validate(param_model, raw)
