@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,13 +16,14 @@ from tests.tracking.support import click_rows, code_of, network
 from trackpost.app import build_services, create_app
 from trackpost.core.config import Settings, parse_networks
 from trackpost.core.http import Services
+from trackpost.core.security import new_click_hash
 
 MACRO_URL = (
     "https://adv.example/land?ch=%%click_hash%%&aff=%%aff_id%%&o=%%offer_id%%"
     "&lp=%%landing_page_id%%&s1=%%subaff1%%&s2=%%subaff2%%&s3=%%subaff3%%&s4=%%subaff4%%"
     "&s5=%%subaff5%%&oc=%%_ocid%%&keep=%%theirs%%"
 )
-HASH_RE = re.compile(r"^[A-Za-z0-9_-]{20}$")
+HASH_RE = re.compile(r"^[0-9a-f]{12}[A-Za-z0-9_-]{20}$")
 
 
 def track(client: TestClient, target: str, method: str = "GET", **kw: object) -> httpx.Response:
@@ -88,6 +90,17 @@ def test_every_click_gets_a_fresh_hash(http: TestClient, services: Services, cod
     hashes = {track(http, f"/track/{code}").headers["set-cookie"].split(";")[0] for _ in range(5)}
     assert len(hashes) == 5
     assert len(click_rows(services)) == 5
+
+
+def test_click_hashes_are_unguessable_and_sort_in_creation_order() -> None:
+    """12 hex digits of time then 120 random bits: unique, URL-safe, and later ones sort later."""
+    first = [new_click_hash() for _ in range(500)]
+    time.sleep(0.002)
+    later = new_click_hash()
+    assert len(set(first)) == 500
+    assert all(HASH_RE.match(h) for h in first)
+    assert later > max(first)
+    assert int(later[:12], 16) == pytest.approx(time.time() * 1000, abs=5000)
 
 
 def test_head_answers_like_get(http: TestClient, services: Services, code: str) -> None:

@@ -210,28 +210,37 @@ class Router:
         return register
 
 
-class JSONBytes(Response):
-    """A JSON answer built straight into ASGI's raw headers.
+class RawResponse(Response):
+    """An answer whose raw ASGI headers are given whole (content-length is added here).
 
-    Starlette's Response.__init__ re-derives content-type and content-length through several
-    helpers per answer; an API answer always has exactly these two (plus any given).
+    Starlette's Response.__init__ re-derives its headers through several helpers per answer;
+    the hot answers (JSON, the click's redirect) know theirs already.
     """
+
+    def __init__(
+        self, status: int, raw_headers: list[tuple[bytes, bytes]], body: bytes = b""
+    ) -> None:
+        self.status_code = status
+        self.background = None
+        self.body = body
+        self.raw_headers = [(b"content-length", str(len(body)).encode()), *raw_headers]
+
+
+_JSON_TYPE = (b"content-type", b"application/json")
+
+
+class JSONBytes(RawResponse):
+    """A JSON answer: its bytes, the status, and any extra headers."""
 
     media_type = "application/json"
 
     def __init__(self, body: bytes, status: int = 200, headers: dict[str, str] | None = None):
-        self.status_code = status
-        self.background = None
-        self.body = body
-        raw = [(b"content-length", str(len(body)).encode()), _JSON_TYPE]
+        raw = [_JSON_TYPE]
         if headers:
             raw.extend(
                 (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()
             )
-        self.raw_headers = raw
-
-
-_JSON_TYPE = (b"content-type", b"application/json")
+        super().__init__(status, raw, body)
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -355,7 +364,7 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
-_PLAIN = (Response, JSONBytes, HTMLResponse)
+_PLAIN = (Response, RawResponse, JSONBytes, HTMLResponse)
 
 
 class Dispatcher(RequestIdMiddleware):

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.responses import Response
 
 from trackpost.core.db import utcnow
-from trackpost.core.http import RequestContext, Router, Services
+from trackpost.core.http import RawResponse, RequestContext, Router, Services
 from trackpost.core.security import new_click_hash
 from trackpost.tracking import service
 from trackpost.tracking.cache import SERVICES_KEY, ResolutionCache
@@ -49,6 +49,9 @@ def resolution_cache(services: Services) -> ResolutionCache:
         services.on_abort(cache.clear)
     assert isinstance(cache, ResolutionCache)
     return cache
+
+
+_NO_STORE = (b"cache-control", b"no-store")
 
 
 def _cookie(ctx: RequestContext, click_hash: str) -> str:
@@ -99,12 +102,10 @@ def _answer(ctx: RequestContext, outcome: service.ClickOutcome) -> Response:
     if outcome.location is None:
         return not_found(ctx)
     # Each click gets its own hash: no cache may replay this answer to someone else.
-    response = Response(
-        status_code=302, headers={"Location": outcome.location, "Cache-Control": "no-store"}
-    )
+    headers = [(b"location", outcome.location.encode("latin-1")), _NO_STORE]
     if outcome.click_hash is not None:
-        response.raw_headers.append((b"set-cookie", _cookie(ctx, outcome.click_hash).encode()))
-    return response
+        headers.append((b"set-cookie", _cookie(ctx, outcome.click_hash).encode("latin-1")))
+    return RawResponse(302, headers)
 
 
 @router.route(
