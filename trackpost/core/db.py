@@ -181,7 +181,10 @@ class Checkpointer:
     behind the write lock. A PASSIVE checkpoint never waits for readers or writers.
     """
 
-    def __init__(self, path: Path, interval: float = 0.5) -> None:
+    # Small and often: at 1M customers nearly every write dirties a different page, and the copy
+    # and fsync of half a second's pages stalled commits for tens of milliseconds (lock p99 51 ms
+    # at 0.5 s, 30 ms at 0.05 s, in bench/); an idle tick costs a few microseconds.
+    def __init__(self, path: Path, interval: float = 0.05) -> None:
         self.path = path
         self.interval = interval
         self._stop = threading.Event()
