@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.requests import cookie_parser
+
 from trackpost.config.iplists import cache_of
 from trackpost.core.http import RequestContext, Router
+from trackpost.core.params import header
 from trackpost.postbacks import service
 from trackpost.postbacks.params import Postback
 from trackpost.postbacks.schemas import PIXEL_RESPONSE, VOID_RESPONSE, PixelParams, VoidParams
@@ -42,7 +45,10 @@ VOID_DESCRIPTION = (
 def _parse_pixel(ctx: RequestContext, params: Any) -> tuple[Postback, Sender]:
     """Parsing and the replay fingerprint need no database: done before the transaction."""
     services = ctx.services
-    cookie = ctx.request.cookies.get(services.settings.click_cookie_name)
+    raw_cookie = header(ctx.request, b"cookie")
+    cookie = (
+        cookie_parser(raw_cookie).get(services.settings.click_cookie_name) if raw_cookie else None
+    )
     post = parse_postback(params, cookie)
     sender = Sender(
         ip=ctx.client_ip,

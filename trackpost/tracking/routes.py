@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from trackpost.core.db import utcnow
 from trackpost.core.http import RawResponse, RequestContext, Router, Services
+from trackpost.core.params import header
 from trackpost.core.security import new_click_hash
 from trackpost.tracking import service
 from trackpost.tracking.cache import SERVICES_KEY, ResolutionCache
@@ -81,14 +82,13 @@ def not_found(ctx: RequestContext) -> Response:
 
 def _click_request(ctx: RequestContext, params: Any, path: str | None) -> service.ClickRequest:
     request = ctx.request
-    headers = request.headers
     return service.ClickRequest(
         code=request.path_params["code"],
         path=path,
         params=params,
         ip=ctx.client_ip,
-        user_agent=headers.get("user-agent"),
-        referrer=headers.get("referer"),
+        user_agent=header(request, b"user-agent"),
+        referrer=header(request, b"referer"),
         click_hash=new_click_hash(),
     )
 

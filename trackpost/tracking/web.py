@@ -6,6 +6,7 @@ import re
 
 from trackpost.core.http import RequestContext
 from trackpost.core.net import in_networks
+from trackpost.core.params import header
 
 _HOST_RE = re.compile(
     r"^[A-Za-z0-9.\-]{1,253}(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](?::\d{1,5})?$"
@@ -22,7 +23,7 @@ def is_https(ctx: RequestContext) -> bool:
     if not trusted:
         return False
     peer = request.client.host if request.client else ""
-    proto = request.headers.get("x-forwarded-proto", "")
+    proto = header(request, b"x-forwarded-proto") or ""
     return proto.strip().lower() == "https" and in_networks(peer, trusted)
 
 
