@@ -154,20 +154,25 @@ def test_an_op_failing_before_any_write_costs_no_rerun(
     assert committed_ips(services.db) == {"198.51.100.4", "198.51.100.5"}
 
 
+def _orphan_audit(conn: Connection) -> None:
+    """Makes the batch's COMMIT fail: a deferred foreign key that is never satisfied."""
+    conn.execute(text("PRAGMA defer_foreign_keys=ON"))
+    conn.execute(
+        text(
+            "INSERT INTO customer_audit (customer_id, at, actor, source, action, changes)"
+            " VALUES (999999, :at, 'test', 'api', 'lock', '{}')"
+        ),
+        {"at": utcnow().replace(tzinfo=None)},
+    )
+
+
 def test_failed_commit_fails_every_op_and_writes_nothing(
     services: Services, batcher: WriteBatcher, batches: list[int]
 ) -> None:
     """When SQLite refuses the COMMIT, every waiter gets an error and none of the batch is kept."""
 
     def orphan_audit(conn: Connection) -> str:
-        conn.execute(text("PRAGMA defer_foreign_keys=ON"))
-        conn.execute(
-            text(
-                "INSERT INTO customer_audit (customer_id, at, actor, source, action, changes)"
-                " VALUES (999999, :at, 'test', 'api', 'lock', '{}')"
-            ),
-            {"at": utcnow().replace(tzinfo=None)},
-        )
+        _orphan_audit(conn)
         return "orphan"
 
     outcomes = run_batch(
@@ -182,18 +187,6 @@ def test_failed_commit_fails_every_op_and_writes_nothing(
     # The connection went back clean: the next batch commits normally.
     assert run_batch(batcher, [insert_ip("203.0.113.9")]) == ["203.0.113.9"]
     assert committed_ips(services.db) == {"203.0.113.9"}
-
-
-def _orphan_audit(conn: Connection) -> None:
-    """Makes the batch's COMMIT fail: a deferred foreign key that is never satisfied."""
-    conn.execute(text("PRAGMA defer_foreign_keys=ON"))
-    conn.execute(
-        text(
-            "INSERT INTO customer_audit (customer_id, at, actor, source, action, changes)"
-            " VALUES (999999, :at, 'test', 'api', 'lock', '{}')"
-        ),
-        {"at": utcnow().replace(tzinfo=None)},
-    )
 
 
 def test_failed_commit_resets_the_ip_list_cache(services: Services, batcher: WriteBatcher) -> None:
