@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection
@@ -60,26 +60,44 @@ class WriteBatcher:
 
     def _drain(self) -> None:
         """Run what is queued now if the gate is free; otherwise wait for it off the loop."""
-        if not self._pending:
-            self._draining = False
-            return
-        if not self.gate.try_lock():
-            self._task = asyncio.get_running_loop().create_task(self._drain_when_free())
+        try:
+            if not self._pending:
+                self._draining = False
+                return
+            if not self.gate.try_lock():
+                self._task = asyncio.get_running_loop().create_task(self._drain_when_free())
+                return
+        except Exception as exc:  # the gate file could not be opened or locked
+            self._fail_pending(exc)
             return
         self._run_batch()
 
     async def _drain_when_free(self) -> None:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer-gate")
+        waiting = self._executor.submit(self.gate.lock)
         try:
-            await asyncio.get_running_loop().run_in_executor(self._executor, self.gate.lock)
-        except Exception as exc:
-            pending, self._pending = self._pending, []
-            self._draining = False
-            for _fn, fut in pending:
-                _settle(fut, None, exc)
+            await asyncio.wrap_future(waiting)
+        except BaseException as exc:
+            # The lock call failed, or the loop is closing and cancelled us: the thread may
+            # still take the gate later, and must then give it back; and no waiter may wait
+            # for a batch that will not run.
+            waiting.add_done_callback(self._unlock_if_taken)
+            self._fail_pending(exc if isinstance(exc, Exception) else WriterStopped())
+            if not isinstance(exc, Exception):
+                raise
             return
         self._run_batch()
+
+    def _unlock_if_taken(self, waiting: Future[None]) -> None:
+        if not waiting.cancelled() and waiting.exception() is None:
+            self.gate.unlock()
+
+    def _fail_pending(self, exc: BaseException) -> None:
+        pending, self._pending = self._pending, []
+        self._draining = False
+        for _fn, fut in pending:
+            _settle(fut, None, exc)
 
     def _run_batch(self) -> None:
         """With the gate held: one batch, then the gate goes back before anything else runs."""
@@ -88,11 +106,13 @@ class WriteBatcher:
             del self._pending[: self.max_batch]
             self._execute(batch)
         finally:
-            self.gate.unlock()
-            if self._pending:
-                asyncio.get_running_loop().call_soon(self._drain)
-            else:
-                self._draining = False
+            try:
+                self.gate.unlock()
+            finally:
+                if self._pending:
+                    asyncio.get_running_loop().call_soon(self._drain)
+                else:
+                    self._draining = False
 
     def _execute(self, batch: list[Op]) -> None:
         failed: dict[int, BaseException] = {}
@@ -140,6 +160,20 @@ class _Replay(Exception):
     """Leaves the transaction block so that it rolls back; the batch then runs again."""
 
 
+class WriterStopped(RuntimeError):
+    """The worker's event loop stopped before the batch could run."""
+
+    def __init__(self) -> None:
+        super().__init__("The server is stopping; the write was not made.")
+
+
+class TransactionLost(RuntimeError):
+    """SQLite ended the batch's transaction itself before the commit, so nothing of it stands."""
+
+    def __init__(self) -> None:
+        super().__init__("The database ended the write transaction early; nothing was written.")
+
+
 def _run_all(
     batch: list[Op], conn: Connection, driver: Any, failed: dict[int, BaseException]
 ) -> tuple[dict[int, Any], bool]:
@@ -157,15 +191,25 @@ def _run_all(
             values[i] = fn(conn)
         except Exception as exc:
             failed[i] = exc
-            if driver.total_changes != before:
+            # SQLite rolls the whole transaction back itself on some errors (disk full, I/O
+            # error); then the earlier handlers' writes are gone too, so the batch runs again.
+            if driver.total_changes != before or not driver.in_transaction:
                 return values, False
+    if not driver.in_transaction:
+        # A handler swallowed such an error: committing now would report lost writes as made.
+        raise TransactionLost
     return values, True
 
 
 def _settle(fut: asyncio.Future[Any], value: Any, error: BaseException | None) -> None:
     if fut.done():  # the client went away and its request task was cancelled
         return
-    if error is not None:
-        fut.set_exception(error)
-    else:
+    if error is None:
         fut.set_result(value)
+        return
+    if isinstance(error, StopIteration):
+        # An asyncio future refuses StopIteration (it would end the awaiting coroutine).
+        wrapped = RuntimeError("a write handler raised StopIteration")
+        wrapped.__cause__ = error
+        error = wrapped
+    fut.set_exception(error)
