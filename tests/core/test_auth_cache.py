@@ -75,3 +75,30 @@ def test_a_wrong_key_is_refused_even_when_the_row_is_cached(
     auth.authenticate("127.0.0.1", admin.api_key, "ops")
     with pytest.raises(Unauthorized):
         auth.authenticate("127.0.0.1", admin.api_key[::-1], "ops")
+
+
+def test_a_rotated_key_works_at_once_while_the_old_row_is_kept(
+    settings: Settings, services: Services
+) -> None:
+    """A refusal is made only on the current row, so a new key is never refused nor throttled."""
+    admin = make_admin(services, "ops")
+    auth = _auth(settings, services, 60)
+    auth.authenticate("127.0.0.1", admin.api_key, "ops")
+    with services.db.transaction(write=True) as conn:
+        new = accounts.rotate_key(conn, KeyHasher(SECRET.encode()), "ops")
+    assert auth.authenticate("127.0.0.1", new.api_key, "ops").username == "ops"
+    with pytest.raises(Unauthorized):
+        auth.authenticate("127.0.0.1", admin.api_key, "ops")
+    assert auth.throttle.retry_after("ip:127.0.0.1", "user:ops") == 0
+
+
+def test_a_re_enabled_admin_works_at_once(settings: Settings, services: Services) -> None:
+    """The disabled row a worker keeps does not outlive an enable."""
+    admin = make_admin(services, "ops")
+    auth = _auth(settings, services, 60)
+    _disable(services, admin)
+    with pytest.raises(Unauthorized):
+        auth.authenticate("127.0.0.1", admin.api_key, "ops")
+    with services.db.transaction(write=True) as conn:
+        accounts.set_disabled(conn, "ops", False)
+    assert auth.authenticate("127.0.0.1", admin.api_key, "ops").username == "ops"

@@ -116,6 +116,16 @@ def test_the_click_cookie_names_the_click(net: Network) -> None:
     assert net.rows()[0]["click_hash"] == click
 
 
+def test_the_click_cookie_counts_in_any_of_several_cookie_headers(net: Network) -> None:
+    """HTTP/2 browsers send one Cookie header per cookie; the click's may be any of them."""
+    click = net.click()
+    cookie = net.services.settings.click_cookie_name
+    headers = [("cookie", "_ga=GA1.2.3"), ("cookie", f"{cookie}={click}")]
+    resp = net.http.get(PIXEL, params={"subscription_id": "COOKIE-2"}, headers=headers)
+    assert resp.status_code == 200, resp.text
+    assert net.rows()[0]["click_hash"] == click
+
+
 def test_ocode_converts_without_a_click(net: Network) -> None:
     code = net.link.rsplit("/", 1)[1]
     resp = net.post(ocode=code, subscription_id="OC-1", amount="5.00")

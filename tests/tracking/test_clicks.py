@@ -86,6 +86,19 @@ def test_click_redirects_with_macros_cookie_and_record(
     assert row["created_at"].tzinfo is not None
 
 
+def test_a_landing_page_with_non_ascii_characters_redirects_percent_encoded(
+    http: TestClient, services: Services, api: ApiClient
+) -> None:
+    """An IRI landing page is sent as its URI (UTF-8 escapes), never a 500 after the click."""
+    net = network(api, "https://shop.example/日本/ü?ch=%%click_hash%%&q=a%20b")
+    resp = track(http, f"/track/{code_of(api, loginid=net['loginid'], offerid=net['offerid'])}")
+    assert resp.status_code == 302
+    location = resp.headers["location"]
+    assert location.startswith("https://shop.example/%E6%97%A5%E6%9C%AC/%C3%BC?ch=")
+    assert location.endswith("&q=a%20b")
+    assert len(click_rows(services)) == 1
+
+
 def test_every_click_gets_a_fresh_hash(http: TestClient, services: Services, code: str) -> None:
     hashes = {track(http, f"/track/{code}").headers["set-cookie"].split(";")[0] for _ in range(5)}
     assert len(hashes) == 5

@@ -53,19 +53,20 @@ class Authenticator:
         self.cache_seconds = settings.auth_cache_seconds
         self._cache: dict[str, tuple[float, AdminCredentials]] = {}
 
-    def credentials(self, username: str) -> AdminCredentials | None:
+    def credentials(self, username: str, *, fresh: bool = False) -> AdminCredentials | None:
         """The admin's credentials, re-read at most once per auth_cache_seconds per worker.
 
         Only existing accounts' rows are kept (the key hash, never a key), so an unknown name
         always reaches the database and the throttle, and a new admin works at once; a rotated
         key or a disabled account takes effect within auth_cache_seconds in every worker.
+        fresh=True reads the row now (and keeps that).
         """
         if self.cache_seconds <= 0:
             return self.lookup(username)
         key = username.lower()
         now = time.monotonic()
         hit = self._cache.get(key)
-        if hit is not None and hit[0] > now:
+        if hit is not None and hit[0] > now and not fresh:
             return hit[1]
         creds = self.lookup(username)
         if creds is None:
@@ -94,6 +95,11 @@ class Authenticator:
             )
         creds = self.credentials(username) if api_key and username else None
         ok = self.hasher.verify(api_key or "", creds.api_key_hash if creds else None)
+        if creds is not None and (not ok or creds.disabled) and self.cache_seconds > 0:
+            # The kept row may be older than a rotation or an enable: a refusal is only ever
+            # made on the current row, so a new key works at once and never feeds the throttle.
+            creds = self.credentials(username or "", fresh=True)
+            ok = self.hasher.verify(api_key or "", creds.api_key_hash if creds else None)
         if not ok or creds is None or creds.disabled:
             self.throttle.record(ip_key, user_key)
             raise Unauthorized(_BAD_CREDENTIALS, code="unauthorized")

@@ -165,6 +165,11 @@ def header(request: Request, name: bytes) -> str | None:
     return None if value is None else value.decode("latin-1")
 
 
+def header_values(request: Request, name: bytes) -> list[str]:
+    """Every value of a header that may be sent more than once (HTTP/2 sends one Cookie each)."""
+    return [v.decode("latin-1") for k, v in request.scope["headers"] if k == name]
+
+
 async def read_body(request: Request, limit: int) -> bytes:
     """Read the body, refusing more than limit bytes before buffering it all."""
     declared = header(request, b"content-length")

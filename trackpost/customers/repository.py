@@ -129,6 +129,13 @@ _CUSTOMER_COLUMNS = {
     for c in C.columns
     if c.name != "customer_id"
 }
+# NOT NULL columns without a plain value default (created_at's is a function, which a hot
+# statement does not call): the caller must pass them.
+_CUSTOMER_REQUIRED = frozenset(
+    c.name
+    for c in C.columns
+    if not c.nullable and c.name != "customer_id" and _CUSTOMER_COLUMNS[c.name] is None
+)
 _CUSTOMER_BINDS = {n: bindparam(n, type_=C.c[n].type) for n in _CUSTOMER_COLUMNS}
 _INSERT_CUSTOMER = {
     "postgresql": Hot(
@@ -251,6 +258,9 @@ def insert_customer(conn: Connection, values: Mapping[str, Any]) -> int | None:
     unknown = values.keys() - _CUSTOMER_COLUMNS.keys()
     if unknown:
         raise KeyError(f"not customer columns: {sorted(unknown)}")
+    missing = _CUSTOMER_REQUIRED - values.keys()
+    if missing:
+        raise KeyError(f"customer columns without a value: {sorted(missing)}")
     row = _INSERT_CUSTOMER[conn.dialect.name].first(conn, {**_CUSTOMER_COLUMNS, **values})
     return int(row[0]) if row is not None else None
 

@@ -12,7 +12,7 @@ from starlette.requests import cookie_parser
 
 from trackpost.config.iplists import cache_of
 from trackpost.core.http import RequestContext, Router
-from trackpost.core.params import header
+from trackpost.core.params import header_values
 from trackpost.postbacks import service
 from trackpost.postbacks.params import Postback
 from trackpost.postbacks.schemas import PIXEL_RESPONSE, VOID_RESPONSE, PixelParams, VoidParams
@@ -45,7 +45,8 @@ VOID_DESCRIPTION = (
 def _parse_pixel(ctx: RequestContext, params: Any) -> tuple[Postback, Sender]:
     """Parsing and the replay fingerprint need no database: done before the transaction."""
     services = ctx.services
-    raw_cookie = header(ctx.request, b"cookie")
+    # Every Cookie header: HTTP/2 clients send one per cookie.
+    raw_cookie = "; ".join(header_values(ctx.request, b"cookie"))
     cookie = (
         cookie_parser(raw_cookie).get(services.settings.click_cookie_name) if raw_cookie else None
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from starlette.responses import Response
 
@@ -53,6 +54,14 @@ def resolution_cache(services: Services) -> ResolutionCache:
 
 
 _NO_STORE = (b"cache-control", b"no-store")
+# Every character a URI may hold as it is; anything else (an IRI's "日本") is percent-encoded
+# from UTF-8, as browsers do, so that the answer never fails after the click is committed.
+_URI_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
+
+
+def as_uri(location: str) -> str:
+    """The landing URL as a URI: ASCII-only, existing escapes kept."""
+    return location if location.isascii() else quote(location, safe=_URI_SAFE)
 
 
 def _cookie(ctx: RequestContext, click_hash: str) -> str:
@@ -102,7 +111,7 @@ def _answer(ctx: RequestContext, outcome: service.ClickOutcome) -> Response:
     if outcome.location is None:
         return not_found(ctx)
     # Each click gets its own hash: no cache may replay this answer to someone else.
-    headers = [(b"location", outcome.location.encode("latin-1")), _NO_STORE]
+    headers = [(b"location", as_uri(outcome.location).encode("ascii")), _NO_STORE]
     if outcome.click_hash is not None:
         headers.append((b"set-cookie", _cookie(ctx, outcome.click_hash).encode("latin-1")))
     return RawResponse(302, headers)
