@@ -31,16 +31,7 @@ from trackpost.core.http import Services
 LOCK = "/api/customer/lock"
 
 
-@pytest.fixture(autouse=True)
-def _sqlite_only(settings: Settings) -> None:
-    if not settings.is_sqlite:
-        pytest.skip("group commit is SQLite-only; PostgreSQL has no batcher")
-
-
-@pytest.fixture
-def batcher(services: Services) -> WriteBatcher:
-    assert services.batcher is not None, "group commit is on by default for SQLite"
-    return services.batcher
+pytestmark = pytest.mark.usefixtures("sqlite_only")
 
 
 @pytest.fixture

@@ -10,21 +10,10 @@ from sqlalchemy import Connection, text
 
 from tests.core.test_batch import committed_ips, insert_ip, run_batch
 from trackpost.core.batch import WriteBatcher, WriterStopped
-from trackpost.core.config import Settings
 from trackpost.core.db import WriterGate
 from trackpost.core.http import Services
 
-
-@pytest.fixture(autouse=True)
-def _sqlite_only(settings: Settings) -> None:
-    if not settings.is_sqlite:
-        pytest.skip("group commit is SQLite-only; PostgreSQL has no batcher")
-
-
-@pytest.fixture
-def batcher(services: Services) -> WriteBatcher:
-    assert services.batcher is not None
-    return services.batcher
+pytestmark = pytest.mark.usefixtures("sqlite_only")
 
 
 def fills_the_disk(conn: Connection) -> str:
