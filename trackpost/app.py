@@ -20,18 +20,11 @@ from trackpost.core.auth import Authenticator
 from trackpost.core.batch import WriteBatcher
 from trackpost.core.config import Settings, get_settings
 from trackpost.core.db import Database, WriterGate, create_db_engine
+from trackpost.core.dispatch import Dispatcher
 from trackpost.core.errors import BadRequest, MethodNotAllowed, NotFound, TrackpostError
-from trackpost.core.http import (
-    Dispatcher,
-    Endpoint,
-    Router,
-    Services,
-    build_route,
-    error_response,
-    json_response,
-    request_id_of,
-)
+from trackpost.core.http import Endpoint, Router, Services, build_route, request_id_of
 from trackpost.core.openapi import SWAGGER_HTML, build_openapi
+from trackpost.core.responses import error_response, json_response
 from trackpost.core.security import KeyHasher, load_secret
 
 log = logging.getLogger("trackpost")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from trackpost.core.http import RequestContext, Router, json_response
+from trackpost.core.http import RequestContext, Router
+from trackpost.core.responses import json_response
 from trackpost.reports import service
 from trackpost.reports.schemas import REPORT_RESPONSE, TransactionReport
 

@@ -8,8 +8,9 @@ from urllib.parse import quote
 from starlette.responses import Response
 
 from trackpost.core.db import utcnow
-from trackpost.core.http import RawResponse, RequestContext, Router, Services
+from trackpost.core.http import RequestContext, Router, Services
 from trackpost.core.params import header
+from trackpost.core.responses import RawResponse
 from trackpost.core.security import new_click_hash
 from trackpost.tracking import service
 from trackpost.tracking.cache import SERVICES_KEY, ResolutionCache
