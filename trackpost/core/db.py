@@ -222,15 +222,12 @@ class Database:
         self.checkpointer = Checkpointer(path) if path is not None and checkpoint else None
 
     @contextmanager
-    def transaction(self, *, write: bool, gated: bool = True) -> Iterator[Connection]:
-        """Commit when the block ends normally, roll back when it raises.
-
-        gated=False is for a caller that already holds the writer gate by other means.
-        """
+    def transaction(self, *, write: bool) -> Iterator[Connection]:
+        """Commit when the block ends normally, roll back when it raises."""
         with self.engine.connect() as conn:
             if write:
                 conn.execution_options(**{WRITE_OPTION: True})
-            if write and gated and self.gate is not None:
+            if write and self.gate is not None:
                 # The pool checkout above stays outside the queue; only BEGIN..COMMIT is inside.
                 with self.gate.hold(), conn.begin():
                     yield conn

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from starlette.responses import Response
 
@@ -15,6 +14,7 @@ from trackpost.core.security import new_click_hash
 from trackpost.tracking import service
 from trackpost.tracking.cache import SERVICES_KEY, ResolutionCache
 from trackpost.tracking.link_routes import router as link_router
+from trackpost.tracking.urls import as_uri
 from trackpost.tracking.web import is_https
 
 __all__ = ["link_router", "router"]
@@ -55,14 +55,6 @@ def resolution_cache(services: Services) -> ResolutionCache:
 
 
 _NO_STORE = (b"cache-control", b"no-store")
-# Every character a URI may hold as it is; anything else (an IRI's "日本") is percent-encoded
-# from UTF-8, as browsers do, so that the answer never fails after the click is committed.
-_URI_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
-
-
-def as_uri(location: str) -> str:
-    """The landing URL as a URI: ASCII-only, existing escapes kept."""
-    return location if location.isascii() else quote(location, safe=_URI_SAFE)
 
 
 def _cookie(ctx: RequestContext, click_hash: str) -> str:

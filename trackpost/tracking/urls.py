@@ -71,3 +71,13 @@ def with_deep_link(url: str, path: str) -> str:
             parts.fragment,
         )
     )
+
+
+# Every character a URI may hold as it is; anything else (an IRI's "日本") is percent-encoded
+# from UTF-8, as browsers do, so that the answer never fails after the click is committed.
+_URI_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
+
+
+def as_uri(location: str) -> str:
+    """The landing URL as a URI: ASCII-only, existing escapes kept."""
+    return location if location.isascii() else quote(location, safe=_URI_SAFE)
