@@ -7,8 +7,9 @@ request queues its handler and awaits the outcome; one drain at a time takes the
 (waiting in a thread, so the event loop keeps reading requests meanwhile), runs every queued
 handler in arrival order inside one transaction, and commits once. A handler that raises gets
 its error and none of its writes are kept: if it had changed rows, the transaction is rolled
-back and the batch runs again without it; the others are unaffected. No request is answered before the COMMIT that holds its writes, so a
-success is as durable as before, and a failed COMMIT fails every request of the batch.
+back and the batch runs again without it; the others are unaffected. No request is answered
+before the COMMIT that holds its writes, so a success is as durable as before, and a failed
+COMMIT fails every request of the batch.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import random
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -14,8 +15,11 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trackpost.core.http import REQUEST_ID_KEY, RID_RE
+from trackpost.core.http import REQUEST_ID_KEY
 from trackpost.core.responses import JSONBytes, RawResponse
+
+# An incoming X-Request-ID is kept only when it looks like one (it ends up in logs).
+RID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
 def _request_id(scope: Scope) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -28,8 +27,6 @@ from trackpost.core.validation import validate
 
 log = logging.getLogger("trackpost")
 REQUEST_ID_KEY = "trackpost.request_id"
-# An incoming X-Request-ID is kept only when it looks like one (it ends up in logs).
-RID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
 @dataclass

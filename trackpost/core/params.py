@@ -278,8 +278,7 @@ async def read_params(request: Request, limit: int) -> Params:
         ctype_s = _FORM
     else:
         ctype, _ = parse_options_header(ctype_raw)
-        ctype_s = ctype.decode("latin-1").lower() if isinstance(ctype, bytes) else str(ctype)
-        ctype_s = ctype_s.lower()
+        ctype_s = (ctype.decode("latin-1") if isinstance(ctype, bytes) else str(ctype)).lower()
     if not body.strip():
         return decode_pairs(query_pairs)
     if ctype_s in ("", "application/x-www-form-urlencoded"):
