@@ -10,6 +10,11 @@ its error and none of its writes are kept: if it had changed rows, the transacti
 back and the batch runs again without it; the others are unaffected. No request is answered
 before the COMMIT that holds its writes, so a success is as durable as before, and a failed
 COMMIT fails every request of the batch.
+
+Each attempt at a batch has a BatchScope. Rows that nothing in the batch reads back (audit
+entries, clicks) wait in it and go in with one executemany just before the COMMIT: a statement
+per request costs more than the row itself, and each one hands the GIL over. If that insert
+fails, the batch runs again with every row inserted at once, so the culprit fails alone.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection
@@ -25,6 +31,38 @@ from trackpost.core.db import Database, WriterGate
 
 T = TypeVar("T")
 Op = tuple[Callable[[Connection], Any], "asyncio.Future[Any]"]
+
+
+class BatchScope:
+    """What the handlers of one attempt at a batch share: rows to insert before its COMMIT, and
+    reads that stay true for the whole transaction until a handler of the batch changes them."""
+
+    __slots__ = ("conn", "defer", "memo", "rows")
+
+    def __init__(self, conn: Connection, defer: bool) -> None:
+        self.conn = conn
+        self.defer = defer
+        self.rows: list[tuple[str, Any]] = []
+        self.memo: dict[str, Any] = {}
+
+    def flush(self, driver: Any) -> None:
+        """Insert the deferred rows, one executemany per statement, each in arrival order."""
+        groups: dict[str, list[Any]] = {}
+        for sql, params in self.rows:
+            groups.setdefault(sql, []).append(params)
+        self.rows = []
+        for sql, rows in groups.items():
+            driver.executemany(sql, rows)
+
+
+# The batch runs synchronously on the event loop's thread, so no other code sees its scope.
+_SCOPE: ContextVar[BatchScope | None] = ContextVar("trackpost_batch_scope", default=None)
+
+
+def batch_scope(conn: Connection) -> BatchScope | None:
+    """The scope of the batch running on conn, or None outside group commit."""
+    scope = _SCOPE.get()
+    return scope if scope is not None and scope.conn is conn else None
 
 
 class WriteBatcher:
@@ -115,22 +153,36 @@ class WriteBatcher:
                 else:
                     self._draining = False
 
-    def _execute(self, batch: list[Op]) -> None:
+    def _execute(self, batch: list[Op], defer: bool = True) -> None:
         failed: dict[int, BaseException] = {}
         try:
             with self.db.writer() as conn:
                 driver = conn.connection.driver_connection
-                while True:
-                    with conn.begin():
-                        values, clean = _run_all(batch, conn, driver, failed)
-                        if clean:
-                            break  # the block's end commits
+                with conn.begin():
+                    scope = BatchScope(conn, defer)
+                    token = _SCOPE.set(scope)
+                    try:
+                        values, clean = _run_all(batch, conn, driver, failed, scope)
+                    finally:
+                        _SCOPE.reset(token)
+                    if not clean:
                         # A handler failed after writing: roll everything back (leaving the
                         # block by an exception) and run the batch again without it.
                         raise _Replay
+                    if scope.rows:
+                        try:
+                            scope.flush(driver)
+                        except Exception as exc:
+                            raise _Undefer from exc
+                # the block's end committed
         except _Replay:
             self._forget()
-            self._execute_again(batch, failed)
+            self._execute_again(batch, failed, defer)
+            return
+        except _Undefer:
+            # One deferred row could not go in; row by row, only its request fails.
+            self._forget()
+            self._execute(batch, defer=False)
             return
         except BaseException as exc:  # every waiter must hear of a failed commit
             self._forget()
@@ -142,14 +194,16 @@ class WriteBatcher:
         for i, (_fn, fut) in enumerate(batch):
             _settle(fut, values.get(i), failed.get(i))
 
-    def _execute_again(self, batch: list[Op], failed: dict[int, BaseException]) -> None:
+    def _execute_again(
+        self, batch: list[Op], failed: dict[int, BaseException], defer: bool
+    ) -> None:
         """The batch without the handlers that failed; theirs is the error they raised."""
         keep = [op for i, op in enumerate(batch) if i not in failed]
         for i, (_fn, fut) in enumerate(batch):
             if i in failed:
                 _settle(fut, None, failed[i])
         if keep:
-            self._execute(keep)
+            self._execute(keep, defer)
 
     def _forget(self) -> None:
         # What a rolled-back batch read may never have been committed (Services.on_abort).
@@ -159,6 +213,10 @@ class WriteBatcher:
 
 class _Replay(Exception):
     """Leaves the transaction block so that it rolls back; the batch then runs again."""
+
+
+class _Undefer(Exception):
+    """The deferred rows' insert failed: roll back, and run the batch with nothing deferred."""
 
 
 class WriterStopped(RuntimeError):
@@ -176,7 +234,11 @@ class TransactionLost(RuntimeError):
 
 
 def _run_all(
-    batch: list[Op], conn: Connection, driver: Any, failed: dict[int, BaseException]
+    batch: list[Op],
+    conn: Connection,
+    driver: Any,
+    failed: dict[int, BaseException],
+    scope: BatchScope,
 ) -> tuple[dict[int, Any], bool]:
     """Run each handler in order; stop at the first that raised after changing rows.
 
@@ -186,12 +248,15 @@ def _run_all(
     counts the rows a connection has inserted, updated or deleted.
     """
     values: dict[int, Any] = {}
+    rows = scope.rows
     for i, (fn, _fut) in enumerate(batch):
         before = driver.total_changes
+        mark = len(rows)
         try:
             values[i] = fn(conn)
         except Exception as exc:
             failed[i] = exc
+            del rows[mark:]  # a failed request's deferred rows are not inserted
             # SQLite rolls the whole transaction back itself on some errors (disk full, I/O
             # error); then the earlier handlers' writes are gone too, so the batch runs again.
             if driver.total_changes != before or not driver.in_transaction:

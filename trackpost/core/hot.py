@@ -16,6 +16,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
+from trackpost.core.batch import batch_scope
 from trackpost.core.db import UTCDateTime, sqlite_utc_text
 
 _MISSING: Any = object()
@@ -54,12 +55,14 @@ class HotStatement:
     def params(self, values: Mapping[str, Any]) -> Any:
         plan = self.plan
         if plan is not None:
-            out = []
+            get = values.get
+            out: list[Any] = []
+            append = out.append
             for name, default, proc in plan:
-                value = values.get(name, default)
+                value = get(name, default)
                 if value is _MISSING:
                     raise KeyError(f"no value for bind parameter {name!r}")
-                out.append(value if proc is None else proc(value))
+                append(value if proc is None else proc(value))
             return out
         if self.defaults:
             values = {**self.defaults, **values}
@@ -94,6 +97,20 @@ class Hot:
         try:
             cursor.execute(hs.sql, hs.params(values))
             return list(cursor.fetchall()) if cursor.description else []
+        finally:
+            cursor.close()
+
+    def later(self, conn: Connection, values: Mapping[str, Any]) -> None:
+        """Insert a row that nothing reads back in its own transaction: under group commit it
+        goes in with the batch's other deferred rows just before the COMMIT, else at once."""
+        hs = self._for(conn)
+        scope = batch_scope(conn)
+        if scope is not None and scope.defer:
+            scope.rows.append((hs.sql, hs.params(values)))
+            return
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(hs.sql, hs.params(values))
         finally:
             cursor.close()
 

@@ -266,7 +266,8 @@ def insert_customer(conn: Connection, values: Mapping[str, Any]) -> int | None:
 
 
 def insert_audit(conn: Connection, values: Mapping[str, Any]) -> None:
-    _INSERT_AUDIT.first(conn, values)
+    """Add an audit row; under group commit it is inserted with the batch's just before COMMIT."""
+    _INSERT_AUDIT.later(conn, values)
 
 
 def transactions(conn: Connection, customer_id: int, limit: int) -> list[RowMapping]:

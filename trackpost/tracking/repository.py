@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
 
+from trackpost.core.batch import batch_scope
+from trackpost.core.hot import Hot
 from trackpost.models.tables import cache_versions as CV
+from trackpost.models.tables import clicks as C
 from trackpost.models.tables import landing_pages as LP
 from trackpost.models.tables import logins as L
 from trackpost.models.tables import offers as O
 from trackpost.models.tables import tracking_domains as TD
-from trackpost.tracking import hot
-from trackpost.tracking.hot import CACHE_NAME
 
+CACHE_NAME = "tracking"
+# The click path's two statements run hot: on the driver's cursor (see core/hot.py).
+_VERSION = Hot(select(CV.c.version).where(CV.c.name == CACHE_NAME))
+_CLICK_COLUMNS = tuple(c.name for c in C.columns if c.name != "clickid")
+# inline(): no RETURNING of the new id, which nothing on the click path needs.
+_INSERT_CLICK = Hot(
+    insert(C).inline().values({n: bindparam(n, type_=C.c[n].type) for n in _CLICK_COLUMNS})
+)
 _BUMP = update(CV).where(CV.c.name == CACHE_NAME).values(version=CV.c.version + 1)
 _AFFILIATE = select(L.c.loginid, L.c.type, L.c.status, L.c.inhouse, L.c.username).where(
     L.c.loginid == bindparam("loginid")
@@ -71,12 +80,27 @@ _DOMAIN = select(TD.c.domain).where(TD.c.domain == bindparam("domain"))
 
 
 def cache_version(conn: Connection) -> int:
-    """The click path's one cheap read: a primary-key lookup (on the driver's cursor)."""
-    return hot.statements(conn).read_version(conn)
+    """The click path's one cheap read: a primary-key lookup, read once per group-commit batch
+    (nothing else can write while the batch holds SQLite's write lock, and bump_version forgets
+    it when a request of the batch changes it)."""
+    scope = batch_scope(conn)
+    if scope is not None:
+        known = scope.memo.get(CACHE_NAME)
+        if known is not None:
+            return int(known)
+    row = _VERSION.first(conn, {})
+    if row is None:
+        raise LookupError(f"cache_versions has no {CACHE_NAME!r} row; run the migrations")
+    if scope is not None:
+        scope.memo[CACHE_NAME] = row[0]
+    return int(row[0])
 
 
 def bump_version(conn: Connection) -> None:
     """Called in the transaction of every change the click path caches, so workers drop it."""
+    scope = batch_scope(conn)
+    if scope is not None:
+        scope.memo.pop(CACHE_NAME, None)
     conn.execute(_BUMP)
 
 
@@ -119,8 +143,9 @@ def landing_pages_for_links(
 
 
 def insert_click(conn: Connection, row: dict[str, Any]) -> None:
-    """The click path's one write (on the driver's cursor)."""
-    hot.statements(conn).add_click(conn, row)
+    """The click path's one write; under group commit it goes in with the batch's other rows
+    just before the COMMIT (nothing reads a click back in the transaction that makes it)."""
+    _INSERT_CLICK.later(conn, row)
 
 
 def tracking_domain_exists(conn: Connection, domain: str) -> bool:
