@@ -91,7 +91,7 @@ def settings(
 def services(settings: Settings) -> Iterator[Services]:
     svc = build_services(settings, pool_size=2)
     yield svc
-    svc.db.dispose()
+    svc.close()
 
 
 @pytest.fixture

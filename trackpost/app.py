@@ -138,7 +138,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
-        services.db.dispose()
+        services.close()
 
     app = Starlette(
         routes=routes,

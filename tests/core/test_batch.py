@@ -6,14 +6,14 @@ import asyncio
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, closing, contextmanager
+from contextlib import AbstractContextManager, closing
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, event, text
 from starlette.testclient import TestClient
 
 from tests.conftest import make_admin
@@ -24,7 +24,7 @@ from trackpost.config import service as config_service
 from trackpost.config.iplists import cache_of
 from trackpost.core.batch import WriteBatcher
 from trackpost.core.config import Settings
-from trackpost.core.db import Database, WriterGate, utcnow
+from trackpost.core.db import WRITE_OPTION, Database, WriterGate, utcnow
 from trackpost.core.errors import NotFound
 from trackpost.core.http import Services
 
@@ -35,18 +35,17 @@ pytestmark = pytest.mark.usefixtures("sqlite_only")
 
 
 @pytest.fixture
-def batches(services: Services, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the batcher's writer connections, one per batch (the real one still runs)."""
-    db, real, opened = services.db, services.db.writer, []
+def batches(services: Services) -> Iterator[list[int]]:
+    """Counts write transactions begun: under group commit, one per attempt at a batch."""
+    opened: list[int] = []
 
-    @contextmanager
-    def counting() -> Iterator[Connection]:
-        opened.append(1)
-        with real() as conn:
-            yield conn
+    def count(conn: Connection) -> None:
+        if conn.get_execution_options().get(WRITE_OPTION, False):
+            opened.append(1)
 
-    monkeypatch.setattr(db, "writer", counting)
-    return opened
+    event.listen(services.db.engine, "begin", count)
+    yield opened
+    event.remove(services.db.engine, "begin", count)
 
 
 def _path(db: Database) -> Path:
@@ -292,6 +291,7 @@ def test_http_lock_under_group_commit(
     before = customer_row(services.db, customer)
     with closing(sqlite3.connect(_path(services.db))) as other:
         audits = other.execute("SELECT count(*) FROM customer_audit").fetchone()
+    setup = len(batches)
     resp = http.patch(LOCK, data={"customer_id": "999999"}, headers=admin.headers)
     assert_error(resp, 404, "customer_not_found", "999999")
     assert customer_row(services.db, customer) == before
@@ -301,7 +301,7 @@ def test_http_lock_under_group_commit(
     assert resp.status_code == 200
     assert resp.content == b"true"
     assert customer_row(services.db, customer)["locked"] is True
-    assert len(batches) == 2  # both requests went through the batcher
+    assert len(batches) - setup == 2  # both requests went through the batcher
 
 
 def test_http_concurrent_requests_share_a_batch_yet_fail_alone(
@@ -311,6 +311,7 @@ def test_http_concurrent_requests_share_a_batch_yet_fail_alone(
     admin = make_admin(services, "gc_admin")
     customer = add_customer(services.db, add_advertiser(services.db, "acme"), "SUB-1")
     transport = httpx.ASGITransport(app=create_app(settings, services))
+    setup = len(batches)
 
     async def scenario() -> list[httpx.Response]:
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
@@ -322,7 +323,7 @@ def test_http_concurrent_requests_share_a_batch_yet_fail_alone(
     assert_error(missing, 404, "customer_not_found", "999999")
     assert found.status_code == 200
     assert found.content == b"true"
-    assert batches == [1]
+    assert len(batches) - setup == 1
     assert customer_row(services.db, customer)["locked"] is True
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import os
+import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -14,9 +16,16 @@ from hypothesis import settings as settings_h
 from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import OperationalError
 
 from trackpost.core.config import Settings
-from trackpost.core.db import Database, UTCDateTime, create_db_engine, sqlite_utc_text
+from trackpost.core.db import (
+    WRITE_OPTION,
+    Database,
+    UTCDateTime,
+    create_db_engine,
+    sqlite_utc_text,
+)
 
 
 @pytest.fixture
@@ -67,6 +76,25 @@ def test_a_failed_write_releases_the_gate(sqlite_db: Database) -> None:
     assert _gate_is_free(sqlite_db.gate.path)
     with sqlite_db.transaction(write=False) as conn:
         assert conn.execute(text("SELECT max(version) FROM cache_versions")).scalar() == 0
+    sqlite_db.dispose()
+
+
+def test_a_busy_database_at_begin_is_sqlalchemys_operational_error(sqlite_db: Database) -> None:
+    """BEGIN runs on the driver, yet a writer outside the gate (a sqlite3 shell) still surfaces
+    as the error the request pipeline answers with 503 database_busy."""
+    assert sqlite_db.path is not None
+    with sqlite_db.engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        driver.execute("PRAGMA busy_timeout=0")
+        conn.execution_options(**{WRITE_OPTION: True})
+        with closing(sqlite3.connect(sqlite_db.path, isolation_level=None)) as other:
+            other.execute("BEGIN IMMEDIATE")
+            with pytest.raises(OperationalError, match="locked"):
+                conn.begin()
+            other.execute("ROLLBACK")
+    with sqlite_db.transaction(write=True) as conn:
+        conn.execute(text("UPDATE cache_versions SET version = version + 1"))
     sqlite_db.dispose()
 
 

@@ -112,7 +112,7 @@ def test_fallback_url_replaces_the_404_page(settings: Settings, net: dict[str, s
         assert resp.headers["cache-control"] == "no-store"
         assert "set-cookie" not in resp.headers
     finally:
-        svc.db.dispose()
+        svc.close()
 
 
 def test_paused_offer_goes_to_its_expiration_page_without_a_click(
@@ -187,7 +187,7 @@ def second_worker(settings: Settings) -> Iterator[TestClient]:
     svc = build_services(settings, pool_size=1)
     with TestClient(create_app(settings, svc)) as client:
         yield client
-    svc.db.dispose()
+    svc.close()
 
 
 def test_changes_reach_every_workers_cache(

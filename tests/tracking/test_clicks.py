@@ -147,7 +147,7 @@ def test_secure_behind_a_trusted_proxy_only(settings: Settings, code: str) -> No
         ips = [r["ip"] for r in click_rows(svc)]
         assert ips == ["198.51.100.4", "192.0.2.1"]
     finally:
-        svc.db.dispose()
+        svc.close()
 
 
 def test_cookie_name_and_lifetime_are_settings(settings: Settings, code: str) -> None:
@@ -159,7 +159,7 @@ def test_cookie_name_and_lifetime_are_settings(settings: Settings, code: str) ->
         assert cookie.startswith("aff_click=")
         assert "; Max-Age=604800;" in cookie
     finally:
-        svc.db.dispose()
+        svc.close()
 
 
 def test_any_host_is_answered(http: TestClient, code: str) -> None:

@@ -79,6 +79,9 @@ class WriteBatcher:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._task: asyncio.Task[None] | None = None
+        # The writer connection, kept from batch to batch: a pool checkout and return cost
+        # several times an empty transaction. Dropped after any batch-wide failure.
+        self._conn: Connection | None = None
         # Called when a batch fails as a whole (see Services.on_abort).
         self.on_abort: list[Callable[[], None]] = []
 
@@ -153,28 +156,40 @@ class WriteBatcher:
                 else:
                     self._draining = False
 
+    def _writer(self) -> Connection:
+        conn = self._conn
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._conn = self.db.writer()
+        return conn
+
+    def close(self) -> None:
+        """Give the writer connection back (the worker is stopping)."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
     def _execute(self, batch: list[Op], defer: bool = True) -> None:
         failed: dict[int, BaseException] = {}
         try:
-            with self.db.writer() as conn:
-                driver = conn.connection.driver_connection
-                with conn.begin():
-                    scope = BatchScope(conn, defer)
-                    token = _SCOPE.set(scope)
+            conn = self._writer()
+            driver = conn.connection.driver_connection
+            with conn.begin():
+                scope = BatchScope(conn, defer)
+                token = _SCOPE.set(scope)
+                try:
+                    values, clean = _run_all(batch, conn, driver, failed, scope)
+                finally:
+                    _SCOPE.reset(token)
+                if not clean:
+                    # A handler failed after writing: roll everything back (leaving the
+                    # block by an exception) and run the batch again without it.
+                    raise _Replay
+                if scope.rows:
                     try:
-                        values, clean = _run_all(batch, conn, driver, failed, scope)
-                    finally:
-                        _SCOPE.reset(token)
-                    if not clean:
-                        # A handler failed after writing: roll everything back (leaving the
-                        # block by an exception) and run the batch again without it.
-                        raise _Replay
-                    if scope.rows:
-                        try:
-                            scope.flush(driver)
-                        except Exception as exc:
-                            raise _Undefer from exc
-                # the block's end committed
+                        scope.flush(driver)
+                    except Exception as exc:
+                        raise _Undefer from exc
+            # the block's end committed
         except _Replay:
             self._forget()
             self._execute_again(batch, failed, defer)
@@ -186,6 +201,7 @@ class WriteBatcher:
             return
         except BaseException as exc:  # every waiter must hear of a failed commit
             self._forget()
+            self.close()  # whatever state it is in, the next batch starts on a fresh one
             for _fn, fut in batch:
                 _settle(fut, None, exc)
             if not isinstance(exc, Exception):

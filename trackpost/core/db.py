@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, DateTime, Engine, create_engine, event, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
@@ -116,7 +117,13 @@ def create_db_engine(settings: Settings, *, pool_size: int = 8) -> Engine:
         # A write request takes SQLite's write lock before its first read, so that a check and
         # the write that depends on it can never interleave with another writer.
         write = conn.get_execution_options().get(WRITE_OPTION, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        statement = "BEGIN IMMEDIATE" if write else "BEGIN"
+        # On the driver: exec_driver_sql's execution context costs four times the BEGIN itself,
+        # once per transaction. Its errors are still SQLAlchemy's (a busy database is a 503).
+        try:
+            conn.connection.driver_connection.execute(statement)  # type: ignore[union-attr]
+        except sqlite3.OperationalError as exc:
+            raise sa_exc.OperationalError(statement, None, exc) from exc
 
     return engine
 
@@ -239,13 +246,12 @@ class Database:
                 with conn.begin():
                     yield conn
 
-    @contextmanager
-    def writer(self) -> Iterator[Connection]:
+    def writer(self) -> Connection:
         """A pooled connection whose transactions take SQLite's write lock; the caller begins
-        and ends them (group commit), and already holds the writer gate."""
-        with self.engine.connect() as conn:
-            conn.execution_options(**{WRITE_OPTION: True})
-            yield conn
+        and ends them (group commit), holds the writer gate meanwhile, and closes it."""
+        conn = self.engine.connect()
+        conn.execution_options(**{WRITE_OPTION: True})
+        return conn
 
     def ping(self) -> bool:
         """True when the database answers a trivial query."""

@@ -40,6 +40,12 @@ class Services:
     batcher: WriteBatcher | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
+    def close(self) -> None:
+        """Release the worker's connections (at shutdown)."""
+        if self.batcher is not None:
+            self.batcher.close()
+        self.db.dispose()
+
     def on_abort(self, forget: Callable[[], None]) -> None:
         """Register a version-keyed cache's reset, for when a shared transaction fails whole.
 
