@@ -48,14 +48,24 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
+# The last timestamp formatted: a row's created_at, updated_at and join_date are one `now`.
+_last_utc: tuple[dt.datetime | None, str] = (None, "")
+
+
 def sqlite_utc_text(value: dt.datetime | None) -> str | None:
     """UTCDateTime's SQLite text in one step: the same text as Core's two bind processors."""
+    global _last_utc
     if value is None:
         return None
+    last = _last_utc
+    if value is last[0]:  # datetimes are immutable: the same object has the same text
+        return last[1]
     if value.tzinfo is dt.UTC:
         # utcnow()'s, the common case: its text less the "+00:00" (no keyword-argument replace,
         # which costs more than the formatting on the click and lock paths).
-        return value.isoformat(" ", "microseconds")[:-6]
+        formatted = value.isoformat(" ", "microseconds")[:-6]
+        _last_utc = (value, formatted)
+        return formatted
     if value.tzinfo is None:
         raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
     return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
