@@ -20,7 +20,6 @@ class Customer(Timestamps, Base):
         UniqueConstraint("advertiserid", "subscription_id"),
         UniqueConstraint("advertiserid", "username"),
         Index("ix_customers_subscription_id", "subscription_id"),
-        Index("ix_customers_email", "email"),
         Index("ix_customers_join_date", "join_date"),
         # Usernames are unique per advertiser regardless of case (migration 0003).
         Index(
