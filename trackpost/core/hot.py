@@ -47,6 +47,21 @@ class HotStatement:
         # For positional drivers (SQLite): each slot's name, default and bind processor, in order,
         # so that binding is one pass over a list instead of three dictionary merges.
         self.plan: tuple[tuple[str, Any, Callable[[Any], Any] | None], ...] | None = None
+        # A query's columns, with each type's result processor (text to datetime on SQLite, UTC
+        # normalisation everywhere), so that mappings() gives what Connection.execute gives.
+        self.keys: tuple[str, ...] = ()
+        self.results: tuple[tuple[int, Callable[[Any], Any]], ...] = ()
+        selected = getattr(stmt, "selected_columns", None)
+        if selected is not None:
+            self.keys = tuple(selected.keys())
+            found = []
+            for i, column in enumerate(selected):
+                impl = column.type.dialect_impl(dialect)
+                proc = impl.result_processor(dialect, None)
+                if proc is not None:
+                    found.append((i, proc))
+            self.results = tuple(found)
+
         # Wide inserts (a customer, a click, a ledger row) name every column: one C-level
         # itemgetter call then fetches them all, and only the few typed slots are converted.
         self._getter: Callable[[Mapping[str, Any]], tuple[Any, ...]] | None = None
@@ -119,6 +134,26 @@ class Hot:
             return list(cursor.fetchall()) if cursor.description else []
         finally:
             cursor.close()
+
+    def mappings(self, conn: Connection, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Run a query and return its rows as column-name dicts, each value processed by its
+        column's type exactly as through Connection.execute (about a tenth of the cost)."""
+        hs = self._for(conn)
+        if not hs.keys:
+            raise TypeError("mappings() needs a SELECT: the statement selects no columns")
+        keys, results = hs.keys, hs.results
+        out = []
+        for raw in self.rows(conn, values):
+            row = list(raw)
+            for i, proc in results:
+                row[i] = proc(row[i])
+            out.append(dict(zip(keys, row, strict=True)))
+        return out
+
+    def mapping(self, conn: Connection, values: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The first row of mappings(), or None."""
+        rows = self.mappings(conn, values)
+        return rows[0] if rows else None
 
     def later(self, conn: Connection, values: Mapping[str, Any]) -> None:
         """Insert a row that nothing reads back in its own transaction: under group commit it

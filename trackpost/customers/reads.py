@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping
+from sqlalchemy import Connection
 
 from trackpost.core.errors import InvalidParameter
 from trackpost.customers import repository as repo
@@ -30,7 +30,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def customer_json(row: RowMapping) -> dict[str, Any]:
+def customer_json(row: Mapping[Any, Any]) -> dict[str, Any]:
     """A customer as the API shows it: every field but the password, which is only `has_password`."""
     out = {name: _jsonable(row[name]) for name in _CUSTOMER_COLUMNS}
     out["locked"] = bool(out["locked"])
@@ -38,7 +38,7 @@ def customer_json(row: RowMapping) -> dict[str, Any]:
     return out
 
 
-def _transaction_json(row: RowMapping) -> dict[str, Any]:
+def _transaction_json(row: Mapping[str, Any]) -> dict[str, Any]:
     return {key: _jsonable(value) for key, value in row.items()}
 
 

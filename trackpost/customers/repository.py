@@ -32,7 +32,7 @@ from trackpost.models.tables import customers as C
 from trackpost.models.tables import logins as L
 from trackpost.models.tables import transactions as T
 
-CustomerRow = RowMapping
+CustomerRow = Mapping[str, Any]
 
 _BY_ID = select(C).where(C.c.customer_id == bindparam("cid"))
 # No ORDER BY: two rows are enough to call it ambiguous, and an ORDER BY on the primary key can
@@ -167,6 +167,14 @@ _TRANSACTIONS = (
     .limit(bindparam("lim"))
 )
 _TRANSACTION_COUNT = select(func.count()).where(T.c.customer_id == bindparam("cid"))
+# get_customer_details and every lookup by key run hot: through Connection.execute each of these
+# cost about 50 us of SQLAlchemy, several times the query (see core/hot.py).
+_BY_ID_HOT = {False: Hot(_BY_ID), True: Hot(_BY_ID_FU)}
+_BY_SUB_HOT = {False: Hot(_BY_SUB), True: Hot(_BY_SUB_FU)}
+_BY_SUB_ADV_HOT = {False: Hot(_BY_SUB_ADV), True: Hot(_BY_SUB_ADV_FU)}
+_BY_ORDER_HOT = {False: Hot(_BY_ORDER), True: Hot(_BY_ORDER_FU)}
+_TRANSACTIONS_HOT = Hot(_TRANSACTIONS)
+_TRANSACTION_COUNT_HOT = Hot(_TRANSACTION_COUNT)
 
 _HISTORY = (
     select(A)
@@ -180,9 +188,7 @@ _HISTORY_COUNT = select(func.count()).where(A.c.customer_id == bindparam("cid"))
 
 def by_id(conn: Connection, customer_id: int, *, for_update: bool) -> CustomerRow | None:
     """The customer with this id, row-locked when the caller will write."""
-    return (
-        conn.execute(_BY_ID_FU if for_update else _BY_ID, {"cid": customer_id}).mappings().first()
-    )
+    return _BY_ID_HOT[for_update].mapping(conn, {"cid": customer_id})
 
 
 def by_subscription(
@@ -190,16 +196,13 @@ def by_subscription(
 ) -> Sequence[CustomerRow]:
     """Up to two customers with this subscription id (two means it is ambiguous)."""
     if advertiserid is None:
-        stmt = _BY_SUB_FU if for_update else _BY_SUB
-        return conn.execute(stmt, {"sid": subscription_id}).mappings().all()
-    stmt = _BY_SUB_ADV_FU if for_update else _BY_SUB_ADV
-    return conn.execute(stmt, {"sid": subscription_id, "adv": advertiserid}).mappings().all()
+        return _BY_SUB_HOT[for_update].mappings(conn, {"sid": subscription_id})
+    return _BY_SUB_ADV_HOT[for_update].mappings(conn, {"sid": subscription_id, "adv": advertiserid})
 
 
 def by_orderid(conn: Connection, orderid: str, *, for_update: bool) -> CustomerRow | None:
     """The customer owning the transaction with this orderid."""
-    stmt = _BY_ORDER_FU if for_update else _BY_ORDER
-    return conn.execute(stmt, {"oid": orderid}).mappings().first()
+    return _BY_ORDER_HOT[for_update].mapping(conn, {"oid": orderid})
 
 
 def advertiser_id(conn: Connection, username: str) -> int | None:
@@ -270,12 +273,13 @@ def insert_audit(conn: Connection, values: Mapping[str, Any]) -> None:
     _INSERT_AUDIT.later(conn, values)
 
 
-def transactions(conn: Connection, customer_id: int, limit: int) -> list[RowMapping]:
-    return list(conn.execute(_TRANSACTIONS, {"cid": customer_id, "lim": limit}).mappings())
+def transactions(conn: Connection, customer_id: int, limit: int) -> list[dict[str, Any]]:
+    return _TRANSACTIONS_HOT.mappings(conn, {"cid": customer_id, "lim": limit})
 
 
 def transaction_count(conn: Connection, customer_id: int) -> int:
-    return int(conn.execute(_TRANSACTION_COUNT, {"cid": customer_id}).scalar_one())
+    row = _TRANSACTION_COUNT_HOT.first(conn, {"cid": customer_id})
+    return int(row[0]) if row is not None else 0
 
 
 def history(conn: Connection, customer_id: int, start: int, count: int) -> list[RowMapping]:

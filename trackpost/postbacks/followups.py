@@ -7,6 +7,7 @@ page, or the customer's own.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping
@@ -86,7 +87,9 @@ def _advertiser(post: Postback, page: RowMapping | None) -> int | None:
     return int(page["advertiserid"])
 
 
-def _find(conn: Connection, post: Postback, sender: Sender, page: RowMapping | None) -> RowMapping:
+def _find(
+    conn: Connection, post: Postback, sender: Sender, page: RowMapping | None
+) -> Mapping[str, Any]:
     try:
         return customers.find_customer(
             conn,
@@ -142,7 +145,7 @@ def follow_up(conn: Connection, post: Postback, sender: Sender) -> dict[str, Any
 
 
 def _event_row(
-    post: Postback, sender: Sender, customer: RowMapping, ctx: RowMapping
+    post: Postback, sender: Sender, customer: Mapping[str, Any], ctx: RowMapping
 ) -> dict[str, Any]:
     """A continuity sale (with the offer's continuity defaults) or a zero cancel/expire row."""
     row = base_row(utcnow(), kind=post.trans_type, source="advertiser")

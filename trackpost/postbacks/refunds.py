@@ -3,6 +3,7 @@ the customer's newest conversion), taking back the payout in proportion to the a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping
@@ -33,7 +34,7 @@ from trackpost.transactions.money import share_of
 from trackpost.transactions.repository import SALE_KINDS
 
 
-def _original(conn: Connection, post: Postback, customer: RowMapping) -> RowMapping:
+def _original(conn: Connection, post: Postback, customer: Mapping[str, Any]) -> RowMapping:
     if post.original_orderid:
         row = txn_repo.find(conn, "orderid", post.original_orderid, for_update=True)
         if row is None:
@@ -75,7 +76,7 @@ def _check_refundable(sale: RowMapping) -> None:
 
 
 def refund_row(
-    conn: Connection, post: Postback, sender: Sender, customer: RowMapping
+    conn: Connection, post: Postback, sender: Sender, customer: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The credit row: -amount (default: all that is left) and its share of the payout."""
     sale = _original(conn, post, customer)

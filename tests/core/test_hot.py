@@ -1,0 +1,74 @@
+"""Hot statements give exactly what Connection.execute gives, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import insert, select
+
+from tests.customers.factory import add_advertiser, add_customer, add_transaction
+from trackpost.core.db import utcnow
+from trackpost.core.hot import Hot
+from trackpost.core.http import Services
+from trackpost.customers import repository as repo
+from trackpost.customers import service
+from trackpost.models.tables import customers as C
+from trackpost.models.tables import ip_list_entries as IP
+
+
+@pytest.fixture
+def customer(services: Services) -> int:
+    advertiser = add_advertiser(services.db, "hot-adv")
+    cid = add_customer(services.db, advertiser, "hot-sub", email="a@example.com", city="Gent")
+    with services.db.transaction(write=True) as conn:
+        service.lock_customer(
+            conn, service.Lookup(customer_id=cid), actor="tester", reason="fraud check"
+        )
+    add_transaction(services.db, cid, "hot-order-1", amount=1999)
+    add_transaction(services.db, cid, "hot-order-2", amount=995)
+    return cid
+
+
+def test_a_customer_row_matches_connection_execute(services: Services, customer: int) -> None:
+    """Types processed alike: aware UTC datetimes, booleans, NULLs, text."""
+    with services.db.transaction(write=False) as conn:
+        core = conn.execute(select(C).where(C.c.customer_id == customer)).mappings().one()
+        hot = repo.by_id(conn, customer, for_update=False)
+        assert hot is not None
+        assert dict(hot) == dict(core)
+        assert hot["locked"] is True
+        locked_at = hot["locked_at"]
+        assert isinstance(locked_at, dt.datetime)
+        assert locked_at.utcoffset() == dt.timedelta(0)
+        assert hot["lock_reason"] == "fraud check"
+        assert hot["password_hash"] is None
+
+
+def test_lookups_by_every_key_agree(services: Services, customer: int) -> None:
+    with services.db.transaction(write=False) as conn:
+        by_id = repo.by_id(conn, customer, for_update=False)
+        by_sub = repo.by_subscription(conn, "hot-sub", None, for_update=False)
+        by_order = repo.by_orderid(conn, "hot-order-2", for_update=False)
+        assert by_id is not None
+        assert [dict(r) for r in by_sub] == [dict(by_id)]
+        assert by_order is not None
+        assert dict(by_order) == dict(by_id)
+        assert repo.by_id(conn, 999_999, for_update=False) is None
+        assert repo.by_orderid(conn, "no-such-order", for_update=False) is None
+
+
+def test_transactions_newest_first_with_their_count(services: Services, customer: int) -> None:
+    with services.db.transaction(write=False) as conn:
+        rows = repo.transactions(conn, customer, 10)
+        assert [r["orderid"] for r in rows] == ["hot-order-2", "hot-order-1"]
+        assert [r["amount"] for r in rows] == [995, 1999]
+        assert all(isinstance(r["created_at"], dt.datetime) for r in rows)
+        assert repo.transaction_count(conn, customer) == 2
+        assert repo.transactions(conn, customer, 1)[0]["orderid"] == "hot-order-2"
+
+
+def test_mappings_needs_a_query(services: Services) -> None:
+    statement = Hot(insert(IP).values(list="post", ip="192.0.2.1", created_at=utcnow()))
+    with services.db.transaction(write=True) as conn, pytest.raises(TypeError, match="SELECT"):
+        statement.mappings(conn, {})
