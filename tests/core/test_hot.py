@@ -72,3 +72,29 @@ def test_mappings_needs_a_query(services: Services) -> None:
     statement = Hot(insert(IP).values(list="post", ip="192.0.2.1", created_at=utcnow()))
     with services.db.transaction(write=True) as conn, pytest.raises(TypeError, match="SELECT"):
         statement.mappings(conn, {})
+
+
+def test_an_update_stores_typed_values_as_core_reads_them(
+    services: Services, customer: int
+) -> None:
+    """The hot UPDATE binds timestamps and text with each column's processor."""
+    moment = dt.datetime(2026, 3, 4, 5, 6, 7, 890_000, tzinfo=dt.UTC)
+    with services.db.transaction(write=True) as conn:
+        repo.update_customer(conn, customer, {"email": "b@example.com", "updated_at": moment})
+    with services.db.transaction(write=False) as conn:
+        row = conn.execute(select(C).where(C.c.customer_id == customer)).mappings().one()
+    assert row["email"] == "b@example.com"
+    assert row["updated_at"] == moment
+    assert row["city"] == "Gent"  # columns not named are left alone
+
+
+def test_history_rows_match_connection_execute(services: Services, customer: int) -> None:
+    with services.db.transaction(write=False) as conn:
+        core = [
+            dict(r)
+            for r in conn.execute(repo._HISTORY, {"cid": customer, "lim": 10, "off": 0}).mappings()
+        ]
+        hot = repo.history(conn, customer, 0, 10)
+        assert hot == core
+        assert [r["action"] for r in hot][:1] == ["lock"]
+        assert repo.history_count(conn, customer) == len(core)

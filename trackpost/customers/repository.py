@@ -11,7 +11,6 @@ from sqlalchemy import (
     Connection,
     RowMapping,
     Select,
-    Update,
     and_,
     bindparam,
     false,
@@ -184,6 +183,8 @@ _HISTORY = (
     .offset(bindparam("off"))
 )
 _HISTORY_COUNT = select(func.count()).where(A.c.customer_id == bindparam("cid"))
+_HISTORY_HOT = Hot(_HISTORY)
+_HISTORY_COUNT_HOT = Hot(_HISTORY_COUNT)
 
 
 def by_id(conn: Connection, customer_id: int, *, for_update: bool) -> CustomerRow | None:
@@ -241,19 +242,19 @@ def set_lock(
 
 
 @lru_cache(maxsize=256)
-def _update_stmt(columns: frozenset[str]) -> Update:
-    return (
+def _update_stmt(columns: frozenset[str]) -> Hot:
+    return Hot(
         update(C)
         .where(C.c.customer_id == bindparam("b_cid"))
-        .values({name: bindparam(f"b_{name}") for name in sorted(columns)})
+        .values({name: bindparam(f"b_{name}", type_=C.c[name].type) for name in sorted(columns)})
     )
 
 
 def update_customer(conn: Connection, customer_id: int, values: Mapping[str, Any]) -> None:
-    """Write these columns of one customer (one statement per column set, built once)."""
+    """Write these columns of one customer (one hot statement per column set, built once)."""
     params = {f"b_{k}": v for k, v in values.items()}
     params["b_cid"] = customer_id
-    conn.execute(_update_stmt(frozenset(values)), params)
+    _update_stmt(frozenset(values)).rows(conn, params)
 
 
 def insert_customer(conn: Connection, values: Mapping[str, Any]) -> int | None:
@@ -282,13 +283,14 @@ def transaction_count(conn: Connection, customer_id: int) -> int:
     return int(row[0]) if row is not None else 0
 
 
-def history(conn: Connection, customer_id: int, start: int, count: int) -> list[RowMapping]:
+def history(conn: Connection, customer_id: int, start: int, count: int) -> list[dict[str, Any]]:
     params = {"cid": customer_id, "lim": count, "off": start}
-    return list(conn.execute(_HISTORY, params).mappings())
+    return _HISTORY_HOT.mappings(conn, params)
 
 
 def history_count(conn: Connection, customer_id: int) -> int:
-    return int(conn.execute(_HISTORY_COUNT, {"cid": customer_id}).scalar_one())
+    row = _HISTORY_COUNT_HOT.first(conn, {"cid": customer_id})
+    return int(row[0]) if row is not None else 0
 
 
 # ---- search: one statement per combination of filters, built on first use -----------------
