@@ -237,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(report.render(run.rows, md=False))
     print(f"\nresults: {out}" + (f" (profiles in {RESULTS / run_id})" if run.profiles else ""))
+    if opts.keep:
+        print(f"kept the seeded databases and the servers' logs in {workdir}")
     if opts.update_doc:
         machine.update_doc(DOC, meta, report.render(run.rows, md=True))
         print(f"updated {DOC}")
