@@ -158,16 +158,12 @@ class Hot:
     def later(self, conn: Connection, values: Mapping[str, Any]) -> None:
         """Insert a row that nothing reads back in its own transaction: under group commit it
         goes in with the batch's other deferred rows just before the COMMIT, else at once."""
-        hs = self._for(conn)
         scope = batch_scope(conn)
         if scope is not None and scope.defer:
+            hs = self._for(conn)
             scope.rows.append((hs.sql, hs.params(values)))
             return
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute(hs.sql, hs.params(values))
-        finally:
-            cursor.close()
+        self.rows(conn, values)
 
     def first(self, conn: Connection, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
         rows = self.rows(conn, values)

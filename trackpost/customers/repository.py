@@ -242,7 +242,7 @@ def set_lock(
 
 
 @lru_cache(maxsize=256)
-def _update_stmt(columns: frozenset[str]) -> Hot:
+def _update_hot(columns: frozenset[str]) -> Hot:
     return Hot(
         update(C)
         .where(C.c.customer_id == bindparam("b_cid"))
@@ -254,7 +254,7 @@ def update_customer(conn: Connection, customer_id: int, values: Mapping[str, Any
     """Write these columns of one customer (one hot statement per column set, built once)."""
     params = {f"b_{k}": v for k, v in values.items()}
     params["b_cid"] = customer_id
-    _update_stmt(frozenset(values)).rows(conn, params)
+    _update_hot(frozenset(values)).rows(conn, params)
 
 
 def insert_customer(conn: Connection, values: Mapping[str, Any]) -> int | None:
