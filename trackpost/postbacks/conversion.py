@@ -15,7 +15,6 @@ from trackpost.core.db import utcnow
 from trackpost.core.errors import MissingParameter
 from trackpost.customers import service as customers
 from trackpost.customers.errors import LookupConflict, SubscriptionIdTaken
-from trackpost.postbacks import hot
 from trackpost.postbacks import repository as repo
 from trackpost.postbacks.common import (
     Sender,
@@ -53,7 +52,7 @@ def _check_narrowing(post: Postback, row: Mapping[str, Any] | RowMapping) -> Non
 
 def _by_click(conn: Connection, post: Postback, sender: Sender) -> dict[str, Any]:
     assert post.click_hash is not None
-    row = hot.statements(conn).click_context(conn, post.click_hash, post.orderid)
+    row = repo.click_context(conn, post.click_hash, post.orderid)
     if row is None:
         raise UnknownClickHash(f"No click with click_hash {post.click_hash[:64]!r}.")
     _check_narrowing(post, row)
@@ -165,7 +164,7 @@ def convert(conn: Connection, post: Postback, sender: Sender) -> dict[str, Any]:
         **attribution(click),
         **post.custom,
     )
-    transactionid = hot.statements(conn).record(conn, row)
+    transactionid = repo.record_conversion(conn, row)
     if transactionid is None:
         after_conflict(conn, post, sender)
     return answer(customer_id, transactionid)

@@ -46,9 +46,9 @@ from trackpost.transactions.money import payout_for
 STATUSES = {"cancel": "cancelled", "expire": "expired"}
 
 
-def _named_page(conn: Connection, post: Postback) -> RowMapping | None:
+def _named_page(conn: Connection, post: Postback) -> Mapping[Any, Any] | None:
     """The landing page the post arrives for (by click, tracking code or landing_pageid)."""
-    pages: list[tuple[str, RowMapping]] = []
+    pages: list[tuple[str, Mapping[Any, Any]]] = []
     if post.click_hash:
         row = repo.click_context(conn, post.click_hash, None)
         if row is None:
@@ -70,13 +70,13 @@ def _named_page(conn: Connection, post: Postback) -> RowMapping | None:
     if not pages:
         return None
     first_name, first = pages[0]
-    for name, page in pages[1:]:
-        if page["advertiserid"] != first["advertiserid"]:
+    for name, other in pages[1:]:
+        if other["advertiserid"] != first["advertiserid"]:
             raise LookupConflict(f"{first_name} and {name} belong to different advertisers.")
     return first
 
 
-def _advertiser(post: Postback, page: RowMapping | None) -> int | None:
+def _advertiser(post: Postback, page: Mapping[Any, Any] | None) -> int | None:
     if page is None:
         return post.advertiserid
     if post.advertiserid is not None and post.advertiserid != page["advertiserid"]:
@@ -88,7 +88,7 @@ def _advertiser(post: Postback, page: RowMapping | None) -> int | None:
 
 
 def _find(
-    conn: Connection, post: Postback, sender: Sender, page: RowMapping | None
+    conn: Connection, post: Postback, sender: Sender, page: Mapping[Any, Any] | None
 ) -> Mapping[str, Any]:
     try:
         return customers.find_customer(
