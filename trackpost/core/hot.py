@@ -168,3 +168,8 @@ class Hot:
     def first(self, conn: Connection, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
         rows = self.rows(conn, values)
         return rows[0] if rows else None
+
+    def scalar(self, conn: Connection, values: Mapping[str, Any]) -> Any:
+        """The first column of the first row (a new id, a count), or None when there is none."""
+        row = self.first(conn, values)
+        return row[0] if row is not None else None

@@ -235,10 +235,10 @@ def set_lock(
     key matches nothing, matches ambiguously, or the customer is already in that state."""
     if lock:
         params = {"b_key": value, "b_now": now, "b_by": by, "b_reason": reason}
-        row = _LOCK_HOT[key].first(conn, params)
+        found = _LOCK_HOT[key].scalar(conn, params)
     else:
-        row = _UNLOCK_HOT[key].first(conn, {"b_key": value, "b_now": now})
-    return int(row[0]) if row is not None else None
+        found = _UNLOCK_HOT[key].scalar(conn, {"b_key": value, "b_now": now})
+    return int(found) if found is not None else None
 
 
 @lru_cache(maxsize=256)
@@ -265,8 +265,8 @@ def insert_customer(conn: Connection, values: Mapping[str, Any]) -> int | None:
     missing = _CUSTOMER_REQUIRED - values.keys()
     if missing:
         raise KeyError(f"customer columns without a value: {sorted(missing)}")
-    row = _INSERT_CUSTOMER[conn.dialect.name].first(conn, {**_CUSTOMER_COLUMNS, **values})
-    return int(row[0]) if row is not None else None
+    found = _INSERT_CUSTOMER[conn.dialect.name].scalar(conn, {**_CUSTOMER_COLUMNS, **values})
+    return int(found) if found is not None else None
 
 
 def insert_audit(conn: Connection, values: Mapping[str, Any]) -> None:
@@ -279,8 +279,7 @@ def transactions(conn: Connection, customer_id: int, limit: int) -> list[dict[st
 
 
 def transaction_count(conn: Connection, customer_id: int) -> int:
-    row = _TRANSACTION_COUNT_HOT.first(conn, {"cid": customer_id})
-    return int(row[0]) if row is not None else 0
+    return int(_TRANSACTION_COUNT_HOT.scalar(conn, {"cid": customer_id}))
 
 
 def history(conn: Connection, customer_id: int, start: int, count: int) -> list[dict[str, Any]]:
@@ -289,8 +288,7 @@ def history(conn: Connection, customer_id: int, start: int, count: int) -> list[
 
 
 def history_count(conn: Connection, customer_id: int) -> int:
-    row = _HISTORY_COUNT_HOT.first(conn, {"cid": customer_id})
-    return int(row[0]) if row is not None else 0
+    return int(_HISTORY_COUNT_HOT.scalar(conn, {"cid": customer_id}))
 
 
 # ---- search: one statement per combination of filters, built on first use -----------------

@@ -144,8 +144,8 @@ def click_context(conn: Connection, click_hash: str, orderid: str | None) -> dic
 def record_conversion(conn: Connection, row: Mapping[str, Any]) -> int | None:
     """Insert a conversion's ledger row (every column named); None when its orderid or the
     click's conversion already exists (the caller finds out which)."""
-    found = _LEDGER_INSERT_HOT[conn.dialect.name].first(conn, row)
-    return int(found[0]) if found is not None else None
+    found = _LEDGER_INSERT_HOT[conn.dialect.name].scalar(conn, row)
+    return int(found) if found is not None else None
 
 
 def page_context(conn: Connection, landing_pageid: int) -> RowMapping | None:

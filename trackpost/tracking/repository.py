@@ -88,12 +88,12 @@ def cache_version(conn: Connection) -> int:
         known = scope.memo.get(CACHE_NAME)
         if known is not None:
             return int(known)
-    row = _VERSION.first(conn, {})
-    if row is None:
+    version = _VERSION.scalar(conn, {})
+    if version is None:
         raise LookupError(f"cache_versions has no {CACHE_NAME!r} row; run the migrations")
     if scope is not None:
-        scope.memo[CACHE_NAME] = row[0]
-    return int(row[0])
+        scope.memo[CACHE_NAME] = version
+    return int(version)
 
 
 def bump_version(conn: Connection) -> None:
