@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import importlib.util
 import logging
@@ -148,3 +149,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.services = services
     app.state.endpoints = endpoints
     return Dispatcher(app, built, lean_routes)
+
+
+def create_worker_app() -> Any:
+    """The app as `trackpost serve` builds it in each worker process."""
+    app = create_app()
+    # What the worker built so far lives as long as it does: frozen out of the cyclic
+    # collector's sight, so that a full collection under load scans only what requests left
+    # behind. Scanning the whole start-up heap stopped the event loop for 65 to 78 ms at a time
+    # (BENCHMARKS.md). Not in create_app: tests build many apps and should get theirs back.
+    gc.collect()
+    gc.freeze()
+    return app

@@ -135,7 +135,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     settings = get_settings()
     bootstrap(settings)
     server = Server(
-        "trackpost.app:create_app",
+        "trackpost.app:create_worker_app",
         address=settings.host,
         port=settings.port,
         interface=Interfaces.ASGI,
