@@ -156,7 +156,7 @@ def create_worker_app() -> Any:
     app = create_app()
     # What the worker built so far lives as long as it does: frozen out of the cyclic
     # collector's sight, so that a full collection under load scans only what requests left
-    # behind. Scanning the whole start-up heap stopped the event loop for 65 to 78 ms at a time
+    # behind. Scanning the whole start-up heap stopped the event loop for 55 to 78 ms at a time
     # (BENCHMARKS.md). Not in create_app: tests build many apps and should get theirs back.
     gc.collect()
     gc.freeze()
