@@ -116,6 +116,25 @@ def test_checkpoints_reach_the_database_file_without_a_commit_paying(
     sqlite_db.dispose()
 
 
+def test_an_idle_checkpointer_still_copies_new_writes_within_its_longest_wait(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    """Backing off while idle must not leave a burst of writes in the WAL for long."""
+    db_file = tmp_path / "t.db"
+    time.sleep(0.8)  # idle: the thread's wait has grown to its longest (0.1 s)
+    before = db_file.stat().st_size
+    with sqlite_db.transaction(write=True) as conn:
+        conn.execute(text("CREATE TABLE filler (x TEXT)"))
+        for _ in range(200):
+            conn.execute(text("INSERT INTO filler VALUES (:x)"), {"x": "y" * 2000})
+    written = time.monotonic()
+    while db_file.stat().st_size == before and time.monotonic() - written < 5:
+        time.sleep(0.01)
+    assert time.monotonic() - written < 0.5
+    assert db_file.stat().st_size > before + 200 * 2000
+    sqlite_db.dispose()
+
+
 @settings_h(max_examples=300, deadline=None)
 @given(
     st.datetimes(timezones=st.timezones(), min_value=dt.datetime(1000, 1, 2), allow_imaginary=False)

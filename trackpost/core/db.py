@@ -202,28 +202,41 @@ class Checkpointer:
     behind the write lock. A PASSIVE checkpoint never waits for readers or writers.
     """
 
-    # Small and often: at 1M customers nearly every write dirties a different page, and the copy
-    # and fsync of half a second's pages stalled commits for tens of milliseconds (lock p99 51 ms
-    # at 0.5 s, 30 ms at 0.05 s, in bench/); an idle tick costs a few microseconds.
-    def __init__(self, path: Path, interval: float = 0.05) -> None:
+    # Small and often while writes come in: at 1M customers nearly every write dirties a
+    # different page, and the copy and fsync of many pages stall commits (lock p99 at 1M: 42 ms
+    # every 50 ms, 24 ms every 20, 16 ms every 10, 12.5 ms every 5; 86 ms with no thread at
+    # all; see BENCHMARKS.md). With nothing new in the WAL it backs off, so an idle server does
+    # not wake 200 times a second.
+    def __init__(self, path: Path, interval: float = 0.005, idle_interval: float = 0.1) -> None:
         self.path = path
         self.interval = interval
+        self.idle_interval = idle_interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         conn: sqlite3.Connection | None = None
-        while not self._stop.wait(self.interval):
+        wait, last_size = self.interval, -1
+        while not self._stop.wait(wait):
             try:
                 if conn is None:
                     conn = sqlite3.connect(self.path, isolation_level=None, timeout=0)
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                # (busy, frames in the WAL, frames copied): the WAL's size changes with each
+                # commit, and when a writer starts it over from the beginning.
+                _busy, size, _copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
             except sqlite3.Error:
                 # Busy or not yet created: the next tick tries again, the backstop still holds.
-                if conn is not None:
-                    conn.close()
+                size = -1
+            if size == -1 and conn is not None:
+                # Also -1 when the file was not in WAL mode as this connection opened it: it
+                # would not notice the switch (the first writer's), so it is opened again.
+                conn.close()
                 conn = None
+            if size != last_size:
+                wait, last_size = self.interval, size
+            else:
+                wait = min(wait * 2, self.idle_interval)
         if conn is not None:
             conn.close()
 
