@@ -143,3 +143,42 @@ def test_the_fast_path_keeps_the_field_limit() -> None:
     assert err.value.error_code == "too_many_parameters"
     with pytest.raises(ValueError, match="Max number of fields"):
         parse_qsl("&" * MAX_FIELDS, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+
+
+def _chunked_request(chunks: list[bytes], declared: int | None) -> tuple[Request, list[int]]:
+    """A request whose body arrives in chunks, each flagged more_body, as granian sends them;
+    the end-of-body message never comes, so a reader that waits for it hangs."""
+    headers = [(b"content-type", FORM.encode())]
+    if declared is not None:
+        headers.append((b"content-length", str(declared).encode()))
+    calls = [0]
+
+    async def receive() -> dict[str, Any]:
+        calls[0] += 1
+        if calls[0] <= len(chunks):
+            return {"type": "http.request", "body": chunks[calls[0] - 1], "more_body": True}
+        await asyncio.Event().wait()  # the server's own end-of-body message, not yet sent
+        raise AssertionError("unreachable")
+
+    scope = {
+        "type": "http",
+        "method": "PATCH",
+        "path": "/x",
+        "query_string": b"",
+        "headers": headers,
+    }
+    return Request(scope, receive), calls
+
+
+def test_a_body_of_its_declared_length_is_whole_without_waiting_for_the_end_message() -> None:
+    request, calls = _chunked_request([b"customer_id=1", b"91"], declared=15)
+    params = asyncio.run(asyncio.wait_for(read_params(request, 1 << 20), timeout=5))
+    assert params == {"customer_id": "191"}
+    assert calls[0] == 2
+
+
+def test_a_body_without_a_declared_length_is_read_until_the_server_says_it_ended() -> None:
+    request, calls = _chunked_request([b"customer_id=191"], declared=None)
+    with pytest.raises(TimeoutError):
+        asyncio.run(asyncio.wait_for(read_params(request, 1 << 20), timeout=0.2))
+    assert calls[0] == 2  # it asked for more after the first chunk

@@ -172,8 +172,9 @@ def header_values(request: Request, name: bytes) -> list[str]:
 
 async def read_body(request: Request, limit: int) -> bytes:
     """Read the body, refusing more than limit bytes before buffering it all."""
-    declared = header(request, b"content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    text = header(request, b"content-length")
+    declared = int(text) if text is not None and text.isdigit() else -1
+    if declared > limit:
         raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
     # ASGI's receive directly: Starlette's stream() wraps it in an async generator, which costs
     # more than the read itself for the one-chunk bodies API clients send.
@@ -188,7 +189,11 @@ async def read_body(request: Request, limit: int) -> bytes:
         size += len(chunk)
         if size > limit:
             raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
-        if not message.get("more_body", False):
+        # Granian hands over a body's bytes with more_body set and says it ended only on a
+        # second receive, a round trip through its runtime thread and the GIL that cost as much
+        # as the rest of a bare request (a bare app's PATCH: 22k req/s, 29k stopping here). Once
+        # the declared length has arrived nothing more can come, so the body is whole.
+        if not message.get("more_body", False) or size == declared:
             if not chunks:
                 return bytes(chunk)
             chunks.append(chunk)
