@@ -44,6 +44,11 @@ class Target:
         return env
 
     @property
+    def sqlite_file(self) -> Path | None:
+        """The database file, for SQLite targets."""
+        return Path(self.url.removeprefix("sqlite:///")) if self.backend == "sqlite" else None
+
+    @property
     def sa_url(self) -> str:
         if self.url.startswith("postgresql://"):
             return "postgresql+psycopg://" + self.url.removeprefix("postgresql://")

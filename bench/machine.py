@@ -74,6 +74,20 @@ def describe(opts: Options) -> dict[str, Any]:
     }
 
 
+def _page_cache(warms: list[dict[str, Any]]) -> str:
+    """One line on how cold the SQLite files were before the harness read them (bench/cache.py)."""
+    if not warms:
+        return "not warmed (no SQLite case ran)"
+    parts = []
+    for size in sorted({int(w["customers"]) for w in warms}):
+        mine = [w for w in warms if int(w["customers"]) == size]
+        known = [float(w["resident_before"]) for w in mine if w["resident_before"] is not None]
+        span = f"{min(known):.0%} to {max(known):.0%} resident" if known else "residency unknown"
+        slowest = max(float(w["seconds"]) for w in mine)
+        parts.append(f"{size:,} customers {span} before each case, read in at most {slowest:.1f} s")
+    return "SQLite files read before each case; " + "; ".join(parts)
+
+
 def update_doc(path: Path, meta: dict[str, Any], table_md: str) -> None:
     """Replace the generated block of BENCHMARKS.md (or append one) with this run."""
     seeding = ", ".join(
@@ -92,6 +106,7 @@ def update_doc(path: Path, meta: dict[str, Any], table_md: str) -> None:
             f"- load: wrk, {o['threads']} threads, {o['connections']} connections, "
             f"{o['duration']:g} s measured after {o['warmup']:g} s of warm-up per case",
             f"- seeding (bulk, not HTTP): {seeding}",
+            f"- page cache: {_page_cache(meta.get('page_cache', []))}",
             f"- whole run: {meta.get('seconds', 0) // 60} min {meta.get('seconds', 0) % 60} s",
             "",
             table_md,
