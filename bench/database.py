@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +73,19 @@ class Target:
                 {"no": False, "yes": True},
             )
         engine.dispose()
+
+    def integrity(self) -> str:
+        """SQLite's quick_check of the file after every case ran on it ("ok" when sound)."""
+        if self.sqlite_file is None:
+            return "ok"
+        conn = sqlite3.connect(self.sqlite_file)
+        try:
+            rows = conn.execute("PRAGMA quick_check").fetchall()
+        except sqlite3.DatabaseError as exc:
+            return str(exc)
+        finally:
+            conn.close()
+        return "; ".join(str(r[0]) for r in rows[:5])
 
     def drop(self) -> None:
         """Remove the database (and the data dir with its secret)."""

@@ -107,6 +107,15 @@ def update_doc(path: Path, meta: dict[str, Any], table_md: str) -> None:
             f"{o['duration']:g} s measured after {o['warmup']:g} s of warm-up per case",
             f"- seeding (bulk, not HTTP): {seeding}",
             f"- page cache: {_page_cache(meta.get('page_cache', []))}",
+            "- integrity after the run (SQLite `PRAGMA quick_check`): "
+            + (
+                ", ".join(
+                    f"{i['backend']} {int(str(i['customers'])):,} {i['check']}"
+                    for i in meta.get("integrity", [])
+                    if i["backend"] == "sqlite"
+                )
+                or "not checked"
+            ),
             f"- whole run: {meta.get('seconds', 0) // 60} min {meta.get('seconds', 0) % 60} s",
             "",
             table_md,

@@ -32,6 +32,7 @@ class Run:
     seeds: list[dict[str, object]] = field(default_factory=list)
     profiles: dict[str, str] = field(default_factory=dict)
     page_cache: list[dict[str, object]] = field(default_factory=list)
+    integrity: list[dict[str, object]] = field(default_factory=list)
     counter: int = 0
 
     @property
@@ -226,6 +227,9 @@ def _run_backend(run: Run, backend: str, chosen: tuple[Case, ...]) -> None:
         try:
             for workers in run.opts.workers:
                 _run_workers(run, target, workers, codes, chosen)
+            verdict = target.integrity()
+            run.integrity.append({"backend": backend, "customers": customers, "check": verdict})
+            print(f"[{backend} {customers:,}] integrity: {verdict}", flush=True)
         finally:
             if not run.opts.keep:
                 target.drop()
@@ -247,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         meta["seconds"] = round(time.monotonic() - started)
         meta["seeding"] = run.seeds
         meta["page_cache"] = run.page_cache
+        meta["integrity"] = run.integrity
         out = RESULTS / f"{run_id}.json"
         report.write_json(out, meta, run.rows)
         shutil.copyfile(out, RESULTS / "latest.json")
@@ -263,6 +268,10 @@ def main(argv: list[str] | None = None) -> int:
     if opts.update_doc:
         machine.update_doc(DOC, meta, report.render(run.rows, md=True))
         print(f"updated {DOC}")
+    unsound = [i for i in run.integrity if i["check"] != "ok"]
+    if unsound:
+        print(f"DATABASE INTEGRITY FAILED: {unsound}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -88,13 +88,18 @@ def seed_sqlite(path: str, data: Dataset, progress_every: int = 200_000) -> floa
     """Insert every table through sqlite3's executemany; returns the seconds it took."""
     started = time.monotonic()
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    inspector = sa.inspect(sa.create_engine(f"sqlite:///{path}"))
+    # The schema is read once and its engine closed: a connection left in a pool would outlive
+    # the seeding in this process, which also runs the harness.
+    engine = sa.create_engine(f"sqlite:///{path}")
+    inspector = sa.inspect(engine)
+    live = {name: _live_columns(inspector, name) for name in inspector.get_table_names()}
+    engine.dispose()
     conn = sqlite3.connect(path, isolation_level=None)
     # Seeding only: a crash here just means seeding again, so the load skips the fsyncs.
     conn.execute("PRAGMA synchronous=OFF")
     conn.execute("PRAGMA cache_size=-262144")
     for table in data.tables(now, SQLITE_TIME):
-        cols, extra = _extras(table, _live_columns(inspector, table.name), SQLITE_TIME(now))
+        cols, extra = _extras(table, live[table.name], SQLITE_TIME(now))
         names = table.columns + cols
         marks = ", ".join("?" * len(names))
         # Names come from the dataset and the live schema, never from input.
