@@ -47,7 +47,9 @@ class Target:
     @property
     def sqlite_file(self) -> Path | None:
         """The database file, for SQLite targets."""
-        return Path(self.url.removeprefix("sqlite:///")) if self.backend == "sqlite" else None
+        if self.backend != "sqlite":
+            return None
+        return Path(self.url.removeprefix("sqlite:///").split("?", 1)[0])
 
     @property
     def sa_url(self) -> str:
@@ -64,27 +66,34 @@ class Target:
     def reset_locks(self) -> None:
         """Unlock every customer, so each case starts from the seeded state."""
         engine = sa.create_engine(self.sa_url)
-        with engine.begin() as conn:
-            conn.execute(
-                sa.text(
-                    "UPDATE customers SET locked = :no, locked_at = NULL, locked_by = NULL,"
-                    " lock_reason = NULL WHERE locked = :yes"
-                ),
-                {"no": False, "yes": True},
-            )
-        engine.dispose()
+        try:
+            with engine.begin() as conn:
+                conn.execute(
+                    sa.text(
+                        "UPDATE customers SET locked = :no, locked_at = NULL, locked_by = NULL,"
+                        " lock_reason = NULL WHERE locked = :yes"
+                    ),
+                    {"no": False, "yes": True},
+                )
+        finally:
+            engine.dispose()
 
     def integrity(self) -> str:
         """SQLite's quick_check of the file after every case ran on it ("ok" when sound)."""
-        if self.sqlite_file is None:
+        path = self.sqlite_file
+        if path is None:
             return "ok"
-        conn = sqlite3.connect(self.sqlite_file)
+        if not path.exists():
+            return f"missing: {path}"
         try:
-            rows = conn.execute("PRAGMA quick_check").fetchall()
+            # Read-only: a wrong path must not create an empty file that checks "ok".
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                rows = conn.execute("PRAGMA quick_check").fetchall()
+            finally:
+                conn.close()
         except sqlite3.DatabaseError as exc:
             return str(exc)
-        finally:
-            conn.close()
         return "; ".join(str(r[0]) for r in rows[:5])
 
     def drop(self) -> None:

@@ -182,3 +182,45 @@ def test_a_body_without_a_declared_length_is_read_until_the_server_says_it_ended
     with pytest.raises(TimeoutError):
         asyncio.run(asyncio.wait_for(read_params(request, 1 << 20), timeout=0.2))
     assert calls[0] == 2  # it asked for more after the first chunk
+
+
+def _request_with(chunks: list[bytes], declared: str) -> Request:
+    """A request whose body arrives in chunks, then the server's end-of-body message."""
+    headers = [(b"content-type", FORM.encode()), (b"content-length", declared.encode())]
+    messages = [{"type": "http.request", "body": c, "more_body": True} for c in chunks]
+    messages.append({"type": "http.request", "body": b"", "more_body": False})
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    scope = {
+        "type": "http",
+        "method": "PATCH",
+        "path": "/x",
+        "query_string": b"",
+        "headers": headers,
+    }
+    return Request(scope, receive)
+
+
+def test_a_body_longer_than_its_declared_length_is_read_to_its_end_not_cut() -> None:
+    request = _request_with([b"customer_id=191", b"&reason=x"], declared="3")
+    assert asyncio.run(read_params(request, 1 << 20)) == {"customer_id": "191", "reason": "x"}
+
+
+def test_an_empty_declared_body_is_whole_at_once() -> None:
+    request, calls = _chunked_request([b""], declared=0)
+    assert asyncio.run(asyncio.wait_for(read_params(request, 1 << 20), timeout=5)) == {}
+    assert calls[0] == 1
+
+
+@pytest.mark.parametrize("declared", ["\u00b2", "1e3", "-5", " 15"])
+def test_a_content_length_that_is_not_plain_digits_is_ignored_not_a_crash(declared: str) -> None:
+    request = _request_with([b"customer_id=191"], declared=declared)
+    assert asyncio.run(read_params(request, 1 << 20)) == {"customer_id": "191"}
+
+
+def test_a_content_length_too_long_to_parse_is_refused_as_too_large() -> None:
+    request = _request_with([b"customer_id=191"], declared="9" * 5000)
+    with pytest.raises(PayloadTooLarge):
+        asyncio.run(read_params(request, 1 << 20))
