@@ -67,6 +67,14 @@ def _postback(target: Target, load: Load, codes: Path, run: str) -> Args:
     }
 
 
+def _rebill(target: Target, load: Load, codes: Path, run: str) -> Args:
+    return {
+        "customers": target.dataset.customers,
+        "sub_prefix": SUB_PREFIX,
+        "run": run,
+    }
+
+
 def _ceiling(target: Target, load: Load, codes: Path, run: str) -> Args:
     return {**_api(target, load, codes, run), "path": "/"}
 
@@ -82,6 +90,7 @@ CASES: tuple[Case, ...] = (
     Case("get_customer_details", "get_details", "GET", "/api/customer/get_customer_details", _api),
     Case("track", "track", "GET", "/track/MS4wLjEuMS4wLjAuMC4wLjAuMC4wLjA", _track),
     Case("postback", "postback", "GET", "/signup/process_pixel.php", _postback),
+    Case("rebill", "rebill", "GET", "/signup/process_pixel.php", _rebill),
 )
 
 
