@@ -33,7 +33,7 @@ from trackpost.postbacks.errors import (
 )
 from trackpost.postbacks.params import Postback
 from trackpost.tracking import service as tracking
-from trackpost.transactions.ledger import APPROVED, PENDING, base_row
+from trackpost.transactions.ledger import APPROVED, PENDING, base_row, record
 from trackpost.transactions.money import payout_for
 
 
@@ -164,7 +164,7 @@ def convert(conn: Connection, post: Postback, sender: Sender) -> dict[str, Any]:
         **attribution(click),
         **post.custom,
     )
-    transactionid = repo.record_conversion(conn, row)
+    transactionid = record(conn, row)
     if transactionid is None:
         after_conflict(conn, post, sender)
     return answer(customer_id, transactionid)

@@ -7,12 +7,9 @@ post's orderid or the click's conversion (for replays).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, bindparam, literal_column, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from trackpost.config.repository import CACHE_NAME as IPLISTS
 from trackpost.core.hot import Hot
@@ -115,21 +112,6 @@ _CUSTOMER_CONTEXT = (
 )
 _VOID_IPS = select(LP.c.void_ips).where(LP.c.landing_pageid == bindparam("lp"))
 _CLICK_CONTEXT_HOT = Hot(CLICK_CONTEXT)
-_LEDGER_VALUES = {
-    c.name: bindparam(c.name, type_=c.type) for c in T.columns if c.name != "transactionid"
-}
-# Skips on any unique conflict (orderid, or the click's conversion): the caller finds out which.
-_LEDGER_INSERT_HOT = {
-    "postgresql": Hot(
-        pg_insert(T).values(_LEDGER_VALUES).on_conflict_do_nothing().returning(T.c.transactionid)
-    ),
-    "sqlite": Hot(
-        sqlite_insert(T)
-        .values(_LEDGER_VALUES)
-        .on_conflict_do_nothing()
-        .returning(T.c.transactionid)
-    ),
-}
 
 
 def click_context(conn: Connection, click_hash: str, orderid: str | None) -> dict[str, Any] | None:
@@ -139,13 +121,6 @@ def click_context(conn: Connection, click_hash: str, orderid: str | None) -> dic
     processed by its type as Connection.execute would.
     """
     return _CLICK_CONTEXT_HOT.mapping(conn, {"hash": click_hash, "orderid": orderid})
-
-
-def record_conversion(conn: Connection, row: Mapping[str, Any]) -> int | None:
-    """Insert a conversion's ledger row (every column named); None when its orderid or the
-    click's conversion already exists (the caller finds out which)."""
-    found = _LEDGER_INSERT_HOT[conn.dialect.name].scalar(conn, row)
-    return int(found) if found is not None else None
 
 
 def page_context(conn: Connection, landing_pageid: int) -> RowMapping | None:

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, RowMapping, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from trackpost.core.hot import Hot
 from trackpost.models.tables import transactions as T
 
 SALE_KINDS = ("initial", "continuity")
@@ -60,10 +61,17 @@ _SET_AMOUNTS = (
     )
 )
 # A duplicate orderid, or a second conversion of one click, must not abort the transaction:
-# the insert skips on any unique conflict and the caller finds out which one.
-_INSERT = {
-    "postgresql": pg_insert(T).on_conflict_do_nothing().returning(T.c.transactionid),
-    "sqlite": sqlite_insert(T).on_conflict_do_nothing().returning(T.c.transactionid),
+# the insert skips on any unique conflict and the caller finds out which one. Every column is
+# named (ledger.base_row builds every row), so the statement runs hot (core/hot.py): each
+# conversion, rebill, refund and void writes one.
+_VALUES = {c.name: bindparam(c.name, type_=c.type) for c in T.columns if c.name != "transactionid"}
+_INSERT_HOT = {
+    "postgresql": Hot(
+        pg_insert(T).values(_VALUES).on_conflict_do_nothing().returning(T.c.transactionid)
+    ),
+    "sqlite": Hot(
+        sqlite_insert(T).values(_VALUES).on_conflict_do_nothing().returning(T.c.transactionid)
+    ),
 }
 
 
@@ -79,9 +87,10 @@ def orderid_exists(conn: Connection, orderid: str) -> bool:
 
 
 def insert(conn: Connection, row: Mapping[str, Any]) -> int | None:
-    """Insert one ledger row; None when its orderid (or its click's conversion) already exists."""
-    found = conn.execute(_INSERT[conn.dialect.name], dict(row)).first()
-    return int(found[0]) if found is not None else None
+    """Insert one ledger row naming every column (ledger.base_row); None when its orderid (or
+    its click's conversion) already exists."""
+    found = _INSERT_HOT[conn.dialect.name].scalar(conn, row)
+    return int(found) if found is not None else None
 
 
 def last_offset(conn: Connection, parent: int) -> RowMapping | None:
