@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping
+from sqlalchemy import Connection
 
 from trackpost.config.iplists import global_post_allows
 from trackpost.core.db import utcnow
@@ -145,7 +145,7 @@ def follow_up(conn: Connection, post: Postback, sender: Sender) -> dict[str, Any
 
 
 def _event_row(
-    post: Postback, sender: Sender, customer: Mapping[str, Any], ctx: RowMapping
+    post: Postback, sender: Sender, customer: Mapping[str, Any], ctx: Mapping[str, Any]
 ) -> dict[str, Any]:
     """A continuity sale (with the offer's continuity defaults) or a zero cancel/expire row."""
     row = base_row(utcnow(), kind=post.trans_type, source="advertiser")

@@ -112,6 +112,7 @@ _CUSTOMER_CONTEXT = (
 )
 _VOID_IPS = select(LP.c.void_ips).where(LP.c.landing_pageid == bindparam("lp"))
 _CLICK_CONTEXT_HOT = Hot(CLICK_CONTEXT)
+_CUSTOMER_CONTEXT_HOT = Hot(_CUSTOMER_CONTEXT)
 
 
 def click_context(conn: Connection, click_hash: str, orderid: str | None) -> dict[str, Any] | None:
@@ -134,9 +135,14 @@ def customer_context(
     offerid: int | None,
     landing_pageid: int | None,
     clickid: int | None,
-) -> RowMapping:
+) -> dict[str, Any]:
+    """What a rebill, refund, cancel or expire needs of its customer's offer, page, advertiser
+    and click; every such post reads it, so it runs hot like the conversion's click context."""
     params = {"adv": advertiserid, "offerid": offerid, "lp": landing_pageid, "clickid": clickid}
-    return conn.execute(_CUSTOMER_CONTEXT, params).mappings().one()
+    row = _CUSTOMER_CONTEXT_HOT.mapping(conn, params)
+    if row is None:  # the customer's advertiser is a foreign key: it always exists
+        raise LookupError(f"no advertiser {advertiserid} for a customer's context")
+    return row
 
 
 def void_ips(conn: Connection, landing_pageid: int | None) -> str | None:
