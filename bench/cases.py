@@ -68,11 +68,7 @@ def _postback(target: Target, load: Load, codes: Path, run: str) -> Args:
 
 
 def _rebill(target: Target, load: Load, codes: Path, run: str) -> Args:
-    return {
-        "customers": target.dataset.customers,
-        "sub_prefix": SUB_PREFIX,
-        "run": run,
-    }
+    return {**_api(target, load, codes, run), "run": run}
 
 
 def _ceiling(target: Target, load: Load, codes: Path, run: str) -> Args:
