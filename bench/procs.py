@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+_CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -50,6 +51,10 @@ class Server:
         """The worker processes: granian's supervisor forks one child per worker."""
         return children_of(self.proc.pid)
 
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time of the server and its workers so far (every thread)."""
+        return sum(cpu_seconds(pid) for pid in [self.proc.pid, *self.workers()])
+
     def stop(self) -> None:
         """SIGINT first (granian shuts down gracefully), then SIGKILL to the group we created."""
         if self.proc.poll() is None:
@@ -76,6 +81,17 @@ def children_of(pid: int) -> list[int]:
         return []
 
 
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process from /proc/<pid>/stat, in seconds (0 once it has gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    # Fields after the command name, which is in parentheses and may itself hold spaces.
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _CLK_TCK
+
+
 def rss_kib(pid: int) -> int:
     """Current resident set size of a process, in KiB (0 once it has gone)."""
     try:
@@ -88,7 +104,14 @@ def rss_kib(pid: int) -> int:
 
 
 def start(name: str, argv: Sequence[str], env: dict[str, str], port: int, log_dir: Path) -> Server:
-    """Start a server in a new session (so that stopping it reaches every worker)."""
+    """Start a server in a process group of its own (so that stopping it reaches every worker).
+
+    Not in a session of its own: Linux's autogroup scheduling makes each session one CPU
+    group, and a server alone in one got half the machine while wrk, in ours, held the other
+    half. That capped the bare ceiling at 2 workers near 30,000 req/s where the same server in
+    wrk's session served 45,000 to 51,000, while a costly case, needing little of wrk's half,
+    was not capped: its ratio to the ceiling came out too high (BENCHMARKS.md).
+    """
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}-{port}.log"
     with log_path.open("wb") as log:
@@ -98,7 +121,7 @@ def start(name: str, argv: Sequence[str], env: dict[str, str], port: int, log_di
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
+            process_group=0,
         )
     return Server(name, proc, port, log_path)
 

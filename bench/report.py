@@ -26,6 +26,9 @@ class Row:
     errors: int = 0
     http_5xx: int = 0
     rss_mib: float = 0.0
+    # The server's CPU time (all its processes and threads) per answered request, in us: what
+    # a request costs the machine whatever share of it the load generator leaves.
+    cpu_us: float = 0.0
     ceiling_rps: float = 0.0
     requests: int = 0
     sample: str = ""
@@ -54,7 +57,7 @@ RSS_MAX_MIB = 150.0
 def _fmt_row(r: Row) -> list[str]:
     key = [r.backend, f"{r.customers:,}", str(r.workers), r.case]
     if not r.measured:
-        return [*key, r.status, "", "", "", "", ""]
+        return [*key, r.status, "", "", "", "", "", ""]
     ratio = "1.00" if r.case == "ceiling" else f"{r.ratio:.2f}"
     return [
         *key,
@@ -63,12 +66,13 @@ def _fmt_row(r: Row) -> list[str]:
         f"{r.p99_ms:.2f}",
         str(r.errors) + (f" ({r.http_5xx} 5xx)" if r.http_5xx else ""),
         f"{r.rss_mib:.0f}",
+        f"{r.cpu_us:.0f}",
         ratio,
     ]
 
 
 HEADERS = ["backend", "customers", "workers", "case", "req/s", "p50 ms", "p99 ms", "errors"]
-HEADERS += ["peak RSS/worker MiB", "x ceiling"]
+HEADERS += ["peak RSS/worker MiB", "server CPU us/req", "x ceiling"]
 
 
 def markdown(headers: list[str], rows: list[list[str]]) -> str:

@@ -77,10 +77,27 @@ def _wrk(
     )
 
 
+@dataclass(frozen=True)
+class Segment:
+    """One measured wrk run: its result, the workers' peak RSS and the server's CPU seconds."""
+
+    res: wrk.WrkResult
+    rss: float
+    cpu: float
+
+
+def _combine(parts: list[Segment]) -> tuple[wrk.WrkResult, float, float]:
+    """Several segments of one case: the combined result, the peak RSS, CPU us per request."""
+    res = wrk.WrkResult.combine([p.res for p in parts])
+    cpu_us = sum(p.cpu for p in parts) * 1e6 / res.requests if res.requests else 0.0
+    return res, max(p.rss for p in parts), cpu_us
+
+
 def _segment(
     run: Run, server: procs.Server, case: Case, target: Target, codes: Path, label: str
-) -> tuple[wrk.WrkResult, float]:
-    """One measured wrk run with the workers' RSS sampled (and, once per case, profiled)."""
+) -> Segment:
+    """One measured wrk run with the workers' RSS and the server's CPU time sampled (and, once
+    per case, profiled)."""
     secs = run.load.seconds / run.opts.rounds
     if case.touches_locks:
         _settle()
@@ -90,8 +107,10 @@ def _segment(
     raw = run.workdir / "profiles" / f"{label}.txt"
     if run.opts.profile and case is not CEILING and server.workers() and label not in run.profiles:
         spy = profile.start(server.workers()[0], secs, raw)
+    cpu_before = server.cpu_seconds()
     with sampler.sampling():
         result = _wrk(run, server, case, target, codes, secs)
+    cpu = server.cpu_seconds() - cpu_before
     if spy is not None:
         spy.wait(timeout=60)
         if raw.exists():
@@ -99,7 +118,7 @@ def _segment(
     if case.touches_locks:
         _settle()
         target.reset_locks()
-    return result, sampler.peak_mib
+    return Segment(result, sampler.peak_mib, cpu)
 
 
 def _settle() -> None:
@@ -107,7 +126,9 @@ def _settle() -> None:
     time.sleep(1.5)
 
 
-def _row(target: Target, workers: int, case: str, res: wrk.WrkResult, rss: float) -> Row:
+def _row(
+    target: Target, workers: int, case: str, res: wrk.WrkResult, rss: float, cpu_us: float
+) -> Row:
     return Row(
         backend=target.backend,
         customers=target.dataset.customers,
@@ -119,6 +140,7 @@ def _row(target: Target, workers: int, case: str, res: wrk.WrkResult, rss: float
         errors=res.errors,
         http_5xx=res.http_5xx,
         rss_mib=rss,
+        cpu_us=cpu_us,
         requests=res.requests,
         sample=res.sample + (f" [postback clicks wrapped {res.wrapped}x]" if res.wrapped else ""),
     )
@@ -132,7 +154,8 @@ def _say(row: Row) -> None:
     ratio = f" x{row.ratio:.2f} of ceiling" if row.case != "ceiling" else ""
     print(
         f"{where} {row.case}: {row.rps:,.0f} req/s, p50 {row.p50_ms:.2f} ms, "
-        f"p99 {row.p99_ms:.2f} ms, errors {row.errors}, RSS {row.rss_mib:.0f} MiB{ratio}",
+        f"p99 {row.p99_ms:.2f} ms, errors {row.errors}, RSS {row.rss_mib:.0f} MiB, "
+        f"CPU {row.cpu_us:.0f} us/req{ratio}",
         flush=True,
     )
     if row.errors and row.sample:
@@ -166,7 +189,7 @@ def _run_workers(
     except BaseException:
         ceiling.stop()
         raise
-    samples: list[tuple[wrk.WrkResult, float]] = []
+    samples: list[Segment] = []
     group = f"{target.backend}-{target.dataset.customers}-w{workers}"
     try:
         for case in chosen:
@@ -183,28 +206,25 @@ def _run_workers(
                 _wrk(run, server, case, target, codes, run.load.warmup)
             # Ceiling and case alternate in short rounds, so that a busy neighbour on a shared
             # machine weighs on both sides of the ratio alike.
-            parts: list[wrk.WrkResult] = []
-            ceiling_parts: list[wrk.WrkResult] = []
-            rss = 0.0
+            parts: list[Segment] = []
+            ceiling_parts: list[Segment] = []
             for _ in range(run.opts.rounds):
-                c_res, c_rss = _segment(run, ceiling, CEILING, target, codes, f"{group}-ceiling")
-                ceiling_parts.append(c_res)
-                samples.append((c_res, c_rss))
-                res, seg_rss = _segment(run, server, case, target, codes, label)
-                parts.append(res)
-                rss = max(rss, seg_rss)
-            row = _row(target, workers, case.name, wrk.WrkResult.combine(parts), rss)
-            row.ceiling_rps = wrk.WrkResult.combine(ceiling_parts).rps
+                ceiling_parts.append(
+                    _segment(run, ceiling, CEILING, target, codes, f"{group}-ceiling")
+                )
+                parts.append(_segment(run, server, case, target, codes, label))
+            samples.extend(ceiling_parts)
+            row = _row(target, workers, case.name, *_combine(parts))
+            row.ceiling_rps = _combine(ceiling_parts)[0].rps
             run.rows.append(row)
             _say(row)
     finally:
         server.stop()
         ceiling.stop()
     if samples:
-        combined = wrk.WrkResult.combine([s[0] for s in samples])
-        crow = _row(target, workers, "ceiling", combined, max(s[1] for s in samples))
+        crow = _row(target, workers, "ceiling", *_combine(samples))
         crow.ceiling_rps = crow.rps
-        crow.ceiling_samples = [round(s[0].rps) for s in samples]
+        crow.ceiling_samples = [round(s.res.rps) for s in samples]
         # The ceiling row goes first in its group.
         at = next(
             (i for i, r in enumerate(run.rows)
