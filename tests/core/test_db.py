@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 from trackpost.core.config import Settings
 from trackpost.core.db import (
     WRITE_OPTION,
+    Checkpointer,
     Database,
     UTCDateTime,
     create_db_engine,
@@ -134,6 +135,34 @@ def test_an_idle_checkpointer_still_copies_new_writes_within_its_longest_wait(
     assert db_file.stat().st_size > before + 200 * 2000
     assert time.monotonic() - written < 0.5
     sqlite_db.dispose()
+
+
+def test_one_checkpointer_per_database_file_and_another_takes_over_when_it_stops(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    """Worker processes share the file: one checkpoints, the others stand by for its exit."""
+    first = sqlite_db.checkpointer
+    assert first is not None
+    assert first.leading.wait(2)
+    second = Checkpointer(tmp_path / "t.db", standby_interval=0.05)
+    try:
+        time.sleep(0.3)  # several standby ticks: it keeps finding the flock taken
+        assert not second.leading.is_set()
+        sqlite_db.dispose()  # the leading worker stops: its flock goes with its descriptor
+        assert not first.leading.is_set()
+        assert second.leading.wait(2)
+        db_file = tmp_path / "t.db"
+        before = db_file.stat().st_size
+        with closing(sqlite3.connect(db_file, isolation_level=None)) as conn:
+            conn.execute("CREATE TABLE filler (x TEXT)")
+            conn.executemany("INSERT INTO filler VALUES (?)", [("y" * 2000,)] * 200)
+        deadline = time.monotonic() + 5
+        while db_file.stat().st_size <= before + 200 * 2000 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert db_file.stat().st_size > before + 200 * 2000
+    finally:
+        second.stop()
+    assert not second.leading.is_set()
 
 
 @settings_h(max_examples=300, deadline=None)

@@ -200,6 +200,12 @@ class Checkpointer:
     Left to itself SQLite checkpoints inside whichever commit crosses the threshold, so that one
     request pays for writing back and syncing a thousand pages while every other writer waits
     behind the write lock. A PASSIVE checkpoint never waits for readers or writers.
+
+    One thread per database file checkpoints, whichever worker process holds the `.checkpoint`
+    flock beside it; the others stand by and take over within `standby_interval` if that
+    worker goes. With one checkpointer per worker the WAL was copied twice as often, so a page
+    rewritten by every batch (a click table's last leaf) was copied and synced twice as often
+    too: the threads cost 12 to 13 % of each worker's CPU at 2 workers (BENCHMARKS.md).
     """
 
     # Small and often while writes come in: at 1M customers nearly every write dirties a
@@ -207,15 +213,50 @@ class Checkpointer:
     # every 50 ms, 24 ms every 20, 16 ms every 10, 12.5 ms every 5; 86 ms with no thread at
     # all; see BENCHMARKS.md). With nothing new in the WAL it backs off, so an idle server does
     # not wake 200 times a second.
-    def __init__(self, path: Path, interval: float = 0.005, idle_interval: float = 0.1) -> None:
+    def __init__(
+        self,
+        path: Path,
+        interval: float = 0.005,
+        idle_interval: float = 0.1,
+        standby_interval: float = 0.5,
+    ) -> None:
         self.path = path
         self.interval = interval
         self.idle_interval = idle_interval
+        self.standby_interval = standby_interval
+        self.leading = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
         self._thread.start()
 
+    def _lead(self) -> int | None:
+        """The flock that makes this thread the file's checkpointer, or None if another has it."""
+        lock_path = self.path.with_name(self.path.name + ".checkpoint")
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return None
+        self.leading.set()
+        return fd
+
     def _run(self) -> None:
+        lock_fd = None
+        while lock_fd is None:
+            lock_fd = self._lead()
+            if lock_fd is None and self._stop.wait(self.standby_interval):
+                return
+        try:
+            self._checkpoint_until_stopped()
+        finally:
+            self.leading.clear()
+            os.close(lock_fd)  # closing the last descriptor releases the flock
+
+    def _checkpoint_until_stopped(self) -> None:
         conn: sqlite3.Connection | None = None
         wait, last_size = self.interval, -1
         while not self._stop.wait(wait):
