@@ -87,7 +87,7 @@ def replay_or_conflict(
 def after_conflict(conn: Connection, post: Postback, sender: Sender) -> None:
     """The insert hit a unique key a concurrent post took first: find which, and answer."""
     if post.orderid:
-        row = txn_repo.find(conn, "orderid", post.orderid, for_update=False)
+        row = txn_repo.replay_target(conn, "orderid", post.orderid)
         if row is not None:
             replay_or_conflict(
                 post,
@@ -98,7 +98,7 @@ def after_conflict(conn: Connection, post: Postback, sender: Sender) -> None:
                 "orderid",
             )
     if post.click_hash and post.kind == "conversion":
-        row = txn_repo.find(conn, "hash", post.click_hash, for_update=False)
+        row = txn_repo.replay_target(conn, "hash", post.click_hash)
         if row is not None:
             replay_or_conflict(
                 post, sender, row["customer_id"], row["transactionid"], row["fingerprint"], "click"
@@ -111,7 +111,7 @@ def precheck_orderid(conn: Connection, post: Postback, sender: Sender) -> None:
     """Answer a replay before writing anything, when the orderid is already taken."""
     if not post.orderid:
         return
-    row = txn_repo.find(conn, "orderid", post.orderid, for_update=False)
+    row = txn_repo.replay_target(conn, "orderid", post.orderid)
     if row is not None:
         replay_or_conflict(
             post, sender, row["customer_id"], row["transactionid"], row["fingerprint"], "orderid"
