@@ -133,6 +133,8 @@ def _one_of(params: Mapping[str, Any], canonical: str, limit: int = MAX_KEY) -> 
     """The value sent under a name or its synonyms; different values under two names is a 400."""
     found: tuple[str, str] | None = None
     for name in SYNONYMS[canonical]:
+        if name not in params:
+            continue
         value = text_param(params, name, limit)
         if value is None:
             continue
@@ -169,6 +171,8 @@ def _ip(value: str | None) -> str | None:
 def custom_params(params: Mapping[str, Any]) -> dict[str, str]:
     out: dict[str, str] = {}
     for name in CUSTOM_FIELDS:
+        if name not in params:  # most are: skip the call (a post is parsed for ~40 names)
+            continue
         value = text_param(params, name)
         if value == "-1":
             raise InvalidParameter(f"Parameter '{name}' cannot be -1: that value is reserved.")
@@ -187,6 +191,8 @@ def parse_postback(params: Mapping[str, Any], cookie_hash: str | None) -> Postba
     amount = decimal_cents("amount", amount_text) if amount_text is not None else None
     fields: dict[str, str] = {}
     for name in CUSTOMER_FIELDS:
+        if name not in params:
+            continue
         value = text_param(params, name, 1024)
         if value is not None:
             fields[name] = value
