@@ -7,7 +7,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -19,6 +19,13 @@ from bench.dataset import Dataset
 from bench.procs import ROOT, trackpost_bin
 
 ADMIN = "bench"
+# Tables the cases add rows to, children first, with the key that grows.
+GROWING = (
+    ("transactions", "transactionid"),
+    ("customer_audit", "auditid"),
+    ("customers", "customer_id"),
+    ("clicks", "clickid"),
+)
 
 
 @dataclass
@@ -35,6 +42,8 @@ class Target:
     pg_name: str = ""
     next_spare_click: int = 0
     postback_runs: int = 8
+    # The largest key of each GROWING table once seeded: what reset_growth keeps.
+    marks: dict[str, int] = field(default_factory=dict)
 
     @property
     def env(self) -> dict[str, str]:
@@ -77,6 +86,35 @@ class Target:
                 )
         finally:
             engine.dispose()
+
+    def record_marks(self) -> None:
+        """Note how far each growing table reaches once seeded."""
+        engine = sa.create_engine(self.sa_url)
+        try:
+            with engine.connect() as conn:
+                for table, key in GROWING:
+                    found = conn.execute(sa.text(f"SELECT max({key}) FROM {table}")).scalar()  # noqa: S608
+                    self.marks[table] = int(found or 0)
+        finally:
+            engine.dispose()
+
+    def reset_growth(self) -> int:
+        """Delete the rows the cases added (clicks, converted customers, ledger and audit rows),
+        so that the next case meets the seeded size, not 1,000 customers grown to 100,000 by a
+        postback case. Returns how many rows went."""
+        removed = 0
+        engine = sa.create_engine(self.sa_url)
+        try:
+            with engine.begin() as conn:
+                for table, key in GROWING:
+                    result = conn.execute(
+                        sa.text(f"DELETE FROM {table} WHERE {key} > :mark"),  # noqa: S608
+                        {"mark": self.marks[table]},
+                    )
+                    removed += result.rowcount
+        finally:
+            engine.dispose()
+        return removed
 
     def integrity(self) -> str:
         """SQLite's quick_check of the file after every case ran on it ("ok" when sound)."""
@@ -144,6 +182,7 @@ def prepare(
         target.api_key = out.strip().splitlines()[-1].strip()
         target.dataset = data
         target.next_spare_click = customers + 1
+        target.record_marks()
     except BaseException:
         target.drop()
         raise

@@ -121,6 +121,19 @@ def _segment(
     return Segment(result, sampler.peak_mib, cpu)
 
 
+def _reset_growth(target: Target) -> None:
+    """Back to the seeded size before the next case (a postback case alone adds ~100,000)."""
+    _settle()
+    started = time.monotonic()
+    removed = target.reset_growth()
+    if removed:
+        print(
+            f"[{target.backend} {target.dataset.customers:,}] removed {removed:,} rows the case "
+            f"added, in {time.monotonic() - started:.1f} s",
+            flush=True,
+        )
+
+
 def _settle() -> None:
     """Let the server finish requests wrk abandoned at its deadline before touching their rows."""
     time.sleep(1.5)
@@ -218,6 +231,7 @@ def _run_workers(
             row.ceiling_rps = _combine(ceiling_parts)[0].rps
             run.rows.append(row)
             _say(row)
+            _reset_growth(target)
     finally:
         server.stop()
         ceiling.stop()
