@@ -7,6 +7,8 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -72,48 +74,47 @@ class Target:
         self.next_spare_click += count
         return first
 
-    def reset_locks(self) -> None:
-        """Unlock every customer, so each case starts from the seeded state."""
+    @contextmanager
+    def _transaction(self) -> Iterator[sa.Connection]:
+        """One transaction on an engine of its own, disposed after: no pooled connection of the
+        harness may outlive it (see bench/cache.py on what a stray one did)."""
         engine = sa.create_engine(self.sa_url)
         try:
             with engine.begin() as conn:
-                conn.execute(
-                    sa.text(
-                        "UPDATE customers SET locked = :no, locked_at = NULL, locked_by = NULL,"
-                        " lock_reason = NULL WHERE locked = :yes"
-                    ),
-                    {"no": False, "yes": True},
-                )
+                yield conn
         finally:
             engine.dispose()
 
+    def reset_locks(self) -> None:
+        """Unlock every customer, so each case starts from the seeded state."""
+        with self._transaction() as conn:
+            conn.execute(
+                sa.text(
+                    "UPDATE customers SET locked = :no, locked_at = NULL, locked_by = NULL,"
+                    " lock_reason = NULL WHERE locked = :yes"
+                ),
+                {"no": False, "yes": True},
+            )
+
     def record_marks(self) -> None:
         """Note how far each growing table reaches once seeded."""
-        engine = sa.create_engine(self.sa_url)
-        try:
-            with engine.connect() as conn:
-                for table, key in GROWING:
-                    found = conn.execute(sa.text(f"SELECT max({key}) FROM {table}")).scalar()  # noqa: S608
-                    self.marks[table] = int(found or 0)
-        finally:
-            engine.dispose()
+        with self._transaction() as conn:
+            for table, key in GROWING:
+                found = conn.execute(sa.text(f"SELECT max({key}) FROM {table}")).scalar()  # noqa: S608
+                self.marks[table] = int(found or 0)
 
     def reset_growth(self) -> int:
         """Delete the rows the cases added (clicks, converted customers, ledger and audit rows),
         so that the next case meets the seeded size, not 1,000 customers grown to 100,000 by a
         postback case. Returns how many rows went."""
         removed = 0
-        engine = sa.create_engine(self.sa_url)
-        try:
-            with engine.begin() as conn:
-                for table, key in GROWING:
-                    result = conn.execute(
-                        sa.text(f"DELETE FROM {table} WHERE {key} > :mark"),  # noqa: S608
-                        {"mark": self.marks[table]},
-                    )
-                    removed += result.rowcount
-        finally:
-            engine.dispose()
+        with self._transaction() as conn:
+            for table, key in GROWING:
+                result = conn.execute(
+                    sa.text(f"DELETE FROM {table} WHERE {key} > :mark"),  # noqa: S608
+                    {"mark": self.marks[table]},
+                )
+                removed += result.rowcount
         return removed
 
     def integrity(self) -> str:

@@ -26,16 +26,12 @@ _LOCKED = {
     "hash": _BY_HASH.with_for_update(),
 }
 _UNLOCKED = {"id": _BY_ID, "orderid": _BY_ORDER, "hash": _BY_HASH}
+_PARAM = {"id": "tid", "orderid": "oid", "hash": "hash"}
 # What a postback's replay check needs of the row holding an orderid or a click's conversion:
 # every post with an orderid asks first, so these run hot.
-_REPLAY_COLUMNS = (T.c.customer_id, T.c.transactionid, T.c.fingerprint)
 _REPLAY_HOT = {
-    "orderid": Hot(select(*_REPLAY_COLUMNS).where(T.c.orderid == bindparam("v"))),
-    "hash": Hot(
-        select(*_REPLAY_COLUMNS).where(
-            T.c.click_hash == bindparam("v"), T.c.trans_type == "initial"
-        )
-    ),
+    key: Hot(_UNLOCKED[key].with_only_columns(T.c.customer_id, T.c.transactionid, T.c.fingerprint))
+    for key in ("orderid", "hash")
 }
 _ORDER_EXISTS = select(T.c.transactionid).where(T.c.orderid == bindparam("oid")).limit(1)
 _LAST_OFFSET = (
@@ -89,14 +85,13 @@ _INSERT_HOT = {
 def find(conn: Connection, key: str, value: Any, *, for_update: bool) -> RowMapping | None:
     """One transaction by 'id', 'orderid' or 'hash' (the click's conversion)."""
     stmt = (_LOCKED if for_update else _UNLOCKED)[key]
-    name = {"id": "tid", "orderid": "oid", "hash": "hash"}[key]
-    return conn.execute(stmt, {name: value}).mappings().first()
+    return conn.execute(stmt, {_PARAM[key]: value}).mappings().first()
 
 
 def replay_target(conn: Connection, key: str, value: str) -> Mapping[str, Any] | None:
     """customer_id, transactionid and fingerprint of the row holding an 'orderid' or a click's
     conversion ('hash'), unlocked: whether a post is a replay of it."""
-    return _REPLAY_HOT[key].mapping(conn, {"v": value})
+    return _REPLAY_HOT[key].mapping(conn, {_PARAM[key]: value})
 
 
 def orderid_exists(conn: Connection, orderid: str) -> bool:
