@@ -105,7 +105,8 @@ def _segment(
     sampler = procs.RssSampler(server)
     spy = None
     raw = run.workdir / "profiles" / f"{label}.txt"
-    if run.opts.profile and case is not CEILING and server.workers() and label not in run.profiles:
+    profiled = not case.bare and case is not CEILING and label not in run.profiles
+    if run.opts.profile and profiled and server.workers():
         spy = profile.start(server.workers()[0], secs, raw)
     cpu_before = server.cpu_seconds()
     with sampler.sampling():
@@ -206,7 +207,8 @@ def _run_workers(
     group = f"{target.backend}-{target.dataset.customers}-w{workers}"
     try:
         for case in chosen:
-            if cases_mod.endpoint_missing(server.port, case, target.api_key):
+            on = ceiling if case.bare else server
+            if not case.bare and cases_mod.endpoint_missing(server.port, case, target.api_key):
                 row = report.missing_row(
                     target.backend, target.dataset.customers, workers, case.name
                 )
@@ -214,9 +216,10 @@ def _run_workers(
                 _say(row)
                 continue
             label = f"{group}-{case.name.replace('/', '-')}"
-            _warm_cache(run, target, workers, case)
+            if not case.bare:
+                _warm_cache(run, target, workers, case)
             if run.load.warmup > 0:
-                _wrk(run, server, case, target, codes, run.load.warmup)
+                _wrk(run, on, case, target, codes, run.load.warmup)
             # Ceiling and case alternate in short rounds, so that a busy neighbour on a shared
             # machine weighs on both sides of the ratio alike.
             parts: list[Segment] = []
@@ -225,13 +228,14 @@ def _run_workers(
                 ceiling_parts.append(
                     _segment(run, ceiling, CEILING, target, codes, f"{group}-ceiling")
                 )
-                parts.append(_segment(run, server, case, target, codes, label))
+                parts.append(_segment(run, on, case, target, codes, label))
             samples.extend(ceiling_parts)
             row = _row(target, workers, case.name, *_combine(parts))
             row.ceiling_rps = _combine(ceiling_parts)[0].rps
             run.rows.append(row)
             _say(row)
-            _reset_growth(target)
+            if not case.bare:
+                _reset_growth(target)
     finally:
         server.stop()
         ceiling.stop()
