@@ -87,7 +87,6 @@ class Click(Base):
     """One linkcode click; click_hash is the key advertisers post back."""
 
     __tablename__ = "clicks"
-    __table_args__ = (Index("ix_clicks_loginid_created", "loginid", "created_at"),)
 
     clickid: Mapped[int] = mapped_column(BigId, primary_key=True)
     click_hash: Mapped[str] = mapped_column(String(40), unique=True)
