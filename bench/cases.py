@@ -77,7 +77,7 @@ def _ceiling(target: Target, load: Load, codes: Path, run: str) -> Args:
     return {**_api(target, load, codes, run), "path": "/"}
 
 
-CEILING = Case("ceiling", "get", "GET", "/", _ceiling)
+CEILING = Case("ceiling", "get", "GET", "/", _ceiling, bare=True)
 # The lock/unlock traffic against the bare app, which reads each form body and answers `true`:
 # the most any endpoint that takes a body can reach (the server's receive() costs about as much
 # as the whole ceiling request).

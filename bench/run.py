@@ -105,8 +105,7 @@ def _segment(
     sampler = procs.RssSampler(server)
     spy = None
     raw = run.workdir / "profiles" / f"{label}.txt"
-    profiled = not case.bare and case is not CEILING and label not in run.profiles
-    if run.opts.profile and profiled and server.workers():
+    if run.opts.profile and not case.bare and server.workers() and label not in run.profiles:
         spy = profile.start(server.workers()[0], secs, raw)
     cpu_before = server.cpu_seconds()
     with sampler.sampling():
