@@ -28,6 +28,9 @@ import time
 from multiprocessing.queues import Queue
 from pathlib import Path
 
+from trackpost.core.config import Settings
+from trackpost.core.db import configure_sqlite
+
 _UPDATE = (
     "UPDATE customers SET locked = 1, locked_at = ?, locked_by = ?, lock_reason = NULL, "
     "updated_at = ? WHERE customer_id = ? AND locked = 0 RETURNING customer_id"
@@ -39,10 +42,8 @@ _AUDIT = (
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, timeout=30)
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
-        conn.execute(f"PRAGMA {pragma}")
-    conn.execute("PRAGMA wal_autocheckpoint=20000")
+    conn = sqlite3.connect(path, timeout=30)
+    configure_sqlite(conn, Settings.sqlite_synchronous)  # the default, as `trackpost serve` runs
     return conn
 
 

@@ -83,6 +83,20 @@ def _sqlite_path(url: str) -> Path | None:
     return Path(path.split("?", 1)[0])
 
 
+def configure_sqlite(dbapi_conn: sqlite3.Connection, synchronous: str) -> None:
+    """Set what every trackpost connection relies on; bench/floor.py uses it too, to match."""
+    # We issue BEGIN ourselves so that writes can take the lock up front (BEGIN IMMEDIATE).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA synchronous={synchronous}")
+    # A backstop only: the Checkpointer thread normally checkpoints long before this.
+    cur.execute("PRAGMA wal_autocheckpoint=20000")
+    cur.close()
+
+
 def create_db_engine(settings: Settings, *, pool_size: int = 8) -> Engine:
     """Build the engine for TRACKPOST_DATABASE_URL with the pragmas and BEGIN mode we rely on."""
     url = settings.database_url
@@ -111,16 +125,7 @@ def create_db_engine(settings: Settings, *, pool_size: int = 8) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
-        # We issue BEGIN ourselves so that writes can take the lock up front (BEGIN IMMEDIATE).
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
-        cur.execute(f"PRAGMA synchronous={sync}")
-        # A backstop only: the Checkpointer thread normally checkpoints long before this.
-        cur.execute("PRAGMA wal_autocheckpoint=20000")
-        cur.close()
+        configure_sqlite(dbapi_conn, sync)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
