@@ -11,9 +11,9 @@ from trackpost.core.http import Services
 
 @pytest.fixture
 def sqlite_only(settings: Settings) -> None:
-    """Group commit is SQLite-only: PostgreSQL has no batcher."""
+    """SQLite's group commit (every write); PostgreSQL's (clicks only) is tested on its own."""
     if not settings.is_sqlite:
-        pytest.skip("group commit is SQLite-only; PostgreSQL has no batcher")
+        pytest.skip("SQLite's group commit; PostgreSQL's is in test_batch_postgres.py")
 
 
 @pytest.fixture

@@ -77,6 +77,7 @@ def test_a_gate_error_fails_its_waiters_and_the_next_write_works(
     services: Services, batcher: WriteBatcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An error taking the gate (no file descriptors left) answers the waiters, never hangs them."""
+    assert batcher.gate is not None
     real, calls = batcher.gate.try_lock, []
 
     def once_broken() -> bool:

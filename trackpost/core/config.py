@@ -75,6 +75,7 @@ class Settings:
     sqlite_synchronous: str = "NORMAL"
     # Concurrent SQLite write requests of one worker share a transaction (core/batch.py).
     group_commit: bool = True
+    postgres_group_commit: bool = True
     max_body_bytes: int = 1024 * 1024
     auth_fail_limit: int = 10
     auth_fail_window_seconds: int = 60
@@ -114,6 +115,7 @@ class Settings:
             ),
             sqlite_synchronous=sync,
             group_commit=_env_bool("TRACKPOST_SQLITE_GROUP_COMMIT", True),
+            postgres_group_commit=_env_bool("TRACKPOST_POSTGRES_GROUP_COMMIT", True),
             max_body_bytes=_env_int("TRACKPOST_MAX_BODY_BYTES", 1024 * 1024),
             auth_fail_limit=_env_int("TRACKPOST_AUTH_FAIL_LIMIT", 10),
             auth_fail_window_seconds=_env_int("TRACKPOST_AUTH_FAIL_WINDOW", 60),

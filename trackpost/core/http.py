@@ -38,12 +38,15 @@ class Services:
     auth: Authenticator
     # SQLite's group commit; None on PostgreSQL, where each request has its own transaction.
     batcher: WriteBatcher | None = None
+    # PostgreSQL's group commit, for append-only endpoints (the click) only.
+    append_batcher: WriteBatcher | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:
         """Release the worker's connections (at shutdown)."""
-        if self.batcher is not None:
-            self.batcher.close()
+        for batcher in (self.batcher, self.append_batcher):
+            if batcher is not None:
+                batcher.close()
         self.db.dispose()
 
     def on_abort(self, forget: Callable[[], None]) -> None:
@@ -53,8 +56,9 @@ class Services:
         the IP lists, say); if that batch's COMMIT then fails, the version number returns to the
         database's, while a cache filled inside the batch would keep the unwritten state.
         """
-        if self.batcher is not None:
-            self.batcher.on_abort.append(forget)
+        for batcher in (self.batcher, self.append_batcher):
+            if batcher is not None:
+                batcher.on_abort.append(forget)
 
 
 class RequestContext:
@@ -154,6 +158,9 @@ class Endpoint:
     # turns the handler's result into the answer after the commit.
     prepare: Callable[[RequestContext, Any], Any] | None = None
     render: Callable[[RequestContext, Any], Any] | None = None
+    # The handler's only write is rows deferred to the batch's flush (Hot.later), so it may share
+    # a transaction with others on PostgreSQL too: it takes no row lock another batch could want.
+    appends: bool = False
 
 
 class Router:
@@ -181,6 +188,7 @@ class Router:
         lean: bool = False,
         prepare: Callable[[RequestContext, Any], Any] | None = None,
         render: Callable[[RequestContext, Any], Any] | None = None,
+        appends: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
             self.endpoints.append(
@@ -202,6 +210,7 @@ class Router:
                     lean=lean and public,
                     prepare=prepare,
                     render=render,
+                    appends=appends,
                 )
             )
             return fn
@@ -226,6 +235,8 @@ def build_route(ep: Endpoint, services: Services) -> Route:
     max_body = settings.max_body_bytes
     param_model = ep.params
     batcher = services.batcher if ep.write else None
+    if batcher is None and ep.appends:
+        batcher = services.append_batcher
     prepare, render = ep.prepare, ep.render
 
     async def endpoint(request: Request) -> Response:
