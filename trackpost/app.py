@@ -77,14 +77,12 @@ def build_services(settings: Settings, *, pool_size: int = 8) -> Services:
     db = Database(create_db_engine(settings, pool_size=pool_size))
     hasher = KeyHasher(load_secret(settings))
     auth = Authenticator(settings, hasher, accounts_repo.CredentialReader(db.engine))
-    batcher = append_batcher = None
+    batcher = None
     if db.path is not None and settings.group_commit:
         batcher = WriteBatcher(db, WriterGate(db.path))
     elif not db.is_sqlite and settings.postgres_group_commit:
-        append_batcher = WriteBatcher(db, None)
-    return Services(
-        settings=settings, db=db, auth=auth, batcher=batcher, append_batcher=append_batcher
-    )
+        batcher = WriteBatcher(db, None)  # no single writer to queue for
+    return Services(settings=settings, db=db, auth=auth, batcher=batcher)
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Any:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
-from trackpost.core.batch import batch_scope
+from trackpost.core.batch import batch_scope, note_write
 from trackpost.core.db import UTCDateTime, sqlite_utc_text
 
 _MISSING: Any = object()
@@ -30,6 +30,7 @@ class HotStatement:
         compiled = stmt.compile(dialect=dialect)
         assert isinstance(compiled, SQLCompiler)
         self.sql = compiled.string
+        self.writes = bool(compiled.isinsert or compiled.isupdate or compiled.isdelete)
         self.positions: tuple[str, ...] | None = (
             tuple(compiled.positiontup or ()) if dialect.positional else None
         )
@@ -131,6 +132,8 @@ class Hot:
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(hs.sql, hs.params(values))
+            if hs.writes:
+                note_write()
             return list(cursor.fetchall()) if cursor.description else []
         finally:
             cursor.close()

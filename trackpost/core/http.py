@@ -8,6 +8,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 from pydantic import BaseModel
 from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
@@ -16,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from trackpost.core.auth import Authenticator, Principal
-from trackpost.core.batch import WriteBatcher
+from trackpost.core.batch import WriteBatcher, is_transient
 from trackpost.core.config import Settings
 from trackpost.core.db import Database
 from trackpost.core.errors import ServiceUnavailable, TrackpostError
@@ -36,17 +37,14 @@ class Services:
     settings: Settings
     db: Database
     auth: Authenticator
-    # SQLite's group commit; None on PostgreSQL, where each request has its own transaction.
+    # Group commit: each write request of this worker joins the next shared transaction.
     batcher: WriteBatcher | None = None
-    # PostgreSQL's group commit, for append-only endpoints (the click) only.
-    append_batcher: WriteBatcher | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:
         """Release the worker's connections (at shutdown)."""
-        for batcher in (self.batcher, self.append_batcher):
-            if batcher is not None:
-                batcher.close()
+        if self.batcher is not None:
+            self.batcher.close()
         self.db.dispose()
 
     def on_abort(self, forget: Callable[[], None]) -> None:
@@ -56,9 +54,8 @@ class Services:
         the IP lists, say); if that batch's COMMIT then fails, the version number returns to the
         database's, while a cache filled inside the batch would keep the unwritten state.
         """
-        for batcher in (self.batcher, self.append_batcher):
-            if batcher is not None:
-                batcher.on_abort.append(forget)
+        if self.batcher is not None:
+            self.batcher.on_abort.append(forget)
 
 
 class RequestContext:
@@ -158,9 +155,6 @@ class Endpoint:
     # turns the handler's result into the answer after the commit.
     prepare: Callable[[RequestContext, Any], Any] | None = None
     render: Callable[[RequestContext, Any], Any] | None = None
-    # The handler's only write is rows deferred to the batch's flush (Hot.later), so it may share
-    # a transaction with others on PostgreSQL too: it takes no row lock another batch could want.
-    appends: bool = False
 
 
 class Router:
@@ -188,7 +182,6 @@ class Router:
         lean: bool = False,
         prepare: Callable[[RequestContext, Any], Any] | None = None,
         render: Callable[[RequestContext, Any], Any] | None = None,
-        appends: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
             self.endpoints.append(
@@ -210,7 +203,6 @@ class Router:
                     lean=lean and public,
                     prepare=prepare,
                     render=render,
-                    appends=appends,
                 )
             )
             return fn
@@ -222,8 +214,11 @@ def request_id_of(request: Request) -> str:
     return str(request.scope.get(REQUEST_ID_KEY, ""))
 
 
-def _is_busy(exc: OperationalError) -> bool:
-    text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
+def _is_busy(exc: Exception) -> bool:
+    if is_transient(exc):
+        return True
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).lower()
     return "locked" in text or "busy" in text
 
 
@@ -235,8 +230,6 @@ def build_route(ep: Endpoint, services: Services) -> Route:
     max_body = settings.max_body_bytes
     param_model = ep.params
     batcher = services.batcher if ep.write else None
-    if batcher is None and ep.appends:
-        batcher = services.append_batcher
     prepare, render = ep.prepare, ep.render
 
     async def endpoint(request: Request) -> Response:
@@ -273,7 +266,8 @@ def build_route(ep: Endpoint, services: Services) -> Route:
                 result = render(ctx, result)
         except TrackpostError as exc:
             return error_response(exc)
-        except OperationalError as exc:
+        except (OperationalError, psycopg.OperationalError) as exc:
+            # A hot statement's error is the driver's own, not wrapped by SQLAlchemy.
             if _is_busy(exc):
                 log.warning("database busy request_id=%s", request_id_of(request))
                 return error_response(

@@ -117,7 +117,6 @@ def _answer(ctx: RequestContext, outcome: service.ClickOutcome) -> Response:
     raw_params=True,
     write=True,
     lean=True,
-    appends=True,
     summary="Follow an affiliate's linkcode (the click)",
     description=TRACK_DESCRIPTION,
     response={"redirect": True},
@@ -137,7 +136,6 @@ def track(ctx: RequestContext, req: service.ClickRequest) -> service.ClickOutcom
     raw_params=True,
     write=True,
     lean=True,
-    appends=True,
     summary="Follow an affiliate's linkcode with a deep-link path",
     description=TRACK_DESCRIPTION
     + " The path is appended to the landing page URL unless the page disables deep linking.",
