@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager, closing
 from dataclasses import replace
 from pathlib import Path
@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, text
 from starlette.testclient import TestClient
 
 from tests.conftest import make_admin
@@ -24,7 +24,7 @@ from trackpost.config import service as config_service
 from trackpost.config.iplists import cache_of
 from trackpost.core.batch import WriteBatcher
 from trackpost.core.config import Settings
-from trackpost.core.db import WRITE_OPTION, Database, WriterGate, utcnow
+from trackpost.core.db import Database, WriterGate, utcnow
 from trackpost.core.errors import NotFound
 from trackpost.core.http import Services
 
@@ -32,20 +32,6 @@ LOCK = "/api/customer/lock"
 
 
 pytestmark = pytest.mark.usefixtures("sqlite_only")
-
-
-@pytest.fixture
-def batches(services: Services) -> Iterator[list[int]]:
-    """Counts write transactions begun: under group commit, one per attempt at a batch."""
-    opened: list[int] = []
-
-    def count(conn: Connection) -> None:
-        if conn.get_execution_options().get(WRITE_OPTION, False):
-            opened.append(1)
-
-    event.listen(services.db.engine, "begin", count)
-    yield opened
-    event.remove(services.db.engine, "begin", count)
 
 
 def _path(db: Database) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 
 import httpx
@@ -21,7 +21,6 @@ from tests.tracking.support import click_rows, code_of, network
 from trackpost.app import build_services, create_app
 from trackpost.core.batch import WriteBatcher, is_transient
 from trackpost.core.config import Settings
-from trackpost.core.db import WRITE_OPTION
 from trackpost.core.errors import NotFound
 from trackpost.core.http import Services
 
@@ -40,20 +39,6 @@ def batcher(services: Services) -> WriteBatcher:
     assert services.batcher is not None, "on by default"
     assert services.batcher.gate is None, "PostgreSQL has no single writer to queue for"
     return services.batcher
-
-
-@pytest.fixture
-def write_transactions(services: Services) -> Iterator[list[int]]:
-    """Counts transactions begun on connections that write: one per attempt at a batch."""
-    opened: list[int] = []
-
-    def count(conn: Connection) -> None:
-        if conn.get_execution_options().get(WRITE_OPTION, False):
-            opened.append(1)
-
-    event.listen(services.db.engine, "begin", count)
-    yield opened
-    event.remove(services.db.engine, "begin", count)
 
 
 def committed(services: Services, sql: str) -> list[object]:
@@ -92,11 +77,11 @@ def test_concurrent_clicks_share_commits_and_all_are_recorded(
     services: Services,
     api: ApiClient,
     batcher: WriteBatcher,
-    write_transactions: list[int],
+    batches: list[int],
 ) -> None:
     code = new_code(api)
     before = len(click_rows(services))
-    setup = len(write_transactions)
+    setup = len(batches)
     statuses = concurrent_clicks(services, settings, f"/track/{code}?subaff1=x", 12)
     assert statuses == [302] * 12
     rows = click_rows(services)[before:]
@@ -104,16 +89,16 @@ def test_concurrent_clicks_share_commits_and_all_are_recorded(
     assert [r["subaff1"] for r in rows] == ["x"] * 12
     # Fewer transactions than clicks (a click arriving while a batch runs joins the next one);
     # with the setting off each click has its own (the last test).
-    assert 1 <= len(write_transactions) - setup < 12
+    assert 1 <= len(batches) - setup < 12
 
 
 def test_concurrent_locks_share_a_batch_yet_fail_alone(
-    settings: Settings, services: Services, batcher: WriteBatcher, write_transactions: list[int]
+    settings: Settings, services: Services, batcher: WriteBatcher, batches: list[int]
 ) -> None:
     admin = make_admin(services, "pg_gc_admin")
     customer = add_customer(services.db, add_advertiser(services.db, "pg-acme"), "PG-SUB-1")
     transport = httpx.ASGITransport(app=create_app(settings, services))
-    setup = len(write_transactions)
+    setup = len(batches)
 
     async def scenario() -> list[httpx.Response]:
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
@@ -128,12 +113,12 @@ def test_concurrent_locks_share_a_batch_yet_fail_alone(
     assert found.content == b"true"
     # One batch, or two when the second request's authentication (a read) came after the first
     # batch began; never a rerun, as the 404 wrote nothing.
-    assert len(write_transactions) - setup <= 2
+    assert len(batches) - setup <= 2
     assert customer_row(services.db, customer)["locked"] is True
 
 
 def test_a_handler_failing_after_a_write_is_undone_alone(
-    services: Services, batcher: WriteBatcher, write_transactions: list[int]
+    services: Services, batcher: WriteBatcher, batches: list[int]
 ) -> None:
     """PostgreSQL has no total_changes: the batch counts the statements that may write."""
 
@@ -146,7 +131,7 @@ def test_a_handler_failing_after_a_write_is_undone_alone(
     assert (first, third) == ("192.0.2.1", "192.0.2.2")
     assert isinstance(second, NotFound)
     assert committed_ips(services) == {"192.0.2.1", "192.0.2.2"}
-    assert len(write_transactions) == 2  # the batch, then the batch without the failed one
+    assert len(batches) == 2  # the batch, then the batch without the failed one
 
 
 def test_a_failed_statement_fails_only_its_request(

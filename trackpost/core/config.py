@@ -73,7 +73,8 @@ class Settings:
     admin_api_allowed_ips: tuple[IPNetwork, ...] = ()
     trusted_proxies: tuple[IPNetwork, ...] = ()
     sqlite_synchronous: str = "NORMAL"
-    # Concurrent SQLite write requests of one worker share a transaction (core/batch.py).
+    # Concurrent write requests of one worker share a transaction (core/batch.py), on SQLite
+    # and on PostgreSQL; each may be switched off on its own.
     group_commit: bool = True
     postgres_group_commit: bool = True
     max_body_bytes: int = 1024 * 1024
