@@ -11,6 +11,7 @@ import httpx
 import psycopg
 import pytest
 from sqlalchemy import Connection, event, text
+from starlette.testclient import TestClient
 
 from tests.conftest import make_admin
 from tests.core.test_batch import insert_ip, run_batch
@@ -227,6 +228,29 @@ def test_two_workers_batches_that_deadlock_both_commit(settings: Settings) -> No
     finally:
         for svc in workers:
             svc.close()
+
+
+def test_a_row_held_too_long_is_a_503_after_the_retries(settings: Settings) -> None:
+    """Another session holds the customer's row; with lock_timeout set, the lock request's batch
+    times out, runs again (whole, then alone), and the client gets 503 database_busy."""
+    impatient = replace(settings, database_url=settings.database_url + "%20-clock_timeout%3D100")
+    svc = build_services(impatient, pool_size=2)
+    try:
+        admin = make_admin(svc, "pg_busy_admin")
+        customer = add_customer(svc.db, add_advertiser(svc.db, "pg-busy"), "busy-sub")
+        with svc.db.engine.connect() as other, other.begin():
+            other.execute(
+                text("SELECT 1 FROM customers WHERE customer_id = :c FOR UPDATE"), {"c": customer}
+            )
+            with TestClient(create_app(impatient, svc)) as client:
+                resp = client.patch(
+                    "/api/customer/lock", data={"customer_id": customer}, headers=admin.headers
+                )
+        assert_error(resp, 503, "database_busy")
+        assert resp.headers["retry-after"] == "1"
+        assert customer_row(svc.db, customer)["locked"] is False  # nothing written
+    finally:
+        svc.close()
 
 
 def test_deadlocks_and_lock_timeouts_count_as_busy() -> None:
