@@ -68,6 +68,21 @@ def run_batch(batcher: WriteBatcher, ops: list[Callable[[Connection], str]]) -> 
     return asyncio.run(scenario())
 
 
+def concurrent_locks(
+    settings: Settings, services: Services, headers: dict[str, str], customer_ids: list[str]
+) -> list[httpx.Response]:
+    """Lock requests sent at once into one worker, so that they can share a batch."""
+    transport = httpx.ASGITransport(app=create_app(settings, services))
+
+    async def scenario() -> list[httpx.Response]:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            bodies = [{"customer_id": c} for c in customer_ids]
+            calls = (client.patch(LOCK, data=b, headers=headers) for b in bodies)
+            return list(await asyncio.gather(*calls))
+
+    return asyncio.run(scenario())
+
+
 def test_concurrent_writes_share_one_transaction_and_all_commit(
     services: Services, batcher: WriteBatcher, batches: list[int]
 ) -> None:
@@ -296,16 +311,8 @@ def test_http_concurrent_requests_share_a_batch_yet_fail_alone(
     """Concurrent lock requests in one batch: the unknown one is a 404, the real one still locks."""
     admin = make_admin(services, "gc_admin")
     customer = add_customer(services.db, add_advertiser(services.db, "acme"), "SUB-1")
-    transport = httpx.ASGITransport(app=create_app(settings, services))
     setup = len(batches)
-
-    async def scenario() -> list[httpx.Response]:
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            bodies = [{"customer_id": "999999"}, {"customer_id": str(customer)}]
-            calls = (client.patch(LOCK, data=b, headers=admin.headers) for b in bodies)
-            return list(await asyncio.gather(*calls))
-
-    missing, found = asyncio.run(scenario())
+    missing, found = concurrent_locks(settings, services, admin.headers, ["999999", str(customer)])
     assert_error(missing, 404, "customer_not_found", "999999")
     assert found.status_code == 200
     assert found.content == b"true"

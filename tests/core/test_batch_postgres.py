@@ -14,7 +14,7 @@ from sqlalchemy import Connection, event, text
 from starlette.testclient import TestClient
 
 from tests.conftest import make_admin
-from tests.core.test_batch import insert_ip, run_batch
+from tests.core.test_batch import concurrent_locks, insert_ip, run_batch
 from tests.core.test_batch_scope import audit
 from tests.customers.factory import add_advertiser, add_customer, customer_row
 from tests.support import ApiClient, assert_error
@@ -98,18 +98,8 @@ def test_concurrent_locks_share_a_batch_yet_fail_alone(
 ) -> None:
     admin = make_admin(services, "pg_gc_admin")
     customer = add_customer(services.db, add_advertiser(services.db, "pg-acme"), "PG-SUB-1")
-    transport = httpx.ASGITransport(app=create_app(settings, services))
     setup = len(batches)
-
-    async def scenario() -> list[httpx.Response]:
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            bodies = [{"customer_id": "999999"}, {"customer_id": str(customer)}]
-            calls = (
-                client.patch("/api/customer/lock", data=b, headers=admin.headers) for b in bodies
-            )
-            return list(await asyncio.gather(*calls))
-
-    missing, found = asyncio.run(scenario())
+    missing, found = concurrent_locks(settings, services, admin.headers, ["999999", str(customer)])
     assert_error(missing, 404, "customer_not_found", "999999")
     assert found.content == b"true"
     # One batch, or two when the second request's authentication (a read) came after the first

@@ -94,7 +94,7 @@ def _count_write(
     conn: Connection, cursor: Any, statement: str, params: Any, context: Any, many: bool
 ) -> None:
     # Every statement through Connection.execute on PostgreSQL; anything but a query may write.
-    if not statement.lstrip()[:6].upper().startswith("SELECT"):
+    if statement.lstrip()[:6].upper() != "SELECT":
         note_write()
 
 

@@ -30,7 +30,10 @@ class HotStatement:
         compiled = stmt.compile(dialect=dialect)
         assert isinstance(compiled, SQLCompiler)
         self.sql = compiled.string
-        self.writes = bool(compiled.isinsert or compiled.isupdate or compiled.isdelete)
+        # Counted for a PostgreSQL batch's failure handling; SQLite counts its own total_changes.
+        self.writes = dialect.name != "sqlite" and bool(
+            compiled.isinsert or compiled.isupdate or compiled.isdelete
+        )
         self.positions: tuple[str, ...] | None = (
             tuple(compiled.positiontup or ()) if dialect.positional else None
         )
