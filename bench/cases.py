@@ -36,8 +36,19 @@ class Case:
     probe_path: str
     args: Callable[[Target, Load, Path, str], Args]
     touches_locks: bool = False
-    # Served by the bare ceiling app instead of trackpost: a reference, not an endpoint.
-    bare: bool = False
+    # Who answers: trackpost, or a reference (not an endpoint of ours): the bare ceiling app,
+    # or one of the issue's conventional yardsticks (bench/yardstick.py, SQLite only).
+    server: str = "trackpost"
+
+    @property
+    def bare(self) -> bool:
+        """Served by the bare ceiling app."""
+        return self.server == "ceiling"
+
+    @property
+    def reference(self) -> bool:
+        """A row to compare with, not trackpost's: no target is about it."""
+        return self.server != "trackpost"
 
 
 def _api(target: Target, load: Load, codes: Path, run: str) -> Args:
@@ -77,16 +88,27 @@ def _ceiling(target: Target, load: Load, codes: Path, run: str) -> Args:
     return {**_api(target, load, codes, run), "path": "/"}
 
 
-CEILING = Case("ceiling", "get", "GET", "/", _ceiling, bare=True)
+CEILING = Case("ceiling", "get", "GET", "/", _ceiling, server="ceiling")
 # The lock/unlock traffic against the bare app, which reads each form body and answers `true`:
 # the most any endpoint that takes a body can reach (the server's receive() costs about as much
 # as the whole ceiling request).
-CEILING_BODY = Case("ceiling+body", "lock", "PATCH", "/", _api, bare=True)
+CEILING_BODY = Case("ceiling+body", "lock", "PATCH", "/", _api, server="ceiling")
+# The issue's calibration of the lock target, measured on today's host: FastAPI with a sync def
+# and the SQLAlchemy ORM ("about 0.03"), and FastAPI with raw sqlite3 inline ("about 0.2").
+YARDSTICKS = {"fastapi-orm": "orm", "fastapi-sqlite3": "raw"}
+YARDSTICK_ORM = Case(
+    "fastapi-orm lock/unlock", "lock", "PATCH", "/", _api, True, server="fastapi-orm"
+)
+YARDSTICK_RAW = Case(
+    "fastapi-sqlite3 lock/unlock", "lock", "PATCH", "/", _api, True, server="fastapi-sqlite3"
+)
 
 CASES: tuple[Case, ...] = (
     CEILING_BODY,
     Case("ping", "get", "GET", "/api/service/ping", _ping),
     Case("lock/unlock", "lock", "PATCH", "/api/customer/lock", _api, touches_locks=True),
+    YARDSTICK_ORM,
+    YARDSTICK_RAW,
     Case(
         "set_customer_details", "set_details", "PATCH", "/api/customer/set_customer_details", _api
     ),

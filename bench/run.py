@@ -61,6 +61,15 @@ def _start_ceiling(run: Run, target: Target, workers: int) -> procs.Server:
     return server
 
 
+def _start_yardstick(run: Run, target: Target, workers: int, name: str) -> procs.Server:
+    port = procs.free_port()
+    app = cases_mod.YARDSTICKS[name]
+    argv = [sys.executable, "-m", "bench.yardstick", app, "--port", str(port)]
+    server = procs.start(name, [*argv, "--workers", str(workers)], target.env, port, run.workdir)
+    procs.wait_ready(server, "/healthz", workers)
+    return server
+
+
 def _wrk(
     run: Run, server: procs.Server, case: Case, target: Target, codes: Path, secs: float
 ) -> wrk.WrkResult:
@@ -105,7 +114,7 @@ def _segment(
     sampler = procs.RssSampler(server)
     spy = None
     raw = run.workdir / "profiles" / f"{label}.txt"
-    if run.opts.profile and not case.bare and server.workers() and label not in run.profiles:
+    if run.opts.profile and not case.reference and server.workers() and label not in run.profiles:
         spy = profile.start(server.workers()[0], secs, raw)
     cpu_before = server.cpu_seconds()
     with sampler.sampling():
@@ -193,21 +202,48 @@ def _warm_cache(run: Run, target: Target, workers: int, case: Case) -> None:
     print(f"[{target.backend} {target.dataset.customers:,}] {warmed.describe()}", flush=True)
 
 
+class _Servers:
+    """The servers of one worker count: the ceiling throughout, and one database app at a time
+    (trackpost or a yardstick), so that an idle one's checkpointer never works for another."""
+
+    def __init__(self, run: Run, target: Target, workers: int) -> None:
+        self.run, self.target, self.workers = run, target, workers
+        self.ceiling = _start_ceiling(run, target, workers)
+        self.app: procs.Server | None = None
+
+    def serving(self, case: Case) -> procs.Server:
+        if case.bare:
+            return self.ceiling
+        if self.app is None or self.app.name != case.server:
+            self.stop_app()
+            if case.server == "trackpost":
+                self.app = _start_trackpost(self.run, self.target, self.workers)
+            else:
+                self.app = _start_yardstick(self.run, self.target, self.workers, case.server)
+        return self.app
+
+    def stop_app(self) -> None:
+        if self.app is not None:
+            self.app.stop()
+            self.app = None
+
+    def stop(self) -> None:
+        self.stop_app()
+        self.ceiling.stop()
+
+
 def _run_workers(
     run: Run, target: Target, workers: int, codes: Path, chosen: tuple[Case, ...]
 ) -> None:
-    ceiling = _start_ceiling(run, target, workers)
-    try:
-        server = _start_trackpost(run, target, workers)
-    except BaseException:
-        ceiling.stop()
-        raise
+    servers = _Servers(run, target, workers)
     samples: list[Segment] = []
     group = f"{target.backend}-{target.dataset.customers}-w{workers}"
     try:
         for case in chosen:
-            on = ceiling if case.bare else server
-            if not case.bare and cases_mod.endpoint_missing(server.port, case, target.api_key):
+            if case.server in cases_mod.YARDSTICKS and target.backend != "sqlite":
+                continue  # the issue's yardsticks are SQLite endpoints
+            on = servers.serving(case)
+            if not case.reference and cases_mod.endpoint_missing(on.port, case, target.api_key):
                 row = report.missing_row(
                     target.backend, target.dataset.customers, workers, case.name
                 )
@@ -225,7 +261,7 @@ def _run_workers(
             ceiling_parts: list[Segment] = []
             for _ in range(run.opts.rounds):
                 ceiling_parts.append(
-                    _segment(run, ceiling, CEILING, target, codes, f"{group}-ceiling")
+                    _segment(run, servers.ceiling, CEILING, target, codes, f"{group}-ceiling")
                 )
                 parts.append(_segment(run, on, case, target, codes, label))
             samples.extend(ceiling_parts)
@@ -236,8 +272,7 @@ def _run_workers(
             if not case.bare:
                 _reset_growth(target)
     finally:
-        server.stop()
-        ceiling.stop()
+        servers.stop()
     if samples:
         crow = _row(target, workers, "ceiling", *_combine(samples))
         crow.ceiling_rps = crow.rps
