@@ -174,6 +174,58 @@ def targets(rows: list[Row], items: list[dict[str, Any]]) -> list[dict[str, Any]
     return out
 
 
+# What the issue says each yardstick reached "on this machine", x ceiling.
+YARDSTICK_CLAIMS = {"fastapi-orm lock/unlock": 0.03, "fastapi-sqlite3 lock/unlock": 0.2}
+
+
+def yardsticks(rows: list[Row]) -> list[dict[str, Any]]:
+    """trackpost's lock/unlock against the issue's yardsticks, measured beside it (SQLite)."""
+    out: list[dict[str, Any]] = []
+    for r in rows:
+        if r.backend != "sqlite" or r.case not in YARDSTICK_CLAIMS or not r.measured:
+            continue
+        ours = next(
+            (
+                o
+                for o in rows
+                if (o.backend, o.customers, o.workers, o.case)
+                == (r.backend, r.customers, r.workers, "lock/unlock")
+                and o.measured
+            ),
+            None,
+        )
+        out.append(
+            {
+                "customers": r.customers,
+                "workers": r.workers,
+                "yardstick": r.case,
+                "issue_ratio": YARDSTICK_CLAIMS[r.case],
+                "ratio": r.ratio,
+                "trackpost_ratio": ours.ratio if ours else None,
+                "times": ours.rps / r.rps if ours and r.rps else None,
+            }
+        )
+    return out
+
+
+def yardsticks_table(items: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    headers = ["customers", "workers", "yardstick", "issue says", "measured x ceiling"]
+    headers += ["trackpost lock/unlock x ceiling", "trackpost / yardstick"]
+    rows = [
+        [
+            f"{y['customers']:,}",
+            str(y["workers"]),
+            y["yardstick"],
+            f"{y['issue_ratio']:.2f}",
+            f"{y['ratio']:.3f}",
+            "n/a" if y["trackpost_ratio"] is None else f"{y['trackpost_ratio']:.3f}",
+            "n/a" if y["times"] is None else f"{y['times']:.1f}x",
+        ]
+        for y in items
+    ]
+    return headers, rows
+
+
 def targets_table(items: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
     def show(v: float | None) -> str:
         return "n/a" if v is None else f"{v:.2f}"
@@ -193,6 +245,10 @@ def render(rows: list[Row], md: bool) -> str:
     gh, gr = growth_table(items)
     if gr:
         parts.append(("**p99 growth**\n\n" if md else "p99 growth\n") + table(gh, gr))
+    yh, yr = yardsticks_table(yardsticks(rows))
+    if yr:
+        title = "Against the issue's yardsticks (same host, same run)"
+        parts.append((f"**{title}**\n\n" if md else f"{title}\n") + table(yh, yr))
     th, tr = targets_table(targets(rows, items))
     if tr:
         parts.append(("**Targets**\n\n" if md else "Targets\n") + table(th, tr))
@@ -210,6 +266,7 @@ def write_json(path: Path, meta: dict[str, Any], rows: list[Row]) -> None:
         "rows": [{**asdict(r), "ratio": r.ratio} for r in rows],
         "p99_growth": items,
         "targets": targets(rows, items),
+        "yardsticks": yardsticks(rows),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(doc, indent=2) + "\n")
