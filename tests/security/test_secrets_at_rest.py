@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import stat
 from dataclasses import replace
@@ -47,6 +49,8 @@ def test_admin_keys_are_stored_as_keyed_hashes(settings: Settings, services: Ser
     # A keyed HMAC: useless to whoever reads the database without the server secret.
     assert stored == KeyHasher(SECRET.encode()).hash(second)
     assert stored != KeyHasher(b"another-secret").hash(second)
+    # Plain HMAC-SHA256, hex: keys stored by any earlier release keep verifying.
+    assert stored == hmac.new(SECRET.encode(), second.encode(), hashlib.sha256).hexdigest()
 
 
 def test_generated_server_secret_is_private(settings: Settings, tmp_path: Path) -> None:
