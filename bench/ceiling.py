@@ -39,28 +39,33 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
     await send(_BODY)
 
 
-def main() -> None:
-    """Serve `app` with the settings trackpost.cli.main.cmd_serve gives granian."""
+def serve(app: str, host: str, port: int, workers: int, *, factory: bool = False) -> None:
+    """Serve an app with the settings trackpost.cli.main.cmd_serve gives granian."""
     from granian.constants import Interfaces, Loops
     from granian.server import Server
 
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--workers", type=int, default=1)
-    args = parser.parse_args()
     Server(
-        "bench.ceiling:app",
-        address=args.host,
-        port=args.port,
+        app,
+        address=host,
+        port=port,
         interface=Interfaces.ASGI,
-        workers=args.workers,
+        workers=workers,
         loop=Loops.uvloop,
         log_access=False,
         backlog=2048,
         respawn_failed_workers=True,
         workers_kill_timeout=30,
+        factory=factory,
     ).serve()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    serve("bench.ceiling:app", args.host, args.port, args.workers)
 
 
 if __name__ == "__main__":

@@ -19,13 +19,15 @@ from __future__ import annotations
 import argparse
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Form, Header, HTTPException, Request
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench.ceiling import serve
 from trackpost.core.config import get_settings
 from trackpost.core.db import sqlite_utc_text, utcnow
 from trackpost.core.security import KeyHasher, load_secret
@@ -45,6 +47,52 @@ def _session(request: Request) -> Iterator[Session]:
 
 
 Db = Annotated[Session, Depends(_session)]
+
+
+@dataclass(frozen=True)
+class LockForm:
+    """What FastAPI parsed: the two auth headers and the lookup keys."""
+
+    api_key: str
+    username: str
+    by: dict[str, Any]
+
+
+def _sync_endpoint(set_lock: Callable[[Session, Request, bool, LockForm], bool], lock: bool) -> Any:
+    """A sync `def` endpoint taking the headers and form fields as FastAPI parameters."""
+
+    def endpoint(
+        request: Request,
+        session: Db,
+        api_key: Key,
+        api_username: Key,
+        customer_id: FormInt = None,
+        subscription_id: FormStr = None,
+        orderid: FormStr = None,
+    ) -> bool:
+        by = {"customer_id": customer_id, "subscription_id": subscription_id, "orderid": orderid}
+        return set_lock(session, request, lock, LockForm(api_key, api_username, by))
+
+    return endpoint
+
+
+def _async_endpoint(set_lock: Callable[[Request, bool, LockForm], bool], lock: bool) -> Any:
+    """The same parameters, for an `async def` endpoint that calls the database inline."""
+
+    async def endpoint(
+        request: Request,
+        api_key: Key,
+        api_username: Key,
+        customer_id: FormInt = None,
+        subscription_id: FormStr = None,
+        orderid: FormStr = None,
+    ) -> bool:
+        by = {"customer_id": customer_id, "subscription_id": subscription_id, "orderid": orderid}
+        return set_lock(request, lock, LockForm(api_key, api_username, by))
+
+    return endpoint
+
+
 _PRAGMAS = ("PRAGMA busy_timeout=30000", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON")
 
 
@@ -68,13 +116,16 @@ def orm_app() -> FastAPI:
     def _begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-    def set_lock(
-        session: Session, request: Request, lock: bool, key: str, username: str, **by: Any
-    ) -> bool:
+    def set_lock(session: Session, request: Request, lock: bool, form: LockForm) -> bool:
+        by = form.by
         login = session.scalars(
-            select(Login).where(func.lower(Login.username) == username.lower())
+            select(Login).where(func.lower(Login.username) == form.username.lower())
         ).first()
-        if login is None or login.type != "admin" or not hasher.verify(key, login.api_key_hash):
+        if (
+            login is None
+            or login.type != "admin"
+            or not hasher.verify(form.api_key, login.api_key_hash)
+        ):
             raise HTTPException(401, "Invalid API credentials.")
         query = select(Customer)
         if by["customer_id"] is not None:
@@ -112,31 +163,8 @@ def orm_app() -> FastAPI:
     app = FastAPI()
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
 
-    @app.patch("/api/customer/lock")
-    def lock(
-        request: Request,
-        session: Db,
-        api_key: Key,
-        api_username: Key,
-        customer_id: FormInt = None,
-        subscription_id: FormStr = None,
-        orderid: FormStr = None,
-    ) -> bool:
-        by = {"customer_id": customer_id, "subscription_id": subscription_id, "orderid": orderid}
-        return set_lock(session, request, True, api_key, api_username, **by)
-
-    @app.patch("/api/customer/unlock")
-    def unlock(
-        request: Request,
-        session: Db,
-        api_key: Key,
-        api_username: Key,
-        customer_id: FormInt = None,
-        subscription_id: FormStr = None,
-        orderid: FormStr = None,
-    ) -> bool:
-        by = {"customer_id": customer_id, "subscription_id": subscription_id, "orderid": orderid}
-        return set_lock(session, request, False, api_key, api_username, **by)
+    for op in ("lock", "unlock"):
+        app.patch(f"/api/customer/{op}")(_sync_endpoint(set_lock, op == "lock"))
 
     return _with_health(app)
 
@@ -160,12 +188,13 @@ def raw_app() -> FastAPI:
     for pragma in _PRAGMAS:
         conn.execute(pragma)
 
-    def set_lock(request: Request, lock: bool, key: str, username: str, **by: Any) -> bool:
+    def set_lock(request: Request, lock: bool, form: LockForm) -> bool:
+        by = form.by
         login = conn.execute(
             "SELECT username, api_key_hash, type FROM logins WHERE lower(username) = ?",
-            (username.lower(),),
+            (form.username.lower(),),
         ).fetchone()
-        if login is None or login[2] != "admin" or not hasher.verify(key, login[1]):
+        if login is None or login[2] != "admin" or not hasher.verify(form.api_key, login[1]):
             raise HTTPException(401, "Invalid API credentials.")
         name = next((k for k in ("customer_id", "subscription_id", "orderid") if by[k]), None)
         if name is None:
@@ -203,29 +232,8 @@ def raw_app() -> FastAPI:
 
     app = FastAPI()
 
-    @app.patch("/api/customer/lock")
-    async def lock(
-        request: Request,
-        api_key: Key,
-        api_username: Key,
-        customer_id: FormInt = None,
-        subscription_id: FormStr = None,
-        orderid: FormStr = None,
-    ) -> bool:
-        by = {"customer_id": customer_id, "subscription_id": subscription_id, "orderid": orderid}
-        return set_lock(request, True, api_key, api_username, **by)
-
-    @app.patch("/api/customer/unlock")
-    async def unlock(
-        request: Request,
-        api_key: Key,
-        api_username: Key,
-        customer_id: FormInt = None,
-        subscription_id: FormStr = None,
-        orderid: FormStr = None,
-    ) -> bool:
-        by = {"customer_id": customer_id, "subscription_id": subscription_id, "orderid": orderid}
-        return set_lock(request, False, api_key, api_username, **by)
+    for op in ("lock", "unlock"):
+        app.patch(f"/api/customer/{op}")(_async_endpoint(set_lock, op == "lock"))
 
     return _with_health(app)
 
@@ -242,28 +250,13 @@ def _with_health(app: FastAPI) -> FastAPI:
 
 def main() -> None:
     """Serve one yardstick with the settings the ceiling and `trackpost serve` give granian."""
-    from granian.constants import Interfaces, Loops
-    from granian.server import Server
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("app", choices=("orm", "raw"))
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
-    Server(
-        f"bench.yardstick:{args.app}_app",
-        address=args.host,
-        port=args.port,
-        interface=Interfaces.ASGI,
-        workers=args.workers,
-        loop=Loops.uvloop,
-        log_access=False,
-        backlog=2048,
-        respawn_failed_workers=True,
-        workers_kill_timeout=30,
-        factory=True,
-    ).serve()
+    serve(f"bench.yardstick:{args.app}_app", args.host, args.port, args.workers, factory=True)
 
 
 if __name__ == "__main__":
