@@ -97,10 +97,16 @@ CEILING_BODY = Case("ceiling+body", "lock", "PATCH", "/", _api, server="ceiling"
 # and the SQLAlchemy ORM ("about 0.03"), and FastAPI with raw sqlite3 inline ("about 0.2").
 YARDSTICKS = {"fastapi-orm": "orm", "fastapi-sqlite3": "raw"}
 YARDSTICK_ORM = Case(
-    "fastapi-orm lock/unlock", "lock", "PATCH", "/", _api, True, server="fastapi-orm"
+    "fastapi-orm lock/unlock", "lock", "PATCH", "/", _api, touches_locks=True, server="fastapi-orm"
 )
 YARDSTICK_RAW = Case(
-    "fastapi-sqlite3 lock/unlock", "lock", "PATCH", "/", _api, True, server="fastapi-sqlite3"
+    "fastapi-sqlite3 lock/unlock",
+    "lock",
+    "PATCH",
+    "/",
+    _api,
+    touches_locks=True,
+    server="fastapi-sqlite3",
 )
 
 CASES: tuple[Case, ...] = (

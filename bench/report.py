@@ -180,20 +180,16 @@ YARDSTICK_CLAIMS = {"fastapi-orm lock/unlock": 0.03, "fastapi-sqlite3 lock/unloc
 
 def yardsticks(rows: list[Row]) -> list[dict[str, Any]]:
     """trackpost's lock/unlock against the issue's yardsticks, measured beside it (SQLite)."""
+    ours = {
+        (o.customers, o.workers): o
+        for o in rows
+        if o.backend == "sqlite" and o.case == "lock/unlock" and o.measured
+    }
     out: list[dict[str, Any]] = []
     for r in rows:
         if r.backend != "sqlite" or r.case not in YARDSTICK_CLAIMS or not r.measured:
             continue
-        ours = next(
-            (
-                o
-                for o in rows
-                if (o.backend, o.customers, o.workers, o.case)
-                == (r.backend, r.customers, r.workers, "lock/unlock")
-                and o.measured
-            ),
-            None,
-        )
+        mine = ours.get((r.customers, r.workers))
         out.append(
             {
                 "customers": r.customers,
@@ -201,8 +197,8 @@ def yardsticks(rows: list[Row]) -> list[dict[str, Any]]:
                 "yardstick": r.case,
                 "issue_ratio": YARDSTICK_CLAIMS[r.case],
                 "ratio": r.ratio,
-                "trackpost_ratio": ours.ratio if ours else None,
-                "times": ours.rps / r.rps if ours and r.rps else None,
+                "trackpost_ratio": mine.ratio if mine else None,
+                "times": mine.rps / r.rps if mine and r.rps else None,
             }
         )
     return out
