@@ -18,7 +18,7 @@ pytestmark = pytest.mark.usefixtures("sqlite_only")
 
 @pytest.fixture
 def sqlite_only(settings: Settings) -> None:
-    if not settings.database_url.startswith("sqlite"):
+    if not settings.is_sqlite:
         pytest.skip("the yardsticks are the issue's SQLite endpoints")
 
 

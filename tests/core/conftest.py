@@ -15,7 +15,7 @@ from trackpost.core.http import Services
 
 @pytest.fixture
 def sqlite_only(settings: Settings) -> None:
-    """SQLite's group commit (every write); PostgreSQL's (clicks only) is tested on its own."""
+    """SQLite's group commit (behind the writer gate); PostgreSQL's is tested on its own."""
     if not settings.is_sqlite:
         pytest.skip("SQLite's group commit; PostgreSQL's is in test_batch_postgres.py")
 
