@@ -15,6 +15,9 @@ from trackpost.customers import repository as repo
 from trackpost.customers import service
 from trackpost.models.tables import customers as C
 from trackpost.models.tables import ip_list_entries as IP
+from trackpost.models.tables import transactions as T
+from trackpost.transactions import repository as transactions_repo
+from trackpost.transactions.ledger import base_row
 
 
 @pytest.fixture
@@ -98,3 +101,57 @@ def test_history_rows_match_connection_execute(services: Services, customer: int
         assert hot == core
         assert [r["action"] for r in hot][:1] == ["lock"]
         assert repo.history_count(conn, customer) == len(core)
+
+
+def test_an_insert_tells_its_new_id_or_none_when_a_conflict_skipped_it(
+    services: Services, customer: int
+) -> None:
+    """SQLite reads the id from the cursor, PostgreSQL from RETURNING: the same answers, and a
+    skipped row never reports the id of the row inserted before it."""
+    now = utcnow()
+    row = {**base_row(now, kind="initial", source="advertiser"), "customer_id": customer}
+    with services.db.transaction(write=True) as conn:
+        first = transactions_repo.insert(conn, {**row, "orderid": "hot-new-1"})
+        second = transactions_repo.insert(conn, {**row, "orderid": "hot-new-2"})
+        again = transactions_repo.insert(conn, {**row, "orderid": "hot-new-1"})
+        taken = transactions_repo.insert(conn, {**row, "orderid": "hot-order-1"})
+    assert first is not None
+    assert second is not None
+    assert second > first
+    assert again is None
+    assert taken is None
+    with services.db.transaction(write=False) as conn:
+        found = conn.execute(
+            select(T.c.transactionid, T.c.orderid).where(T.c.orderid.like("hot-new-%"))
+        )
+        assert sorted(found.tuples()) == [(first, "hot-new-1"), (second, "hot-new-2")]
+
+
+def test_a_customer_insert_tells_its_id_or_none_for_a_taken_subscription(
+    services: Services, customer: int
+) -> None:
+    advertiser = add_advertiser(services.db, "hot-adv-2")
+    values = {"advertiserid": advertiser, "status": "active", "locked": False}
+    now = utcnow()
+    values |= {"join_date": now, "created_at": now, "updated_at": now}
+    with services.db.transaction(write=True) as conn:
+        new = repo.insert_customer(conn, {**values, "subscription_id": "hot-sub"})
+        dup = repo.insert_customer(conn, {**values, "subscription_id": "hot-sub"})
+    assert new is not None
+    assert new != customer
+    assert dup is None
+    with services.db.transaction(write=False) as conn:
+        owner = conn.execute(select(C.c.advertiserid).where(C.c.customer_id == new)).scalar_one()
+    assert owner == advertiser
+
+
+def test_lock_by_customer_id_reports_only_a_change(services: Services, customer: int) -> None:
+    """By customer_id the lock counts changed rows instead of returning them: an unknown id
+    and a customer already in that state are both None."""
+    now = utcnow()
+    with services.db.transaction(write=True) as conn:
+        assert repo.set_lock(conn, "customer_id", customer, True, "t", None, now) is None
+        assert repo.set_lock(conn, "customer_id", customer, False, "t", None, now) == customer
+        assert repo.set_lock(conn, "customer_id", customer, False, "t", None, now) is None
+        assert repo.set_lock(conn, "customer_id", 999_999, True, "t", None, now) is None
+        assert repo.set_lock(conn, "orderid", "hot-order-1", True, "t", "r", now) == customer

@@ -10,17 +10,32 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.expression import ClauseElement
+from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.expression import ClauseElement, ColumnElement
 
 from trackpost.core.batch import batch_scope, note_write
 from trackpost.core.db import UTCDateTime, sqlite_utc_text
 
 _MISSING: Any = object()
+T = TypeVar("T")
+
+
+def _all_rows(cursor: Any) -> list[tuple[Any, ...]]:
+    return list(cursor.fetchall()) if cursor.description else []
+
+
+def _rowcount(cursor: Any) -> int:
+    return int(cursor.rowcount)
+
+
+def _new_id(cursor: Any) -> int | None:
+    # rowcount is 0 when ON CONFLICT DO NOTHING skipped the row; lastrowid is then stale.
+    return int(cursor.lastrowid) if cursor.rowcount == 1 else None
 
 
 class HotStatement:
@@ -129,17 +144,25 @@ class Hot:
             hs = self._compiled[name] = HotStatement(self.stmt, conn.dialect)
         return hs
 
-    def rows(self, conn: Connection, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        """Run it and fetch every row (raw driver values: no result processing)."""
+    def _run(self, conn: Connection, values: Mapping[str, Any], collect: Callable[[Any], T]) -> T:
+        """Execute on a driver cursor and hand the cursor to collect before closing it."""
         hs = self._for(conn)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(hs.sql, hs.params(values))
             if hs.writes:
                 note_write()
-            return list(cursor.fetchall()) if cursor.description else []
+            return collect(cursor)
         finally:
             cursor.close()
+
+    def rows(self, conn: Connection, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Run it and fetch every row (raw driver values: no result processing)."""
+        return self._run(conn, values, _all_rows)
+
+    def rowcount(self, conn: Connection, values: Mapping[str, Any]) -> int:
+        """Run a write that returns nothing; the number of rows it changed."""
+        return self._run(conn, values, _rowcount)
 
     def mappings(self, conn: Connection, values: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Run a query and return its rows as column-name dicts, each value processed by its
@@ -179,3 +202,22 @@ class Hot:
         """The first column of the first row (a new id, a count), or None when there is none."""
         row = self.first(conn, values)
         return row[0] if row is not None else None
+
+
+class HotInsert(Hot):
+    """An INSERT run hot that tells the new row's id, or None when ON CONFLICT DO NOTHING
+    skipped it: through RETURNING on PostgreSQL, through the cursor's lastrowid on SQLite,
+    where RETURNING first collects the rows in a temporary table (a customer's insert took
+    24 us with it against 18 without, BENCHMARKS.md)."""
+
+    __slots__ = ("_returning",)
+
+    def __init__(self, stmt: Insert, id_column: ColumnElement[Any]) -> None:
+        super().__init__(stmt)
+        self._returning = Hot(stmt.returning(id_column))
+
+    def new_id(self, conn: Connection, values: Mapping[str, Any]) -> int | None:
+        if conn.dialect.name == "sqlite":
+            return self._run(conn, values, _new_id)
+        found = self._returning.scalar(conn, values)
+        return int(found) if found is not None else None

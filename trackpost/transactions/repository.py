@@ -10,7 +10,7 @@ from sqlalchemy import Connection, RowMapping, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from trackpost.core.hot import Hot
+from trackpost.core.hot import Hot, HotInsert
 from trackpost.models.tables import transactions as T
 
 SALE_KINDS = ("initial", "continuity")
@@ -73,11 +73,11 @@ _SET_AMOUNTS = (
 # conversion, rebill, refund and void writes one.
 _VALUES = {c.name: bindparam(c.name, type_=c.type) for c in T.columns if c.name != "transactionid"}
 _INSERT_HOT = {
-    "postgresql": Hot(
-        pg_insert(T).values(_VALUES).on_conflict_do_nothing().returning(T.c.transactionid)
+    "postgresql": HotInsert(
+        pg_insert(T).values(_VALUES).on_conflict_do_nothing(), T.c.transactionid
     ),
-    "sqlite": Hot(
-        sqlite_insert(T).values(_VALUES).on_conflict_do_nothing().returning(T.c.transactionid)
+    "sqlite": HotInsert(
+        sqlite_insert(T).values(_VALUES).on_conflict_do_nothing(), T.c.transactionid
     ),
 }
 
@@ -101,8 +101,7 @@ def orderid_exists(conn: Connection, orderid: str) -> bool:
 def insert(conn: Connection, row: Mapping[str, Any]) -> int | None:
     """Insert one ledger row naming every column (ledger.base_row); None when its orderid (or
     its click's conversion) already exists."""
-    found = _INSERT_HOT[conn.dialect.name].scalar(conn, row)
-    return int(found) if found is not None else None
+    return _INSERT_HOT[conn.dialect.name].new_id(conn, row)
 
 
 def last_offset(conn: Connection, parent: int) -> RowMapping | None:
