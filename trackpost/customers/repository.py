@@ -81,48 +81,41 @@ _SINGLE_OWNER = (
 )
 
 
-def _returning_id(key: str, stmt: Update) -> Update:
-    return stmt if key == "customer_id" else stmt.returning(C.c.customer_id)
-
-
 _KEY_PREDICATES: dict[str, Any] = {
     "customer_id": C.c.customer_id == bindparam("b_key"),
     "subscription_id": and_(C.c.subscription_id == bindparam("b_key"), _SINGLE_OWNER == 1),
     "orderid": C.c.customer_id
     == select(T.c.customer_id).where(T.c.orderid == bindparam("b_key")).scalar_subquery(),
 }
-# By customer_id the caller knows the id, so the count of changed rows answers without RETURNING,
-# which on SQLite first collects the rows in a temporary table (about 4 of a lock's 10 us there).
-_LOCK_BY = {
-    key: _returning_id(
-        key,
-        update(C)
-        .where(pred, C.c.locked == false())
-        .values(
-            locked=True,
-            locked_at=bindparam("b_now"),
-            locked_by=bindparam("b_by"),
-            lock_reason=bindparam("b_reason"),
-            updated_at=bindparam("b_now"),
-        ),
-    )
-    for key, pred in _KEY_PREDICATES.items()
+_LOCK_VALUES: dict[str, Any] = {
+    "locked": True,
+    "locked_at": bindparam("b_now"),
+    "locked_by": bindparam("b_by"),
+    "lock_reason": bindparam("b_reason"),
 }
-_UNLOCK_BY = {
-    key: _returning_id(
-        key,
-        update(C)
-        .where(pred, C.c.locked == true())
-        .values(
-            locked=False,
-            locked_at=None,
-            locked_by=None,
-            lock_reason=None,
-            updated_at=bindparam("b_now"),
-        ),
-    )
-    for key, pred in _KEY_PREDICATES.items()
+_UNLOCK_VALUES: dict[str, Any] = {
+    "locked": False,
+    "locked_at": None,
+    "locked_by": None,
+    "lock_reason": None,
 }
+
+
+def _set_lock_statement(key: str, lock: bool) -> Update:
+    """The conditional UPDATE that moves the customer `key` names into the `lock` state."""
+    stmt = (
+        update(C)
+        .where(_KEY_PREDICATES[key], C.c.locked == (false() if lock else true()))
+        .values(**(_LOCK_VALUES if lock else _UNLOCK_VALUES), updated_at=bindparam("b_now"))
+    )
+    # By customer_id the caller knows the id, so the count of changed rows answers without
+    # RETURNING, which on SQLite first collects the rows in a temporary table (about 4 of a
+    # lock's 10 us there).
+    return stmt if key == "customer_id" else stmt.returning(C.c.customer_id)
+
+
+_LOCK_BY = {key: _set_lock_statement(key, True) for key in _KEY_PREDICATES}
+_UNLOCK_BY = {key: _set_lock_statement(key, False) for key in _KEY_PREDICATES}
 
 _INSERT_AUDIT = Hot(
     insert(A).values(
