@@ -79,8 +79,6 @@ _SINGLE_OWNER = (
     .where(_C2.c.subscription_id == bindparam("b_key"))
     .scalar_subquery()
 )
-
-
 _KEY_PREDICATES: dict[str, Any] = {
     "customer_id": C.c.customer_id == bindparam("b_key"),
     "subscription_id": and_(C.c.subscription_id == bindparam("b_key"), _SINGLE_OWNER == 1),
