@@ -55,6 +55,16 @@ class Server:
         """User plus system CPU time of the server and its workers so far (every thread)."""
         return sum(cpu_seconds(pid) for pid in [self.proc.pid, *self.workers()])
 
+    def thread_cpu(self) -> dict[str, float]:
+        """CPU seconds so far by kind of thread (thread_kind), over the server and its workers."""
+        totals: dict[str, float] = {}
+        for pid in [self.proc.pid, *self.workers()]:
+            supervisor = pid == self.proc.pid
+            for tid, comm, seconds in _threads(pid):
+                kind = "supervisor" if supervisor else thread_kind(pid, tid, comm)
+                totals[kind] = totals.get(kind, 0.0) + seconds
+        return totals
+
     def stop(self) -> None:
         """SIGINT first (granian shuts down gracefully), then SIGKILL to the group we created."""
         if self.proc.poll() is None:
@@ -90,6 +100,45 @@ def cpu_seconds(pid: int) -> float:
     # Fields after the command name, which is in parentheses and may itself hold spaces.
     fields = stat.rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / _CLK_TCK
+
+
+# The OS names trackpost gives its own threads (trackpost/core/db.py), and granian's runtime's.
+_KINDS = {
+    "tp-checkpoint": "checkpointer",
+    "tp-writer-gate": "writer gate",
+    "tokio-rt-worker": "granian runtime",
+}
+
+
+def thread_kind(pid: int, tid: int, comm: str) -> str:
+    """What a worker's thread is: its event loop (the main thread), a named one, or other."""
+    if tid == pid:
+        return "event loop"
+    return _KINDS.get(comm, "other threads")
+
+
+def _threads(pid: int) -> Iterator[tuple[int, str, float]]:
+    """(thread id, OS name, utime + stime seconds) of each live thread of pid."""
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return
+    for task in tasks:
+        try:
+            stat = (task / "stat").read_text()
+        except OSError:
+            continue  # the thread ended meanwhile
+        head, _, rest = stat.rpartition(")")
+        fields = rest.split()
+        comm = head.split("(", 1)[1]
+        yield int(task.name), comm, (int(fields[11]) + int(fields[12])) / _CLK_TCK
+
+
+def machine_times() -> tuple[float, float]:
+    """(idle, total) CPU seconds of the whole machine since boot, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle and iowait
+    return idle / _CLK_TCK, sum(values[:8]) / _CLK_TCK
 
 
 def rss_kib(pid: int) -> int:

@@ -33,6 +33,9 @@ class Row:
     # a request costs the machine whatever share of it the load generator leaves.
     cpu_us: float = 0.0
     ceiling_rps: float = 0.0
+    # Where the machine's time went, in us per answered request: each kind of server thread
+    # (bench/procs.py thread_kind), wrk, the machine's idle time and its whole time.
+    spend_us: dict[str, float] = field(default_factory=dict)
     requests: int = 0
     sample: str = ""
     ceiling_samples: list[float] = field(default_factory=list)
@@ -233,6 +236,41 @@ def targets_table(items: list[dict[str, Any]]) -> tuple[list[str], list[list[str
     return ["target (SQLite, largest seed, 2 workers)", "measured", "state"], rows
 
 
+# Where a request's machine time goes, in this order (Row.spend_us).
+SPEND_KINDS = (
+    "event loop",
+    "granian runtime",
+    "writer gate",
+    "checkpointer",
+    "other threads",
+    "supervisor",
+    "wrk",
+    "idle",
+    "machine",
+)
+
+
+def spend_line(row: Row) -> str:
+    """One line of Row.spend_us for the terminal."""
+    shown = [f"{k} {row.spend_us[k]:.0f}" for k in SPEND_KINDS if k in row.spend_us]
+    return "machine time, us/req: " + ", ".join(shown)
+
+
+def spend_table(rows: list[Row]) -> tuple[list[str], list[list[str]]]:
+    """Where each case's machine time went, on SQLite, the largest seed, 2 workers."""
+    chosen = [r for r in rows if r.backend == "sqlite" and r.workers == 2 and r.spend_us]
+    if not chosen:
+        return [], []
+    top = max(r.customers for r in chosen)
+    headers = ["case (us per request)", *SPEND_KINDS]
+    body = [
+        [r.case, *(f"{r.spend_us.get(k, 0.0):.0f}" for k in SPEND_KINDS)]
+        for r in chosen
+        if r.customers == top and r.measured
+    ]
+    return headers, body
+
+
 def render(rows: list[Row], md: bool) -> str:
     """The whole report as text (terminal) or markdown (BENCHMARKS.md)."""
     table = markdown if md else text_table
@@ -245,6 +283,10 @@ def render(rows: list[Row], md: bool) -> str:
     if yr:
         title = "Against the issue's yardsticks (same host, same run)"
         parts.append((f"**{title}**\n\n" if md else f"{title}\n") + table(yh, yr))
+    sh, sr = spend_table(rows)
+    if sr:
+        title = "Where the machine's time went (SQLite, largest seed, 2 workers)"
+        parts.append((f"**{title}**\n\n" if md else f"{title}\n") + table(sh, sr))
     th, tr = targets_table(targets(rows, items))
     if tr:
         parts.append(("**Targets**\n\n" if md else "Targets\n") + table(th, tr))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 import shutil
 import sys
 import tempfile
@@ -93,6 +94,9 @@ class Segment:
     res: wrk.WrkResult
     rss: float
     cpu: float
+    # Seconds by kind of server thread (procs.thread_kind), wrk's CPU, and the machine's idle
+    # and total time, during the measured seconds.
+    spent: dict[str, float] = field(default_factory=dict)
 
 
 def _combine(parts: list[Segment]) -> tuple[wrk.WrkResult, float, float]:
@@ -100,6 +104,15 @@ def _combine(parts: list[Segment]) -> tuple[wrk.WrkResult, float, float]:
     res = wrk.WrkResult.combine([p.res for p in parts])
     cpu_us = sum(p.cpu for p in parts) * 1e6 / res.requests if res.requests else 0.0
     return res, max(p.rss for p in parts), cpu_us
+
+
+def _spend(parts: list[Segment], requests: int) -> dict[str, float]:
+    """Microseconds per answered request by where the machine's time went (Row.spend_us)."""
+    totals: dict[str, float] = {}
+    for part in parts:
+        for kind, seconds in part.spent.items():
+            totals[kind] = totals.get(kind, 0.0) + seconds
+    return {k: round(v * 1e6 / requests, 1) for k, v in totals.items()} if requests else {}
 
 
 def _segment(
@@ -116,10 +129,18 @@ def _segment(
     raw = run.workdir / "profiles" / f"{label}.txt"
     if run.opts.profile and not case.reference and server.workers() and label not in run.profiles:
         spy = profile.start(server.workers()[0], secs, raw)
-    cpu_before = server.cpu_seconds()
+    cpu_before, threads_before = server.cpu_seconds(), server.thread_cpu()
+    idle_before, total_before = procs.machine_times()
+    wrk_before = _children_cpu()
     with sampler.sampling():
         result = _wrk(run, server, case, target, codes, secs)
     cpu = server.cpu_seconds() - cpu_before
+    spent = _delta(server.thread_cpu(), threads_before)
+    # wrk is the only child process that ends during the measured seconds.
+    spent["wrk"] = _children_cpu() - wrk_before
+    idle_after, total_after = procs.machine_times()
+    spent["idle"] = idle_after - idle_before
+    spent["machine"] = total_after - total_before
     if spy is not None:
         spy.wait(timeout=60)
         if raw.exists():
@@ -127,7 +148,16 @@ def _segment(
     if case.touches_locks:
         _settle()
         target.reset_locks()
-    return Segment(result, sampler.peak_mib, cpu)
+    return Segment(result, sampler.peak_mib, cpu, spent)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _delta(after: dict[str, float], before: dict[str, float]) -> dict[str, float]:
+    return {k: v - before.get(k, 0.0) for k, v in after.items()}
 
 
 def _reset_growth(target: Target) -> None:
@@ -180,6 +210,8 @@ def _say(row: Row) -> None:
         f"CPU {row.cpu_us:.0f} us/req{ratio}",
         flush=True,
     )
+    if row.spend_us:
+        print(f"    {report.spend_line(row)}", flush=True)
     if row.errors and row.sample:
         print(f"    first failure: {row.sample[:300]}", flush=True)
 
@@ -266,6 +298,7 @@ def _run_workers(
                 parts.append(_segment(run, on, case, target, codes, label))
             samples.extend(ceiling_parts)
             row = _row(target, workers, case.name, *_combine(parts))
+            row.spend_us = _spend(parts, row.requests)
             row.ceiling_rps = _combine(ceiling_parts)[0].rps
             run.rows.append(row)
             _say(row)
@@ -276,6 +309,7 @@ def _run_workers(
     if samples:
         crow = _row(target, workers, "ceiling", *_combine(samples))
         crow.ceiling_rps = crow.rps
+        crow.spend_us = _spend(samples, crow.requests)
         crow.ceiling_samples = [round(s.res.rps) for s in samples]
         # The ceiling row goes first in its group.
         at = next(

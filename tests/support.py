@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -63,3 +65,12 @@ def assert_error(resp: httpx.Response, status: int, code: str, *fragments: str) 
     for fragment in fragments:
         assert fragment in body["message"], (fragment, body["message"])
     return body
+
+
+def os_thread_names() -> set[str]:
+    """The names the OS shows (top -H, /proc) for this process's live threads."""
+    names: set[str] = set()
+    for comm in Path("/proc/self/task").glob("*/comm"):
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            names.add(comm.read_text().strip())
+    return names

@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, event
 
-from trackpost.core.db import Database, WriterGate
+from trackpost.core.db import GATE_THREAD, Database, WriterGate, name_os_thread
 
 T = TypeVar("T")
 Op = tuple[Callable[[Connection], Any], "asyncio.Future[Any]"]
@@ -165,7 +165,12 @@ class WriteBatcher:
     async def _drain_when_free(self) -> None:
         assert self.gate is not None
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer-gate")
+            self._executor = ThreadPoolExecutor(
+                1,
+                thread_name_prefix="sqlite-writer-gate",
+                initializer=name_os_thread,
+                initargs=(GATE_THREAD,),
+            )
         waiting = self._executor.submit(self.gate.lock)
         try:
             await asyncio.wrap_future(waiting)
