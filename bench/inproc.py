@@ -27,7 +27,7 @@ from sqlalchemy import text
 
 from bench.dataset import HASH_FMT, ORDER_PREFIX, SUB_PREFIX
 from trackpost.accounts import service as accounts
-from trackpost.app import build_services, create_app
+from trackpost.app import build_services, create_app, tune_gc_for_serving
 from trackpost.core.config import get_settings
 from trackpost.core.security import KeyHasher, load_secret
 
@@ -131,6 +131,7 @@ def main(argv: list[str] | None = None) -> None:
         with services.db.transaction(write=False) as conn:
             customers = int(conn.execute(text("SELECT count(*) FROM customers")).scalar_one())
         app = create_app(settings, services)
+        tune_gc_for_serving()  # as `trackpost serve` does in each worker
         make = requests(args.kind, key, codes, customers)
 
         async def run() -> tuple[dict[int, int], float, float]:

@@ -156,10 +156,17 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 def create_worker_app() -> Any:
     """The app as `trackpost serve` builds it in each worker process."""
     app = create_app()
+    # Not in create_app: tests build many apps and should get their memory back.
+    tune_gc_for_serving()
+    return app
+
+
+def tune_gc_for_serving() -> None:
+    """Once a worker's app is built: the cyclic collector as a long-running server wants it."""
     # What the worker built so far lives as long as it does: frozen out of the cyclic
     # collector's sight, so that a full collection under load scans only what requests left
     # behind. Scanning the whole start-up heap stopped the event loop for 55 to 78 ms at a time
-    # (BENCHMARKS.md). Not in create_app: tests build many apps and should get theirs back.
+    # (BENCHMARKS.md).
     gc.collect()
     gc.freeze()
     # A request frees nearly everything it allocates by reference counting, yet at the default
@@ -167,4 +174,3 @@ def create_worker_app() -> Any:
     # collector runs about seventy times less often (lock/unlock +5 to +20 %, /track +3 % in A/B
     # runs at 1M, BENCHMARKS.md), and what cyclic garbage waits meanwhile is a few megabytes.
     gc.set_threshold(50_000, 20, 100)
-    return app
