@@ -94,12 +94,17 @@ def children_of(pid: int) -> list[int]:
 def cpu_seconds(pid: int) -> float:
     """utime + stime of a process from /proc/<pid>/stat, in seconds (0 once it has gone)."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        return _parse_stat(Path(f"/proc/{pid}/stat").read_text())[1]
     except OSError:
         return 0.0
-    # Fields after the command name, which is in parentheses and may itself hold spaces.
-    fields = stat.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / _CLK_TCK
+
+
+def _parse_stat(stat: str) -> tuple[str, float]:
+    """(name, utime + stime seconds) from a /proc stat line."""
+    # The name is in parentheses and may itself hold spaces or parentheses.
+    head, _, rest = stat.rpartition(")")
+    fields = rest.split()
+    return head.split("(", 1)[1], (int(fields[11]) + int(fields[12])) / _CLK_TCK
 
 
 # The OS names trackpost gives its own threads (trackpost/core/db.py), and granian's runtime's.
@@ -125,13 +130,10 @@ def _threads(pid: int) -> Iterator[tuple[int, str, float]]:
         return
     for task in tasks:
         try:
-            stat = (task / "stat").read_text()
+            comm, seconds = _parse_stat((task / "stat").read_text())
         except OSError:
             continue  # the thread ended meanwhile
-        head, _, rest = stat.rpartition(")")
-        fields = rest.split()
-        comm = head.split("(", 1)[1]
-        yield int(task.name), comm, (int(fields[11]) + int(fields[12])) / _CLK_TCK
+        yield int(task.name), comm, seconds
 
 
 def machine_times() -> tuple[float, float]:

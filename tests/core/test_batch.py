@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 
 from tests.conftest import make_admin
 from tests.customers.factory import add_advertiser, add_customer, customer_row
-from tests.support import assert_error, os_thread_names
+from tests.support import assert_error, os_thread_name
 from trackpost.app import build_services, create_app
 from trackpost.config import service as config_service
 from trackpost.config.iplists import cache_of
@@ -270,7 +270,9 @@ def test_gate_contention_waits_without_blocking_the_event_loop(
             ticks += 1
         await asyncio.sleep(0.05)  # real time for the gate wait to be under way in its thread
         assert not released.is_set(), "the event loop stalled until the holder gave up"
-        assert GATE_THREAD in os_thread_names(), "the waiting thread is named for top -H"
+        assert batcher._executor is not None
+        waiting = [os_thread_name(t) for t in batcher._executor._threads]
+        assert waiting == [GATE_THREAD], "the waiting thread is named for top -H"
         assert not task.done()
         assert ran == []
         release.set()

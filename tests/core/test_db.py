@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import OperationalError
 
-from tests.support import os_thread_names
+from tests.support import os_thread_name
 from trackpost.core.config import Settings
 from trackpost.core.db import (
     CHECKPOINT_THREAD,
@@ -146,7 +146,7 @@ def test_one_checkpointer_per_database_file_and_another_takes_over_when_it_stops
     first = sqlite_db.checkpointer
     assert first is not None
     assert first.leading.wait(2)
-    assert CHECKPOINT_THREAD in os_thread_names(), "the thread is named for top -H"
+    assert os_thread_name(first._thread) == CHECKPOINT_THREAD, "named for top -H"
     second = Checkpointer(tmp_path / "t.db", standby_interval=0.05)
     try:
         time.sleep(0.3)  # several standby ticks: it keeps finding the flock taken
