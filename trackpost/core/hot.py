@@ -12,10 +12,11 @@ from collections.abc import Callable, Mapping
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.expression import ClauseElement, ColumnElement
 
 from trackpost.core.batch import batch_scope, note_write
@@ -204,20 +205,24 @@ class Hot:
         return row[0] if row is not None else None
 
 
-class HotInsert(Hot):
-    """An INSERT run hot that tells the new row's id, or None when ON CONFLICT DO NOTHING
-    skipped it: through RETURNING on PostgreSQL, through the cursor's lastrowid on SQLite,
-    where RETURNING first collects the rows in a temporary table (a customer's insert took
-    24 us with it against 18 without, BENCHMARKS.md)."""
+class HotInsert:
+    """An INSERT ... ON CONFLICT DO NOTHING run hot that tells the new row's id, or None when
+    the conflict skipped it: through RETURNING on PostgreSQL, through the cursor's lastrowid on
+    SQLite, where RETURNING first collects the rows in a temporary table (a customer's insert
+    took 24 us with it against 18 without, BENCHMARKS.md)."""
 
-    __slots__ = ("_returning",)
+    __slots__ = ("_returning", "_sqlite")
 
-    def __init__(self, stmt: Insert, id_column: ColumnElement[Any]) -> None:
-        super().__init__(stmt)
-        self._returning = Hot(stmt.returning(id_column))
+    def __init__(
+        self, table: Table, values: Mapping[str, Any], id_column: ColumnElement[Any]
+    ) -> None:
+        self._sqlite = Hot(sqlite_insert(table).values(values).on_conflict_do_nothing())
+        self._returning = Hot(
+            pg_insert(table).values(values).on_conflict_do_nothing().returning(id_column)
+        )
 
     def new_id(self, conn: Connection, values: Mapping[str, Any]) -> int | None:
         if conn.dialect.name == "sqlite":
-            return self._run(conn, values, _new_id)
+            return self._sqlite._run(conn, values, _new_id)
         found = self._returning.scalar(conn, values)
         return int(found) if found is not None else None

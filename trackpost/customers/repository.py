@@ -21,8 +21,6 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Update
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
@@ -140,14 +138,7 @@ _CUSTOMER_REQUIRED = frozenset(
     if not c.nullable and c.name != "customer_id" and _CUSTOMER_COLUMNS[c.name] is None
 )
 _CUSTOMER_BINDS = {n: bindparam(n, type_=C.c[n].type) for n in _CUSTOMER_COLUMNS}
-_INSERT_CUSTOMER = {
-    "postgresql": HotInsert(
-        pg_insert(C).values(_CUSTOMER_BINDS).on_conflict_do_nothing(), C.c.customer_id
-    ),
-    "sqlite": HotInsert(
-        sqlite_insert(C).values(_CUSTOMER_BINDS).on_conflict_do_nothing(), C.c.customer_id
-    ),
-}
+_INSERT_CUSTOMER = HotInsert(C, _CUSTOMER_BINDS, C.c.customer_id)
 
 _TRANSACTIONS = (
     select(
@@ -273,7 +264,7 @@ def insert_customer(conn: Connection, values: Mapping[str, Any]) -> int | None:
     missing = _CUSTOMER_REQUIRED - values.keys()
     if missing:
         raise KeyError(f"customer columns without a value: {sorted(missing)}")
-    return _INSERT_CUSTOMER[conn.dialect.name].new_id(conn, {**_CUSTOMER_COLUMNS, **values})
+    return _INSERT_CUSTOMER.new_id(conn, {**_CUSTOMER_COLUMNS, **values})
 
 
 def insert_audit(conn: Connection, values: Mapping[str, Any]) -> None:

@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from trackpost.core.hot import Hot, HotInsert
 from trackpost.models.tables import transactions as T
@@ -72,14 +70,7 @@ _SET_AMOUNTS = (
 # named (ledger.base_row builds every row), so the statement runs hot (core/hot.py): each
 # conversion, rebill, refund and void writes one.
 _VALUES = {c.name: bindparam(c.name, type_=c.type) for c in T.columns if c.name != "transactionid"}
-_INSERT_HOT = {
-    "postgresql": HotInsert(
-        pg_insert(T).values(_VALUES).on_conflict_do_nothing(), T.c.transactionid
-    ),
-    "sqlite": HotInsert(
-        sqlite_insert(T).values(_VALUES).on_conflict_do_nothing(), T.c.transactionid
-    ),
-}
+_INSERT_HOT = HotInsert(T, _VALUES, T.c.transactionid)
 
 
 def find(conn: Connection, key: str, value: Any, *, for_update: bool) -> RowMapping | None:
@@ -101,7 +92,7 @@ def orderid_exists(conn: Connection, orderid: str) -> bool:
 def insert(conn: Connection, row: Mapping[str, Any]) -> int | None:
     """Insert one ledger row naming every column (ledger.base_row); None when its orderid (or
     its click's conversion) already exists."""
-    return _INSERT_HOT[conn.dialect.name].new_id(conn, row)
+    return _INSERT_HOT.new_id(conn, row)
 
 
 def last_offset(conn: Connection, parent: int) -> RowMapping | None:
