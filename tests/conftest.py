@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -82,9 +82,9 @@ def settings(
     if request.param == "sqlite":
         db = tmp_path / "trackpost.db"
         shutil.copy(sqlite_template, db)
-        return replace(base, database_url=f"sqlite:///{db}")
+        return base.replace(database_url=f"sqlite:///{db}")
     reset_postgres(pg_schema_url)
-    return replace(base, database_url=pg_schema_url)
+    return base.replace(database_url=pg_schema_url)
 
 
 @pytest.fixture

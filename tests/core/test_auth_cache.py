@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 
 import pytest
 
@@ -19,7 +18,7 @@ from trackpost.core.security import KeyHasher
 
 def _auth(settings: Settings, services: Services, seconds: float) -> Authenticator:
     return Authenticator(
-        replace(settings, auth_cache_seconds=seconds),
+        settings.replace(auth_cache_seconds=seconds),
         KeyHasher(SECRET.encode()),
         accounts_repo.CredentialReader(services.db.engine),
     )

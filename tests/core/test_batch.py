@@ -7,7 +7,6 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager, closing
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +19,13 @@ from tests.conftest import make_admin
 from tests.customers.factory import add_advertiser, add_customer, customer_row
 from tests.support import assert_error, os_thread_name
 from trackpost.app import build_services, create_app
-from trackpost.config import service as config_service
-from trackpost.config.iplists import cache_of
 from trackpost.core.batch import WriteBatcher
 from trackpost.core.config import Settings
 from trackpost.core.db import GATE_THREAD, Database, WriterGate, utcnow
 from trackpost.core.errors import NotFound
 from trackpost.core.http import Services
+from trackpost.iplists import service as config_service
+from trackpost.iplists.rules import cache_of
 
 LOCK = "/api/customer/lock"
 
@@ -325,7 +324,7 @@ def test_http_concurrent_requests_share_a_batch_yet_fail_alone(
 
 def test_http_without_group_commit(settings: Settings) -> None:
     """With group_commit=False there is no batcher and the same write endpoints still work."""
-    plain = replace(settings, group_commit=False)
+    plain = settings.replace(group_commit=False)
     svc = build_services(plain, pool_size=2)
     try:
         assert svc.batcher is None

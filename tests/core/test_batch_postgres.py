@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
-from dataclasses import replace
 
 import httpx
 import psycopg
@@ -223,7 +222,7 @@ def test_two_workers_batches_that_deadlock_both_commit(settings: Settings) -> No
 def test_a_row_held_too_long_is_a_503_after_the_retries(settings: Settings) -> None:
     """Another session holds the customer's row; with lock_timeout set, the lock request's batch
     times out, runs again (whole, then alone), and the client gets 503 database_busy."""
-    impatient = replace(settings, database_url=settings.database_url + "%20-clock_timeout%3D100")
+    impatient = settings.replace(database_url=settings.database_url + "%20-clock_timeout%3D100")
     svc = build_services(impatient, pool_size=2)
     try:
         admin = make_admin(svc, "pg_busy_admin")
@@ -251,7 +250,7 @@ def test_deadlocks_and_lock_timeouts_count_as_busy() -> None:
 
 
 def test_the_setting_turns_it_off(settings: Settings, api: ApiClient) -> None:
-    plain = replace(settings, postgres_group_commit=False)
+    plain = settings.replace(postgres_group_commit=False)
     svc = build_services(plain, pool_size=2)
     try:
         assert svc.batcher is None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -53,7 +53,7 @@ def build_app(settings: Settings) -> Iterator[BuildApp]:
         for name in ("admin_api_allowed_ips", "trusted_proxies"):
             if isinstance(overrides.get(name), str):
                 overrides[name] = parse_networks(overrides[name], name)
-        custom = replace(settings, **overrides)
+        custom = settings.replace(**overrides)
         services = build_services(custom, pool_size=2)
         made.append(services)
         return Built(custom, services, create_app(custom, services))

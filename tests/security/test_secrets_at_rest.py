@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import os
 import stat
-from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import select
@@ -54,7 +53,7 @@ def test_admin_keys_are_stored_as_keyed_hashes(settings: Settings, services: Ser
 
 
 def test_generated_server_secret_is_private(settings: Settings, tmp_path: Path) -> None:
-    own = replace(settings, secret_key=None, data_dir=tmp_path / "fresh")
+    own = settings.replace(secret_key=None, data_dir=tmp_path / "fresh")
     secret = load_secret(own)
     path = tmp_path / "fresh" / "secret.key"
     assert path.read_bytes().strip() == secret

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from dataclasses import replace
 
 import httpx
 import pytest
@@ -102,7 +101,7 @@ def test_affiliate_status_decides(
 
 
 def test_fallback_url_replaces_the_404_page(settings: Settings, net: dict[str, str]) -> None:
-    custom = replace(settings, track_fallback_url="https://network.example/oops")
+    custom = settings.replace(track_fallback_url="https://network.example/oops")
     svc = build_services(custom, pool_size=1)
     try:
         with TestClient(create_app(custom, svc)) as client:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -133,7 +132,7 @@ def test_https_clicks_get_a_secure_cookie(
 
 
 def test_secure_behind_a_trusted_proxy_only(settings: Settings, code: str) -> None:
-    trusted = replace(settings, trusted_proxies=parse_networks("10.0.0.0/8", "proxies"))
+    trusted = settings.replace(trusted_proxies=parse_networks("10.0.0.0/8", "proxies"))
     svc = build_services(trusted, pool_size=1)
     try:
         app = create_app(trusted, svc)
@@ -151,7 +150,7 @@ def test_secure_behind_a_trusted_proxy_only(settings: Settings, code: str) -> No
 
 
 def test_cookie_name_and_lifetime_are_settings(settings: Settings, code: str) -> None:
-    custom = replace(settings, click_cookie_name="aff_click", click_cookie_days=7)
+    custom = settings.replace(click_cookie_name="aff_click", click_cookie_days=7)
     svc = build_services(custom, pool_size=1)
     try:
         with TestClient(create_app(custom, svc)) as client:

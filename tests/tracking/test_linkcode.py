@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tests.support import ApiClient, assert_error
 from tests.tracking.support import code_of, network, ok
-from trackpost.tracking.fields import MAX_ID
+from trackpost.core.fields import MAX_ID
 from trackpost.tracking.linkcode import FIELDS, MalformedCode, TrackingCode, decode
 
 VENDOR_EXAMPLE = "MS4xOTIuMTM5LjEyOS4yNC4wLjAuMC4wLjAuMC4w"

@@ -9,7 +9,7 @@ from trackpost.affiliates.schemas import (
     Password,
     Username,
 )
-from trackpost.tracking.fields import Email, Id
+from trackpost.core.fields import Email, Id
 
 __all__ = ["SUCCESS_LOGINID", "SUCCESS_ONLY", "AddAdvertiser", "EditAdvertiser"]
 

@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 from trackpost.accounts.service import USERNAME_RE
+from trackpost.core.fields import Email, Flag, Id, Money, Str32, Str64, Str255
 from trackpost.core.validation import ParamModel
-from trackpost.tracking.fields import Email, Flag, Id, Money, Str32, Str64, Str255
 
 
 def _username(value: str) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, RowMapping
 from trackpost.affiliates import repository as repo
 from trackpost.affiliates.schemas import SearchAffiliates
 from trackpost.affiliates.service import CONTACT_COLUMNS
-from trackpost.tracking.fields import cents_text, iso
+from trackpost.core.fields import cents_text, iso
 
 _FILTERS = (
     "loginid",

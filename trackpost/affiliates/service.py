@@ -23,9 +23,9 @@ from trackpost.affiliates.schemas import (
     SetPayvia,
 )
 from trackpost.core.errors import InvalidParameter
+from trackpost.core.fields import MAX_ID
 from trackpost.core.security import hash_password
 from trackpost.tracking import repository as tracking_repo
-from trackpost.tracking.fields import MAX_ID
 from trackpost.tracking.linkcode import MalformedCode, decode
 
 CONTACT_COLUMNS = (

@@ -1,12 +1,18 @@
-"""Settings read once from the environment; every knob is a TRACKPOST_* variable."""
+"""Settings read once from the environment; every knob is a TRACKPOST_* variable.
+
+pydantic-settings reads and checks them: a value that is not what its variable needs (a typo
+such as TRACKPOST_ACCESS_LOG=flase) stops the server at start with a sentence naming it.
+"""
 
 from __future__ import annotations
 
 import ipaddress
-import os
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AliasChoices, BeforeValidator, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -22,34 +28,14 @@ def parse_networks(raw: str, name: str) -> tuple[IPNetwork, ...]:
     return tuple(nets)
 
 
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
-
-
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from exc
-    if not 0 <= value <= 60:
-        raise ValueError(f"{name} must be between 0 and 60 seconds, got {raw!r}")
+def _networks(value: object) -> object:
+    if isinstance(value, str):
+        return parse_networks(value, "list")
     return value
 
 
-def _env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name, "").strip().lower()
-    if not raw:
-        return default
-    return raw in {"1", "true", "yes", "on"}
+def _upper(value: object) -> object:
+    return value.strip().upper() if isinstance(value, str) else value
 
 
 def normalise_database_url(url: str) -> str:
@@ -60,72 +46,90 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-@dataclass(frozen=True)
-class Settings:
+Networks = Annotated[tuple[IPNetwork, ...], NoDecode, BeforeValidator(_networks)]
+
+
+def _env(name: str, field: str) -> Any:
+    # The variable's name, and the field's own for code that builds Settings directly.
+    return AliasChoices(field, f"TRACKPOST_{name}")
+
+
+class Settings(BaseSettings):
     """Process-wide configuration; build with Settings.from_env()."""
 
-    database_url: str
-    data_dir: Path
-    secret_key: str | None
+    model_config = SettingsConfigDict(
+        env_prefix="TRACKPOST_", frozen=True, extra="ignore", populate_by_name=True
+    )
+
+    database_url: str = ""
+    data_dir: Path = Path("var")
+    secret_key: str | None = None
     host: str = "127.0.0.1"
-    port: int = 8000
-    workers: int = 1
-    admin_api_allowed_ips: tuple[IPNetwork, ...] = ()
-    trusted_proxies: tuple[IPNetwork, ...] = ()
-    sqlite_synchronous: str = "NORMAL"
+    port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=256)
+    admin_api_allowed_ips: Networks = ()
+    trusted_proxies: Networks = ()
+    sqlite_synchronous: Annotated[Literal["NORMAL", "FULL", "EXTRA"], BeforeValidator(_upper)] = (
+        "NORMAL"
+    )
     # Concurrent write requests of one worker share a transaction (core/batch.py), on SQLite
     # and on PostgreSQL; each may be switched off on its own.
-    group_commit: bool = True
+    group_commit: bool = Field(True, validation_alias=_env("SQLITE_GROUP_COMMIT", "group_commit"))
     postgres_group_commit: bool = True
-    max_body_bytes: int = 1024 * 1024
-    auth_fail_limit: int = 10
-    auth_fail_window_seconds: int = 60
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    auth_fail_limit: int = Field(10, ge=1)
+    auth_fail_window_seconds: int = Field(
+        60, ge=1, validation_alias=_env("AUTH_FAIL_WINDOW", "auth_fail_window_seconds")
+    )
     # How long a worker trusts an admin's credentials row before reading it again.
-    auth_cache_seconds: float = 1.0
+    auth_cache_seconds: float = Field(1.0, ge=0, le=60)
     track_fallback_url: str = ""
-    click_cookie_name: str = "tp_click"
-    click_cookie_days: int = 30
+    click_cookie_name: str = Field(
+        "tp_click", min_length=1, validation_alias=_env("CLICK_COOKIE", "click_cookie_name")
+    )
+    click_cookie_days: int = Field(30, ge=0)
     access_log: bool = True
-    extra: dict[str, str] = field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _database(self) -> Settings:
+        url = self.database_url or f"sqlite:///{self.data_dir / 'trackpost.db'}"
+        object.__setattr__(self, "database_url", normalise_database_url(url))
+        if not self.secret_key:
+            object.__setattr__(self, "secret_key", None)
+        return self
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some values changed (validated like the environment's)."""
+        return Settings.model_validate({**self.model_dump(), **changes})
+
     @classmethod
     def from_env(cls) -> Settings:
-        data_dir = Path(os.environ.get("TRACKPOST_DATA_DIR", "var"))
-        default_db = f"sqlite:///{data_dir / 'trackpost.db'}"
-        url = normalise_database_url(os.environ.get("TRACKPOST_DATABASE_URL", "") or default_db)
-        sync = os.environ.get("TRACKPOST_SQLITE_SYNCHRONOUS", "NORMAL").strip().upper()
-        if sync not in {"NORMAL", "FULL", "EXTRA"}:
-            raise ValueError("TRACKPOST_SQLITE_SYNCHRONOUS must be NORMAL, FULL or EXTRA")
-        return cls(
-            database_url=url,
-            data_dir=data_dir,
-            secret_key=os.environ.get("TRACKPOST_SECRET_KEY") or None,
-            host=os.environ.get("TRACKPOST_HOST", "127.0.0.1"),
-            port=_env_int("TRACKPOST_PORT", 8000),
-            workers=_env_int("TRACKPOST_WORKERS", 1),
-            admin_api_allowed_ips=parse_networks(
-                os.environ.get("TRACKPOST_ADMIN_API_ALLOWED_IPS", ""),
-                "TRACKPOST_ADMIN_API_ALLOWED_IPS",
-            ),
-            trusted_proxies=parse_networks(
-                os.environ.get("TRACKPOST_TRUSTED_PROXIES", ""), "TRACKPOST_TRUSTED_PROXIES"
-            ),
-            sqlite_synchronous=sync,
-            group_commit=_env_bool("TRACKPOST_SQLITE_GROUP_COMMIT", True),
-            postgres_group_commit=_env_bool("TRACKPOST_POSTGRES_GROUP_COMMIT", True),
-            max_body_bytes=_env_int("TRACKPOST_MAX_BODY_BYTES", 1024 * 1024),
-            auth_fail_limit=_env_int("TRACKPOST_AUTH_FAIL_LIMIT", 10),
-            auth_fail_window_seconds=_env_int("TRACKPOST_AUTH_FAIL_WINDOW", 60),
-            auth_cache_seconds=_env_float("TRACKPOST_AUTH_CACHE_SECONDS", 1.0),
-            track_fallback_url=os.environ.get("TRACKPOST_TRACK_FALLBACK_URL", ""),
-            click_cookie_name=os.environ.get("TRACKPOST_CLICK_COOKIE", "tp_click"),
-            click_cookie_days=_env_int("TRACKPOST_CLICK_COOKIE_DAYS", 30),
-            access_log=_env_bool("TRACKPOST_ACCESS_LOG", True),
-        )
+        """The environment's settings, or a ValueError naming each bad variable."""
+        try:
+            return cls()
+        except ValidationError as exc:
+            raise ValueError(_explain(exc)) from None
+
+
+def _variable(field: str) -> str:
+    alias = (
+        Settings.model_fields[field].validation_alias if field in Settings.model_fields else None
+    )
+    if isinstance(alias, AliasChoices):
+        return next(str(c) for c in alias.choices if str(c).startswith("TRACKPOST_"))
+    return f"TRACKPOST_{field.upper()}"
+
+
+def _explain(exc: ValidationError) -> str:
+    problems = []
+    for err in exc.errors(include_url=False):
+        name = _variable(str(err["loc"][0]) if err["loc"] else "")
+        problems.append(f"{name}: {err['msg']} (got {str(err.get('input'))[:64]!r})")
+    return "; ".join(problems)
 
 
 @lru_cache(maxsize=1)

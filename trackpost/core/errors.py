@@ -92,3 +92,29 @@ class TooManyRequests(TrackpostError):
 class ServiceUnavailable(TrackpostError):
     status = 503
     code = "service_unavailable"
+
+
+# Lookups and account names shared by several domains: one class each, here, so that no domain
+# imports another's errors for them.
+class MissingLookupKey(BadRequest):
+    code = "missing_lookup_key"
+
+
+class LookupConflict(BadRequest):
+    code = "lookup_conflict"
+
+
+class AdvertiserNotFound(NotFound):
+    code = "advertiser_not_found"
+
+
+class LandingPageNotFound(NotFound):
+    code = "landing_page_not_found"
+
+
+class UsernameTaken(Conflict):
+    code = "username_taken"
+
+
+class InvalidUsername(BadRequest):
+    code = "invalid_username"

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar, cast
 
 import psycopg
 from pydantic import BaseModel
@@ -22,12 +22,23 @@ from trackpost.core.config import Settings
 from trackpost.core.db import Database
 from trackpost.core.errors import ServiceUnavailable, TrackpostError
 from trackpost.core.net import client_ip
+from trackpost.core.origin import Origin
 from trackpost.core.params import Params, header, read_params
 from trackpost.core.responses import error_response, json_response
 from trackpost.core.validation import validate
 
 log = logging.getLogger("trackpost")
 REQUEST_ID_KEY = "trackpost.request_id"
+
+
+class WorkerCache(Protocol):
+    """A worker's cache of committed state, keyed by a version the database keeps."""
+
+    def clear(self) -> None:
+        """Forget everything (a shared transaction failed: it may hold unwritten state)."""
+
+
+C = TypeVar("C", bound=WorkerCache)
 
 
 @dataclass
@@ -39,7 +50,16 @@ class Services:
     auth: Authenticator
     # Group commit: each write request of this worker joins the next shared transaction.
     batcher: WriteBatcher | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    # The domains' worker caches by class (core cannot name them: it imports no domain).
+    _caches: dict[type[Any], Any] = field(default_factory=dict)
+
+    def cache(self, kind: type[C]) -> C:
+        """This worker's one instance of a domain's cache, made (and reset on abort) on first use."""
+        found = self._caches.get(kind)
+        if found is None:
+            found = self._caches[kind] = kind()
+            self.on_abort(found.clear)
+        return cast(C, found)
 
     def close(self) -> None:
         """Release the worker's connections (at shutdown)."""
@@ -69,6 +89,7 @@ class RequestContext:
 
     __slots__ = (
         "_conn",
+        "_origin",
         "_stack",
         "_write",
         "client_ip",
@@ -94,6 +115,7 @@ class RequestContext:
         self._stack = stack
         self._write = write
         self._conn: Connection | None = None
+        self._origin: Origin | None = None
         self.request = request
         self.request_id = request_id
         self.client_ip = client_ip
@@ -125,6 +147,19 @@ class RequestContext:
     @property
     def actor(self) -> str:
         return self.principal.username if self.principal else "anonymous"
+
+    @property
+    def origin(self) -> Origin:
+        """Who is acting: the admin (or anonymous sender), the channel, the address, the request."""
+        origin = self._origin
+        if origin is None:
+            origin = self._origin = Origin(
+                self.actor,
+                "api" if self.principal is not None else "postback",
+                self.client_ip,
+                self.request_id,
+            )
+        return origin
 
 
 Handler = Callable[[RequestContext, Any], Any]
@@ -241,7 +276,6 @@ def build_route(ep: Endpoint, services: Services) -> Route:
             ip = client_ip(peer, forwarded, trusted)
             principal = None
             if not ep.public:
-                auth.check_ip(ip)
                 principal = auth.authenticate(
                     ip, header(request, b"api-key"), header(request, b"api-username")
                 )

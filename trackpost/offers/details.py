@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping
 
 from trackpost.core.db import utcnow
+from trackpost.core.fields import cents_text, iso, payout_text
 from trackpost.offers import repository as repo
 from trackpost.offers.errors import InvalidColumn, MissingSelector
 from trackpost.offers.schemas import OfferDetails
-from trackpost.tracking.fields import cents_text, iso, payout_text
 
 SELECTORS = ("offerid", "name", "name_like", "advertiserid", "advertiser_username")
 

@@ -6,8 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from trackpost.core.validation import ParamModel
-from trackpost.tracking.fields import (
+from trackpost.core.fields import (
     MAX_ID,
     Flag,
     Id,
@@ -22,6 +21,7 @@ from trackpost.tracking.fields import (
     Url,
     When,
 )
+from trackpost.core.validation import ParamModel
 
 Name = Annotated[str, Field(min_length=1, max_length=255)]
 OptionalId = Annotated[int, Field(ge=0, le=MAX_ID, description="0 clears it")]

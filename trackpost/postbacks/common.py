@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
-from trackpost.config.iplists import IpListCache, IpLists, post_allowed
 from trackpost.core.errors import Conflict
+from trackpost.iplists.rules import IpListCache, IpLists, post_allowed
 from trackpost.postbacks.errors import ClickAlreadyConverted, PostbackRefused, Replayed
 from trackpost.postbacks.params import Postback
 from trackpost.transactions import repository as txn_repo

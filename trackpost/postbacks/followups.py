@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from trackpost.config.iplists import global_post_allows
 from trackpost.core.db import utcnow
 from trackpost.core.errors import MissingParameter
 from trackpost.customers import service as customers
@@ -21,6 +20,7 @@ from trackpost.customers.errors import (
     CustomerNotFound,
     LookupConflict,
 )
+from trackpost.iplists.rules import global_post_allows
 from trackpost.postbacks import repository as repo
 from trackpost.postbacks.common import (
     Sender,

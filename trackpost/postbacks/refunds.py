@@ -10,11 +10,11 @@ from sqlalchemy import Connection, RowMapping
 
 from trackpost.core.db import utcnow
 from trackpost.core.errors import InvalidParameter
+from trackpost.core.fields import cents_text
 from trackpost.customers.errors import LookupConflict
 from trackpost.postbacks.common import Sender
 from trackpost.postbacks.errors import NothingToRefund
 from trackpost.postbacks.params import Postback
-from trackpost.tracking.fields import cents_text
 from trackpost.transactions import repository as txn_repo
 from trackpost.transactions.errors import (
     ChargebackExists,

@@ -10,9 +10,9 @@ from typing import Any
 
 from starlette.requests import cookie_parser
 
-from trackpost.config.iplists import cache_of
 from trackpost.core.http import RequestContext, Router
 from trackpost.core.params import header_values
+from trackpost.iplists.rules import cache_of
 from trackpost.postbacks import service
 from trackpost.postbacks.params import Postback
 from trackpost.postbacks.schemas import PIXEL_RESPONSE, VOID_RESPONSE, PixelParams, VoidParams

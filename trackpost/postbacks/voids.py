@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from trackpost.config.iplists import IpListCache, void_allowed
 from trackpost.core.errors import InvalidParameter, MissingParameter
 from trackpost.core.net import in_networks
+from trackpost.iplists.rules import IpListCache, void_allowed
 from trackpost.postbacks import repository as repo
 from trackpost.postbacks.common import log
 from trackpost.postbacks.errors import VoidRefused

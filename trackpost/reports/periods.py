@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from trackpost.core.errors import InvalidParameter
-from trackpost.tracking.fields import parse_when
+from trackpost.core.fields import parse_when
 
 CURRENT, LAST, TODAY, YESTERDAY, THIS_WEEK, THIS_MONTH, THIS_YEAR, ALL_TIME, FREE = range(9)
 Range = tuple[dt.datetime | None, dt.datetime | None]  # [start, end): None is unbounded

@@ -10,10 +10,10 @@ from sqlalchemy import Connection, RowMapping
 
 from trackpost.core.db import utcnow
 from trackpost.core.errors import InvalidParameter
+from trackpost.core.fields import MAX_ID
 from trackpost.reports import repository as repo
 from trackpost.reports.periods import period_range
 from trackpost.reports.schemas import TransactionReport
-from trackpost.tracking.fields import MAX_ID
 
 KINDS = {
     "initial": "initial",

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from trackpost.tracking.linkcode import TrackingCode
 from trackpost.tracking.urls import UrlTemplate
 
-SERVICES_KEY = "tracking.resolution_cache"
-
 
 @dataclass(frozen=True, slots=True)
 class Target:

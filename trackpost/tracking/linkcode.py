@@ -7,7 +7,7 @@ import binascii
 import re
 from dataclasses import astuple, dataclass
 
-from trackpost.tracking.fields import MAX_ID
+from trackpost.core.fields import MAX_ID
 
 # Positions 1 to 6 are documented; 7 to 12 follow the decoded field list of decode_trackingcode.
 FIELDS = (

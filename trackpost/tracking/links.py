@@ -8,10 +8,10 @@ from urllib.parse import quote
 from sqlalchemy import Connection, RowMapping
 
 from trackpost.affiliates.errors import AffiliateNotFound
+from trackpost.core.fields import payout_text
 from trackpost.offers.errors import LandingPageNotFound, OfferNotFound
 from trackpost.tracking import repository as repo
 from trackpost.tracking.errors import InvalidTrackingCode
-from trackpost.tracking.fields import payout_text
 from trackpost.tracking.linkcode import FIELDS, MalformedCode, TrackingCode, decode
 from trackpost.tracking.schemas import LinkParams, Links
 

@@ -12,12 +12,11 @@ from trackpost.core.params import header
 from trackpost.core.responses import RawResponse
 from trackpost.core.security import new_click_hash
 from trackpost.tracking import service
-from trackpost.tracking.cache import SERVICES_KEY, ResolutionCache
-from trackpost.tracking.link_routes import router as link_router
+from trackpost.tracking.cache import ResolutionCache
 from trackpost.tracking.urls import as_uri
 from trackpost.tracking.web import is_https
 
-__all__ = ["link_router", "router"]
+__all__ = ["router"]
 
 router = Router("tracking")
 
@@ -46,12 +45,7 @@ TRACK_DESCRIPTION = (
 
 def resolution_cache(services: Services) -> ResolutionCache:
     """The worker's cache, created on first use."""
-    cache = services.extras.get(SERVICES_KEY)
-    if cache is None:
-        cache = services.extras[SERVICES_KEY] = ResolutionCache()
-        services.on_abort(cache.clear)
-    assert isinstance(cache, ResolutionCache)
-    return cache
+    return services.cache(ResolutionCache)
 
 
 _NO_STORE = (b"cache-control", b"no-store")

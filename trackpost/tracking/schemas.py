@@ -6,8 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from trackpost.core.fields import Flag, Id, Str255
 from trackpost.core.validation import ParamModel
-from trackpost.tracking.fields import Flag, Id, Str255
 
 Hidden = Annotated[int, Field(ge=0, le=2)]
 

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
+from trackpost.core.fields import Flag
 from trackpost.core.validation import ParamModel
-from trackpost.tracking.fields import Flag
 from trackpost.transactions.ledger import CUSTOM_FIELDS
 
 RESERVED_CUSTOM = "-1"

@@ -6,9 +6,9 @@ import ipaddress
 
 from sqlalchemy import Connection
 
-from trackpost.config import repository as repo
-from trackpost.config.errors import InvalidIp
-from trackpost.config.iplists import POST, VOID
+from trackpost.iplists import repository as repo
+from trackpost.iplists.errors import InvalidIp
+from trackpost.iplists.rules import POST, VOID
 
 LISTS = {POST: "Global Postback Allowed IPs", VOID: "Global Void IPs"}
 

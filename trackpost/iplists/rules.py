@@ -14,13 +14,12 @@ from functools import lru_cache
 
 from sqlalchemy import Connection
 
-from trackpost.config import repository as repo
 from trackpost.core.config import IPNetwork, parse_networks
 from trackpost.core.http import Services
 from trackpost.core.net import in_networks
+from trackpost.iplists import repository as repo
 
 POST, VOID = "post", "void"
-SERVICES_KEY = "trackpost.config.iplists"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,12 +54,8 @@ class IpListCache:
 
 
 def cache_of(services: Services) -> IpListCache:
-    cache = services.extras.get(SERVICES_KEY)
-    if cache is None:
-        cache = services.extras[SERVICES_KEY] = IpListCache()
-        services.on_abort(cache.clear)
-    assert isinstance(cache, IpListCache)
-    return cache
+    """The worker's IP-list cache."""
+    return services.cache(IpListCache)
 
 
 @lru_cache(maxsize=4096)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from trackpost.config import service
-from trackpost.config.iplists import POST, VOID
-from trackpost.config.schemas import DATA_RESPONSE, LISTS_RESPONSE, IpParams
 from trackpost.core.http import Handler, RequestContext, Router
+from trackpost.iplists import service
+from trackpost.iplists.rules import POST, VOID
+from trackpost.iplists.schemas import DATA_RESPONSE, LISTS_RESPONSE, IpParams
 
 router = Router("config")
 POST_NOTE = (

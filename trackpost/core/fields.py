@@ -1,7 +1,8 @@
-"""Parameter types shared by the tracking domains: ids, money, percentages, dates, URLs, IP lists.
+"""The shared field vocabulary: ids, money, percentages, flags, dates, emails, URLs, IP lists.
 
 Each type turns the vendor's loose form values into one exact value, or fails with a sentence the
-validation layer puts into the 400 envelope under the parameter's name.
+validation layer puts into the 400 envelope under the parameter's name. Every domain builds its
+parameter models from these; none defines its own id, email, flag or time format.
 """
 
 from __future__ import annotations
@@ -16,12 +17,64 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 from trackpost.core.config import parse_networks
+from trackpost.core.errors import InvalidParameter
 
 MAX_ID = 2**63 - 1
+# The words that mean "yes" wherever a flag is read by hand (query filters, postback switches).
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 _MONEY_RE = re.compile(r"^\d{1,13}(?:\.\d{1,2})?$", re.ASCII)
 _PERCENT_RE = re.compile(r"^\d{1,3}(?:\.\d{1,2})?$", re.ASCII)
-_EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+# One email rule for every endpoint: a local part, and a host of letter/digit/hyphen labels.
+EMAIL_RE = re.compile(
+    r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
 _CONTROL_RE = re.compile(r"[\x00-\x20\x7f]")
+
+
+def is_true(value: object) -> bool:
+    """A hand-read flag: one of TRUE_WORDS, any case, surrounding blanks ignored."""
+    return str(value).strip().lower() in TRUE_WORDS
+
+
+def id_value(value: object) -> int | None:
+    """The one id grammar: 1 to 19 ASCII digits (or a JSON whole number), from 1 to MAX_ID."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 0 < value <= MAX_ID else None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    # Checked before int(): no signs, underscores, fractions or 5,000-digit strings reach it.
+    if not (0 < len(text) <= 19 and text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
+
+
+def parse_id(name: str, value: str | int) -> int:
+    """A positive whole number, or a 400 naming the parameter."""
+    number = id_value(value)
+    if number is None:
+        raise InvalidParameter(
+            f"Parameter '{name}' must be a positive whole number, got {str(value)[:64]!r}."
+        )
+    return number
+
+
+def _id(value: object) -> int:
+    number = id_value(value)
+    if number is None:
+        raise ValueError("must be a positive whole number")
+    return number
+
+
+def email_problem(value: str) -> str | None:
+    """Why a (stripped) text is not an email address, or None when it is one."""
+    # Invisible format characters (zero-width space, bidi overrides) only serve impersonation.
+    if not EMAIL_RE.match(value) or any(unicodedata.category(c) in ("Cc", "Cf") for c in value):
+        return "must be an email address such as name@example.com"
+    return None
 
 
 def _blank_is_false(value: object) -> object:
@@ -89,9 +142,9 @@ def _url(value: str) -> str:
 
 def _email(value: str) -> str:
     text = value.strip()
-    # Invisible format characters (zero-width space, bidi overrides) only serve impersonation.
-    if not _EMAIL_RE.match(text) or any(unicodedata.category(c) in ("Cc", "Cf") for c in text):
-        raise ValueError("must be an email address such as name@example.com")
+    problem = email_problem(text)
+    if problem:
+        raise ValueError(problem)
     return text
 
 
@@ -112,16 +165,20 @@ def _id_list(value: object) -> tuple[int, ...]:
     parts = value if isinstance(value, list) else str(value).split(",")
     ids: list[int] = []
     for part in parts:
-        text = str(part).strip()
-        if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
+        number = id_value(part if isinstance(part, int) else str(part))
+        if number is None:
             raise ValueError("must be one id or a comma-separated list of ids")
-        ids.append(int(text))
+        ids.append(number)
     if not ids or len(ids) > 1000:
         raise ValueError("must list between 1 and 1000 ids")
     return tuple(ids)
 
 
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Id = Annotated[
+    int,
+    BeforeValidator(_id),
+    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_ID}),
+]
 Flag = Annotated[bool, BeforeValidator(_blank_is_false)]
 Money = Annotated[
     int,
