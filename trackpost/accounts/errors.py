@@ -1,15 +1,7 @@
 """Errors of admin-account management."""
 
-from trackpost.core.errors import BadRequest, Conflict, NotFound
+from trackpost.core.errors import NotFound
 
 
 class AdminNotFound(NotFound):
     code = "admin_not_found"
-
-
-class UsernameTaken(Conflict):
-    code = "username_taken"
-
-
-class InvalidUsername(BadRequest):
-    code = "invalid_username"

@@ -35,6 +35,9 @@ _LIST = (
     .where(L.c.type == "admin")
     .order_by(L.c.loginid)
 )
+_ADVERTISER_BY_NAME = select(L.c.loginid).where(
+    func.lower(L.c.username) == func.lower(bindparam("u")), L.c.type == "advertiser"
+)
 _ANY_ADMIN = select(L.c.loginid).where(L.c.type == "admin").limit(1)
 
 
@@ -133,6 +136,12 @@ class CredentialReader:
 
 def username_exists(conn: Connection, username: str) -> bool:
     return conn.execute(_BY_USERNAME, {"u": username}).first() is not None
+
+
+def advertiser_id(conn: Connection, username: str) -> int | None:
+    """The loginid of the advertiser with this username (any case), or None."""
+    row = conn.execute(_ADVERTISER_BY_NAME, {"u": username}).first()
+    return int(row[0]) if row is not None else None
 
 
 def any_admin(conn: Connection) -> bool:

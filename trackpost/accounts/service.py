@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, RowMapping
 
 from trackpost.accounts import repository as repo
-from trackpost.accounts.errors import AdminNotFound, InvalidUsername, UsernameTaken
+from trackpost.accounts.errors import AdminNotFound
 from trackpost.core.config import parse_networks
+from trackpost.core.errors import AdvertiserNotFound, InvalidUsername, UsernameTaken
 from trackpost.core.security import KeyHasher, new_api_key
 
 # \Z, not $: "$" also matches before a trailing newline, which would admit "ops\n".
@@ -74,3 +75,11 @@ def ensure_first_admin(conn: Connection, hasher: KeyHasher) -> NewKey | None:
     if repo.any_admin(conn):
         return None
     return create_admin(conn, hasher, "admin")
+
+
+def advertiser_id(conn: Connection, username: str) -> int:
+    """The loginid of the advertiser with this username (any case), or 404 advertiser_not_found."""
+    found = repo.advertiser_id(conn, username)
+    if found is None:
+        raise AdvertiserNotFound(f"No advertiser with advertiser_username {username[:64]!r}.")
+    return found

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from trackpost.accounts import service as accounts
 from trackpost.core.errors import InvalidParameter
 from trackpost.customers import repository as repo
 from trackpost.customers.errors import (
-    AdvertiserNotFound,
     AmbiguousSubscriptionId,
     CustomerNotFound,
     LookupConflict,
@@ -72,11 +72,7 @@ def resolve_advertiser(
     if advertiserid is not None and advertiserid != "":
         adv = parse_id("advertiserid", advertiserid)
     if advertiser_username:
-        by_name = repo.advertiser_id(conn, advertiser_username)
-        if by_name is None:
-            raise AdvertiserNotFound(
-                f"No advertiser with advertiser_username {advertiser_username[:64]!r}."
-            )
+        by_name = accounts.advertiser_id(conn, advertiser_username)
         if adv is not None and adv != by_name:
             raise LookupConflict(
                 f"advertiserid '{adv}' and advertiser_username {advertiser_username!r} "

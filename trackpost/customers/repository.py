@@ -27,7 +27,6 @@ from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from trackpost.core.hot import Hot, HotInsert
 from trackpost.models.tables import customer_audit as A
 from trackpost.models.tables import customers as C
-from trackpost.models.tables import logins as L
 from trackpost.models.tables import transactions as T
 
 CustomerRow = Mapping[str, Any]
@@ -48,9 +47,6 @@ _BY_SUB_FU = _BY_SUB.with_for_update()
 _BY_SUB_ADV_FU = _BY_SUB_ADV.with_for_update()
 _BY_ORDER_FU = _BY_ORDER.with_for_update()
 
-_ADVERTISER_BY_NAME = select(L.c.loginid).where(
-    func.lower(L.c.username) == func.lower(bindparam("u")), L.c.type == "advertiser"
-)
 _USERNAME_TAKEN = (
     select(C.c.customer_id)
     .where(
@@ -199,11 +195,6 @@ def by_subscription(
 def by_orderid(conn: Connection, orderid: str, *, for_update: bool) -> CustomerRow | None:
     """The customer owning the transaction with this orderid."""
     return _BY_ORDER_HOT[for_update].mapping(conn, {"oid": orderid})
-
-
-def advertiser_id(conn: Connection, username: str) -> int | None:
-    row = conn.execute(_ADVERTISER_BY_NAME, {"u": username}).first()
-    return int(row[0]) if row is not None else None
 
 
 def username_taken(conn: Connection, advertiserid: int, username: str, customer_id: int) -> bool:
