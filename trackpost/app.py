@@ -165,12 +165,11 @@ def tune_gc_for_serving() -> None:
     """Once a worker's app is built: the cyclic collector as a long-running server wants it."""
     # What the worker built so far lives as long as it does: frozen out of the cyclic
     # collector's sight, so that a full collection under load scans only what requests left
-    # behind. Scanning the whole start-up heap stopped the event loop for 55 to 78 ms at a time
-    # (BENCHMARKS.md).
+    # behind; scanning the whole start-up heap stalled the event loop (BENCHMARKS.md).
     gc.collect()
     gc.freeze()
     # A request frees nearly everything it allocates by reference counting, yet at the default
-    # threshold (700) the young generation was scanned every few requests; at 50,000 the
-    # collector runs about seventy times less often (lock/unlock +5 to +20 %, /track +3 % in A/B
-    # runs at 1M, BENCHMARKS.md), and what cyclic garbage waits meanwhile is a few megabytes.
+    # threshold (700) the young generation was scanned every few requests; a higher one keeps
+    # the collector off the hot paths (measured in BENCHMARKS.md) while what cyclic garbage
+    # waits meanwhile stays small.
     gc.set_threshold(50_000, 20, 100)

@@ -206,10 +206,11 @@ class Hot:
 
 
 class HotInsert:
-    """An INSERT ... ON CONFLICT DO NOTHING run hot that tells the new row's id, or None when
-    the conflict skipped it: through RETURNING on PostgreSQL, through the cursor's lastrowid on
-    SQLite, where RETURNING first collects the rows in a temporary table (a customer's insert
-    took 24 us with it against 18 without, BENCHMARKS.md)."""
+    """An INSERT ... ON CONFLICT DO NOTHING run hot that tells the new row's id (or None).
+
+    RETURNING on PostgreSQL; the cursor's lastrowid on SQLite, where RETURNING first collects
+    the rows in a temporary table, which costs (BENCHMARKS.md).
+    """
 
     __slots__ = ("_returning", "_sqlite")
 

@@ -1,0 +1,183 @@
+"""The house rules, read from the code's imports: layers, routes, services and where SQL lives."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "trackpost"
+
+# A domain may import only domains of a lower floor (docs/ARCHITECTURE.md draws these floors).
+FLOORS: dict[str, int] = {
+    "core": 0,
+    "models": 1,
+    "migrations": 2,
+    "accounts": 2,
+    "iplists": 2,
+    "system": 2,
+    "tracking": 3,
+    "customers": 3,
+    "reports": 3,
+    "advertisers": 4,
+    "affiliates": 4,
+    "transactions": 4,
+    "offers": 5,
+    "postbacks": 6,
+    "cli": 7,
+    "app": 7,
+    "__main__": 8,
+    "__init__": 8,
+}
+# Modules that speak HTTP: they alone may import starlette or the request pipeline.
+HTTP_MODULES = frozenset({"routes", "link_routes", "web"})
+# What a module outside a repository may take from SQLAlchemy: types and errors, never queries.
+SQLALCHEMY_TYPES = frozenset({"Connection", "RowMapping", "Row", "Engine"})
+
+
+@dataclass(frozen=True)
+class Import:
+    """One module's import of another, as written."""
+
+    module: str  # importer, dotted (trackpost.customers.service)
+    target: str  # imported module, dotted
+    names: tuple[str, ...]  # names taken by `from target import ...`; () for `import target`
+
+
+def read_imports(root: Path = PACKAGE) -> list[Import]:
+    """Every import statement of every module under the package (runtime and TYPE_CHECKING)."""
+    found: list[Import] = []
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root.parent).with_suffix("")
+        module = ".".join(rel.parts)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = tuple(a.name for a in node.names)
+                found.append(Import(module, node.module, names))
+                # `from trackpost.x import repository` imports the module trackpost.x.repository.
+                base = root.parent.joinpath(*node.module.split("."))
+                found.extend(
+                    Import(module, f"{node.module}.{n}", ())
+                    for n in names
+                    if base.joinpath(f"{n}.py").exists() or base.joinpath(n).is_dir()
+                )
+            elif isinstance(node, ast.Import):
+                found.extend(Import(module, a.name, ()) for a in node.names)
+    return found
+
+
+def _domain(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def _leaf(module: str) -> str:
+    return module.rsplit(".", 1)[-1]
+
+
+def layer_violations(imports: list[Import]) -> list[str]:
+    """Imports of a domain on the same or a higher floor (which could close a loop)."""
+    out = []
+    for imp in imports:
+        if not imp.target.startswith("trackpost."):
+            continue
+        src, dst = _domain(imp.module), _domain(imp.target)
+        if src == dst or dst not in FLOORS:
+            continue
+        if src not in FLOORS:
+            out.append(f"{imp.module}: domain {src!r} has no floor in FLOORS")
+        elif FLOORS[dst] >= FLOORS[src]:
+            out.append(f"{imp.module} imports {imp.target}: {dst} is not below {src}")
+    return out
+
+
+def route_violations(imports: list[Import]) -> list[str]:
+    """Routes call services: they never reach into a repository."""
+    return [
+        f"{imp.module} imports {imp.target}"
+        for imp in imports
+        if _leaf(imp.module) in HTTP_MODULES
+        and _domain(imp.module) not in ("core", "app")
+        and _leaf(imp.target) == "repository"
+    ]
+
+
+def http_violations(imports: list[Import]) -> list[str]:
+    """Services and repositories know nothing of HTTP: no starlette, no request pipeline."""
+    out = []
+    for imp in imports:
+        if _domain(imp.module) in ("core", "app", "cli", "__main__") or _leaf(imp.module) in (
+            HTTP_MODULES
+        ):
+            continue
+        if imp.target.split(".")[0] == "starlette" or imp.target == "trackpost.core.http":
+            out.append(f"{imp.module} imports {imp.target}")
+    return out
+
+
+def sql_violations(imports: list[Import]) -> list[str]:
+    """Queries are built in repositories only (and in core's database plumbing and the schema)."""
+    out = []
+    for imp in imports:
+        if _domain(imp.module) in ("core", "models", "migrations", "cli"):
+            continue
+        if _leaf(imp.module) == "repository":
+            continue
+        if imp.target == "trackpost.models.tables" or imp.target.startswith("trackpost.models."):
+            out.append(f"{imp.module} imports {imp.target}")
+        elif imp.target == "sqlalchemy" and set(imp.names) - SQLALCHEMY_TYPES:
+            extra = ", ".join(sorted(set(imp.names) - SQLALCHEMY_TYPES))
+            out.append(f"{imp.module} takes {extra} from sqlalchemy")
+    return out
+
+
+def borrow_violations(imports: list[Import]) -> list[str]:
+    """A domain uses another's service; its repository, errors, fields or lookup stay its own."""
+    out = []
+    for imp in imports:
+        src, dst = _domain(imp.module), _domain(imp.target)
+        if not imp.target.startswith("trackpost.") or src == dst or dst == "core":
+            continue
+        if src in ("app", "cli", "__main__"):
+            continue  # the wiring may reach anything
+        if _leaf(imp.target) in ("repository", "errors", "fields", "lookup"):
+            out.append(f"{imp.module} imports {imp.target}")
+    return out
+
+
+RULES = {
+    "borrowing": borrow_violations,
+    "layers": layer_violations,
+    "routes": route_violations,
+    "http": http_violations,
+    "sql": sql_violations,
+}
+
+
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_the_house_keeps_its_rule(rule: str) -> None:
+    assert RULES[rule](read_imports()) == []
+
+
+# Each rule fires on the break it exists to catch (a rule that cannot fail proves nothing).
+BREAKS = {
+    "borrowing": Import("trackpost.postbacks.service", "trackpost.customers.errors", ()),
+    "layers": Import("trackpost.customers.service", "trackpost.postbacks.service", ()),
+    "routes": Import("trackpost.customers.routes", "trackpost.customers.repository", ()),
+    "http": Import("trackpost.customers.service", "starlette.requests", ("Request",)),
+    "sql": Import("trackpost.customers.service", "sqlalchemy", ("select", "Connection")),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(BREAKS))
+def test_each_rule_catches_its_break(rule: str) -> None:
+    assert len(RULES[rule]([BREAKS[rule]])) == 1
+    # The same import read from the real tree's neighbour stays allowed.
+    assert RULES[rule]([Import("trackpost.postbacks.service", "trackpost.core.errors", ())]) == []
+
+
+def test_every_domain_has_a_floor() -> None:
+    domains = {_domain(i.module) for i in read_imports()}
+    assert domains <= set(FLOORS), sorted(domains - set(FLOORS))
