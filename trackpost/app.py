@@ -148,6 +148,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         exception_handlers={HTTPException: http_error, Exception: server_error},
         lifespan=lifespan,
     )
+    # A path with a trailing slash is a 404, not a redirect built from the client's Host header.
+    app.router.redirect_slashes = False
     app.state.services = services
     app.state.endpoints = endpoints
     return Dispatcher(app, built, lean_routes)

@@ -214,3 +214,44 @@ def test_a_content_length_too_long_to_parse_is_refused_as_too_large() -> None:
     request, _calls = _chunked_request([b"customer_id=191"], declared="9" * 5000, end=True)
     with pytest.raises(PayloadTooLarge):
         asyncio.run(asyncio.wait_for(read_params(request, 1 << 20), timeout=5))
+
+
+def _multipart(value: bytes, ctype_extra: str = "") -> tuple[bytes, str]:
+    body = (
+        b'--B\r\nContent-Disposition: form-data; name="firstname"\r\n\r\n'
+        + value
+        + b"\r\n--B--\r\n"
+    )
+    return body, f"multipart/form-data; boundary=B{ctype_extra}"
+
+
+def test_multipart_is_decoded_as_strictly_as_a_form() -> None:
+    """The same bytes get the same answer whatever the body type."""
+    assert parse("POST", *_multipart("Café".encode())) == {"firstname": "Café"}
+    with pytest.raises(BadRequest) as form:
+        parse("POST", b"firstname=Caf%E9", FORM)
+    with pytest.raises(BadRequest) as multi:
+        parse("POST", *_multipart(b"Caf\xe9"))
+    assert form.value.error_code == multi.value.error_code == "invalid_encoding"
+    assert "firstname" in multi.value.message
+
+
+@pytest.mark.parametrize("charset", ["bogus", "latin-1", '"iso-8859-1"'])
+def test_a_charset_other_than_utf8_is_refused(charset: str) -> None:
+    with pytest.raises(BadRequest) as multi:
+        parse("POST", *_multipart("Café".encode(), f"; charset={charset}"))
+    with pytest.raises(BadRequest) as form:
+        parse("POST", b"firstname=Caf%C3%A9", f"{FORM}; charset={charset}")
+    assert multi.value.error_code == form.value.error_code == "invalid_encoding"
+    assert parse("POST", b"a=%C3%A9", f"{FORM}; charset=UTF-8") == {"a": "é"}
+
+
+def test_multipart_files_and_nameless_parts_are_refused() -> None:
+    upload = (
+        b'--B\r\nContent-Disposition: form-data; name="f"; filename="x.txt"\r\n\r\nhi\r\n--B--\r\n'
+    )
+    with pytest.raises(BadRequest, match="must not be a file"):
+        parse("POST", upload, "multipart/form-data; boundary=B")
+    nameless = b"--B\r\nContent-Disposition: form-data\r\n\r\nhi\r\n--B--\r\n"
+    with pytest.raises(BadRequest, match="no field name"):
+        parse("POST", nameless, "multipart/form-data; boundary=B")

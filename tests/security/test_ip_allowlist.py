@@ -90,3 +90,33 @@ def test_per_admin_allowlist_from_the_cli(build_app: BuildApp) -> None:
     assert _ping(built.client("127.0.0.1"), ops, "192.168.0.1").status_code == 403
     # ... and an untrusted peer cannot claim to forward for an allowed one.
     assert _ping(built.client("172.16.0.5"), ops, "10.9.9.9").status_code == 403
+
+
+def test_repeated_forwarded_for_lines_are_one_list(build_app: BuildApp) -> None:
+    """A client's own X-Forwarded-For line before the proxy's cannot choose the address."""
+    built = build_app(admin_api_allowed_ips="198.51.100.0/24", trusted_proxies="127.0.0.1/32")
+    admin = make_admin(built.services, "ops")
+    client = built.client("127.0.0.1")
+    lines = [*admin.headers.items(), ("X-Forwarded-For", "198.51.100.7")]
+    forged = client.get(PING, headers=[*lines, ("X-Forwarded-For", "203.0.113.9")])
+    assert_error(forged, 403, "ip_not_allowed", "203.0.113.9")
+    assert client.get(PING, headers=lines).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["api-key", "api-username"])
+def test_credentials_sent_twice_are_refused(build_app: BuildApp, name: str) -> None:
+    built = build_app()
+    admin = make_admin(built.services, "ops")
+    headers = [*admin.headers.items(), (name, dict(admin.headers)[name])]
+    resp = built.client("127.0.0.1").get(PING, headers=headers)
+    assert_error(resp, 400, "duplicate_header", name)
+
+
+def test_a_trailing_slash_is_not_redirected_to_the_clients_host(build_app: BuildApp) -> None:
+    built = build_app()
+    admin = make_admin(built.services, "ops")
+    resp = built.client("127.0.0.1").get(
+        PING + "/", headers={**admin.headers, "Host": "evil.example"}, follow_redirects=False
+    )
+    assert_error(resp, 404, "unknown_endpoint")
+    assert "location" not in resp.headers

@@ -23,7 +23,7 @@ from trackpost.core.db import Database
 from trackpost.core.errors import ServiceUnavailable, TrackpostError
 from trackpost.core.net import client_ip
 from trackpost.core.origin import Origin
-from trackpost.core.params import Params, header, read_params
+from trackpost.core.params import Params, header_values, read_params, single_header
 from trackpost.core.responses import error_response, json_response
 from trackpost.core.validation import validate
 
@@ -272,12 +272,14 @@ def build_route(ep: Endpoint, services: Services) -> Route:
             raw = await read_params(request, max_body)
             client = request.scope.get("client")
             peer = client[0] if client else "0.0.0.0"  # noqa: S104
-            forwarded = header(request, b"x-forwarded-for") if trusted else None
+            # Repeated header lines are one list, in order (RFC 9110 5.3): reading only the
+            # first would believe whatever a client put before the proxy's own line.
+            forwarded = ", ".join(header_values(request, b"x-forwarded-for")) if trusted else None
             ip = client_ip(peer, forwarded, trusted)
             principal = None
             if not ep.public:
                 principal = auth.authenticate(
-                    ip, header(request, b"api-key"), header(request, b"api-username")
+                    ip, single_header(request, b"api-key"), single_header(request, b"api-username")
                 )
             if param_model is not None:
                 params: Any = validate(param_model, raw)

@@ -8,9 +8,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
-from python_multipart.multipart import parse_options_header
-from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartException, MultiPartParser
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
 from trackpost.core.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
@@ -165,6 +164,16 @@ def header(request: Request, name: bytes) -> str | None:
     return None if value is None else value.decode("latin-1")
 
 
+def single_header(request: Request, name: bytes) -> str | None:
+    """A header that must come once: sent twice, it is a 400 rather than a silent pick."""
+    values = header_values(request, name)
+    if len(values) > 1:
+        raise BadRequest(
+            f"Header '{name.decode()}' was sent more than once.", code="duplicate_header"
+        )
+    return values[0] if values else None
+
+
 def header_values(request: Request, name: bytes) -> list[str]:
     """Every value of a header that may be sent more than once (HTTP/2 sends one Cookie each)."""
     return [v.decode("latin-1") for k, v in request.scope["headers"] if k == name]
@@ -204,23 +213,77 @@ async def read_body(request: Request, limit: int) -> bytes:
         chunks.append(chunk)
 
 
-async def _parse_multipart(request: Request, body: bytes) -> list[tuple[str, str]]:
-    async def replay() -> Any:
-        yield body
-
-    parser = MultiPartParser(request.headers, replay(), max_files=0, max_fields=MAX_FIELDS)
+def _utf8(raw: bytes, name: str) -> str:
     try:
-        form = await parser.parse()
-    except MultiPartException as exc:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise BadRequest(
-            f"The multipart body is malformed: {exc.message}", code="invalid_body"
+            f"Parameter '{name[:64]}' is not valid UTF-8.", code="invalid_encoding"
         ) from exc
+
+
+def _parse_multipart(options: dict[bytes, bytes], body: bytes) -> list[tuple[str, str]]:
+    """Fields of a multipart body, decoded strictly as UTF-8 like every other body type.
+
+    Starlette's parser falls back to latin-1 for bytes that are not valid in the declared
+    charset, so the same bytes would be refused form-encoded and stored mangled here.
+    """
+    boundary = options.get(b"boundary")
+    if not boundary:
+        raise BadRequest("The multipart body has no boundary.", code="invalid_body")
     pairs: list[tuple[str, str]] = []
-    for key, value in form.multi_items():
-        if isinstance(value, UploadFile):
-            raise BadRequest(f"Parameter '{key}' must not be a file.", code="invalid_parameter")
-        pairs.append((key, value))
+    headers: dict[bytes, bytes] = {}
+    field, value, data = bytearray(), bytearray(), bytearray()
+
+    def on_part_begin() -> None:
+        headers.clear()
+        data.clear()
+
+    def on_header_end() -> None:
+        headers[bytes(field).lower()] = bytes(value)
+        field.clear()
+        value.clear()
+
+    def on_part_end() -> None:
+        _, disposition = parse_options_header(headers.get(b"content-disposition", b""))
+        raw_name = disposition.get(b"name")
+        if raw_name is None:
+            raise BadRequest("A multipart part has no field name.", code="invalid_body")
+        name = _utf8(raw_name, "name")
+        if b"filename" in disposition:
+            raise BadRequest(f"Parameter '{name}' must not be a file.", code="invalid_parameter")
+        if len(pairs) >= MAX_FIELDS:
+            raise BadRequest(
+                f"Too many parameters: at most {MAX_FIELDS} are accepted.",
+                code="too_many_parameters",
+            )
+        pairs.append((name, _utf8(bytes(data), name)))
+
+    callbacks: Any = {
+        "on_part_begin": on_part_begin,
+        "on_part_data": lambda d, s, e: data.extend(d[s:e]),
+        "on_header_field": lambda d, s, e: field.extend(d[s:e]),
+        "on_header_value": lambda d, s, e: value.extend(d[s:e]),
+        "on_header_end": on_header_end,
+        "on_part_end": on_part_end,
+    }
+    try:
+        parser = MultipartParser(boundary, callbacks)
+        parser.write(body)
+        parser.finalize()
+    except MultipartParseError as exc:
+        raise BadRequest(f"The multipart body is malformed: {exc}", code="invalid_body") from exc
     return pairs
+
+
+def _check_charset(options: dict[bytes, bytes]) -> None:
+    """One rule for every body type: UTF-8, whatever else a charset parameter claims."""
+    charset = options.get(b"charset")
+    if charset is not None and charset.strip(b'"').lower() not in (b"utf-8", b"utf8"):
+        raise BadRequest(
+            f"The body's charset {charset.decode('latin-1')[:32]!r} is not supported; send UTF-8.",
+            code="invalid_encoding",
+        )
 
 
 def _json_params(body: bytes) -> Params:
@@ -282,17 +345,19 @@ async def read_params(request: Request, limit: int) -> Params:
         return decode_pairs(query_pairs)
     body = await read_body(request, limit)
     ctype_raw = header(request, b"content-type") or ""
+    options: dict[bytes, bytes] = {}
     if ctype_raw == _FORM:  # what nearly every client sends; no need to parse the options
         ctype_s = _FORM
     else:
-        ctype, _ = parse_options_header(ctype_raw)
+        ctype, options = parse_options_header(ctype_raw)
         ctype_s = (ctype.decode("latin-1") if isinstance(ctype, bytes) else str(ctype)).lower()
+        _check_charset(options)
     if not body.strip():
         return decode_pairs(query_pairs)
     if ctype_s in ("", "application/x-www-form-urlencoded"):
         return decode_pairs(query_pairs + _parse_urlencoded(body))
     if ctype_s == "multipart/form-data":
-        return decode_pairs(query_pairs + await _parse_multipart(request, body))
+        return decode_pairs(query_pairs + _parse_multipart(options, body))
     if ctype_s == "application/json" or ctype_s.endswith("+json"):
         params = _json_params(body)
         for key, value in decode_pairs(query_pairs).items():
