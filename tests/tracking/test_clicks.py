@@ -220,10 +220,28 @@ def test_long_values_are_truncated_not_refused(
     assert (len(row["user_agent"]), len(row["referrer"])) == (512, 2048)
 
 
-def test_malformed_query_string_is_a_400_envelope(
-    http: TestClient, services: Services, code: str
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "?subaff=%E9",  # percent-escape that is not UTF-8
+        "?subaff=a%00b",  # NUL
+        "?subaff=1&subaff=2",  # sent twice
+        "?a[b]=1&a=2",  # a value and a group
+        "/deep/%E9.html",  # deep link that is not UTF-8
+    ],
+)
+def test_a_malformed_click_still_reaches_the_landing_page(
+    http: TestClient, services: Services, code: str, tail: str
 ) -> None:
-    resp = track(http, f"/track/{code}?subaff=1&subaff=2")
-    assert resp.status_code == 400
-    assert resp.json()["code"] == "duplicate_parameter"
-    assert click_rows(services) == []
+    """A visitor's browser gets a redirect, never a JSON error, and the click is recorded."""
+    before = len(click_rows(services))
+    resp = track(http, f"/track/{code}{tail}")
+    assert resp.status_code == 302, resp.text
+    assert urlsplit(resp.headers["location"]).netloc == "adv.example"
+    assert len(click_rows(services)) == before + 1
+
+
+def test_a_malformed_unknown_click_gets_the_404_page(http: TestClient) -> None:
+    resp = track(http, "/track/nope?x=%E9")
+    assert resp.status_code == 404
+    assert resp.headers["content-type"].startswith("text/html")

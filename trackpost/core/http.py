@@ -20,10 +20,16 @@ from trackpost.core.auth import Authenticator, Principal
 from trackpost.core.batch import WriteBatcher, is_transient
 from trackpost.core.config import Settings
 from trackpost.core.db import Database
-from trackpost.core.errors import ServiceUnavailable, TrackpostError
+from trackpost.core.errors import BadRequest, ServiceUnavailable, TrackpostError
 from trackpost.core.net import client_ip
 from trackpost.core.origin import Origin
-from trackpost.core.params import Params, header_values, read_params, single_header
+from trackpost.core.params import (
+    Params,
+    header_values,
+    read_params,
+    single_header,
+    tolerant_query,
+)
 from trackpost.core.responses import error_response, json_response
 from trackpost.core.validation import validate
 
@@ -190,6 +196,9 @@ class Endpoint:
     # turns the handler's result into the answer after the commit.
     prepare: Callable[[RequestContext, Any], Any] | None = None
     render: Callable[[RequestContext, Any], Any] | None = None
+    # A malformed query is read as well as it can be instead of refused (the click: a
+    # visitor's browser must reach the landing page).
+    tolerant: bool = False
 
 
 class Router:
@@ -217,6 +226,7 @@ class Router:
         lean: bool = False,
         prepare: Callable[[RequestContext, Any], Any] | None = None,
         render: Callable[[RequestContext, Any], Any] | None = None,
+        tolerant: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
             self.endpoints.append(
@@ -238,6 +248,7 @@ class Router:
                     lean=lean and public,
                     prepare=prepare,
                     render=render,
+                    tolerant=tolerant,
                 )
             )
             return fn
@@ -266,10 +277,16 @@ def build_route(ep: Endpoint, services: Services) -> Route:
     param_model = ep.params
     batcher = services.batcher if ep.write else None
     prepare, render = ep.prepare, ep.render
+    tolerant = ep.tolerant
 
     async def endpoint(request: Request) -> Response:
         try:
-            raw = await read_params(request, max_body)
+            try:
+                raw = await read_params(request, max_body)
+            except BadRequest:
+                if not tolerant:
+                    raise
+                raw = tolerant_query(request.scope.get("query_string", b""))
             client = request.scope.get("client")
             peer = client[0] if client else "0.0.0.0"  # noqa: S104
             # Repeated header lines are one list, in order (RFC 9110 5.3): reading only the

@@ -135,6 +135,21 @@ def split_plain(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def tolerant_query(query: bytes) -> Params:
+    """What can be read of a malformed query: bad bytes replaced, NULs and repeats dropped.
+
+    For the click only: a visitor's browser must reach the landing page whatever an ad network
+    appended to the link, so its click is recorded with what the query says clearly.
+    """
+    text = query.decode("utf-8", "replace")
+    pairs = parse_qsl(text, keep_blank_values=True, errors="replace")[:MAX_FIELDS]
+    found: Params = {}
+    for name, value in pairs:
+        if "\x00" not in name and "\x00" not in value:
+            found.setdefault(name, value)
+    return found
+
+
 def parse_query(query: bytes) -> list[tuple[str, str]]:
     """Decode a raw query string strictly as UTF-8."""
     if not query:

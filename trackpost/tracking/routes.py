@@ -117,6 +117,7 @@ def _answer(ctx: RequestContext, outcome: service.ClickOutcome) -> Response:
     errors=(404,),
     prepare=lambda ctx, params: _click_request(ctx, params, None),
     render=_answer,
+    tolerant=True,
 )
 def track(ctx: RequestContext, req: service.ClickRequest) -> service.ClickOutcome:
     """A click on a linkcode; HEAD answers the same."""
@@ -139,6 +140,7 @@ def track(ctx: RequestContext, req: service.ClickRequest) -> service.ClickOutcom
         ctx, params, str(ctx.request.path_params.get("path") or "")
     ),
     render=_answer,
+    tolerant=True,
 )
 def track_deep(ctx: RequestContext, req: service.ClickRequest) -> service.ClickOutcome:
     """A click on a linkcode followed by a path on the offer's site."""
