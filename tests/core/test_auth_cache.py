@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import SECRET, Admin, make_admin
 from trackpost.accounts import repository as accounts_repo
 from trackpost.accounts import service as accounts
-from trackpost.core.auth import Authenticator
+from trackpost.core.auth import AdminCredentials, Authenticator
 from trackpost.core.config import Settings
 from trackpost.core.errors import Unauthorized
 from trackpost.core.http import Services
@@ -101,3 +101,31 @@ def test_a_re_enabled_admin_works_at_once(settings: Settings, services: Services
     with services.db.transaction(write=True) as conn:
         accounts.set_disabled(conn, "ops", False)
     assert auth.authenticate("127.0.0.1", admin.api_key, "ops").username == "ops"
+
+
+def test_a_refusal_costs_the_same_work_whether_the_username_exists(
+    settings: Settings, services: Services
+) -> None:
+    """Unknown names and wrong keys take the same reads and hashes, so timing tells nothing."""
+    admin = make_admin(services, "ops")
+    reader = accounts_repo.CredentialReader(services.db.engine)
+    hasher = KeyHasher(SECRET.encode())
+    reads: list[str] = []
+    hashes: list[str] = []
+
+    def lookup(name: str) -> AdminCredentials | None:
+        reads.append(name)
+        return reader(name)
+
+    real_hash = hasher.hash
+    hasher.hash = lambda key: hashes.append(key) or real_hash(key)  # type: ignore[method-assign]
+    auth = Authenticator(settings, hasher, lookup)
+    auth.authenticate("127.0.0.1", admin.api_key, "ops")  # the row is now cached
+    work = []
+    for name in ("ops", "nobody"):
+        reads.clear()
+        hashes.clear()
+        with pytest.raises(Unauthorized):
+            auth.authenticate("127.0.0.1", "0" * 32, name)
+        work.append((len(reads), len(hashes)))
+    assert work[0] == work[1]

@@ -61,21 +61,25 @@ class Authenticator:
         key or a disabled account takes effect within auth_cache_seconds in every worker.
         fresh=True reads the row now (and keeps that).
         """
+        return self._credentials(username, fresh)[0]
+
+    def _credentials(self, username: str, fresh: bool) -> tuple[AdminCredentials | None, bool]:
+        """The credentials, and whether they were read from the database just now."""
         if self.cache_seconds <= 0:
-            return self.lookup(username)
+            return self.lookup(username), True
         key = username.lower()
         now = time.monotonic()
         hit = self._cache.get(key)
         if hit is not None and hit[0] > now and not fresh:
-            return hit[1]
+            return hit[1], False
         creds = self.lookup(username)
         if creds is None:
             self._cache.pop(key, None)
-            return None
+            return None, True
         if len(self._cache) >= _MAX_CACHED:
             self._cache.clear()
         self._cache[key] = (now + self.cache_seconds, creds)
-        return creds
+        return creds, True
 
     def check_ip(self, ip: str) -> None:
         allowed = self.settings.admin_api_allowed_ips
@@ -93,12 +97,16 @@ class Authenticator:
                 code="too_many_auth_failures",
                 headers={"Retry-After": str(wait)},
             )
-        creds = self.credentials(username) if api_key and username else None
+        name = username or ""
+        creds, read_now = self._credentials(name, False)
         ok = self.hasher.verify(api_key or "", creds.api_key_hash if creds else None)
-        if creds is not None and (not ok or creds.disabled) and self.cache_seconds > 0:
-            # The kept row may be older than a rotation or an enable: a refusal is only ever
-            # made on the current row, so a new key works at once and never feeds the throttle.
-            creds = self.credentials(username or "", fresh=True)
+        if creds is None or not ok or creds.disabled:
+            # A refusal is only ever made on the current row: a kept one may be older than a
+            # rotation or an enable, so a new key works at once and never feeds the throttle.
+            if not read_now:
+                creds = self.credentials(name, fresh=True)
+            # Every refusal costs one read and two hashes, known name or not, so that its
+            # time does not tell which usernames exist.
             ok = self.hasher.verify(api_key or "", creds.api_key_hash if creds else None)
         if not ok or creds is None or creds.disabled:
             self.throttle.record(ip_key, user_key)
