@@ -150,9 +150,22 @@ class Catalogue:
             f"{p.name}: {what}", raw, strict=strict, param=p.name, value=value, names_param=strict
         )
 
-    def json(self, what: str, payload: Any, *, raw: bytes | None = None) -> Probe:
+    def json(
+        self, what: str, payload: Any, *, raw: bytes | None = None, strict: bool = True
+    ) -> Probe:
         body = raw if raw is not None else json.dumps(payload).encode()
-        return Probe(what, body=body, ctype="application/json")
+        return Probe(what, body=body, ctype="application/json", strict=strict)
+
+    def multipart(self, what: str, value: bytes, ctype_extra: str = "") -> Probe:
+        first = self.params[0].name if self.params else "customer_id"
+        parts = [(k, v.encode()) for k, v in self.pairs() if k != first] + [(first, value)]
+        body = b"".join(
+            b'--B\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (k.encode(), v)
+            for k, v in parts
+        )
+        return Probe(
+            what, body=body + b"--B--\r\n", ctype=f"multipart/form-data; boundary=B{ctype_extra}"
+        )
 
     def probes(self) -> Iterator[Probe]:
         if self.parsing:
@@ -220,6 +233,9 @@ class Catalogue:
         dup = f'{{"{first}": "1", "{first}": "2"}}'.encode()
         yield self.json("JSON duplicate key", None, raw=dup)
         yield self.json("JSON 1,001-item list", {**self.base, first: list(range(1001))})
+        # One decoding rule for every body type: what a form refuses, multipart refuses too.
+        yield self.multipart("multipart invalid UTF-8", b"caf\xe9")
+        yield self.multipart("multipart charset=bogus", "Café".encode(), "; charset=bogus")
 
     def field_level(self, p: Param, *, typed_json: bool) -> Iterator[Probe]:
         if p.accepts_string and p.is_scalar and not p.enum:
@@ -237,6 +253,9 @@ class Catalogue:
             yield self.mutate(p, "maybe", "not a boolean")
         if not p.is_scalar:
             yield self.mutate(p, "scalar", "a plain value for a group")
+        if not self.get and p.is_scalar:
+            # JSON null means "not given": accepted or refused, never a NULL in a column.
+            yield self.json(f"{p.name}: JSON null", {**self.base, p.name: None}, strict=False)
         if typed_json and not self.get and p.is_scalar:
             yield self.json(f"{p.name}: JSON object", {**self.base, p.name: {"$ne": None}})
             yield self.json(f"{p.name}: JSON list", {**self.base, p.name: ["1", "2"]})
@@ -284,6 +303,11 @@ class Catalogue:
             yield self.mutate(p, "0", "id 0", strict=not self.reads and names_a_record)
         for value in (*BIG_INTS, *NOT_INTS):
             yield self.mutate(p, value, f"not a 64-bit integer: {value!r}")
+        # Past Python's int() digit limit: checked as text before any conversion.
+        yield self.mutate(p, "9" * 5_000, "5,000 digits")
+        # Accepted as the number (no text to find verbatim) or refused; never a 5xx.
+        raw = self._encode(self.pairs(**{p.name: "0001"}))
+        yield self.form(f"{p.name}: leading zeros", raw, strict=False, param=p.name)
         yield self.mutate(p, SQL, "SQL metacharacters in a number")
         if not self.get:
             for number in (2**63, 1.5):

@@ -31,6 +31,10 @@ def _loc(loc: tuple[int | str, ...]) -> str:
 
 def validate(model: type[M], params: dict[str, Any]) -> M:
     """Build the model, reporting every unknown name or else the first bad parameter."""
+    if None in params.values():
+        # JSON null means "not given", as an absent form field does: it never reaches a
+        # column as NULL, whatever the parameter's type.
+        params = {k: v for k, v in params.items() if v is not None}
     try:
         return model.model_validate(params)
     except ValidationError as exc:
