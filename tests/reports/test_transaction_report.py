@@ -159,6 +159,9 @@ def test_periods(net: Network) -> None:
         ({"period": 8, "start": "someday"}, "invalid_parameter", "'start'"),
         ({"period": 8, "start": "2026-02-01", "end": "2026-01-01"}, "invalid_parameter", "'end'"),
         ({"trans_type": "upsell"}, "invalid_parameter", "'trans_type'"),
+        # Dates past any real record: refused before any day arithmetic can overflow.
+        ({"period": 8, "start": "2026-01-01", "end": "9999-12-31"}, "invalid_parameter", "'end'"),
+        ({"period": 8, "start": "0001-01-01T00:00:00+14:00"}, "invalid_parameter", "'start'"),
         ({"filter_countryid": "248"}, "invalid_parameter", "filter_countryid"),
         ({"filter_affiliate": "9" * 30}, "invalid_parameter", "filter_affiliate"),
         ({"trans_count": 1001}, "invalid_parameter", "'trans_count'"),
