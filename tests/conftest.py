@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -16,7 +17,7 @@ from tests.support import ApiClient, reset_postgres
 from trackpost.accounts import service as accounts
 from trackpost.app import build_services, create_app
 from trackpost.core import migrate
-from trackpost.core.config import Settings
+from trackpost.core.config import Settings, parse_networks
 from trackpost.core.http import Services
 from trackpost.core.security import KeyHasher
 
@@ -127,3 +128,37 @@ def admin(services: Services) -> Admin:
 def api(http: TestClient, admin: Admin) -> ApiClient:
     """An HTTP client that sends the admin's real key in the vendor's two headers."""
     return ApiClient(http, admin.headers)
+
+
+@dataclass
+class Built:
+    """One app over the test's database, and a way to call it from any client address."""
+
+    settings: Settings
+    services: Services
+    app: Any
+
+    def client(self, ip: str = "203.0.113.7") -> TestClient:
+        return TestClient(self.app, client=(ip, 50000), raise_server_exceptions=False)
+
+
+BuildApp = Callable[..., Built]
+
+
+@pytest.fixture
+def build_app(settings: Settings) -> Iterator[BuildApp]:
+    """Build the app with Settings fields replaced, e.g. auth_fail_limit=3."""
+    made: list[Services] = []
+
+    def build(**overrides: Any) -> Built:
+        for name in ("admin_api_allowed_ips", "trusted_proxies"):
+            if isinstance(overrides.get(name), str):
+                overrides[name] = parse_networks(overrides[name], name)
+        custom = settings.replace(**overrides)
+        services = build_services(custom, pool_size=2)
+        made.append(services)
+        return Built(custom, services, create_app(custom, services))
+
+    yield build
+    for services in made:
+        services.db.dispose()

@@ -124,7 +124,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             err = NotFound(f"No endpoint at {request.url.path}.", code="unknown_endpoint")
         else:
             err = BadRequest(str(exc.detail), code="http_error")
-        return error_response(err)
+        return error_response(err, vendor_status=settings.vendor_error_status == 200)
 
     async def server_error(request: Request, exc: Exception) -> Response:
         rid = request_id_of(request)

@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     )
     click_cookie_days: int = Field(30, ge=0)
     access_log: bool = True
+    # 200: business errors (400, 404, 409) answer 200 with the same envelope, for integrations
+    # that take any other status for a transport failure.
+    vendor_error_status: Literal[200] | None = None
+    # "ignore": names no endpoint documents are dropped instead of refused (legacy clients).
+    unknown_params: Literal["refuse", "ignore"] = "refuse"
 
     @model_validator(mode="after")
     def _database(self) -> Settings:

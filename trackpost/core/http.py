@@ -278,6 +278,8 @@ def build_route(ep: Endpoint, services: Services) -> Route:
     batcher = services.batcher if ep.write else None
     prepare, render = ep.prepare, ep.render
     tolerant = ep.tolerant
+    vendor_status = settings.vendor_error_status == 200
+    ignore_unknown = settings.unknown_params == "ignore"
 
     async def endpoint(request: Request) -> Response:
         try:
@@ -299,7 +301,7 @@ def build_route(ep: Endpoint, services: Services) -> Route:
                     ip, single_header(request, b"api-key"), single_header(request, b"api-username")
                 )
             if param_model is not None:
-                params: Any = validate(param_model, raw)
+                params: Any = validate(param_model, raw, ignore_unknown=ignore_unknown)
             elif ep.raw_params:
                 params = raw
             else:
@@ -318,7 +320,7 @@ def build_route(ep: Endpoint, services: Services) -> Route:
             if render is not None:
                 result = render(ctx, result)
         except TrackpostError as exc:
-            return error_response(exc)
+            return error_response(exc, vendor_status=vendor_status)
         except (OperationalError, psycopg.OperationalError) as exc:
             # A hot statement's error is the driver's own, not wrapped by SQLAlchemy.
             if _is_busy(exc):

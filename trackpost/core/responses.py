@@ -47,5 +47,13 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     return JSONBytes(orjson.dumps(data), status, headers)
 
 
-def error_response(exc: TrackpostError) -> Response:
-    return json_response(exc.body(), exc.status, exc.headers)
+# Business errors: what an integration that takes every non-200 for a transport failure may ask
+# to receive as 200 (TRACKPOST_VENDOR_ERROR_STATUS). Authentication, throttling, size, method
+# and availability keep their statuses: a client must still see those to stop or retry.
+BUSINESS_STATUSES = frozenset({400, 404, 409})
+
+
+def error_response(exc: TrackpostError, *, vendor_status: bool = False) -> Response:
+    """The error envelope with its status (200 for business errors in vendor mode)."""
+    status = 200 if vendor_status and exc.status in BUSINESS_STATUSES else exc.status
+    return json_response(exc.body(), status, exc.headers)

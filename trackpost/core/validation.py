@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
+from functools import cache
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AliasChoices, AliasPath, BaseModel, ConfigDict, ValidationError
 
 from trackpost.core.errors import BadRequest, InvalidParameter, MissingParameter, UnknownParameter
 
@@ -29,26 +31,58 @@ def _loc(loc: tuple[int | str, ...]) -> str:
     return head + "".join(f"[{p}]" for p in rest)
 
 
-def validate(model: type[M], params: dict[str, Any]) -> M:
+@cache
+def known_names(model: type[BaseModel]) -> frozenset[str]:
+    """Every name a model reads: its fields and their aliases."""
+    names: set[str] = set()
+    for name, info in model.model_fields.items():
+        names.add(name)
+        for alias in (info.alias, info.validation_alias):
+            if isinstance(alias, str):
+                names.add(alias)
+            elif isinstance(alias, AliasChoices):
+                names.update(c for c in alias.choices if isinstance(c, str))
+            elif isinstance(alias, AliasPath) and isinstance(alias.path[0], str):
+                names.add(alias.path[0])
+    return frozenset(names)
+
+
+def validate(model: type[M], params: dict[str, Any], *, ignore_unknown: bool = False) -> M:
     """Build the model, reporting every unknown name or else the first bad parameter."""
     if None in params.values():
         # JSON null means "not given", as an absent form field does: it never reaches a
         # column as NULL, whatever the parameter's type.
         params = {k: v for k, v in params.items() if v is not None}
+    if ignore_unknown:
+        known = known_names(model)
+        if not known.issuperset(params):
+            params = {k: v for k, v in params.items() if k in known}
     try:
         return model.model_validate(params)
     except ValidationError as exc:
-        raise to_bad_request(exc) from None
+        raise to_bad_request(exc, model) from None
 
 
-def to_bad_request(exc: ValidationError) -> BadRequest:
+def _suggestion(names: list[str], model: type[BaseModel] | None) -> str:
+    """' (did you mean 'firstname'?)' when an unknown name is close to a documented one."""
+    if model is None:
+        return ""
+    hints = []
+    for name in names:
+        close = difflib.get_close_matches(name, known_names(model), n=1, cutoff=0.75)
+        if close:
+            hints.append(f"'{close[0]}'" + (f" for '{name}'" if len(names) > 1 else ""))
+    return f" (did you mean {', '.join(hints)}?)" if hints else ""
+
+
+def to_bad_request(exc: ValidationError, model: type[BaseModel] | None = None) -> BadRequest:
     """Pick the clearest message from a pydantic error list."""
     errors = exc.errors(include_url=False, include_input=False)
     extras = sorted({_loc(e["loc"]) for e in errors if e["type"] == "extra_forbidden"})
     if extras:
         names = ", ".join(f"'{n}'" for n in extras)
         noun = "parameter" if len(extras) == 1 else "parameters"
-        return UnknownParameter(f"Unknown {noun} {names}.")
+        return UnknownParameter(f"Unknown {noun} {names}{_suggestion(extras, model)}.")
     missing = [e for e in errors if e["type"] == "missing"]
     if missing:
         return MissingParameter(f"Missing required parameter '{_loc(missing[0]['loc'])}'.")
