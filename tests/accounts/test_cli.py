@@ -156,3 +156,22 @@ def test_secret_file_is_created_private(tmp_path: Path) -> None:
     secret = tmp_path / "var" / "secret.key"
     assert secret.stat().st_mode & 0o777 == 0o600
     assert (tmp_path / "var" / "trackpost.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("TRACKPOST_ACCESS_LOG", "flase"),
+        ("TRACKPOST_SQLITE_GROUP_COMMIT", "maybe"),
+        ("TRACKPOST_PORT", "80a"),
+        ("TRACKPOST_TRUSTED_PROXIES", "10.0.0.0/33"),
+    ],
+)
+def test_a_bad_setting_stops_the_command_naming_its_variable(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    out = run_cli(settings, "admin", "list")
+    assert out.returncode == 2
+    assert variable in out.stderr
+    assert "Traceback" not in out.stderr
