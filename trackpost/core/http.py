@@ -199,6 +199,9 @@ class Endpoint:
     # A malformed query is read as well as it can be instead of refused (the click: a
     # visitor's browser must reach the landing page).
     tolerant: bool = False
+    # OpenAPI links: what a success answer lets a client call next, as
+    # {name: ("METHOD /path", {parameter: runtime expression})}; stateful fuzzing follows them.
+    links: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
 
 
 class Router:
@@ -227,6 +230,7 @@ class Router:
         prepare: Callable[[RequestContext, Any], Any] | None = None,
         render: Callable[[RequestContext, Any], Any] | None = None,
         tolerant: bool = False,
+        links: dict[str, tuple[str, dict[str, str]]] | None = None,
     ) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
             self.endpoints.append(
@@ -249,6 +253,7 @@ class Router:
                     prepare=prepare,
                     render=render,
                     tolerant=tolerant,
+                    links=links or {},
                 )
             )
             return fn

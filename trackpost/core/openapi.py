@@ -39,6 +39,23 @@ def _params_schema(ep: Endpoint) -> dict[str, Any] | None:
     return schema
 
 
+def operation_id(method: str, path: str) -> str:
+    """The operation's stable id: the method and the path's words (get_api_customer_search)."""
+    words = path.strip("/").replace(":path", "")
+    for char in "/.":
+        words = words.replace(char, "_")
+    return f"{method.lower()}_{words.replace('{', '').replace('}', '')}"
+
+
+def _links(ep: Endpoint) -> dict[str, Any]:
+    """The endpoint's declared OpenAPI links, each naming its target by operationId."""
+    out: dict[str, Any] = {}
+    for name, (target, parameters) in ep.links.items():
+        method, path = target.split(" ", 1)
+        out[name] = {"operationId": operation_id(method, path), "parameters": parameters}
+    return out
+
+
 def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
     """Describe every endpoint; GET parameters go in the query, others in a form/JSON body."""
     paths: dict[str, dict[str, Any]] = {}
@@ -46,7 +63,7 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
     for ep in endpoints:
         schema = _params_schema(ep)
         op: dict[str, Any] = {
-            "operationId": f"{ep.method.lower()}_{ep.path.strip('/').replace('/', '_').replace('.', '_').replace('{', '').replace('}', '').replace(':path', '')}",
+            "operationId": operation_id(ep.method, ep.path),
             "summary": ep.summary,
             "description": ep.description,
             "tags": [ep.tag],
@@ -97,6 +114,8 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
             if ep.response_example is not None:
                 media["example"] = ep.response_example
             ok["content"] = {"application/json": media}
+            if ep.links:
+                ok["links"] = _links(ep)
         status = "302" if ep.response_schema.get("redirect") else "200"
         responses: dict[str, Any] = {status: ok}
         # Any request that reaches the database may meet it busy (503 with Retry-After).
