@@ -253,6 +253,11 @@ class Catalogue:
             yield self.mutate(p, "maybe", "not a boolean")
         if not p.is_scalar:
             yield self.mutate(p, "scalar", "a plain value for a group")
+        if p.is_scalar:
+            # A blank value (PHP clients send them for fields they do not set): accepted or
+            # refused, never a NULL or an empty value where a column needs one.
+            raw = self._encode(self.pairs(**{p.name: ""}))
+            yield self.form(f"{p.name}: blank", raw, strict=False, param=p.name)
         if not self.get and p.is_scalar:
             # JSON null means "not given": accepted or refused, never a NULL in a column.
             yield self.json(f"{p.name}: JSON null", {**self.base, p.name: None}, strict=False)
