@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,6 +23,20 @@ from trackpost.core.http import Services
 from trackpost.core.security import KeyHasher
 
 PG_URL = os.environ.get("TRACKPOST_TEST_POSTGRES_URL", "")
+FUZZ_SEED = "TRACKPOST_FUZZ_SEED"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A fresh fuzz seed for each run, shared with xdist's workers (they inherit the variable)."""
+    if not os.environ.get(FUZZ_SEED):
+        os.environ[FUZZ_SEED] = str(random.SystemRandom().randrange(2**32))
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    seed = os.environ[FUZZ_SEED]
+    return f"fuzz seed {seed} (replay: TRACKPOST_FUZZ_SEED={seed} make test)"
+
+
 BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
 SECRET = "test-secret-key-0123456789abcdef"
 
@@ -162,3 +177,9 @@ def build_app(settings: Settings) -> Iterator[BuildApp]:
     yield build
     for services in made:
         services.db.dispose()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The seed again at the end, where a quiet run (make test) shows it."""
+    seed = os.environ[FUZZ_SEED]
+    terminalreporter.write_line(f"fuzz seed {seed} (replay: TRACKPOST_FUZZ_SEED={seed} make test)")
