@@ -1,18 +1,10 @@
-"""Errors of affiliate accounts (and of the login fields advertisers share with them)."""
+"""Errors of affiliate accounts, their payout methods, managers and referrers."""
 
-from trackpost.core.errors import BadRequest, Conflict, NotFound
+from trackpost.core.errors import NotFound
 
 
 class AffiliateNotFound(NotFound):
     code = "affiliate_not_found"
-
-
-class UsernameTaken(Conflict):
-    code = "username_taken"
-
-
-class InvalidUsername(BadRequest):
-    code = "invalid_username"
 
 
 class PayviaNotFound(NotFound):

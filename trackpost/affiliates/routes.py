@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from trackpost.accounts.schemas import SUCCESS_LOGINID, SUCCESS_ONLY
 from trackpost.affiliates import search, service
 from trackpost.affiliates.schemas import (
     PAYVIA_RESPONSE,
     SEARCH_RESPONSE,
-    SUCCESS_LOGINID,
-    SUCCESS_ONLY,
     AddAffiliate,
     EditAffiliate,
     SearchAffiliates,

@@ -1,48 +1,14 @@
-"""Parameters of the affiliate endpoints, and the login fields advertisers share with affiliates."""
+"""Parameters and responses of the affiliate endpoints."""
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
-from trackpost.accounts.service import USERNAME_RE
-from trackpost.core.fields import Email, Flag, Id, Money, Str32, Str64, Str255
+from trackpost.accounts.schemas import ContactFields, Password, Username
+from trackpost.core.fields import Email, Flag, Id, Money, Str64, Str255
 from trackpost.core.validation import ParamModel
-
-
-def _username(value: str) -> str:
-    if not USERNAME_RE.match(value):
-        raise ValueError("use 1 to 64 letters, digits, '_', '.', '@' or '-'")
-    return value
-
-
-_SCRIPT_SCHEME = re.compile(r"^\s*(?:javascript|data|vbscript)\s*:", re.IGNORECASE)
-
-
-def _website(value: str) -> str:
-    """An account's website: scheme-less hosts are kept, script and data URLs are refused."""
-    if _SCRIPT_SCHEME.match(value) or any(ord(c) < 32 for c in value):
-        raise ValueError("must be a web address such as https://example.com")
-    return value
-
-
-def _password(value: str) -> str:
-    if len(value) < 8:
-        raise ValueError("must be at least 8 characters long")
-    return value
-
-
-def _ip(value: str) -> str:
-    text = value.strip()
-    if text == "":
-        return text
-    try:
-        return str(ipaddress.ip_address(text))
-    except ValueError:
-        raise ValueError("must be an IPv4 or IPv6 address") from None
 
 
 def _pairs(value: object) -> object:
@@ -55,9 +21,6 @@ def _pairs(value: object) -> object:
     return value
 
 
-Username = Annotated[str, Field(max_length=64), AfterValidator(_username)]
-Password = Annotated[str, Field(max_length=1024), AfterValidator(_password)]
-IpAddress = Annotated[str, Field(max_length=64), AfterValidator(_ip)]
 Status = Annotated[int, Field(ge=0, le=5)]
 
 
@@ -78,38 +41,6 @@ PayviaInfo = Annotated[
         }
     ),
 ]
-
-
-class ContactFields(ParamModel):
-    """Optional contact fields every login account carries (the vendor's login table)."""
-
-    firstname: Str255 | None = None
-    lastname: Str255 | None = None
-    company: Str255 | None = None
-    url: Annotated[str, Field(max_length=2048), AfterValidator(_website)] | None = None
-    tel: Str64 | None = None
-    icq: Str64 | None = None
-    aim: Str64 | None = None
-    msn: Str255 | None = None
-    skype: Str255 | None = None
-    address1: Str255 | None = None
-    address2: Str255 | None = None
-    city: Str255 | None = None
-    state: Str255 | None = None
-    country: Str255 | None = None
-    zip_code: Str32 | None = None
-    custom1: Str255 | None = None
-    custom2: Str255 | None = None
-    custom3: Str255 | None = None
-    custom4: Str255 | None = None
-    custom5: Str255 | None = None
-    join_ip: IpAddress | None = None
-    ref: (
-        Annotated[
-            str, Field(max_length=400, description="referring affiliate: loginid or tracking code")
-        ]
-        | None
-    ) = None
 
 
 class AffiliateFields(ContactFields):
@@ -192,29 +123,6 @@ class SearchAffiliates(ParamModel):
     orderby: Annotated[str, Field(max_length=32), AfterValidator(_orderby)] = "loginid"
 
 
-SUCCESS_LOGINID: dict[str, Any] = {
-    "type": "array",
-    "items": {
-        "type": "object",
-        "required": ["result", "message"],
-        "properties": {
-            "result": {"const": "Success"},
-            "message": {
-                "type": "object",
-                "required": ["loginid"],
-                "properties": {"loginid": {"type": "string"}},
-            },
-        },
-    },
-}
-SUCCESS_ONLY: dict[str, Any] = {
-    "type": "array",
-    "items": {
-        "type": "object",
-        "required": ["result"],
-        "properties": {"result": {"const": "Success"}},
-    },
-}
 SEARCH_RESPONSE: dict[str, Any] = {
     "type": "object",
     "description": "Accounts keyed by loginid; ids and flags are strings, as the vendor's.",

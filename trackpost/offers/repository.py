@@ -9,13 +9,9 @@ from sqlalchemy import Connection, RowMapping, Select, bindparam, func, insert, 
 
 from trackpost.core.db import utcnow
 from trackpost.models.tables import landing_pages as LP
-from trackpost.models.tables import logins as L
 from trackpost.models.tables import offers as O
 from trackpost.models.tables import tracking_domains as TD
 
-_ADV = L.alias("advertiser")
-
-_ADVERTISER = select(L.c.loginid, L.c.type).where(L.c.loginid == bindparam("loginid"))
 _OFFER = select(O).where(O.c.offerid == bindparam("offerid"))
 _OFFER_LOCKED = _OFFER.with_for_update()
 _UPDATE_OFFER = update(O).where(O.c.offerid == bindparam("b_offerid"))
@@ -30,28 +26,14 @@ _LANDING_PAGES_OF = (
 _DOMAIN = select(TD).where(TD.c.domain == bindparam("domain"))
 _UPDATE_DOMAIN = update(TD).where(TD.c.domain == bindparam("b_domain"))
 
-# get_details: one statement per selector, in the vendor's order of precedence.
-_DETAILS_BASE = (
-    select(O, _ADV.c.username.label("advertiser_username"))
-    .join_from(O, _ADV, _ADV.c.loginid == O.c.advertiserid)
-    .order_by(O.c.offerid)
-    .offset(bindparam("start"))
-    .limit(bindparam("count"))
-)
+# get_details: one statement per selector (an advertiser_username is looked up as its loginid).
+_DETAILS_BASE = select(O).order_by(O.c.offerid).offset(bindparam("start")).limit(bindparam("count"))
 _DETAILS: dict[str, Select[Any]] = {
     "offerid": _DETAILS_BASE.where(O.c.offerid.in_(bindparam("value", expanding=True))),
     "name": _DETAILS_BASE.where(O.c.name == bindparam("value")),
     "name_like": _DETAILS_BASE.where(func.lower(O.c.name).like(bindparam("value"), escape="\\")),
     "advertiserid": _DETAILS_BASE.where(O.c.advertiserid == bindparam("value")),
-    "advertiser_username": _DETAILS_BASE.where(
-        func.lower(_ADV.c.username) == func.lower(bindparam("value"))
-    ),
 }
-
-
-def account_type(conn: Connection, loginid: int) -> str | None:
-    row = conn.execute(_ADVERTISER, {"loginid": loginid}).first()
-    return str(row.type) if row is not None else None
 
 
 def get_offer(conn: Connection, offerid: int, *, lock: bool = False) -> RowMapping | None:

@@ -8,16 +8,11 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, RowMapping
 
-from trackpost.advertisers.errors import AdvertiserNotFound
+from trackpost.accounts import service as accounts
 from trackpost.core.db import utcnow
-from trackpost.core.errors import InvalidParameter
+from trackpost.core.errors import AdvertiserNotFound, InvalidParameter, LandingPageNotFound
 from trackpost.offers import repository as repo
-from trackpost.offers.errors import (
-    ConflictingPayout,
-    LandingPageNotFound,
-    OfferNotFound,
-    TrackingDomainNotFound,
-)
+from trackpost.offers.errors import ConflictingPayout, OfferNotFound, TrackingDomainNotFound
 from trackpost.offers.schemas import (
     AddLandingPage,
     AddOffer,
@@ -63,7 +58,7 @@ _PLAIN_LP_FIELDS = (
 
 
 def _check_advertiser(conn: Connection, advertiserid: int) -> None:
-    if repo.account_type(conn, advertiserid) != "advertiser":
+    if accounts.account_type(conn, advertiserid) != "advertiser":
         raise AdvertiserNotFound(f"No advertiser with loginid {advertiserid} (advertiserid).")
 
 

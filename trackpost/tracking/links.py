@@ -8,8 +8,9 @@ from urllib.parse import quote
 from sqlalchemy import Connection, RowMapping
 
 from trackpost.affiliates.errors import AffiliateNotFound
+from trackpost.core.errors import LandingPageNotFound
 from trackpost.core.fields import payout_text
-from trackpost.offers.errors import LandingPageNotFound, OfferNotFound
+from trackpost.offers.errors import OfferNotFound
 from trackpost.tracking import repository as repo
 from trackpost.tracking.errors import InvalidTrackingCode
 from trackpost.tracking.linkcode import FIELDS, MalformedCode, TrackingCode, decode
