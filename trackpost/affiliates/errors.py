@@ -17,3 +17,9 @@ class ReferrerNotFound(NotFound):
 
 class ManagerNotFound(NotFound):
     code = "manager_not_found"
+
+
+class InvalidTrackingCode(NotFound):
+    """A code that is not a tracking code at all: nothing can match it, hence 404."""
+
+    code = "invalid_tracking_code"

@@ -1,4 +1,4 @@
-"""Affiliate account endpoints at the vendor's paths (linkcodes live in trackpost.tracking)."""
+"""Affiliate account endpoints at the vendor's paths (the tracking links are in link_routes)."""
 
 from __future__ import annotations
 

@@ -10,10 +10,11 @@ from sqlalchemy import Connection, RowMapping
 
 from trackpost.accounts import service as accounts
 from trackpost.core.db import utcnow
-from trackpost.core.fields import cents_text, iso, payout_text
+from trackpost.core.fields import cents_text, iso
 from trackpost.offers import repository as repo
 from trackpost.offers.errors import InvalidColumn, MissingSelector
 from trackpost.offers.schemas import OfferDetails
+from trackpost.offers.service import commission_text
 
 SELECTORS = ("offerid", "name", "name_like", "advertiserid", "advertiser_username")
 
@@ -46,14 +47,6 @@ def _payout(kind: str, want: str) -> Callable[[Mapping[str, Any]], str | None]:
     return get
 
 
-def _commission(row: Mapping[str, Any]) -> str:
-    parts = [
-        payout_text("conversion", row["conversion_payout_type"], row["conversion_payout"]),
-        payout_text("continuity", row["continuity_payout_type"], row["continuity_payout"]),
-    ]
-    return ", ".join(p for p in parts if p) or "none"
-
-
 # Column name -> how it is read from an offer row; the order is the response's order.
 COLUMNS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "offerid": lambda r: str(r["offerid"]),
@@ -76,7 +69,7 @@ COLUMNS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "percentage_of_customer_conversion": _payout("conversion", "percent"),
     "flat_amount_per_continuity": _payout("continuity", "flat"),
     "percentage_of_customer_continuity": _payout("continuity", "percent"),
-    "commission": _commission,
+    "commission": commission_text,
     "pending_conversions": lambda r: _flag(r["pending_conversions"]),
     "no_personal_member_info": lambda r: _flag(r["no_personal_member_info"]),
     "ip_lookup": lambda r: _flag(r["ip_lookup"]),

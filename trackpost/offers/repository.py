@@ -23,6 +23,29 @@ _LANDING_PAGES_OF = (
     .where(LP.c.offerid.in_(bindparam("ids", expanding=True)))
     .order_by(LP.c.offerid, LP.c.landing_pageid)
 )
+# get_links: an affiliate's links, one per landing page, with their offers' names and payouts.
+_LINK_PAGES = (
+    select(
+        LP.c.landing_pageid,
+        LP.c.offerid,
+        LP.c.name,
+        LP.c.tracking_domain,
+        O.c.name.label("offer_name"),
+        O.c.advertiserid,
+        O.c.conversion_payout_type,
+        O.c.conversion_payout,
+        O.c.continuity_payout_type,
+        O.c.continuity_payout,
+    )
+    .join_from(LP, O, LP.c.offerid == O.c.offerid)
+    .order_by(LP.c.offerid, LP.c.landing_pageid)
+)
+_LINK_FILTERS = {
+    "offerid": LP.c.offerid,
+    "landing_pageid": LP.c.landing_pageid,
+    "private": LP.c.private,
+    "hidden": O.c.hidden,
+}
 _DOMAIN = select(TD).where(TD.c.domain == bindparam("domain"))
 _UPDATE_DOMAIN = update(TD).where(TD.c.domain == bindparam("b_domain"))
 
@@ -62,6 +85,15 @@ def offer_details(
 def landing_pages_of(conn: Connection, offerids: Iterable[int]) -> list[RowMapping]:
     ids = list(offerids)
     return list(conn.execute(_LANDING_PAGES_OF, {"ids": ids}).mappings()) if ids else []
+
+
+def link_pages(conn: Connection, filters: dict[str, Any]) -> list[RowMapping]:
+    """Landing pages (at most 5,000) matching each filter whose value is not None."""
+    stmt = _LINK_PAGES
+    params = {name: value for name, value in filters.items() if value is not None}
+    for name in params:
+        stmt = stmt.where(_LINK_FILTERS[name] == bindparam(name))
+    return list(conn.execute(stmt.limit(5000), params).mappings())
 
 
 def get_landing_page(
