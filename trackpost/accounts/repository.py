@@ -1,4 +1,4 @@
-"""Every query on the logins table (admins, affiliates, advertisers); statements are built once at import."""
+"""Every query on the logins table (admins, affiliates, advertisers), built once at import."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     RowMapping,
+    Select,
     bindparam,
     event,
     func,
@@ -150,20 +151,24 @@ class CredentialReader:
         self._local = threading.local()
 
 
+def _first_id(conn: Connection, stmt: Select[Any], params: dict[str, Any]) -> int | None:
+    """The first column of the first matching row, as an int; None when no row matches."""
+    value = conn.execute(stmt, params).scalar()
+    return int(value) if value is not None else None
+
+
 def username_exists(conn: Connection, username: str) -> bool:
     return loginid_of(conn, username) is not None
 
 
 def loginid_of(conn: Connection, username: str) -> int | None:
     """The loginid of the account (of any type) with this username, in any case."""
-    row = conn.execute(_BY_USERNAME, {"u": username}).first()
-    return int(row[0]) if row is not None else None
+    return _first_id(conn, _BY_USERNAME, {"u": username})
 
 
 def advertiser_id(conn: Connection, username: str) -> int | None:
     """The loginid of the advertiser with this username (any case), or None."""
-    row = conn.execute(_ADVERTISER_BY_NAME, {"u": username}).first()
-    return int(row[0]) if row is not None else None
+    return _first_id(conn, _ADVERTISER_BY_NAME, {"u": username})
 
 
 def any_admin(conn: Connection) -> bool:
@@ -171,24 +176,16 @@ def any_admin(conn: Connection) -> bool:
 
 
 def insert_admin(conn: Connection, username: str, key_hash: str, allow_ips: str) -> int:
-    now = utcnow()
-    result = conn.execute(
-        insert(L).values(
-            type="admin",
-            username=username,
-            api_key_hash=key_hash,
-            api_allow_ips=allow_ips,
-            disabled=False,
-            status=0,
-            inhouse=False,
-            join_date=now,
-            created_at=now,
-            updated_at=now,
-        )
-    )
-    pk = result.inserted_primary_key
-    assert pk is not None
-    return int(pk[0])
+    values = {
+        "type": "admin",
+        "username": username,
+        "api_key_hash": key_hash,
+        "api_allow_ips": allow_ips,
+        "disabled": False,
+        "status": 0,
+        "inhouse": False,
+    }
+    return insert_login(conn, values)
 
 
 def list_admins(conn: Connection) -> list[RowMapping]:
@@ -217,8 +214,7 @@ def account_type(conn: Connection, loginid: int) -> str | None:
 
 
 def affiliate_status(conn: Connection, loginid: int) -> int | None:
-    row = conn.execute(_AFFILIATE_STATUS, {"loginid": loginid}).first()
-    return int(row[0]) if row is not None else None
+    return _first_id(conn, _AFFILIATE_STATUS, {"loginid": loginid})
 
 
 def usernames(conn: Connection, loginids: Iterable[int]) -> dict[int, str]:
@@ -230,11 +226,11 @@ def usernames(conn: Connection, loginids: Iterable[int]) -> dict[int, str]:
 
 def advertiser_email_owner(conn: Connection, email: str) -> int | None:
     """The advertiser using this email (case-insensitively), if any."""
-    row = conn.execute(_ADVERTISER_EMAIL_OWNER, {"email": email}).first()
-    return int(row[0]) if row is not None else None
+    return _first_id(conn, _ADVERTISER_EMAIL_OWNER, {"email": email})
 
 
 def insert_login(conn: Connection, values: dict[str, Any]) -> int:
+    """Insert an account joined now; returns its loginid."""
     now = utcnow()
     row = {"created_at": now, "updated_at": now, "join_date": now, **values}
     pk = conn.execute(insert(L), row).inserted_primary_key

@@ -1,5 +1,4 @@
-"""The parameters every login account shares (username, password, contact fields) and the answers
-of the endpoints that create and change things."""
+"""Parameters every login account shares (username, password, contact fields); success answers."""
 
 from __future__ import annotations
 

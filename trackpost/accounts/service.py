@@ -1,4 +1,4 @@
-"""Login accounts: the username, password and contact rules every account type shares, and admins."""
+"""Login accounts: the username, password and contact rules all account types share; admins."""
 
 from __future__ import annotations
 
@@ -102,7 +102,7 @@ def check_new_login(conn: Connection, kind: str, username: str, email: str) -> N
 
 
 def contact_values(params: ContactFields) -> dict[str, Any]:
-    """Column values for the contact parameters that were sent; blank join_ip clears."""
+    """Column values for the contact parameters sent; blank join_ip clears; 'ref' is affiliates'."""
     sent = params.model_fields_set
     values: dict[str, Any] = {k: getattr(params, k) for k in CONTACT_COLUMNS if k in sent}
     if "join_ip" in values:

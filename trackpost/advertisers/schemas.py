@@ -1,4 +1,4 @@
-"""Parameters of the advertiser endpoints: a login's username, password, email and contact fields."""
+"""Parameters of the advertiser endpoints: a login's username, password, email, contact fields."""
 
 from __future__ import annotations
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, Select, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    Select,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from trackpost.core.db import utcnow
 from trackpost.models.tables import landing_pages as LP
@@ -63,12 +73,17 @@ def get_offer(conn: Connection, offerid: int, *, lock: bool = False) -> RowMappi
     return conn.execute(_OFFER_LOCKED if lock else _OFFER, {"offerid": offerid}).mappings().first()
 
 
-def insert_offer(conn: Connection, values: dict[str, Any]) -> int:
+def _insert(conn: Connection, table: Table, values: dict[str, Any]) -> int:
+    """Insert a row created now; returns its new id."""
     now = utcnow()
-    result = conn.execute(insert(O), {"created_at": now, "updated_at": now, **values})
+    result = conn.execute(insert(table), {"created_at": now, "updated_at": now, **values})
     pk = result.inserted_primary_key
     assert pk is not None
     return int(pk[0])
+
+
+def insert_offer(conn: Connection, values: dict[str, Any]) -> int:
+    return _insert(conn, O, values)
 
 
 def update_offer(conn: Connection, offerid: int, values: dict[str, Any]) -> None:
@@ -104,11 +119,7 @@ def get_landing_page(
 
 
 def insert_landing_page(conn: Connection, values: dict[str, Any]) -> int:
-    now = utcnow()
-    result = conn.execute(insert(LP), {"created_at": now, "updated_at": now, **values})
-    pk = result.inserted_primary_key
-    assert pk is not None
-    return int(pk[0])
+    return _insert(conn, LP, values)
 
 
 def update_landing_page(conn: Connection, landing_pageid: int, values: dict[str, Any]) -> None:
