@@ -58,9 +58,9 @@ def username_problem(username: str) -> str | None:
 
 def password_problem(password: str) -> str | None:
     """Why a text cannot be a password, or None when it can."""
-    return (
-        f"must be at least {MIN_PASSWORD} characters long" if len(password) < MIN_PASSWORD else None
-    )
+    if len(password) < MIN_PASSWORD:
+        return f"must be at least {MIN_PASSWORD} characters long"
+    return None
 
 
 def website_problem(url: str) -> str | None:
@@ -82,23 +82,31 @@ def _check_username(username: str) -> None:
         raise InvalidUsername(f"Username '{username}' is invalid: {USERNAME_RULE}.")
 
 
+def _username_taken(username: str) -> UsernameTaken:
+    return UsernameTaken(f"Username '{username}' is already taken.")
+
+
+def _email_taken(email: str) -> EmailTaken:
+    return EmailTaken(f"Email '{email}' is already used by another advertiser.")
+
+
 def _check_username_free(conn: Connection, username: str) -> None:
     if repo.username_exists(conn, username):
-        raise UsernameTaken(f"Username '{username}' is already taken.")
+        raise _username_taken(username)
 
 
-def check_email_free(conn: Connection, email: str, loginid: int | None = None) -> None:
+def _check_email_free(conn: Connection, email: str, loginid: int | None = None) -> None:
     """409 email_taken when another advertiser uses this email (in any case)."""
     owner = repo.advertiser_email_owner(conn, email)
     if owner is not None and owner != loginid:
-        raise EmailTaken(f"Email '{email}' is already used by another advertiser.")
+        raise _email_taken(email)
 
 
 def check_new_login(conn: Connection, kind: str, username: str, email: str) -> None:
     """409 when the username is taken or, where emails are unique, the email is."""
     _check_username_free(conn, username)
     if kind in UNIQUE_EMAIL_TYPES:
-        check_email_free(conn, email)
+        _check_email_free(conn, email)
 
 
 def contact_values(params: ContactFields) -> dict[str, Any]:
@@ -128,9 +136,9 @@ def add_login(
         # Two concurrent adds of one username (or advertiser email): the unique index decides.
         detail = str(exc.orig).lower()
         if "username" in detail:
-            raise UsernameTaken(f"Username '{username}' is already taken.") from None
+            raise _username_taken(username) from None
         if "email" in detail and kind in UNIQUE_EMAIL_TYPES:
-            raise EmailTaken(f"Email '{email}' is already used by another advertiser.") from None
+            raise _email_taken(email) from None
         raise
 
 
@@ -146,7 +154,7 @@ def edit_login(
     """Write the column values given, plus a new email and password when sent."""
     if email is not None:
         if kind in UNIQUE_EMAIL_TYPES:
-            check_email_free(conn, email, loginid)
+            _check_email_free(conn, email, loginid)
         values = {**values, "email": email}
     if password is not None:
         values = {**values, "password_hash": hash_password(password)}
