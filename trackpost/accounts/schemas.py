@@ -73,23 +73,19 @@ class ContactFields(ParamModel):
     ) = None
 
 
+def success_message(message: dict[str, Any]) -> dict[str, Any]:
+    """The vendor's answer {"result": "Success", "message": ...}, its message as described."""
+    return {
+        "type": "object",
+        "required": ["result", "message"],
+        "properties": {"result": {"const": "Success"}, "message": message},
+    }
+
+
 def success_with(key: str) -> dict[str, Any]:
     """The vendor's creation answer: [{"result": "Success", "message": {key: "12"}}]."""
-    return {
-        "type": "array",
-        "items": {
-            "type": "object",
-            "required": ["result", "message"],
-            "properties": {
-                "result": {"const": "Success"},
-                "message": {
-                    "type": "object",
-                    "required": [key],
-                    "properties": {key: {"type": "string"}},
-                },
-            },
-        },
-    }
+    keyed = {"type": "object", "required": [key], "properties": {key: {"type": "string"}}}
+    return {"type": "array", "items": success_message(keyed)}
 
 
 SUCCESS_LOGINID = success_with("loginid")

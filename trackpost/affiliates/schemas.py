@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
-from trackpost.accounts.schemas import ContactFields, Password, Username
+from trackpost.accounts.schemas import ContactFields, Password, Username, success_message
 from trackpost.core.fields import Email, Flag, Id, Money, Str64, Str255
 from trackpost.core.validation import ParamModel
 
@@ -185,33 +185,24 @@ class DecodeCode(ParamModel):
     ocode: Annotated[str, Field(min_length=1, max_length=400)]
 
 
-SINGLE_LINK_RESPONSE: dict[str, Any] = {
-    "type": "object",
-    "required": ["result", "message"],
-    "properties": {"result": {"const": "Success"}, "message": {"type": "string"}},
-}
-LINKS_RESPONSE: dict[str, Any] = {
-    "type": "object",
-    "required": ["result", "message"],
-    "properties": {
-        "result": {"const": "Success"},
-        "message": {
+SINGLE_LINK_RESPONSE = success_message({"type": "string"})
+LINKS_RESPONSE = success_message(
+    {
+        "type": "object",
+        "description": "One entry per landing page, keyed by landing_pageid.",
+        "additionalProperties": {
             "type": "object",
-            "description": "One entry per landing page, keyed by landing_pageid.",
-            "additionalProperties": {
-                "type": "object",
-                "required": ["offerid", "landing_pageid", "link"],
-                "properties": {
-                    "offerid": {"type": "string"},
-                    "offer_name": {"type": "string"},
-                    "landing_pageid": {"type": "string"},
-                    "landing_page_name": {"type": "string"},
-                    "link": {"type": "string"},
-                },
+            "required": ["offerid", "landing_pageid", "link"],
+            "properties": {
+                "offerid": {"type": "string"},
+                "offer_name": {"type": "string"},
+                "landing_pageid": {"type": "string"},
+                "landing_page_name": {"type": "string"},
+                "link": {"type": "string"},
             },
         },
-    },
-}
+    }
+)
 _ID_TEXT = {"type": "string", "pattern": "^[0-9]+$"}
 DECODE_RESPONSE: dict[str, Any] = {
     "type": "object",

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from trackpost.accounts.schemas import success_with
+from trackpost.accounts.schemas import success_message, success_with
 from trackpost.core.fields import (
     MAX_ID,
     Flag,
@@ -144,19 +144,14 @@ MESSAGE_RESPONSE: dict[str, Any] = {
     "required": ["result", "message"],
     "properties": {"result": {"type": "string"}, "message": {"type": "string"}},
 }
-DETAILS_RESPONSE: dict[str, Any] = {
-    "type": "object",
-    "required": ["result", "message"],
-    "properties": {
-        "result": {"const": "Success"},
-        "message": {
+DETAILS_RESPONSE = success_message(
+    {
+        "type": "object",
+        "description": "Offers keyed by offerid.",
+        "additionalProperties": {
             "type": "object",
-            "description": "Offers keyed by offerid.",
-            "additionalProperties": {
-                "type": "object",
-                "required": ["offerid"],
-                "properties": {"offerid": {"type": "string"}},
-            },
+            "required": ["offerid"],
+            "properties": {"offerid": {"type": "string"}},
         },
-    },
-}
+    }
+)
