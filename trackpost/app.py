@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from trackpost.accounts import repository as accounts_repo
 from trackpost.advertisers.routes import router as advertisers_router
+from trackpost.affiliates.link_routes import router as links_router
 from trackpost.affiliates.routes import router as affiliates_router
 from trackpost.core.auth import Authenticator
 from trackpost.core.batch import WriteBatcher
@@ -33,7 +34,6 @@ from trackpost.offers.routes import router as offers_router
 from trackpost.postbacks.routes import router as postbacks_router
 from trackpost.reports.routes import router as reports_router
 from trackpost.system.routes import router as system_router
-from trackpost.tracking.link_routes import router as links_router
 from trackpost.tracking.routes import router as tracking_router
 from trackpost.transactions.routes import offer_router as transaction_offer_router
 from trackpost.transactions.routes import router as transactions_router

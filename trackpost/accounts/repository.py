@@ -1,20 +1,24 @@
-"""Queries on admin logins; statements are built once at import."""
+"""Every query on the logins table (admins, affiliates, advertisers), built once at import."""
 
 from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     RowMapping,
+    Select,
     bindparam,
     event,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -39,6 +43,19 @@ _ADVERTISER_BY_NAME = select(L.c.loginid).where(
     func.lower(L.c.username) == func.lower(bindparam("u")), L.c.type == "advertiser"
 )
 _ANY_ADMIN = select(L.c.loginid).where(L.c.type == "admin").limit(1)
+_BY_ID = select(L).where(L.c.loginid == bindparam("loginid"))
+_BY_ID_LOCKED = _BY_ID.with_for_update()
+_TYPE_BY_ID = select(L.c.type).where(L.c.loginid == bindparam("loginid"))
+_AFFILIATE_STATUS = select(L.c.status).where(
+    L.c.loginid == bindparam("loginid"), L.c.type == "affiliate"
+)
+_USERNAMES = select(L.c.loginid, L.c.username).where(
+    L.c.loginid.in_(bindparam("ids", expanding=True))
+)
+_UPDATE = update(L).where(L.c.loginid == bindparam("b_loginid"))
+_ADVERTISER_EMAIL_OWNER = select(L.c.loginid).where(
+    func.lower(L.c.email) == func.lower(bindparam("email")), L.c.type == "advertiser"
+)
 
 
 @lru_cache(maxsize=256)
@@ -134,14 +151,24 @@ class CredentialReader:
         self._local = threading.local()
 
 
+def _first_id(conn: Connection, stmt: Select[Any], params: dict[str, Any]) -> int | None:
+    """The first column of the first matching row, as an int; None when no row matches."""
+    value = conn.execute(stmt, params).scalar()
+    return int(value) if value is not None else None
+
+
 def username_exists(conn: Connection, username: str) -> bool:
-    return conn.execute(_BY_USERNAME, {"u": username}).first() is not None
+    return loginid_of(conn, username) is not None
+
+
+def loginid_of(conn: Connection, username: str) -> int | None:
+    """The loginid of the account (of any type) with this username, in any case."""
+    return _first_id(conn, _BY_USERNAME, {"u": username})
 
 
 def advertiser_id(conn: Connection, username: str) -> int | None:
     """The loginid of the advertiser with this username (any case), or None."""
-    row = conn.execute(_ADVERTISER_BY_NAME, {"u": username}).first()
-    return int(row[0]) if row is not None else None
+    return _first_id(conn, _ADVERTISER_BY_NAME, {"u": username})
 
 
 def any_admin(conn: Connection) -> bool:
@@ -149,24 +176,16 @@ def any_admin(conn: Connection) -> bool:
 
 
 def insert_admin(conn: Connection, username: str, key_hash: str, allow_ips: str) -> int:
-    now = utcnow()
-    result = conn.execute(
-        insert(L).values(
-            type="admin",
-            username=username,
-            api_key_hash=key_hash,
-            api_allow_ips=allow_ips,
-            disabled=False,
-            status=0,
-            inhouse=False,
-            join_date=now,
-            created_at=now,
-            updated_at=now,
-        )
-    )
-    pk = result.inserted_primary_key
-    assert pk is not None
-    return int(pk[0])
+    values = {
+        "type": "admin",
+        "username": username,
+        "api_key_hash": key_hash,
+        "api_allow_ips": allow_ips,
+        "disabled": False,
+        "status": 0,
+        "inhouse": False,
+    }
+    return insert_login(conn, values)
 
 
 def list_admins(conn: Connection) -> list[RowMapping]:
@@ -181,3 +200,111 @@ def update_admin(conn: Connection, username: str, **values: object) -> bool:
         .values(updated_at=utcnow(), **values)
     )
     return conn.execute(stmt).rowcount == 1
+
+
+def get(conn: Connection, loginid: int, *, lock: bool = False) -> RowMapping | None:
+    """One login by id; lock=True takes the row lock for a check-then-write."""
+    stmt = _BY_ID_LOCKED if lock else _BY_ID
+    return conn.execute(stmt, {"loginid": loginid}).mappings().first()
+
+
+def account_type(conn: Connection, loginid: int) -> str | None:
+    row = conn.execute(_TYPE_BY_ID, {"loginid": loginid}).first()
+    return str(row[0]) if row is not None else None
+
+
+def affiliate_status(conn: Connection, loginid: int) -> int | None:
+    return _first_id(conn, _AFFILIATE_STATUS, {"loginid": loginid})
+
+
+def usernames(conn: Connection, loginids: Iterable[int]) -> dict[int, str]:
+    ids = list(loginids)
+    if not ids:
+        return {}
+    return {int(r.loginid): r.username for r in conn.execute(_USERNAMES, {"ids": ids})}
+
+
+def advertiser_email_owner(conn: Connection, email: str) -> int | None:
+    """The advertiser using this email (case-insensitively), if any."""
+    return _first_id(conn, _ADVERTISER_EMAIL_OWNER, {"email": email})
+
+
+def insert_login(conn: Connection, values: dict[str, Any]) -> int:
+    """Insert an account joined now; returns its loginid."""
+    now = utcnow()
+    row = {"created_at": now, "updated_at": now, "join_date": now, **values}
+    pk = conn.execute(insert(L), row).inserted_primary_key
+    assert pk is not None
+    return int(pk[0])
+
+
+def update_login(conn: Connection, loginid: int, values: dict[str, Any]) -> None:
+    conn.execute(_UPDATE, {"b_loginid": loginid, "updated_at": utcnow(), **values})
+
+
+# Search filters vary per call, so the statement is assembled from these column expressions
+# (search is an admin listing, not a hot path); every value is still a bound parameter.
+_EXACT_CI = {"username": L.c.username, "email": L.c.email}
+_EXACT = {
+    "loginid": L.c.loginid,
+    "status": L.c.status,
+    "inhouse": L.c.inhouse,
+    "payvia_type_id": L.c.payvia_type_id,
+    "refid": L.c.ref_loginid,
+    "firstname": L.c.firstname,
+    "lastname": L.c.lastname,
+    "company": L.c.company,
+    "city": L.c.city,
+    "state": L.c.state,
+    "country": L.c.country,
+}
+_ORDER = {
+    "loginid": L.c.loginid,
+    "username": func.lower(L.c.username),
+    "email": func.lower(L.c.email),
+    "status": L.c.status,
+    "firstname": L.c.firstname,
+    "lastname": L.c.lastname,
+    "company": L.c.company,
+    "country": L.c.country,
+    "join_date": L.c.join_date,
+}
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search(
+    conn: Connection,
+    account_type: str,
+    filters: dict[str, Any],
+    name: str | None,
+    orderby: str,
+    start: int,
+    count: int,
+) -> list[RowMapping]:
+    """Accounts of one type matching every given filter, in a stable order."""
+    conds: list[ColumnElement[bool]] = [L.c.type == account_type]
+    for key, value in filters.items():
+        if key in _EXACT_CI:
+            conds.append(func.lower(_EXACT_CI[key]) == func.lower(bindparam(key, value)))
+        elif key in _EXACT:
+            conds.append(_EXACT[key] == bindparam(key, value))
+    if name:
+        pattern = f"%{_like_escape(name.lower())}%"
+        full = func.lower(func.coalesce(L.c.firstname, "") + " " + func.coalesce(L.c.lastname, ""))
+        conds.append(
+            or_(
+                full.like(bindparam("name_full", pattern), escape="\\"),
+                func.lower(L.c.username).like(bindparam("name_user", pattern), escape="\\"),
+                func.lower(func.coalesce(L.c.company, "")).like(
+                    bindparam("name_company", pattern), escape="\\"
+                ),
+            )
+        )
+    column, _, direction = orderby.partition(" ")
+    sort_key = _ORDER[column]
+    order = [sort_key.desc() if direction == "desc" else sort_key.asc(), L.c.loginid.asc()]
+    stmt = select(L).where(*conds).order_by(*order).offset(start).limit(count)
+    return list(conn.execute(stmt).mappings())

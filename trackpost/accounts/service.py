@@ -1,20 +1,73 @@
-"""Admin accounts: creation, key rotation, enabling and disabling."""
+"""Login accounts: the username, password and contact rules all account types share; admins."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, RowMapping
+from sqlalchemy.exc import IntegrityError
 
 from trackpost.accounts import repository as repo
-from trackpost.accounts.errors import AdminNotFound
+from trackpost.accounts.errors import AdminNotFound, EmailTaken
 from trackpost.core.config import parse_networks
 from trackpost.core.errors import AdvertiserNotFound, InvalidUsername, UsernameTaken
-from trackpost.core.security import KeyHasher, new_api_key
+from trackpost.core.security import KeyHasher, hash_password, new_api_key
+
+if TYPE_CHECKING:  # the schemas build their validators from the rules below
+    from trackpost.accounts.schemas import ContactFields
 
 # \Z, not $: "$" also matches before a trailing newline, which would admit "ops\n".
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,64}\Z")
+USERNAME_RULE = "use 1 to 64 letters, digits, '_', '.', '@' or '-'"
+MIN_PASSWORD = 8
+_SCRIPT_SCHEME = re.compile(r"^\s*(?:javascript|data|vbscript)\s*:", re.IGNORECASE)
+# Only advertisers' emails are unique (a partial unique index): affiliates may share one.
+UNIQUE_EMAIL_TYPES = frozenset({"advertiser"})
+CONTACT_COLUMNS = (
+    "firstname",
+    "lastname",
+    "company",
+    "url",
+    "tel",
+    "icq",
+    "aim",
+    "msn",
+    "skype",
+    "address1",
+    "address2",
+    "city",
+    "state",
+    "country",
+    "zip_code",
+    "custom1",
+    "custom2",
+    "custom3",
+    "custom4",
+    "custom5",
+    "join_ip",
+)
+
+
+def username_problem(username: str) -> str | None:
+    """Why a text cannot be a username, or None when it can."""
+    return None if USERNAME_RE.match(username) else USERNAME_RULE
+
+
+def password_problem(password: str) -> str | None:
+    """Why a text cannot be a password, or None when it can."""
+    if len(password) < MIN_PASSWORD:
+        return f"must be at least {MIN_PASSWORD} characters long"
+    return None
+
+
+def website_problem(url: str) -> str | None:
+    """An account's website: scheme-less hosts are kept, script and data URLs are refused."""
+    if _SCRIPT_SCHEME.match(url) or any(ord(c) < 32 for c in url):
+        return "must be a web address such as https://example.com"
+    return None
 
 
 @dataclass(frozen=True)
@@ -25,10 +78,129 @@ class NewKey:
 
 
 def _check_username(username: str) -> None:
-    if not USERNAME_RE.match(username):
-        raise InvalidUsername(
-            f"Username '{username}' is invalid: use 1 to 64 letters, digits, '_', '.', '@' or '-'."
-        )
+    if username_problem(username):
+        raise InvalidUsername(f"Username '{username}' is invalid: {USERNAME_RULE}.")
+
+
+def _username_taken(username: str) -> UsernameTaken:
+    return UsernameTaken(f"Username '{username}' is already taken.")
+
+
+def _email_taken(email: str) -> EmailTaken:
+    return EmailTaken(f"Email '{email}' is already used by another advertiser.")
+
+
+def _check_username_free(conn: Connection, username: str) -> None:
+    if repo.username_exists(conn, username):
+        raise _username_taken(username)
+
+
+def _check_email_free(conn: Connection, email: str, loginid: int | None = None) -> None:
+    """409 email_taken when another advertiser uses this email (in any case)."""
+    owner = repo.advertiser_email_owner(conn, email)
+    if owner is not None and owner != loginid:
+        raise _email_taken(email)
+
+
+def check_new_login(conn: Connection, kind: str, username: str, email: str) -> None:
+    """409 when the username is taken or, where emails are unique, the email is."""
+    _check_username_free(conn, username)
+    if kind in UNIQUE_EMAIL_TYPES:
+        _check_email_free(conn, email)
+
+
+def contact_values(params: ContactFields) -> dict[str, Any]:
+    """Column values for the contact parameters sent; blank join_ip clears; 'ref' is affiliates'."""
+    sent = params.model_fields_set
+    values: dict[str, Any] = {k: getattr(params, k) for k in CONTACT_COLUMNS if k in sent}
+    if "join_ip" in values:
+        values["join_ip"] = values["join_ip"] or None
+    return values
+
+
+def add_login(
+    conn: Connection, kind: str, username: str, password: str, email: str, values: dict[str, Any]
+) -> int:
+    """Create an account (status 0 Active unless given); the password is stored hashed."""
+    row = {
+        **values,
+        "type": kind,
+        "username": username,
+        "email": email,
+        "password_hash": hash_password(password),
+    }
+    row.setdefault("status", 0)
+    try:
+        return repo.insert_login(conn, row)
+    except IntegrityError as exc:
+        # Two concurrent adds of one username (or advertiser email): the unique index decides.
+        detail = str(exc.orig).lower()
+        if "username" in detail:
+            raise _username_taken(username) from None
+        if "email" in detail and kind in UNIQUE_EMAIL_TYPES:
+            raise _email_taken(email) from None
+        raise
+
+
+def edit_login(
+    conn: Connection,
+    kind: str,
+    loginid: int,
+    values: dict[str, Any],
+    *,
+    email: str | None = None,
+    password: str | None = None,
+) -> None:
+    """Write the column values given, plus a new email and password when sent."""
+    if email is not None:
+        if kind in UNIQUE_EMAIL_TYPES:
+            _check_email_free(conn, email, loginid)
+        values = {**values, "email": email}
+    if password is not None:
+        values = {**values, "password_hash": hash_password(password)}
+    if values:
+        repo.update_login(conn, loginid, values)
+
+
+def update_login(conn: Connection, loginid: int, values: dict[str, Any]) -> None:
+    repo.update_login(conn, loginid, values)
+
+
+def get_login(conn: Connection, loginid: int, *, lock: bool = False) -> RowMapping | None:
+    """One account by loginid, of any type; lock=True for a check-then-write."""
+    return repo.get(conn, loginid, lock=lock)
+
+
+def account_type(conn: Connection, loginid: int) -> str | None:
+    """admin, affiliate or advertiser; None when there is no such loginid."""
+    return repo.account_type(conn, loginid)
+
+
+def affiliate_status(conn: Connection, loginid: int) -> int | None:
+    """The status of the affiliate with this loginid; None when it is no affiliate."""
+    return repo.affiliate_status(conn, loginid)
+
+
+def usernames(conn: Connection, loginids: Iterable[int]) -> dict[int, str]:
+    return repo.usernames(conn, loginids)
+
+
+def loginid_of(conn: Connection, username: str) -> int | None:
+    """The account (of any type) with this username, in any case."""
+    return repo.loginid_of(conn, username)
+
+
+def search(
+    conn: Connection,
+    kind: str,
+    filters: dict[str, Any],
+    name: str | None,
+    orderby: str,
+    start: int,
+    count: int,
+) -> list[RowMapping]:
+    """Accounts of one type matching every filter given, a page at a time."""
+    return repo.search(conn, kind, filters, name, orderby, start, count)
 
 
 def _normalise_ips(allow_ips: list[str]) -> str:
@@ -44,8 +216,7 @@ def create_admin(
 ) -> NewKey:
     """Create a full admin and return its key, which is never stored in clear."""
     _check_username(username)
-    if repo.username_exists(conn, username):
-        raise UsernameTaken(f"Username '{username}' is already taken.")
+    _check_username_free(conn, username)
     key = new_api_key()
     loginid = repo.insert_admin(conn, username, hasher.hash(key), _normalise_ips(allow_ips or []))
     return NewKey(loginid, username, key)

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from trackpost.accounts.schemas import SUCCESS_LOGINID, SUCCESS_ONLY
 from trackpost.advertisers import service
-from trackpost.advertisers.schemas import (
-    SUCCESS_LOGINID,
-    SUCCESS_ONLY,
-    AddAdvertiser,
-    EditAdvertiser,
-)
+from trackpost.advertisers.schemas import AddAdvertiser, EditAdvertiser
 from trackpost.core.http import RequestContext, Router
 
 router = Router("advertiser")

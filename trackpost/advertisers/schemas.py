@@ -1,17 +1,9 @@
-"""Parameters of the advertiser endpoints; contact fields are the ones affiliates have."""
+"""Parameters of the advertiser endpoints: a login's username, password, email, contact fields."""
 
 from __future__ import annotations
 
-from trackpost.affiliates.schemas import (
-    SUCCESS_LOGINID,
-    SUCCESS_ONLY,
-    ContactFields,
-    Password,
-    Username,
-)
+from trackpost.accounts.schemas import ContactFields, Password, Username
 from trackpost.core.fields import Email, Id
-
-__all__ = ["SUCCESS_LOGINID", "SUCCESS_ONLY", "AddAdvertiser", "EditAdvertiser"]
 
 
 class AddAdvertiser(ContactFields):

@@ -1,18 +1,10 @@
-"""Errors of affiliate accounts (and of the login fields advertisers share with them)."""
+"""Errors of affiliate accounts, their payout methods, managers and referrers."""
 
-from trackpost.core.errors import BadRequest, Conflict, NotFound
+from trackpost.core.errors import NotFound
 
 
 class AffiliateNotFound(NotFound):
     code = "affiliate_not_found"
-
-
-class UsernameTaken(Conflict):
-    code = "username_taken"
-
-
-class InvalidUsername(BadRequest):
-    code = "invalid_username"
 
 
 class PayviaNotFound(NotFound):
@@ -25,3 +17,9 @@ class ReferrerNotFound(NotFound):
 
 class ManagerNotFound(NotFound):
     code = "manager_not_found"
+
+
+class InvalidTrackingCode(NotFound):
+    """A code that is not a tracking code at all: nothing can match it, hence 404."""
+
+    code = "invalid_tracking_code"

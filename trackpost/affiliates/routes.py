@@ -1,15 +1,14 @@
-"""Affiliate account endpoints at the vendor's paths (linkcodes live in trackpost.tracking)."""
+"""Affiliate account endpoints at the vendor's paths (the tracking links are in link_routes)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from trackpost.accounts.schemas import SUCCESS_LOGINID, SUCCESS_ONLY
 from trackpost.affiliates import search, service
 from trackpost.affiliates.schemas import (
     PAYVIA_RESPONSE,
     SEARCH_RESPONSE,
-    SUCCESS_LOGINID,
-    SUCCESS_ONLY,
     AddAffiliate,
     EditAffiliate,
     SearchAffiliates,

@@ -1,48 +1,14 @@
-"""Parameters of the affiliate endpoints, and the login fields advertisers share with affiliates."""
+"""Parameters and responses of the affiliate endpoints, tracking links included."""
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
-from trackpost.accounts.service import USERNAME_RE
-from trackpost.core.fields import Email, Flag, Id, Money, Str32, Str64, Str255
+from trackpost.accounts.schemas import ContactFields, Password, Username, success_message
+from trackpost.core.fields import Email, Flag, Id, Money, Str64, Str255
 from trackpost.core.validation import ParamModel
-
-
-def _username(value: str) -> str:
-    if not USERNAME_RE.match(value):
-        raise ValueError("use 1 to 64 letters, digits, '_', '.', '@' or '-'")
-    return value
-
-
-_SCRIPT_SCHEME = re.compile(r"^\s*(?:javascript|data|vbscript)\s*:", re.IGNORECASE)
-
-
-def _website(value: str) -> str:
-    """An account's website: scheme-less hosts are kept, script and data URLs are refused."""
-    if _SCRIPT_SCHEME.match(value) or any(ord(c) < 32 for c in value):
-        raise ValueError("must be a web address such as https://example.com")
-    return value
-
-
-def _password(value: str) -> str:
-    if len(value) < 8:
-        raise ValueError("must be at least 8 characters long")
-    return value
-
-
-def _ip(value: str) -> str:
-    text = value.strip()
-    if text == "":
-        return text
-    try:
-        return str(ipaddress.ip_address(text))
-    except ValueError:
-        raise ValueError("must be an IPv4 or IPv6 address") from None
 
 
 def _pairs(value: object) -> object:
@@ -55,9 +21,6 @@ def _pairs(value: object) -> object:
     return value
 
 
-Username = Annotated[str, Field(max_length=64), AfterValidator(_username)]
-Password = Annotated[str, Field(max_length=1024), AfterValidator(_password)]
-IpAddress = Annotated[str, Field(max_length=64), AfterValidator(_ip)]
 Status = Annotated[int, Field(ge=0, le=5)]
 
 
@@ -78,38 +41,6 @@ PayviaInfo = Annotated[
         }
     ),
 ]
-
-
-class ContactFields(ParamModel):
-    """Optional contact fields every login account carries (the vendor's login table)."""
-
-    firstname: Str255 | None = None
-    lastname: Str255 | None = None
-    company: Str255 | None = None
-    url: Annotated[str, Field(max_length=2048), AfterValidator(_website)] | None = None
-    tel: Str64 | None = None
-    icq: Str64 | None = None
-    aim: Str64 | None = None
-    msn: Str255 | None = None
-    skype: Str255 | None = None
-    address1: Str255 | None = None
-    address2: Str255 | None = None
-    city: Str255 | None = None
-    state: Str255 | None = None
-    country: Str255 | None = None
-    zip_code: Str32 | None = None
-    custom1: Str255 | None = None
-    custom2: Str255 | None = None
-    custom3: Str255 | None = None
-    custom4: Str255 | None = None
-    custom5: Str255 | None = None
-    join_ip: IpAddress | None = None
-    ref: (
-        Annotated[
-            str, Field(max_length=400, description="referring affiliate: loginid or tracking code")
-        ]
-        | None
-    ) = None
 
 
 class AffiliateFields(ContactFields):
@@ -192,29 +123,6 @@ class SearchAffiliates(ParamModel):
     orderby: Annotated[str, Field(max_length=32), AfterValidator(_orderby)] = "loginid"
 
 
-SUCCESS_LOGINID: dict[str, Any] = {
-    "type": "array",
-    "items": {
-        "type": "object",
-        "required": ["result", "message"],
-        "properties": {
-            "result": {"const": "Success"},
-            "message": {
-                "type": "object",
-                "required": ["loginid"],
-                "properties": {"loginid": {"type": "string"}},
-            },
-        },
-    },
-}
-SUCCESS_ONLY: dict[str, Any] = {
-    "type": "array",
-    "items": {
-        "type": "object",
-        "required": ["result"],
-        "properties": {"result": {"const": "Success"}},
-    },
-}
 SEARCH_RESPONSE: dict[str, Any] = {
     "type": "object",
     "description": "Accounts keyed by loginid; ids and flags are strings, as the vendor's.",
@@ -235,5 +143,84 @@ PAYVIA_RESPONSE: dict[str, Any] = {
         "type": "object",
         "required": ["field", "result"],
         "properties": {"field": {"type": "string"}, "result": {"type": "string"}},
+    },
+}
+
+
+# Tracking links: get_single_link, get_links, decode_trackingcode.
+Hidden = Annotated[int, Field(ge=0, le=2)]
+
+
+class LinkParams(ParamModel):
+    """What every link carries: the affiliate, what it points at, and the affiliate's extras."""
+
+    loginid: Id
+    offerid: Id | None = None
+    landing_pageid: Id | None = None
+    style: Literal["encoded", "unencoded"] = "encoded"
+    subaff: Str255 | None = None
+    subaff1: Str255 | None = None
+    subaff2: Str255 | None = None
+    subaff3: Str255 | None = None
+    subaff4: Str255 | None = None
+    subaff5: Str255 | None = None
+    subids: Str255 | None = None
+    ocid: Str255 | None = Field(default=None, alias="_ocid")
+    code_only: Flag = False
+
+
+class SingleLink(LinkParams):
+    pass
+
+
+class Links(LinkParams):
+    get_hidden: Hidden = 0
+    get_hidden_offers: Hidden = 2
+    get_advertiser: Flag = False
+    get_commission: Flag = False
+    get_countries: Flag = False
+
+
+class DecodeCode(ParamModel):
+    ocode: Annotated[str, Field(min_length=1, max_length=400)]
+
+
+SINGLE_LINK_RESPONSE = success_message({"type": "string"})
+LINKS_RESPONSE = success_message(
+    {
+        "type": "object",
+        "description": "One entry per landing page, keyed by landing_pageid.",
+        "additionalProperties": {
+            "type": "object",
+            "required": ["offerid", "landing_pageid", "link"],
+            "properties": {
+                "offerid": {"type": "string"},
+                "offer_name": {"type": "string"},
+                "landing_pageid": {"type": "string"},
+                "landing_page_name": {"type": "string"},
+                "link": {"type": "string"},
+            },
+        },
+    }
+)
+_ID_TEXT = {"type": "string", "pattern": "^[0-9]+$"}
+DECODE_RESPONSE: dict[str, Any] = {
+    "type": "object",
+    "required": ["loginid", "offerid", "landing_pageid", "tracked_details"],
+    "properties": {
+        "loginid": _ID_TEXT,
+        "programid": _ID_TEXT,
+        "offerid": _ID_TEXT,
+        "landing_pageid": _ID_TEXT,
+        "campaignid": _ID_TEXT,
+        "adtoolid": _ID_TEXT,
+        "is_unencoded": {"enum": ["0", "1"]},
+        "tracked_details": {
+            "type": "object",
+            "properties": {
+                "login_details": {"type": ["object", "null"]},
+                "lp_details": {"type": ["object", "null"]},
+            },
+        },
     },
 }

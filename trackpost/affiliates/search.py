@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
+from trackpost.accounts import service as accounts
 from trackpost.affiliates import repository as repo
 from trackpost.affiliates.schemas import SearchAffiliates
-from trackpost.affiliates.service import CONTACT_COLUMNS
 from trackpost.core.fields import cents_text, iso
 
 _FILTERS = (
@@ -41,7 +41,7 @@ def account_out(row: RowMapping) -> dict[str, Any]:
         "status": str(row["status"]),
         "email": row["email"],
     }
-    for column in CONTACT_COLUMNS:
+    for column in accounts.CONTACT_COLUMNS:
         out[column] = row[column]
     out.update(
         join_date=iso(row["join_date"]),
@@ -56,7 +56,7 @@ def account_out(row: RowMapping) -> dict[str, Any]:
 
 def search(conn: Connection, params: SearchAffiliates) -> dict[str, dict[str, Any]]:
     filters = {k: getattr(params, k) for k in _FILTERS if getattr(params, k) is not None}
-    rows = repo.search(
+    rows = accounts.search(
         conn, params.type, filters, params.name, params.orderby, params.start, params.count
     )
     ids = [int(r["loginid"]) for r in rows]

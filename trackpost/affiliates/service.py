@@ -1,4 +1,4 @@
-"""Affiliate accounts, and the login rules advertisers share: usernames, passwords, referrers."""
+"""Affiliate accounts: payout methods, managers and referrers, on the login rows accounts keeps."""
 
 from __future__ import annotations
 
@@ -6,51 +6,26 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
+from trackpost.accounts import service as accounts
+from trackpost.accounts.schemas import ContactFields
 from trackpost.affiliates import repository as repo
 from trackpost.affiliates.errors import (
     AffiliateNotFound,
     ManagerNotFound,
     PayviaNotFound,
     ReferrerNotFound,
-    UsernameTaken,
 )
 from trackpost.affiliates.schemas import (
     AddAffiliate,
     AffiliateFields,
-    ContactFields,
     EditAffiliate,
     PayviaPair,
     SetPayvia,
 )
 from trackpost.core.errors import InvalidParameter
 from trackpost.core.fields import MAX_ID
-from trackpost.core.security import hash_password
 from trackpost.tracking import repository as tracking_repo
 from trackpost.tracking.linkcode import MalformedCode, decode
-
-CONTACT_COLUMNS = (
-    "firstname",
-    "lastname",
-    "company",
-    "url",
-    "tel",
-    "icq",
-    "aim",
-    "msn",
-    "skype",
-    "address1",
-    "address2",
-    "city",
-    "state",
-    "country",
-    "zip_code",
-    "custom1",
-    "custom2",
-    "custom3",
-    "custom4",
-    "custom5",
-    "join_ip",
-)
 
 
 def resolve_ref(conn: Connection, ref: str) -> int | None:
@@ -67,25 +42,17 @@ def resolve_ref(conn: Connection, ref: str) -> int | None:
             raise ReferrerNotFound(
                 "Parameter 'ref' must be the referring affiliate's loginid or tracking code."
             ) from None
-    if repo.account_type(conn, loginid) != "affiliate":
+    if accounts.account_type(conn, loginid) != "affiliate":
         raise ReferrerNotFound(f"No affiliate with loginid {loginid} (ref).")
     return loginid
 
 
 def contact_values(conn: Connection, params: ContactFields) -> dict[str, Any]:
-    """Column values for the contact parameters that were sent; blank join_ip clears."""
-    sent = params.model_fields_set
-    values: dict[str, Any] = {k: getattr(params, k) for k in CONTACT_COLUMNS if k in sent}
-    if "join_ip" in values:
-        values["join_ip"] = values["join_ip"] or None
-    if "ref" in sent:
+    """accounts' contact column values, and the referring affiliate when 'ref' was sent."""
+    values = accounts.contact_values(params)
+    if "ref" in params.model_fields_set:
         values["ref_loginid"] = resolve_ref(conn, params.ref or "")
     return values
-
-
-def check_username_free(conn: Connection, username: str) -> None:
-    if repo.username_taken(conn, username):
-        raise UsernameTaken(f"Username '{username}' is already taken.")
 
 
 def _affiliate_values(conn: Connection, params: AffiliateFields) -> dict[str, Any]:
@@ -110,18 +77,12 @@ def _pairs(info: list[PayviaPair] | None) -> list[tuple[str, str]]:
 
 def add_affiliate(conn: Connection, params: AddAffiliate) -> int:
     """Create an affiliate (status 0 Active unless given); the password is stored hashed."""
-    check_username_free(conn, params.username)
+    accounts.check_new_login(conn, "affiliate", params.username, params.email)
     _check_payvia(conn, params.payvia, "payvia")
-    values = _affiliate_values(conn, params)
-    values.update(
-        type="affiliate",
-        username=params.username,
-        email=params.email,
-        password_hash=hash_password(params.password),
-        payvia_type_id=params.payvia,
+    values = {**_affiliate_values(conn, params), "payvia_type_id": params.payvia}
+    loginid = accounts.add_login(
+        conn, "affiliate", params.username, params.password, params.email, values
     )
-    values.setdefault("status", 0)
-    loginid = repo.insert_login(conn, values)
     if params.payvia_info:
         repo.replace_payvia_info(conn, loginid, _pairs(params.payvia_info))
     # A code for this loginid may have been cached as unknown before it existed.
@@ -129,8 +90,9 @@ def add_affiliate(conn: Connection, params: AddAffiliate) -> int:
     return loginid
 
 
-def locked_affiliate(conn: Connection, loginid: int) -> RowMapping:
-    row = repo.get(conn, loginid, lock=True)
+def affiliate(conn: Connection, loginid: int, *, lock: bool = False) -> RowMapping:
+    """The affiliate's login row, or 404 affiliate_not_found; lock=True for a check-then-write."""
+    row = accounts.get_login(conn, loginid, lock=lock)
     if row is None or row["type"] != "affiliate":
         raise AffiliateNotFound(f"No affiliate with loginid {loginid}.")
     return row
@@ -145,7 +107,7 @@ def _apply_payvia(
     changed_type = payvia is not None and payvia != row["payvia_type_id"]
     if payvia is not None:
         _check_payvia(conn, payvia, "payvia")
-        repo.update_login(conn, loginid, {"payvia_type_id": payvia})
+        accounts.update_login(conn, loginid, {"payvia_type_id": payvia})
         messages.append(
             {
                 "field": "payvia_type_id",
@@ -170,14 +132,11 @@ def _apply_payvia(
 
 def edit_affiliate(conn: Connection, params: EditAffiliate) -> None:
     """Change only what was sent; affiliate_manager_loginid adds a manager, never replaces."""
-    row = locked_affiliate(conn, params.loginid)
+    row = affiliate(conn, params.loginid, lock=True)
     values = _affiliate_values(conn, params)
-    if params.email is not None:
-        values["email"] = params.email
-    if params.password is not None:
-        values["password_hash"] = hash_password(params.password)
-    if values:
-        repo.update_login(conn, params.loginid, values)
+    accounts.edit_login(
+        conn, "affiliate", params.loginid, values, email=params.email, password=params.password
+    )
     if params.payvia is not None or params.payvia_info is not None:
         _apply_payvia(conn, row, params.payvia, params.payvia_info)
     manager = params.affiliate_manager_loginid
@@ -186,7 +145,7 @@ def edit_affiliate(conn: Connection, params: EditAffiliate) -> None:
             raise InvalidParameter(
                 "Parameter 'affiliate_manager_loginid' must not be the affiliate itself."
             )
-        if repo.account_type(conn, manager) not in ("admin", "affiliate"):
+        if accounts.account_type(conn, manager) not in ("admin", "affiliate"):
             raise ManagerNotFound(
                 f"No admin or affiliate with loginid {manager} (affiliate_manager_loginid)."
             )
@@ -196,5 +155,5 @@ def edit_affiliate(conn: Connection, params: EditAffiliate) -> None:
 
 def set_payvia(conn: Connection, params: SetPayvia) -> list[dict[str, str]]:
     """The payvia endpoint: one message per change, as the vendor reports them."""
-    row = locked_affiliate(conn, params.loginid)
+    row = affiliate(conn, params.loginid, lock=True)
     return _apply_payvia(conn, row, params.payvia_type_id, params.payvia_info)

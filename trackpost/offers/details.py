@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
+from trackpost.accounts import service as accounts
 from trackpost.core.db import utcnow
-from trackpost.core.fields import cents_text, iso, payout_text
+from trackpost.core.fields import cents_text, iso
 from trackpost.offers import repository as repo
 from trackpost.offers.errors import InvalidColumn, MissingSelector
 from trackpost.offers.schemas import OfferDetails
+from trackpost.offers.service import commission_text
 
 SELECTORS = ("offerid", "name", "name_like", "advertiserid", "advertiser_username")
 
@@ -25,7 +27,7 @@ def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def offer_status(row: RowMapping, now: dt.datetime) -> str:
+def offer_status(row: Mapping[str, Any], now: dt.datetime) -> str:
     """active, paused (or expired), or scheduled (not live yet)."""
     if not row["active"]:
         return "paused"
@@ -36,8 +38,8 @@ def offer_status(row: RowMapping, now: dt.datetime) -> str:
     return "active"
 
 
-def _payout(kind: str, want: str) -> Callable[[RowMapping], str | None]:
-    def get(row: RowMapping) -> str | None:
+def _payout(kind: str, want: str) -> Callable[[Mapping[str, Any]], str | None]:
+    def get(row: Mapping[str, Any]) -> str | None:
         if row[f"{kind}_payout_type"] != want:
             return None
         return cents_text(row[f"{kind}_payout"])
@@ -45,16 +47,8 @@ def _payout(kind: str, want: str) -> Callable[[RowMapping], str | None]:
     return get
 
 
-def _commission(row: RowMapping) -> str:
-    parts = [
-        payout_text("conversion", row["conversion_payout_type"], row["conversion_payout"]),
-        payout_text("continuity", row["continuity_payout_type"], row["continuity_payout"]),
-    ]
-    return ", ".join(p for p in parts if p) or "none"
-
-
 # Column name -> how it is read from an offer row; the order is the response's order.
-COLUMNS: dict[str, Callable[[RowMapping], Any]] = {
+COLUMNS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "offerid": lambda r: str(r["offerid"]),
     "name": lambda r: r["name"],
     "advertiserid": lambda r: str(r["advertiserid"]),
@@ -75,7 +69,7 @@ COLUMNS: dict[str, Callable[[RowMapping], Any]] = {
     "percentage_of_customer_conversion": _payout("conversion", "percent"),
     "flat_amount_per_continuity": _payout("continuity", "flat"),
     "percentage_of_customer_continuity": _payout("continuity", "percent"),
-    "commission": _commission,
+    "commission": commission_text,
     "pending_conversions": lambda r: _flag(r["pending_conversions"]),
     "no_personal_member_info": lambda r: _flag(r["no_personal_member_info"]),
     "ip_lookup": lambda r: _flag(r["ip_lookup"]),
@@ -112,15 +106,24 @@ def get_details(conn: Connection, params: OfferDetails) -> dict[str, dict[str, A
             "Send one of offerid, name, name_like, advertiserid or advertiser_username."
         )
     value: Any = getattr(params, selector)
+    columns = _columns(params.return_columns)
     if selector == "offerid":
         value = list(value)
     elif selector == "name_like":
         value = _like(value)
-    columns = _columns(params.return_columns)
-    rows = repo.offer_details(conn, selector, value, params.start, params.count)
+    elif selector == "advertiser_username":
+        # accounts keeps the usernames: this is the advertiserid of the account so named, if any.
+        selector, value = "advertiserid", accounts.loginid_of(conn, value)
+    rows: list[RowMapping] = []
+    if value is not None:
+        rows = repo.offer_details(conn, selector, value, params.start, params.count)
+    names: dict[int, str] = {}
+    if "advertiser_username" in columns:
+        names = accounts.usernames(conn, {int(r["advertiserid"]) for r in rows})
     out: dict[str, dict[str, Any]] = {}
     for row in rows:
-        out[str(row["offerid"])] = {c: COLUMNS[c](row) for c in columns}
+        values = {**row, "advertiser_username": names.get(int(row["advertiserid"]))}
+        out[str(row["offerid"])] = {c: COLUMNS[c](values) for c in columns}
     if "landing_pages" in columns and rows:
         for lp in repo.landing_pages_of(conn, (int(r["offerid"]) for r in rows)):
             out[str(lp["offerid"])]["landing_pages"][str(lp["landing_pageid"])] = {

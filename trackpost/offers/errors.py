@@ -1,22 +1,14 @@
 """Errors of offers, landing pages and tracking domains."""
 
-from trackpost.core.errors import BadRequest, Conflict, NotFound
+from trackpost.core.errors import BadRequest, NotFound
 
 
 class OfferNotFound(NotFound):
     code = "offer_not_found"
 
 
-class LandingPageNotFound(NotFound):
-    code = "landing_page_not_found"
-
-
 class TrackingDomainNotFound(NotFound):
     code = "tracking_domain_not_found"
-
-
-class TrackingDomainExists(Conflict):
-    code = "tracking_domain_exists"
 
 
 class ConflictingPayout(BadRequest):

@@ -5,17 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, Select, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    Select,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from trackpost.core.db import utcnow
 from trackpost.models.tables import landing_pages as LP
-from trackpost.models.tables import logins as L
 from trackpost.models.tables import offers as O
 from trackpost.models.tables import tracking_domains as TD
 
-_ADV = L.alias("advertiser")
-
-_ADVERTISER = select(L.c.loginid, L.c.type).where(L.c.loginid == bindparam("loginid"))
 _OFFER = select(O).where(O.c.offerid == bindparam("offerid"))
 _OFFER_LOCKED = _OFFER.with_for_update()
 _UPDATE_OFFER = update(O).where(O.c.offerid == bindparam("b_offerid"))
@@ -27,43 +33,57 @@ _LANDING_PAGES_OF = (
     .where(LP.c.offerid.in_(bindparam("ids", expanding=True)))
     .order_by(LP.c.offerid, LP.c.landing_pageid)
 )
+# get_links: an affiliate's links, one per landing page, with their offers' names and payouts.
+_LINK_PAGES = (
+    select(
+        LP.c.landing_pageid,
+        LP.c.offerid,
+        LP.c.name,
+        LP.c.tracking_domain,
+        O.c.name.label("offer_name"),
+        O.c.advertiserid,
+        O.c.conversion_payout_type,
+        O.c.conversion_payout,
+        O.c.continuity_payout_type,
+        O.c.continuity_payout,
+    )
+    .join_from(LP, O, LP.c.offerid == O.c.offerid)
+    .order_by(LP.c.offerid, LP.c.landing_pageid)
+)
+_LINK_FILTERS = {
+    "offerid": LP.c.offerid,
+    "landing_pageid": LP.c.landing_pageid,
+    "private": LP.c.private,
+    "hidden": O.c.hidden,
+}
 _DOMAIN = select(TD).where(TD.c.domain == bindparam("domain"))
 _UPDATE_DOMAIN = update(TD).where(TD.c.domain == bindparam("b_domain"))
 
-# get_details: one statement per selector, in the vendor's order of precedence.
-_DETAILS_BASE = (
-    select(O, _ADV.c.username.label("advertiser_username"))
-    .join_from(O, _ADV, _ADV.c.loginid == O.c.advertiserid)
-    .order_by(O.c.offerid)
-    .offset(bindparam("start"))
-    .limit(bindparam("count"))
-)
+# get_details: one statement per selector (an advertiser_username is looked up as its loginid).
+_DETAILS_BASE = select(O).order_by(O.c.offerid).offset(bindparam("start")).limit(bindparam("count"))
 _DETAILS: dict[str, Select[Any]] = {
     "offerid": _DETAILS_BASE.where(O.c.offerid.in_(bindparam("value", expanding=True))),
     "name": _DETAILS_BASE.where(O.c.name == bindparam("value")),
     "name_like": _DETAILS_BASE.where(func.lower(O.c.name).like(bindparam("value"), escape="\\")),
     "advertiserid": _DETAILS_BASE.where(O.c.advertiserid == bindparam("value")),
-    "advertiser_username": _DETAILS_BASE.where(
-        func.lower(_ADV.c.username) == func.lower(bindparam("value"))
-    ),
 }
-
-
-def account_type(conn: Connection, loginid: int) -> str | None:
-    row = conn.execute(_ADVERTISER, {"loginid": loginid}).first()
-    return str(row.type) if row is not None else None
 
 
 def get_offer(conn: Connection, offerid: int, *, lock: bool = False) -> RowMapping | None:
     return conn.execute(_OFFER_LOCKED if lock else _OFFER, {"offerid": offerid}).mappings().first()
 
 
-def insert_offer(conn: Connection, values: dict[str, Any]) -> int:
+def _insert(conn: Connection, table: Table, values: dict[str, Any]) -> int:
+    """Insert a row created now; returns its new id."""
     now = utcnow()
-    result = conn.execute(insert(O), {"created_at": now, "updated_at": now, **values})
+    result = conn.execute(insert(table), {"created_at": now, "updated_at": now, **values})
     pk = result.inserted_primary_key
     assert pk is not None
     return int(pk[0])
+
+
+def insert_offer(conn: Connection, values: dict[str, Any]) -> int:
+    return _insert(conn, O, values)
 
 
 def update_offer(conn: Connection, offerid: int, values: dict[str, Any]) -> None:
@@ -82,6 +102,15 @@ def landing_pages_of(conn: Connection, offerids: Iterable[int]) -> list[RowMappi
     return list(conn.execute(_LANDING_PAGES_OF, {"ids": ids}).mappings()) if ids else []
 
 
+def link_pages(conn: Connection, filters: dict[str, Any]) -> list[RowMapping]:
+    """Landing pages (at most 5,000) matching each filter whose value is not None."""
+    stmt = _LINK_PAGES
+    params = {name: value for name, value in filters.items() if value is not None}
+    for name in params:
+        stmt = stmt.where(_LINK_FILTERS[name] == bindparam(name))
+    return list(conn.execute(stmt.limit(5000), params).mappings())
+
+
 def get_landing_page(
     conn: Connection, landing_pageid: int, *, lock: bool = False
 ) -> RowMapping | None:
@@ -90,11 +119,7 @@ def get_landing_page(
 
 
 def insert_landing_page(conn: Connection, values: dict[str, Any]) -> int:
-    now = utcnow()
-    result = conn.execute(insert(LP), {"created_at": now, "updated_at": now, **values})
-    pk = result.inserted_primary_key
-    assert pk is not None
-    return int(pk[0])
+    return _insert(conn, LP, values)
 
 
 def update_landing_page(conn: Connection, landing_pageid: int, values: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from trackpost.accounts.schemas import SUCCESS_ONLY
 from trackpost.core.http import RequestContext, Router
 from trackpost.offers import details, service
 from trackpost.offers.schemas import (
@@ -11,7 +12,6 @@ from trackpost.offers.schemas import (
     ADD_OFFER_RESPONSE,
     DETAILS_RESPONSE,
     MESSAGE_RESPONSE,
-    SUCCESS_ONLY,
     AddLandingPage,
     AddOffer,
     AddTrackingDomain,

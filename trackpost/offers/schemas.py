@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from trackpost.accounts.schemas import success_message, success_with
 from trackpost.core.fields import (
     MAX_ID,
     Flag,
@@ -136,52 +137,21 @@ class AddTrackingDomain(ParamModel):
     template_protect: Flag = False
 
 
-def _success_with(key: str) -> dict[str, Any]:
-    return {
-        "type": "array",
-        "items": {
-            "type": "object",
-            "required": ["result", "message"],
-            "properties": {
-                "result": {"const": "Success"},
-                "message": {
-                    "type": "object",
-                    "required": [key],
-                    "properties": {key: {"type": "string"}},
-                },
-            },
-        },
-    }
-
-
-ADD_OFFER_RESPONSE = _success_with("offerid")
-ADD_LANDING_PAGE_RESPONSE = _success_with("landing_pageid")
-SUCCESS_ONLY: dict[str, Any] = {
-    "type": "array",
-    "items": {
-        "type": "object",
-        "required": ["result"],
-        "properties": {"result": {"const": "Success"}},
-    },
-}
+ADD_OFFER_RESPONSE = success_with("offerid")
+ADD_LANDING_PAGE_RESPONSE = success_with("landing_pageid")
 MESSAGE_RESPONSE: dict[str, Any] = {
     "type": "object",
     "required": ["result", "message"],
     "properties": {"result": {"type": "string"}, "message": {"type": "string"}},
 }
-DETAILS_RESPONSE: dict[str, Any] = {
-    "type": "object",
-    "required": ["result", "message"],
-    "properties": {
-        "result": {"const": "Success"},
-        "message": {
+DETAILS_RESPONSE = success_message(
+    {
+        "type": "object",
+        "description": "Offers keyed by offerid.",
+        "additionalProperties": {
             "type": "object",
-            "description": "Offers keyed by offerid.",
-            "additionalProperties": {
-                "type": "object",
-                "required": ["offerid"],
-                "properties": {"offerid": {"type": "string"}},
-            },
+            "required": ["offerid"],
+            "properties": {"offerid": {"type": "string"}},
         },
-    },
-}
+    }
+)

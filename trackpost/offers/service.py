@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, RowMapping
 
-from trackpost.advertisers.errors import AdvertiserNotFound
+from trackpost.accounts import service as accounts
 from trackpost.core.db import utcnow
-from trackpost.core.errors import InvalidParameter
+from trackpost.core.errors import AdvertiserNotFound, InvalidParameter, LandingPageNotFound
+from trackpost.core.fields import payout_text
 from trackpost.offers import repository as repo
-from trackpost.offers.errors import (
-    ConflictingPayout,
-    LandingPageNotFound,
-    OfferNotFound,
-    TrackingDomainNotFound,
-)
+from trackpost.offers.errors import ConflictingPayout, OfferNotFound, TrackingDomainNotFound
 from trackpost.offers.schemas import (
     AddLandingPage,
     AddOffer,
@@ -63,7 +60,7 @@ _PLAIN_LP_FIELDS = (
 
 
 def _check_advertiser(conn: Connection, advertiserid: int) -> None:
-    if repo.account_type(conn, advertiserid) != "advertiser":
+    if accounts.account_type(conn, advertiserid) != "advertiser":
         raise AdvertiserNotFound(f"No advertiser with loginid {advertiserid} (advertiserid).")
 
 
@@ -230,3 +227,61 @@ def add_tracking_domain(conn: Connection, params: AddTrackingDomain) -> None:
         repo.insert_domain(conn, {"domain": domain, **values, **values_flag})
     else:
         repo.update_domain(conn, domain, {**values, **values_flag})
+
+
+def commission_text(offer: Mapping[Any, Any]) -> str:
+    """An offer's default payouts in words, e.g. '5.00 per conversion, 10% per continuity'."""
+    parts = [
+        payout_text("conversion", offer["conversion_payout_type"], offer["conversion_payout"]),
+        payout_text("continuity", offer["continuity_payout_type"], offer["continuity_payout"]),
+    ]
+    return ", ".join(p for p in parts if p) or "none"
+
+
+# Links are read with the click path's own statements, so that a link names the landing page a
+# click on it reaches.
+def link_page(conn: Connection, offerid: int | None, landing_pageid: int | None) -> RowMapping:
+    """The page a new link points at: the one chosen (on that offer), or the offer's default."""
+    if landing_pageid is not None:
+        row = tracking_repo.landing_page(conn, landing_pageid)
+        if row is None or (offerid is not None and row["offerid"] != offerid):
+            raise LandingPageNotFound(
+                f"No landing page with landing_pageid {landing_pageid}"
+                + (f" on offer {offerid}." if offerid is not None else ".")
+            )
+        return row
+    if offerid is None:
+        raise OfferNotFound("Send offerid (or landing_pageid) to say which offer the link is for.")
+    row = tracking_repo.default_landing_page(conn, offerid)
+    if row is None:
+        raise OfferNotFound(
+            f"No offer with offerid {offerid} that has a landing page; "
+            "add one with add_landing_page."
+        )
+    return row
+
+
+def code_page(conn: Connection, offerid: int, landing_pageid: int) -> RowMapping | None:
+    """The page a tracking code names (0 is unused): its own page, else its offer's default."""
+    if landing_pageid:
+        return tracking_repo.landing_page(conn, landing_pageid)
+    if offerid:
+        return tracking_repo.default_landing_page(conn, offerid)
+    return None
+
+
+def link_pages(
+    conn: Connection,
+    offerid: int | None,
+    landing_pageid: int | None,
+    private: bool | None,
+    hidden_offers: bool | None,
+) -> list[RowMapping]:
+    """Landing pages get_links builds links for; None means either value of a flag."""
+    filters = {
+        "offerid": offerid,
+        "landing_pageid": landing_pageid,
+        "private": private,
+        "hidden": hidden_offers,
+    }
+    return repo.link_pages(conn, filters)

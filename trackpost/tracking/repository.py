@@ -1,4 +1,4 @@
-"""Queries of the click path and of linkcode building: cache version, code resolution, clicks."""
+"""Queries of the click path: cache version, code resolution, clicks."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ from trackpost.core.hot import Hot
 from trackpost.models.tables import cache_versions as CV
 from trackpost.models.tables import clicks as C
 from trackpost.models.tables import landing_pages as LP
-from trackpost.models.tables import logins as L
 from trackpost.models.tables import offers as O
-from trackpost.models.tables import tracking_domains as TD
 
 CACHE_NAME = "tracking"
 # The click path's two statements run hot: on the driver's cursor (see core/hot.py).
@@ -24,9 +22,6 @@ _INSERT_CLICK = Hot(
     insert(C).inline().values({n: bindparam(n, type_=C.c[n].type) for n in _CLICK_COLUMNS})
 )
 _BUMP = update(CV).where(CV.c.name == CACHE_NAME).values(version=CV.c.version + 1)
-_AFFILIATE = select(L.c.loginid, L.c.type, L.c.status, L.c.inhouse, L.c.username).where(
-    L.c.loginid == bindparam("loginid")
-)
 _LP_COLUMNS = (
     LP.c.landing_pageid,
     LP.c.offerid,
@@ -59,24 +54,6 @@ _DEFAULT_LANDING_PAGE = (
     .order_by(LP.c.private.asc(), LP.c.landing_pageid.asc())
     .limit(1)
 )
-_ADV = L.alias("advertiser")
-_OFFER_LANDING_PAGES = (
-    select(
-        *_LP_COLUMNS,
-        *_OFFER_COLUMNS,
-        O.c.name.label("offer_name"),
-        O.c.advertiserid,
-        _ADV.c.username.label("advertiser_username"),
-        O.c.conversion_payout_type,
-        O.c.conversion_payout,
-        O.c.continuity_payout_type,
-        O.c.continuity_payout,
-    )
-    .join_from(LP, O, LP.c.offerid == O.c.offerid)
-    .join(_ADV, _ADV.c.loginid == O.c.advertiserid)
-    .order_by(LP.c.offerid, LP.c.landing_pageid)
-)
-_DOMAIN = select(TD.c.domain).where(TD.c.domain == bindparam("domain"))
 
 
 def cache_version(conn: Connection) -> int:
@@ -104,10 +81,6 @@ def bump_version(conn: Connection) -> None:
     conn.execute(_BUMP)
 
 
-def affiliate(conn: Connection, loginid: int) -> RowMapping | None:
-    return conn.execute(_AFFILIATE, {"loginid": loginid}).mappings().first()
-
-
 def landing_page(conn: Connection, landing_pageid: int) -> RowMapping | None:
     """A landing page with its offer's availability columns."""
     return conn.execute(_LANDING_PAGE, {"landing_pageid": landing_pageid}).mappings().first()
@@ -117,36 +90,7 @@ def default_landing_page(conn: Connection, offerid: int) -> RowMapping | None:
     return conn.execute(_DEFAULT_LANDING_PAGE, {"offerid": offerid}).mappings().first()
 
 
-def landing_pages_for_links(
-    conn: Connection,
-    offerid: int | None,
-    landing_pageid: int | None,
-    private: bool | None,
-    hidden_offers: bool | None,
-) -> list[RowMapping]:
-    """Landing pages get_links builds links for; None means either value of a flag."""
-    stmt = _OFFER_LANDING_PAGES
-    params: dict[str, Any] = {}
-    if offerid is not None:
-        stmt = stmt.where(LP.c.offerid == bindparam("offerid"))
-        params["offerid"] = offerid
-    if landing_pageid is not None:
-        stmt = stmt.where(LP.c.landing_pageid == bindparam("landing_pageid"))
-        params["landing_pageid"] = landing_pageid
-    if private is not None:
-        stmt = stmt.where(LP.c.private == bindparam("private"))
-        params["private"] = private
-    if hidden_offers is not None:
-        stmt = stmt.where(O.c.hidden == bindparam("hidden"))
-        params["hidden"] = hidden_offers
-    return list(conn.execute(stmt.limit(5000), params).mappings())
-
-
 def insert_click(conn: Connection, row: dict[str, Any]) -> None:
     """The click path's one write; under group commit it goes in with the batch's other rows
     just before the COMMIT (nothing reads a click back in the transaction that makes it)."""
     _INSERT_CLICK.later(conn, row)
-
-
-def tracking_domain_exists(conn: Connection, domain: str) -> bool:
-    return conn.execute(_DOMAIN, {"domain": domain}).first() is not None

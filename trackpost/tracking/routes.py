@@ -1,4 +1,4 @@
-"""The public click endpoint /track/<code>[/<path>], and the linkcode endpoints under /api."""
+"""The public click endpoint /track/<code>[/<path>] (the links to it are affiliates')."""
 
 from __future__ import annotations
 

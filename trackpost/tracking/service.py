@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
+from trackpost.accounts import service as accounts
 from trackpost.tracking import repository as repo
 from trackpost.tracking.cache import Resolution, ResolutionCache, Target
 from trackpost.tracking.linkcode import MalformedCode, TrackingCode, decode
@@ -60,10 +61,11 @@ def resolve(conn: Connection, text: str) -> Resolution:
         code, _ = decode(text)
     except MalformedCode as exc:
         return _missing(None, str(exc))
-    aff = repo.affiliate(conn, code.loginid)
-    if aff is None or aff["type"] != "affiliate":
+    # Asked of accounts, which owns the logins table: only a cache miss pays this read.
+    status = accounts.affiliate_status(conn, code.loginid)
+    if status is None:
         return _missing(code, "no such affiliate")
-    if int(aff["status"]) in BLOCKED_STATUSES:
+    if status in BLOCKED_STATUSES:
         return _missing(code, "affiliate is disabled, banned or denied")
     if code.landing_pageid:
         row = repo.landing_page(conn, code.landing_pageid)

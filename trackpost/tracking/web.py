@@ -1,4 +1,4 @@
-"""HTTP details the tracking routes share: the scheme behind a proxy and the public base URL."""
+"""HTTP details of the click route and of links to it: the scheme behind a proxy, the base URL."""
 
 from __future__ import annotations
 

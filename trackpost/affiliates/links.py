@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Connection, RowMapping
+from sqlalchemy import Connection
 
-from trackpost.affiliates.errors import AffiliateNotFound
-from trackpost.core.fields import payout_text
-from trackpost.offers.errors import LandingPageNotFound, OfferNotFound
-from trackpost.tracking import repository as repo
-from trackpost.tracking.errors import InvalidTrackingCode
+from trackpost.accounts import service as accounts
+from trackpost.affiliates.errors import InvalidTrackingCode
+from trackpost.affiliates.schemas import LinkParams, Links
+from trackpost.affiliates.service import affiliate
+from trackpost.offers import service as offers
 from trackpost.tracking.linkcode import FIELDS, MalformedCode, TrackingCode, decode
-from trackpost.tracking.schemas import LinkParams, Links
 
 # Kept verbatim in links: traffic sources replace placeholders such as {clickid} themselves.
 _QUERY_SAFE = "{}"
@@ -46,32 +45,10 @@ def _render(params: LinkParams, code: TrackingCode, base_url: str, domain: str |
     return f"{url}?{query}" if query else url
 
 
-def _check_affiliate(conn: Connection, loginid: int) -> None:
-    aff = repo.affiliate(conn, loginid)
-    if aff is None or aff["type"] != "affiliate":
-        raise AffiliateNotFound(f"No affiliate with loginid {loginid}.")
-
-
 def single_link(conn: Connection, params: LinkParams, base_url: str) -> str:
     """The affiliate's link to one offer: its chosen landing page, or the offer's default one."""
-    _check_affiliate(conn, params.loginid)
-    row: RowMapping | None
-    if params.landing_pageid is not None:
-        row = repo.landing_page(conn, params.landing_pageid)
-        if row is None or (params.offerid is not None and row["offerid"] != params.offerid):
-            raise LandingPageNotFound(
-                f"No landing page with landing_pageid {params.landing_pageid}"
-                + (f" on offer {params.offerid}." if params.offerid is not None else ".")
-            )
-    elif params.offerid is not None:
-        row = repo.default_landing_page(conn, params.offerid)
-        if row is None:
-            raise OfferNotFound(
-                f"No offer with offerid {params.offerid} that has a landing page; "
-                "add one with add_landing_page."
-            )
-    else:
-        raise OfferNotFound("Send offerid (or landing_pageid) to say which offer the link is for.")
+    affiliate(conn, params.loginid)
+    row = offers.link_page(conn, params.offerid, params.landing_pageid)
     code = TrackingCode(
         loginid=params.loginid,
         offerid=int(row["offerid"]),
@@ -87,14 +64,17 @@ def _tristate(level: int, hidden_only: int) -> bool | None:
 
 def links(conn: Connection, params: Links, base_url: str) -> dict[str, dict[str, Any]]:
     """Every link of the affiliate, one per landing page, keyed by landing_pageid."""
-    _check_affiliate(conn, params.loginid)
-    rows = repo.landing_pages_for_links(
+    affiliate(conn, params.loginid)
+    rows = offers.link_pages(
         conn,
         params.offerid,
         params.landing_pageid,
         private=_tristate(params.get_hidden, 1),
         hidden_offers=_tristate(params.get_hidden_offers, 1),
     )
+    names: dict[int, str] = {}
+    if params.get_advertiser:
+        names = accounts.usernames(conn, {int(row["advertiserid"]) for row in rows})
     out: dict[str, dict[str, Any]] = {}
     for row in rows:
         code = TrackingCode(
@@ -111,13 +91,9 @@ def links(conn: Connection, params: Links, base_url: str) -> dict[str, dict[str,
         }
         if params.get_advertiser:
             entry["advertiserid"] = str(row["advertiserid"])
-            entry["advertiser_username"] = row["advertiser_username"]
+            entry["advertiser_username"] = names.get(int(row["advertiserid"]))
         if params.get_commission:
-            parts = [
-                payout_text("conversion", row["conversion_payout_type"], row["conversion_payout"]),
-                payout_text("continuity", row["continuity_payout_type"], row["continuity_payout"]),
-            ]
-            entry["commission"] = ", ".join(p for p in parts if p) or "none"
+            entry["commission"] = offers.commission_text(row)
         if params.get_countries:
             # No country restrictions exist yet: every country is authorized.
             entry["countries"] = {"authorized": ["All"], "unauthorized": []}
@@ -132,13 +108,8 @@ def decode_code(conn: Connection, ocode: str) -> dict[str, Any]:
     except MalformedCode as exc:
         raise InvalidTrackingCode(f"Parameter 'ocode' is not a tracking code: {exc}.") from None
     values = dict(zip(FIELDS, (str(getattr(code, f)) for f in FIELDS), strict=True))
-    aff = repo.affiliate(conn, code.loginid)
-    if code.landing_pageid:
-        lp = repo.landing_page(conn, code.landing_pageid)
-    elif code.offerid:
-        lp = repo.default_landing_page(conn, code.offerid)
-    else:
-        lp = None
+    aff = accounts.get_login(conn, code.loginid)
+    lp = offers.code_page(conn, code.offerid, code.landing_pageid)
     login_details = None
     if aff is not None:
         login_details = {

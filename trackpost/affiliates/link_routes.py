@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from trackpost.core.http import RequestContext, Router
-from trackpost.tracking import links
-from trackpost.tracking.schemas import (
+from trackpost.affiliates import links
+from trackpost.affiliates.schemas import (
     DECODE_RESPONSE,
     LINKS_RESPONSE,
     SINGLE_LINK_RESPONSE,
@@ -14,6 +13,7 @@ from trackpost.tracking.schemas import (
     Links,
     SingleLink,
 )
+from trackpost.core.http import RequestContext, Router
 from trackpost.tracking.web import base_url
 
 router = Router("affiliate")
