@@ -24,7 +24,7 @@ from trackpost.affiliates.schemas import (
 )
 from trackpost.core.errors import InvalidParameter
 from trackpost.core.fields import MAX_ID
-from trackpost.tracking import repository as tracking_repo
+from trackpost.tracking import service as tracking
 from trackpost.tracking.linkcode import MalformedCode, decode
 
 
@@ -86,7 +86,7 @@ def add_affiliate(conn: Connection, params: AddAffiliate) -> int:
     if params.payvia_info:
         repo.replace_payvia_info(conn, loginid, _pairs(params.payvia_info))
     # A code for this loginid may have been cached as unknown before it existed.
-    tracking_repo.bump_version(conn)
+    tracking.forget_cached(conn)
     return loginid
 
 
@@ -150,7 +150,7 @@ def edit_affiliate(conn: Connection, params: EditAffiliate) -> None:
                 f"No admin or affiliate with loginid {manager} (affiliate_manager_loginid)."
             )
         repo.add_manager(conn, params.loginid, manager)
-    tracking_repo.bump_version(conn)
+    tracking.forget_cached(conn)
 
 
 def set_payvia(conn: Connection, params: SetPayvia) -> list[dict[str, str]]:

@@ -25,7 +25,7 @@ from trackpost.offers.schemas import (
     OfferFields,
     PauseOffer,
 )
-from trackpost.tracking import repository as tracking_repo
+from trackpost.tracking import service as tracking
 
 _PLAIN_OFFER_FIELDS = (
     "offer_description",
@@ -113,7 +113,7 @@ def add_offer(conn: Connection, params: AddOffer) -> int:
     offerid = repo.insert_offer(
         conn, {**values, "name": params.name, "advertiserid": params.advertiserid, "active": True}
     )
-    tracking_repo.bump_version(conn)
+    tracking.forget_cached(conn)
     return offerid
 
 
@@ -137,14 +137,14 @@ def edit_offer(conn: Connection, params: EditOffer) -> None:
     )
     if values:
         repo.update_offer(conn, params.offerid, values)
-        tracking_repo.bump_version(conn)
+        tracking.forget_cached(conn)
 
 
 def activate_offer(conn: Connection, offerid: int) -> None:
     """Traffic flows to the landing pages again: active, with no expiry date."""
     _locked_offer(conn, offerid)
     repo.update_offer(conn, offerid, {"active": True, "date_expire": None})
-    tracking_repo.bump_version(conn)
+    tracking.forget_cached(conn)
 
 
 def pause_offer(conn: Connection, params: PauseOffer) -> None:
@@ -163,7 +163,7 @@ def pause_offer(conn: Connection, params: PauseOffer) -> None:
         values["expire_url"] = params.expire_url or None
         values["expire_landing_pageid"] = None
     repo.update_offer(conn, params.offerid, values)
-    tracking_repo.bump_version(conn)
+    tracking.forget_cached(conn)
 
 
 def normalise_domain(url: str) -> str:
@@ -201,7 +201,7 @@ def add_landing_page(conn: Connection, params: AddLandingPage) -> int:
     lp_id = repo.insert_landing_page(
         conn, {**values, "name": params.name, "offerid": params.offerid, "url": params.url}
     )
-    tracking_repo.bump_version(conn)
+    tracking.forget_cached(conn)
     return lp_id
 
 
@@ -215,7 +215,7 @@ def edit_landing_page(conn: Connection, params: EditLandingPage) -> None:
         values["url"] = params.url
     if values:
         repo.update_landing_page(conn, params.landing_pageid, values)
-        tracking_repo.bump_version(conn)
+        tracking.forget_cached(conn)
 
 
 def add_tracking_domain(conn: Connection, params: AddTrackingDomain) -> None:
@@ -243,7 +243,7 @@ def commission_text(offer: Mapping[Any, Any]) -> str:
 def link_page(conn: Connection, offerid: int | None, landing_pageid: int | None) -> RowMapping:
     """The page a new link points at: the one chosen (on that offer), or the offer's default."""
     if landing_pageid is not None:
-        row = tracking_repo.landing_page(conn, landing_pageid)
+        row = tracking.landing_page(conn, landing_pageid)
         if row is None or (offerid is not None and row["offerid"] != offerid):
             raise LandingPageNotFound(
                 f"No landing page with landing_pageid {landing_pageid}"
@@ -252,7 +252,7 @@ def link_page(conn: Connection, offerid: int | None, landing_pageid: int | None)
         return row
     if offerid is None:
         raise OfferNotFound("Send offerid (or landing_pageid) to say which offer the link is for.")
-    row = tracking_repo.default_landing_page(conn, offerid)
+    row = tracking.default_landing_page(conn, offerid)
     if row is None:
         raise OfferNotFound(
             f"No offer with offerid {offerid} that has a landing page; "
@@ -264,9 +264,9 @@ def link_page(conn: Connection, offerid: int | None, landing_pageid: int | None)
 def code_page(conn: Connection, offerid: int, landing_pageid: int) -> RowMapping | None:
     """The page a tracking code names (0 is unused): its own page, else its offer's default."""
     if landing_pageid:
-        return tracking_repo.landing_page(conn, landing_pageid)
+        return tracking.landing_page(conn, landing_pageid)
     if offerid:
-        return tracking_repo.default_landing_page(conn, offerid)
+        return tracking.default_landing_page(conn, offerid)
     return None
 
 

@@ -180,3 +180,18 @@ def click(
         },
     )
     return ClickOutcome(location, click_hash)
+
+
+def forget_cached(conn: Connection) -> None:
+    """Called in the transaction of every change the click path caches, so workers drop it."""
+    repo.bump_version(conn)
+
+
+def landing_page(conn: Connection, landing_pageid: int) -> RowMapping | None:
+    """A landing page as a click on it sees it (with its offer), or None."""
+    return repo.landing_page(conn, landing_pageid)
+
+
+def default_landing_page(conn: Connection, offerid: int) -> RowMapping | None:
+    """The landing page a click on the offer alone reaches, or None."""
+    return repo.default_landing_page(conn, offerid)
