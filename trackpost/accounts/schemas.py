@@ -35,10 +35,20 @@ def _ip(value: str) -> str:
         raise ValueError("must be an IPv4 or IPv6 address") from None
 
 
-Username = Annotated[str, Field(max_length=64), _rule(username_problem)]
-Password = Annotated[str, Field(max_length=1024), _rule(password_problem)]
-IpAddress = Annotated[str, Field(max_length=64), AfterValidator(_ip)]
-Website = Annotated[str, Field(max_length=2048), _rule(website_problem)]
+Username = Annotated[
+    str, Field(max_length=64, json_schema_extra={"format": "tp-username"}), _rule(username_problem)
+]
+Password = Annotated[
+    str,
+    Field(max_length=1024, json_schema_extra={"format": "tp-password"}),
+    _rule(password_problem),
+]
+IpAddress = Annotated[
+    str, Field(max_length=64, json_schema_extra={"format": "tp-ip"}), AfterValidator(_ip)
+]
+Website = Annotated[
+    str, Field(max_length=2048, json_schema_extra={"format": "tp-url"}), _rule(website_problem)
+]
 
 
 class ContactFields(ParamModel):

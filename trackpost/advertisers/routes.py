@@ -7,7 +7,7 @@ from typing import Any
 from trackpost.accounts.schemas import SUCCESS_LOGINID, SUCCESS_ONLY
 from trackpost.advertisers import service
 from trackpost.advertisers.schemas import AddAdvertiser, EditAdvertiser
-from trackpost.core.http import RequestContext, Router
+from trackpost.core.http import RequestContext, Router, created_links
 
 router = Router("advertiser")
 
@@ -20,6 +20,11 @@ router = Router("advertiser")
     response=SUCCESS_LOGINID,
     example=[{"result": "Success", "message": {"loginid": "4003"}}],
     errors=(404, 409),
+    links=created_links(
+        "loginid",
+        "PATCH /api/advertiser/edit_advertiser",
+        ("POST /api/offer/add_offer", "advertiserid"),
+    ),
 )
 def add_advertiser(ctx: RequestContext, params: AddAdvertiser) -> list[dict[str, Any]]:
     """Username and email must be unique; the password is stored hashed and never returned."""

@@ -14,7 +14,7 @@ from trackpost.affiliates.schemas import (
     SearchAffiliates,
     SetPayvia,
 )
-from trackpost.core.http import RequestContext, Router
+from trackpost.core.http import RequestContext, Router, created_links
 
 router = Router("affiliate")
 ADD_DESCRIPTION = (
@@ -39,6 +39,12 @@ for _path in ("/api/affiliate/add_affiliate", "/api/affiliate/addaffiliate"):
         response=SUCCESS_LOGINID,
         example=[{"result": "Success", "message": {"loginid": "4004"}}],
         errors=(404, 409),
+        links=created_links(
+            "loginid",
+            "PATCH /api/affiliate/edit_affiliate",
+            "GET /api/affiliate/get_links",
+            "GET /api/affiliate/get_single_link",
+        ),
     )(_add)
 
 

@@ -201,7 +201,23 @@ class Endpoint:
     tolerant: bool = False
     # OpenAPI links: what a success answer lets a client call next, as
     # {name: ("METHOD /path", {parameter: runtime expression})}; stateful fuzzing follows them.
-    links: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
+    links: Links = field(default_factory=dict)
+
+
+Links = dict[str, tuple[str, dict[str, str]]]
+
+
+def created_links(key: str, *targets: str | tuple[str, str]) -> Links:
+    """Links from a vendor creation answer ([{"message": {key: "12"}}]) to calls taking the id.
+
+    A target is "METHOD /path" (the id goes in the parameter of the same name) or
+    ("METHOD /path", parameter).
+    """
+    out: Links = {}
+    for target in targets:
+        call, param = target if isinstance(target, tuple) else (target, key)
+        out[call.rsplit("/", 1)[-1]] = (call, {param: f"$response.body#/0/message/{key}"})
+    return out
 
 
 class Router:
@@ -230,7 +246,7 @@ class Router:
         prepare: Callable[[RequestContext, Any], Any] | None = None,
         render: Callable[[RequestContext, Any], Any] | None = None,
         tolerant: bool = False,
-        links: dict[str, tuple[str, dict[str, str]]] | None = None,
+        links: Links | None = None,
     ) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
             self.endpoints.append(

@@ -52,7 +52,10 @@ def _links(ep: Endpoint) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, (target, parameters) in ep.links.items():
         method, path = target.split(" ", 1)
-        out[name] = {"operationId": operation_id(method, path), "parameters": parameters}
+        link: dict[str, Any] = {"operationId": operation_id(method, path)}
+        # A GET takes its parameters in the query; the others in the body.
+        link["parameters" if method in ("GET", "HEAD") else "requestBody"] = parameters
+        out[name] = link
     return out
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from trackpost.accounts.schemas import SUCCESS_ONLY
-from trackpost.core.http import RequestContext, Router
+from trackpost.core.http import RequestContext, Router, created_links
 from trackpost.offers import details, service
 from trackpost.offers.schemas import (
     ADD_LANDING_PAGE_RESPONSE,
@@ -34,6 +34,13 @@ SUCCESS = [{"result": "Success"}]
     response=ADD_OFFER_RESPONSE,
     example=[{"result": "Success", "message": {"offerid": "12"}}],
     errors=(404,),
+    links=created_links(
+        "offerid",
+        "PATCH /api/offer/edit_offer",
+        "PATCH /api/offer/activate_offer",
+        "PATCH /api/offer/pause_offer",
+        "POST /api/offer/add_landing_page",
+    ),
 )
 def add_offer(ctx: RequestContext, params: AddOffer) -> list[dict[str, Any]]:
     """Money in the base currency (12.50); a payout is a flat amount or a percentage."""
@@ -107,6 +114,7 @@ def pause_offer(ctx: RequestContext, params: PauseOffer) -> dict[str, str]:
     response=ADD_LANDING_PAGE_RESPONSE,
     example=[{"result": "Success", "message": {"landing_pageid": "7"}}],
     errors=(404,),
+    links=created_links("landing_pageid", "PATCH /api/offer/edit_landing_page"),
 )
 def add_landing_page(ctx: RequestContext, params: AddLandingPage) -> list[dict[str, Any]]:
     """The URL may carry %%click_hash%%, %%aff_id%%, %%offer_id%% and the other macros."""
