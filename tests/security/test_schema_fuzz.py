@@ -149,7 +149,7 @@ def test_stateful_fuzzing_edits_the_objects_it_creates(
             if response.status_code >= 500:
                 failures.setdefault((label, response.status_code), response.text[:500])
 
-    Fuzz._hypothesis_internal_use_seed = SEED  # type: ignore[attr-defined]
+    Fuzz._hypothesis_internal_use_seed = SEED
     Fuzz.run(
         settings=hypothesis.settings(
             max_examples=max(5, EXAMPLES // 3),
