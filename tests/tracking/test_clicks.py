@@ -115,12 +115,26 @@ def test_click_hashes_are_unguessable_and_sort_in_creation_order() -> None:
     assert int(later[:12], 16) == pytest.approx(time.time() * 1000, abs=5000)
 
 
-def test_head_answers_like_get(http: TestClient, services: Services, code: str) -> None:
+def test_head_shows_the_redirect_but_records_no_click(
+    http: TestClient, services: Services, code: str
+) -> None:
+    """Link-preview bots send HEAD: they learn where the link goes and count for nothing."""
     resp = track(http, f"/track/{code}", method="HEAD")
     assert resp.status_code == 302
     assert resp.headers["location"].startswith("https://adv.example/land?ch=")
+    assert "set-cookie" not in resp.headers
+    assert click_rows(services) == []
+
+
+def test_a_click_may_be_posted(http: TestClient, services: Services, code: str) -> None:
+    resp = track(http, f"/track/{code}?subaff=q", method="POST", data={"subaff2": "form"})
+    assert resp.status_code == 302
     assert "HttpOnly" in resp.headers["set-cookie"]
-    assert len(click_rows(services)) == 1
+    query = parse_qs(urlsplit(resp.headers["location"]).query)
+    assert (query["s1"], query["s2"]) == (["q"], ["form"])
+    deep = track(http, f"/track/{code}/shop/1", method="POST")
+    assert deep.status_code == 302
+    assert len(click_rows(services)) == 2
 
 
 def test_https_clicks_get_a_secure_cookie(

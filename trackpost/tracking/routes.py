@@ -86,6 +86,7 @@ def _click_request(ctx: RequestContext, params: Any, path: str | None) -> servic
         user_agent=header(request, b"user-agent"),
         referrer=header(request, b"referer"),
         click_hash=new_click_hash(),
+        record=request.method != "HEAD",
     )
 
 
@@ -104,44 +105,47 @@ def _answer(ctx: RequestContext, outcome: service.ClickOutcome) -> Response:
     return RawResponse(302, headers)
 
 
-@router.route(
-    "GET",
-    "/track/{code}",
-    public=True,
-    raw_params=True,
-    write=True,
-    lean=True,
-    summary="Follow an affiliate's linkcode (the click)",
-    description=TRACK_DESCRIPTION,
-    response={"redirect": True},
-    errors=(404,),
-    prepare=lambda ctx, params: _click_request(ctx, params, None),
-    render=_answer,
-    tolerant=True,
-)
 def track(ctx: RequestContext, req: service.ClickRequest) -> service.ClickOutcome:
-    """A click on a linkcode; HEAD answers the same."""
+    """A click on a linkcode (GET or POST); HEAD answers alike and records nothing."""
     return _record(ctx, req)
 
 
-@router.route(
-    "GET",
-    "/track/{code}/{path:path}",
-    public=True,
-    raw_params=True,
-    write=True,
-    lean=True,
-    summary="Follow an affiliate's linkcode with a deep-link path",
-    description=TRACK_DESCRIPTION
-    + " The path is appended to the landing page URL unless the page disables deep linking.",
-    response={"redirect": True},
-    errors=(404,),
-    prepare=lambda ctx, params: _click_request(
-        ctx, params, str(ctx.request.path_params.get("path") or "")
-    ),
-    render=_answer,
-    tolerant=True,
+def _deep_path(ctx: RequestContext) -> str:
+    return str(ctx.request.path_params.get("path") or "")
+
+
+DEEP_DESCRIPTION = (
+    TRACK_DESCRIPTION
+    + " The path is appended to the landing page URL unless the page disables deep linking."
 )
-def track_deep(ctx: RequestContext, req: service.ClickRequest) -> service.ClickOutcome:
-    """A click on a linkcode followed by a path on the offer's site."""
-    return _record(ctx, req)
+# The vendor documents the click as a POST too (a form on a publisher's page).
+for _method in ("GET", "POST"):
+    for _path, _summary, _description, _prepare in (
+        (
+            "/track/{code}",
+            "Follow an affiliate's linkcode (the click)",
+            TRACK_DESCRIPTION,
+            lambda ctx, params: _click_request(ctx, params, None),
+        ),
+        (
+            "/track/{code}/{path:path}",
+            "Follow an affiliate's linkcode with a deep-link path",
+            DEEP_DESCRIPTION,
+            lambda ctx, params: _click_request(ctx, params, _deep_path(ctx)),
+        ),
+    ):
+        router.route(
+            _method,
+            _path,
+            public=True,
+            raw_params=True,
+            write=True,
+            lean=True,
+            summary=_summary,
+            description=_description,
+            response={"redirect": True},
+            errors=(404,),
+            prepare=_prepare,
+            render=_answer,
+            tolerant=True,
+        )(track)

@@ -31,6 +31,8 @@ class ClickRequest:
     referrer: str | None
     # Drawn before the transaction: the random source is no work for the single writer's turn.
     click_hash: str
+    # False for HEAD: link-preview bots see where the link goes without counting as a click.
+    record: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +157,8 @@ def click(
     location = target.template.fill(values)
     if req.path and target.deep_linking:
         location = with_deep_link(location, req.path)
+    if not req.record:
+        return ClickOutcome(location)
     code = res.code
     repo.insert_click(
         conn,
