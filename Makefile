@@ -38,9 +38,12 @@ bench-quick: $(STAMP)
 
 # Long runs of the bounded security and reliability tests (see SECURITY.md). A fresh seed each
 # run unless TRACKPOST_FUZZ_SEED is given; set TRACKPOST_TEST_POSTGRES_URL to cover PostgreSQL.
+# `crash` also sends RYW_PAIRS write-then-read pairs across two servers (click then postback,
+# lock or unlock then set_customer_details), each read expected to see its write.
 FUZZ_EXAMPLES ?= 3000
 CRASH_ROUNDS ?= 25
 CONCURRENCY_REQUESTS ?= 5000
+RYW_PAIRS ?= 20000
 
 fuzz: $(STAMP)
 	@seed=$${TRACKPOST_FUZZ_SEED:-$$(date +%s)}; \
@@ -50,7 +53,7 @@ fuzz: $(STAMP)
 
 crash: $(STAMP)
 	TRACKPOST_CRASH_ROUNDS=$(CRASH_ROUNDS) TRACKPOST_CONCURRENCY_REQUESTS=$(CONCURRENCY_REQUESTS) \
-	$(BIN)/python -m pytest -q -s --timeout=0 tests/reliability $(PYTEST_ARGS)
+	TRACKPOST_RYW_PAIRS=$(RYW_PAIRS) $(BIN)/python -m pytest -q -s --timeout=0 tests/reliability $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
