@@ -5,50 +5,85 @@ from __future__ import annotations
 from typing import Any
 
 from trackpost.core.validation import ParamModel
+from trackpost.customers.errors import NoFields
+from trackpost.customers.fields import (
+    DEFAULT_COUNT,
+    DETAIL_FIELDS,
+    REMOVE,
+    Count,
+    Detail,
+    JoinTime,
+    Locked,
+    LookupId,
+    Reason,
+    Start,
+)
+from trackpost.customers.lookup import Lookup
 
 
 class LookupParams(ParamModel):
     """Which customer: customer_id, subscription_id or orderid, optionally narrowed by advertiser."""
 
-    customer_id: str | None = None
+    customer_id: LookupId = None
     subscription_id: str | None = None
     orderid: str | None = None
-    advertiserid: str | None = None
+    advertiserid: LookupId = None
     advertiser_username: str | None = None
+
+    def lookup(self) -> Lookup:
+        """The lookup keys as the service takes them."""
+        return Lookup(
+            self.customer_id,
+            self.subscription_id,
+            self.orderid,
+            self.advertiserid,
+            self.advertiser_username,
+        )
 
 
 class LockParams(LookupParams):
     """lock / unlock: the lookup keys and an optional reason (at most 500 characters)."""
 
-    reason: str | None = None
+    reason: Reason | None = None
 
 
 class DetailsParams(LockParams):
     """set_customer_details: the lookup keys, a reason, and the fields to change (REMOVE clears)."""
 
-    firstname: str | None = None
-    lastname: str | None = None
-    email: str | None = None
-    username: str | None = None
-    password: str | None = None
-    address1: str | None = None
-    address2: str | None = None
-    city: str | None = None
-    state: str | None = None
-    country: str | None = None
-    zip: str | None = None
-    custom1: str | None = None
-    custom2: str | None = None
-    custom3: str | None = None
-    custom4: str | None = None
-    custom5: str | None = None
+    firstname: Detail | None = None
+    lastname: Detail | None = None
+    email: Detail | None = None
+    username: Detail | None = None
+    password: Detail | None = None
+    address1: Detail | None = None
+    address2: Detail | None = None
+    city: Detail | None = None
+    state: Detail | None = None
+    country: Detail | None = None
+    zip: Detail | None = None
+    custom1: Detail | None = None
+    custom2: Detail | None = None
+    custom3: Detail | None = None
+    custom4: Detail | None = None
+    custom5: Detail | None = None
+
+    def changes(self) -> dict[str, str | None]:
+        """The fields sent, REMOVE as None (clear); 400 no_fields when there is none."""
+        values: dict[str, str | None] = {}
+        for name in DETAIL_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                values[name] = None if value == REMOVE else value
+        if not values:
+            raise NoFields(f"Send at least one field to change: {', '.join(DETAIL_FIELDS)}.")
+        return values
 
 
 class PageParams(LookupParams):
     """history: the lookup keys and paging."""
 
-    start: str | None = None
-    count: str | None = None
+    start: Start = 0
+    count: Count = DEFAULT_COUNT
 
 
 class SearchParams(ParamModel):
@@ -59,12 +94,12 @@ class SearchParams(ParamModel):
     subscription_id: str | None = None
     orderid: str | None = None
     status: str | None = None
-    locked: str | None = None
-    advertiserid: str | None = None
-    join_start: str | None = None
-    join_end: str | None = None
-    start: str | None = None
-    count: str | None = None
+    locked: Locked = None
+    advertiserid: LookupId = None
+    join_start: JoinTime = None
+    join_end: JoinTime = None
+    start: Start = 0
+    count: Count = DEFAULT_COUNT
 
 
 TRUE_RESPONSE: dict[str, Any] = {"const": True, "description": "The bare JSON `true`."}

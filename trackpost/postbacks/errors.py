@@ -15,10 +15,6 @@ class UnknownTrackingCode(NotFound):
     code = "unknown_ocode"
 
 
-class LandingPageNotFound(NotFound):
-    code = "landing_page_not_found"
-
-
 class PostbackRefused(Forbidden):
     code = "postback_ip_not_allowed"
 

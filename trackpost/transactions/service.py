@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from sqlalchemy import Connection, RowMapping
 
 from trackpost.core.db import utcnow
+from trackpost.core.origin import Origin
 from trackpost.transactions import repository as repo
 from trackpost.transactions.errors import (
     ChargebackExists,
@@ -25,6 +26,7 @@ from trackpost.transactions.ledger import (
     VOIDED,
     adjustment_row,
     record,
+    source_of,
 )
 from trackpost.transactions.money import percent_of
 from trackpost.transactions.repository import SALE_KINDS
@@ -62,8 +64,8 @@ def _net(conn: Connection, txn: RowMapping) -> tuple[int, int]:
 def void(
     conn: Connection,
     txn: RowMapping,
+    origin: Origin,
     *,
-    source: str,
     approved: bool = False,
     remove_payout: bool = True,
     custom: Mapping[str, str] | None = None,
@@ -91,7 +93,7 @@ def void(
         txn,
         now,
         kind="void",
-        source=source,
+        source=source_of(origin),
         amount=-amount,
         payout=-payout if remove_payout else 0,
         custom=custom or {},
@@ -105,8 +107,8 @@ def void(
 def chargeback(
     conn: Connection,
     txn: RowMapping,
+    origin: Origin,
     *,
-    source: str,
     cost: int = 0,
     remove_payout: bool = True,
     custom: Mapping[str, str] | None = None,
@@ -125,7 +127,7 @@ def chargeback(
         txn,
         now,
         kind="chargeback",
-        source=source,
+        source=source_of(origin),
         amount=-amount,
         payout=(-payout if remove_payout else 0) - cost,
         chargeback_cost=cost,
@@ -138,7 +140,7 @@ def chargeback(
 
 
 def reverse(
-    conn: Connection, txn: RowMapping, *, source: str, custom: Mapping[str, str] | None = None
+    conn: Connection, txn: RowMapping, origin: Origin, *, custom: Mapping[str, str] | None = None
 ) -> int:
     """Undo the newest void or chargeback of a sale exactly (its fee too); returns the new row."""
     if txn["trans_type"] in ("void", "chargeback") and txn["parent_transactionid"] is not None:
@@ -158,7 +160,7 @@ def reverse(
         txn,
         now,
         kind="reversal",
-        source=source,
+        source=source_of(origin),
         amount=-offset["amount"],
         payout=-offset["affiliate_payout"],
         chargeback_cost=-offset["chargeback_cost"],
