@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, ValidationInfo, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticKnownError
 
 from trackpost.core.errors import InvalidParameter, UnknownParameter
@@ -102,21 +102,21 @@ def _text(value: object) -> str:
     raise PydanticKnownError("string_type")
 
 
-def _name(info: ValidationInfo) -> str:
-    return info.field_name or "parameter"
+def detail(name: str) -> AfterValidator:
+    """The check of one field set_customer_details edits: REMOVE (kept as the marker) clears it."""
+    limits = {name: DETAIL_FIELDS[name]}
 
+    def check(value: str) -> str:
+        if value == REMOVE:
+            if name == "password":
+                raise InvalidField(
+                    "Parameter 'password' cannot be REMOVE: a customer's password can be "
+                    "changed but not removed."
+                )
+            return value
+        return check_value(name, value, limits)
 
-def _detail(value: str, info: ValidationInfo) -> str:
-    """A field set_customer_details edits: REMOVE (kept as the marker) clears it."""
-    name = _name(info)
-    if value == REMOVE:
-        if name == "password":
-            raise InvalidField(
-                "Parameter 'password' cannot be REMOVE: a customer's password can be "
-                "changed but not removed."
-            )
-        return value
-    return check_value(name, value, DETAIL_FIELDS)
+    return AfterValidator(check)
 
 
 def _reason(value: str) -> str | None:
@@ -133,12 +133,16 @@ def _reason(value: str) -> str | None:
     return value
 
 
-def _id(value: object, info: ValidationInfo) -> int | None:
+def lookup_id(name: str) -> BeforeValidator:
     """customer_id, advertiserid: a positive whole number; blank is not sent."""
-    if value is None:
-        return None
-    text = _text(value)
-    return parse_id(_name(info), text) if text != "" else None
+
+    def check(value: object) -> int | None:
+        if value is None:
+            return None
+        text = _text(value)
+        return parse_id(name, text) if text != "" else None
+
+    return BeforeValidator(check)
 
 
 def _start(value: object) -> int:
@@ -179,40 +183,43 @@ def _locked(value: object) -> bool | None:
     return flag in TRUE_WORDS
 
 
-def _time(value: object, info: ValidationInfo) -> dt.datetime | None:
-    """A date (a whole day) or an ISO 8601 time; times without an offset are UTC."""
-    if value is None:
-        return None
-    raw = _text(value)
-    if raw == "":
-        return None
-    name = _name(info)
+def join_time(name: str) -> BeforeValidator:
+    """join_start, join_end: a date (a whole day) or an ISO 8601 time; no offset means UTC."""
     end = name == "join_end"
-    text = raw.strip()
-    try:
-        if len(text) == 10:
-            day = dt.date.fromisoformat(text)
-            start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
-            return start + dt.timedelta(days=1) if end else start
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidParameter(
-            f"Parameter '{name}' must be a date (YYYY-MM-DD) or an ISO 8601 time, got {raw[:40]!r}."
-        ) from None
-    moment = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
-    # join_end is inclusive; the query compares with "<", so step past the instant itself.
-    return moment + dt.timedelta(microseconds=1) if end else moment
+
+    def check(value: object) -> dt.datetime | None:
+        if value is None:
+            return None
+        raw = _text(value)
+        if raw == "":
+            return None
+        text = raw.strip()
+        try:
+            if len(text) == 10:
+                day = dt.date.fromisoformat(text)
+                start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+                return start + dt.timedelta(days=1) if end else start
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidParameter(
+                f"Parameter '{name}' must be a date (YYYY-MM-DD) or an ISO 8601 time, got "
+                f"{raw[:40]!r}."
+            ) from None
+        utc = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+        # join_end is inclusive; the query compares with "<", so step past the instant itself.
+        return utc + dt.timedelta(microseconds=1) if end else utc
+
+    return BeforeValidator(check)
 
 
-# Each type raises the customer API's own sentence (pydantic lets a TrackpostError through).
-Detail = Annotated[str, AfterValidator(_detail)]
+# Each type raises the customer API's own sentence (pydantic lets a TrackpostError through); the
+# parameter's name is bound here, which spares pydantic a ValidationInfo per value.
+_TEXT_OR_NULL = WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "null"}]})
 Reason = Annotated[str, AfterValidator(_reason)]
-LookupId = Annotated[int | None, BeforeValidator(_id)]
+CustomerId = Annotated[int | None, lookup_id("customer_id")]
+AdvertiserId = Annotated[int | None, lookup_id("advertiserid")]
 Start = Annotated[int, BeforeValidator(_start)]
 Count = Annotated[int, BeforeValidator(_count)]
 Locked = Annotated[bool | None, BeforeValidator(_locked)]
-JoinTime = Annotated[
-    dt.datetime | None,
-    BeforeValidator(_time),
-    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "null"}]}),
-]
+JoinStart = Annotated[dt.datetime | None, join_time("join_start"), _TEXT_OR_NULL]
+JoinEnd = Annotated[dt.datetime | None, join_time("join_end"), _TEXT_OR_NULL]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import Connection
 
@@ -16,8 +16,7 @@ from trackpost.customers.repository import CustomerRow
 MISSING = "Send customer_id, subscription_id or orderid to say which customer to act on."
 
 
-@dataclass(frozen=True, slots=True)
-class Lookup:
+class Lookup(NamedTuple):
     """Which customer a request names; an empty text key counts as not sent."""
 
     customer_id: int | None = None
@@ -62,9 +61,11 @@ def _not_found(key: str, value: str, adv: int | None) -> CustomerNotFound:
 def find_by(conn: Connection, lookup: Lookup, *, for_update: bool) -> CustomerRow:
     """Exactly one customer (row-locked when for_update) or the lookup's 4xx error."""
     cid, subscription_id, orderid = lookup.customer_id, lookup.subscription_id, lookup.orderid
-    require_one(
-        {"customer_id": cid, "subscription_id": subscription_id, "orderid": orderid}, MISSING
-    )
+    if cid is None and not subscription_id and not orderid:
+        # Tested inline first (every edit and rebill passes here); the shared rule words the 400.
+        require_one(
+            {"customer_id": cid, "subscription_id": subscription_id, "orderid": orderid}, MISSING
+        )
     adv = resolve_advertiser(conn, lookup.advertiserid, lookup.advertiser_username)
     found: list[tuple[str, str, CustomerRow]] = []
     if cid is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from trackpost.core.validation import ParamModel
 from trackpost.customers.errors import NoFields
@@ -10,13 +10,15 @@ from trackpost.customers.fields import (
     DEFAULT_COUNT,
     DETAIL_FIELDS,
     REMOVE,
+    AdvertiserId,
     Count,
-    Detail,
-    JoinTime,
+    CustomerId,
+    JoinEnd,
+    JoinStart,
     Locked,
-    LookupId,
     Reason,
     Start,
+    detail,
 )
 from trackpost.customers.lookup import Lookup
 
@@ -24,10 +26,10 @@ from trackpost.customers.lookup import Lookup
 class LookupParams(ParamModel):
     """Which customer: customer_id, subscription_id or orderid, optionally narrowed by advertiser."""
 
-    customer_id: LookupId = None
+    customer_id: CustomerId = None
     subscription_id: str | None = None
     orderid: str | None = None
-    advertiserid: LookupId = None
+    advertiserid: AdvertiserId = None
     advertiser_username: str | None = None
 
     def lookup(self) -> Lookup:
@@ -50,29 +52,29 @@ class LockParams(LookupParams):
 class DetailsParams(LockParams):
     """set_customer_details: the lookup keys, a reason, and the fields to change (REMOVE clears)."""
 
-    firstname: Detail | None = None
-    lastname: Detail | None = None
-    email: Detail | None = None
-    username: Detail | None = None
-    password: Detail | None = None
-    address1: Detail | None = None
-    address2: Detail | None = None
-    city: Detail | None = None
-    state: Detail | None = None
-    country: Detail | None = None
-    zip: Detail | None = None
-    custom1: Detail | None = None
-    custom2: Detail | None = None
-    custom3: Detail | None = None
-    custom4: Detail | None = None
-    custom5: Detail | None = None
+    firstname: Annotated[str, detail("firstname")] | None = None
+    lastname: Annotated[str, detail("lastname")] | None = None
+    email: Annotated[str, detail("email")] | None = None
+    username: Annotated[str, detail("username")] | None = None
+    password: Annotated[str, detail("password")] | None = None
+    address1: Annotated[str, detail("address1")] | None = None
+    address2: Annotated[str, detail("address2")] | None = None
+    city: Annotated[str, detail("city")] | None = None
+    state: Annotated[str, detail("state")] | None = None
+    country: Annotated[str, detail("country")] | None = None
+    zip: Annotated[str, detail("zip")] | None = None
+    custom1: Annotated[str, detail("custom1")] | None = None
+    custom2: Annotated[str, detail("custom2")] | None = None
+    custom3: Annotated[str, detail("custom3")] | None = None
+    custom4: Annotated[str, detail("custom4")] | None = None
+    custom5: Annotated[str, detail("custom5")] | None = None
 
     def changes(self) -> dict[str, str | None]:
         """The fields sent, REMOVE as None (clear); 400 no_fields when there is none."""
+        sent = self.__pydantic_fields_set__
         values: dict[str, str | None] = {}
         for name in DETAIL_FIELDS:
-            value = getattr(self, name)
-            if value is not None:
+            if name in sent and (value := getattr(self, name)) is not None:
                 values[name] = None if value == REMOVE else value
         if not values:
             raise NoFields(f"Send at least one field to change: {', '.join(DETAIL_FIELDS)}.")
@@ -95,9 +97,9 @@ class SearchParams(ParamModel):
     orderid: str | None = None
     status: str | None = None
     locked: Locked = None
-    advertiserid: LookupId = None
-    join_start: JoinTime = None
-    join_end: JoinTime = None
+    advertiserid: AdvertiserId = None
+    join_start: JoinStart = None
+    join_end: JoinEnd = None
     start: Start = 0
     count: Count = DEFAULT_COUNT
 

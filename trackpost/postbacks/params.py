@@ -21,12 +21,10 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     WithJsonSchema,
-    model_validator,
 )
-from pydantic.json_schema import SkipJsonSchema
 
-from trackpost.core.errors import InvalidParameter, MissingParameter
-from trackpost.core.fields import is_true, parse_id
+from trackpost.core.errors import InvalidParameter
+from trackpost.core.fields import parse_id
 from trackpost.core.validation import to_bad_request
 from trackpost.transactions.ledger import CUSTOM_FIELDS
 from trackpost.transactions.money import decimal_cents
@@ -108,12 +106,30 @@ def _name(info: ValidationInfo) -> str:
     return info.field_name or "parameter"
 
 
-def _text(limit: int) -> BeforeValidator:
-    return BeforeValidator(lambda value, info: text(_name(info), value, limit))
+# Each check first tries the common case (a non-blank string within the limit) and only then
+# the full reading, which names the parameter: every post is parsed on the hot path.
+def _text(limit: int, name: str | None = None) -> BeforeValidator:
+    """A text parameter; a `name` known here spares pydantic a ValidationInfo per value."""
+    if name is not None:
+        known: str = name
+
+        def named(value: object) -> str | None:
+            if isinstance(value, str) and 0 < len(value) <= limit:
+                return value
+            return text(known, value, limit)
+
+        return BeforeValidator(named)
+
+    def check(value: object, info: ValidationInfo) -> str | None:
+        if isinstance(value, str) and 0 < len(value) <= limit:
+            return value
+        return text(_name(info), value, limit)
+
+    return BeforeValidator(check)
 
 
 def _amount(value: object) -> int | None:
-    found = text("amount", value, 32)
+    found = value if isinstance(value, str) and 0 < len(value) <= 32 else text("amount", value, 32)
     return None if found is None else decimal_cents("amount", found)
 
 
@@ -124,6 +140,8 @@ def _id(value: object, info: ValidationInfo) -> int | None:
 
 
 def _kind(value: object) -> str:
+    if isinstance(value, str) and (kind := KINDS.get(value)) is not None:
+        return kind
     raw = text("type", value, 32)
     if raw is None:
         return "conversion"
@@ -153,27 +171,43 @@ def _custom(value: object, info: ValidationInfo) -> str | None:
     return found
 
 
-def _flag(value: object, info: ValidationInfo) -> bool:
-    return is_true(text(_name(info), value, 32) or "")
-
-
-def _string(limit: int) -> WithJsonSchema:
+def string_doc(limit: int) -> WithJsonSchema:
     return WithJsonSchema({"anyOf": [{"type": "string", "maxLength": limit}, {"type": "null"}]})
 
 
-Hash = Annotated[str | None, _text(MAX_HASH), _string(MAX_HASH)]
-Key = Annotated[str | None, _text(MAX_KEY), _string(MAX_KEY)]
-Detail = Annotated[str | None, _text(1024), _string(1024)]
-Amount = Annotated[int | None, BeforeValidator(_amount), _string(32)]
+def _merged(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Each synonym's value under its canonical name; two different values are a 400."""
+    # pydantic alone would take the first alias sent, even a blank one.
+    merged = dict(params)
+    for canonical, names in SYNONYMS.items():
+        found: tuple[str, str] | None = None
+        for name in names:
+            if name not in params:
+                continue
+            value = text(name, merged.pop(name), _LIMITS[canonical])
+            if value is None:
+                continue
+            if found is not None and found[1] != value:
+                raise InvalidParameter(
+                    f"Parameters '{found[0]}' and '{name}' are the same thing but differ; send one."
+                )
+            found = (name, value)
+        if found is not None:
+            merged[canonical] = found[1]
+    return merged
+
+
+Key = Annotated[str | None, _text(MAX_KEY), string_doc(MAX_KEY)]
+Detail = Annotated[str | None, _text(1024), string_doc(1024)]
+Amount = Annotated[int | None, BeforeValidator(_amount), string_doc(32)]
 Kind = Annotated[str, BeforeValidator(_kind), WithJsonSchema({"type": "string", "enum": [*KINDS]})]
 IdParam = Annotated[
     int | None,
     BeforeValidator(_id),
     WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}]}),
 ]
-Ip = Annotated[str | None, BeforeValidator(_ip), _string(64)]
-TransCustom = Annotated[str | None, BeforeValidator(_custom), _string(MAX_KEY)]
-Switch = Annotated[bool, BeforeValidator(_flag), _string(32)]
+Ip = Annotated[str | None, BeforeValidator(_ip), string_doc(64)]
+TransCustom = Annotated[str | None, BeforeValidator(_custom), string_doc(MAX_KEY)]
 
 
 def _document_synonyms(schema: dict[str, Any]) -> None:
@@ -210,17 +244,25 @@ class Post(BaseModel):
 class PixelParams(Post):
     """What /signup/process_pixel reads; names it does not know are ignored."""
 
-    type: Kind = Field("conversion", description="the event; synonyms: initial, sale, rebill")
-    click_hash: Hash = Field(
+    kind: Kind = Field(
+        "conversion",
+        validation_alias="type",
+        description="the event; synonyms: initial, sale, rebill",
+    )
+    click_hash: Annotated[str | None, _text(MAX_HASH, "click_hash"), string_doc(MAX_HASH)] = Field(
         None,
         validation_alias=AliasChoices(*SYNONYMS["click_hash"]),
         description="the click hash (also transid, transaction_hash)",
     )
-    ocode: Annotated[str | None, _text(400), _string(400)] = Field(
+    ocode: Annotated[str | None, _text(400, "ocode"), string_doc(400)] = Field(
         None, description="the linkcode, when no click hash is known"
     )
-    subscription_id: Key = Field(None, description="the advertiser's id for the customer")
-    orderid: Key = Field(None, description="the event's unique id; makes retries safe")
+    subscription_id: Annotated[
+        str | None, _text(MAX_KEY, "subscription_id"), string_doc(MAX_KEY)
+    ] = Field(None, description="the advertiser's id for the customer")
+    orderid: Annotated[str | None, _text(MAX_KEY, "orderid"), string_doc(MAX_KEY)] = Field(
+        None, description="the event's unique id; makes retries safe"
+    )
     original_orderid: Key = Field(None, description="for a refund: the sale it refunds")
     amount: Amount = Field(
         None,
@@ -253,76 +295,51 @@ class PixelParams(Post):
     trans_custom4: TransCustom = None
     trans_custom5: TransCustom = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _one_value_each(cls, data: Any) -> Any:
-        """Synonyms must agree: pydantic would take the first alias sent, even a blank one."""
-        if not isinstance(data, Mapping) or _ALIASES.isdisjoint(data):
-            return data
-        merged = dict(data)
-        for canonical, names in SYNONYMS.items():
-            found: tuple[str, str] | None = None
-            for name in names:
-                if name not in data:
-                    continue
-                value = text(name, merged.pop(name), _LIMITS[canonical])
-                if value is None:
-                    continue
-                if found is not None and found[1] != value:
-                    raise InvalidParameter(
-                        f"Parameters '{found[0]}' and '{name}' are the same thing but differ; "
-                        "send one."
-                    )
-                found = (name, value)
-            if found is not None:
-                merged[canonical] = found[1]
-        return merged
-
-    @property
-    def kind(self) -> str:
-        return self.type
-
     @property
     def trans_type(self) -> str:
-        return TRANS_TYPES[self.type]
+        return TRANS_TYPES[self.kind]
 
-    def fields(self) -> dict[str, str]:
-        """The customer fields sent (blank ones are not sent)."""
-        sent = self.model_fields_set
+    def fields(self) -> dict[str, str | None]:
+        """The customer fields sent (blank ones are not sent; None never occurs)."""
+        sent = self.__pydantic_fields_set__
         if _CUSTOMER_NAMES.isdisjoint(sent):
             return {}
         return {n: v for n in CUSTOMER_FIELDS if n in sent and (v := getattr(self, n)) is not None}
 
     def customer_fields(self, status: str | None = None) -> dict[str, str | None]:
         """The customer fields to write, with the status the post's kind implies."""
-        fields: dict[str, str | None] = dict(self.fields())
+        fields = self.fields()
         if status is not None:
             fields["status"] = status
         return fields
 
     def custom(self) -> dict[str, str]:
         """The trans_custom values sent, for the ledger row."""
-        sent = self.model_fields_set
+        sent = self.__pydantic_fields_set__
         if _CUSTOM_NAMES.isdisjoint(sent):
             return {}
         return {n: v for n in CUSTOM_FIELDS if n in sent and (v := getattr(self, n)) is not None}
 
     def canonical(self) -> bytes:
         """The content a replay must repeat exactly, in a stable encoding."""
+        sent = self.__pydantic_fields_set__
+        fields = {} if _CUSTOMER_NAMES.isdisjoint(sent) else self.fields()
+        custom = {} if _CUSTOM_NAMES.isdisjoint(sent) else self.custom()
+        v = self.__dict__  # plain lookups: every post's fingerprint is computed from these
         return orjson.dumps(
             {
-                "kind": self.type,
-                "click_hash": self.click_hash,
-                "ocode": self.ocode,
-                "subscription_id": self.subscription_id,
-                "orderid": self.orderid,
-                "amount": self.amount,
-                "fields": self.fields(),
-                "ip": self.ip,
-                "custom": self.custom(),
-                "advertiserid": self.advertiserid,
-                "landing_pageid": self.landing_pageid,
-                "original_orderid": self.original_orderid,
+                "kind": v["kind"],
+                "click_hash": v["click_hash"],
+                "ocode": v["ocode"],
+                "subscription_id": v["subscription_id"],
+                "orderid": v["orderid"],
+                "amount": v["amount"],
+                "fields": fields,
+                "ip": v["ip"],
+                "custom": custom,
+                "advertiserid": v["advertiserid"],
+                "landing_pageid": v["landing_pageid"],
+                "original_orderid": v["original_orderid"],
             },
             option=orjson.OPT_SORT_KEYS,
         )
@@ -330,54 +347,12 @@ class PixelParams(Post):
 
 def parse_postback(params: Mapping[str, Any], cookie_hash: str | None) -> PixelParams:
     """Read a post; the click cookie stands in for click_hash when no key names the click."""
-    post = PixelParams.parse(params)
+    try:
+        post = PixelParams.model_validate(
+            params if _ALIASES.isdisjoint(params) else _merged(params)
+        )
+    except ValidationError as exc:
+        raise to_bad_request(exc) from None
     if cookie_hash and post.click_hash is None and post.ocode is None:
         post = post.model_copy(update={"click_hash": cookie_hash[:MAX_HASH]})
     return post
-
-
-def _orderid(value: object) -> str:
-    found = text("orderid", value, MAX_KEY)
-    if found is None:
-        raise MissingParameter("Missing required parameter 'orderid'.")
-    return found
-
-
-def _void_kind(value: object) -> str:
-    kind = (text("type", value, 32) or "void").strip().lower()
-    if kind not in ("void", "chargeback"):
-        raise InvalidParameter(f"Parameter 'type' must be void or chargeback, got {kind[:32]!r}.")
-    return kind
-
-
-def _cost(value: object) -> int | None:
-    found = text("cost", value, 32)
-    return decimal_cents("cost", found) if found else None
-
-
-class RemoteVoidParams(Post):
-    """What /signup/process_void.php reads; names it does not know are ignored."""
-
-    orderid: Annotated[str, BeforeValidator(_orderid), WithJsonSchema({"type": "string"})] = Field(
-        description="the orderid of the transaction to void or charge back"
-    )
-    type: Annotated[
-        str,
-        BeforeValidator(_void_kind),
-        WithJsonSchema({"type": "string", "enum": ["void", "chargeback"]}),
-    ] = "void"
-    cost: Annotated[int | None, BeforeValidator(_cost), _string(32)] = Field(
-        None, description="chargeback fee charged to the affiliate"
-    )
-    reverse: Switch = Field(False, description="1 undoes the newest void or chargeback")
-    approved: Switch = Field(False, description="1 voids only an approved sale")
-    # Read like the API's, though the vendor's page for this script does not list them.
-    trans_custom1: SkipJsonSchema[TransCustom] = None
-    trans_custom2: SkipJsonSchema[TransCustom] = None
-    trans_custom3: SkipJsonSchema[TransCustom] = None
-    trans_custom4: SkipJsonSchema[TransCustom] = None
-    trans_custom5: SkipJsonSchema[TransCustom] = None
-
-    def custom(self) -> dict[str, str]:
-        """The trans_custom values sent, for the ledger row."""
-        return {n: v for n in CUSTOM_FIELDS if (v := getattr(self, n)) is not None}

@@ -14,10 +14,10 @@ from trackpost.core.http import RequestContext, Router
 from trackpost.core.params import header_values
 from trackpost.iplists.rules import cache_of
 from trackpost.postbacks import service
-from trackpost.postbacks.params import PixelParams, RemoteVoidParams, parse_postback
+from trackpost.postbacks.params import PixelParams, parse_postback
 from trackpost.postbacks.schemas import PIXEL_RESPONSE, VOID_RESPONSE
 from trackpost.postbacks.sender import Sender
-from trackpost.postbacks.voids import process_void
+from trackpost.postbacks.voids import RemoteVoidParams, process_void
 
 router = Router("postback")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import Connection
 
@@ -16,8 +16,7 @@ from trackpost.postbacks.errors import PostbackRefused, VoidRefused
 log = logging.getLogger("trackpost.postbacks")
 
 
-@dataclass(frozen=True, slots=True)
-class Sender:
+class Sender(NamedTuple):
     """A post's sender: who and where (the request's origin), what it posted, the worker's lists."""
 
     origin: Origin

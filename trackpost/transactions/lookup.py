@@ -8,8 +8,7 @@ the click's conversion (a click converts once, so that is one row).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Connection, RowMapping
 
@@ -25,8 +24,7 @@ MISSING = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class TransactionLookup:
+class TransactionLookup(NamedTuple):
     """Which transaction a request names; an empty text key counts as not sent."""
 
     transaction_hash: str | None = None

@@ -28,8 +28,14 @@ from trackpost.transactions.ledger import (
     record,
     source_of,
 )
+from trackpost.transactions.lookup import TransactionLookup, find_transaction
 from trackpost.transactions.money import percent_of
 from trackpost.transactions.repository import SALE_KINDS
+
+
+def find_by_orderid(conn: Connection, orderid: str) -> RowMapping:
+    """The transaction with this orderid, row-locked; 404 invalid_transaction when none has it."""
+    return find_transaction(conn, TransactionLookup(orderid=orderid))
 
 
 def _ident(txn: RowMapping) -> str:
