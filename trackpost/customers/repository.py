@@ -216,8 +216,7 @@ def set_lock(
     reason: str | None,
     now: dt.datetime,
 ) -> int | None:
-    """Lock (or unlock) the customer `key` names if it is not already; its id, or None when the
-    key matches nothing, matches ambiguously, or the customer is already in that state."""
+    """Move the customer `key` names into the lock state; its id, or None (none, ambiguous, as is)."""
     if lock:
         hot = _LOCK_HOT[key]
         params = {"b_key": value, "b_now": now, "b_by": by, "b_reason": reason}

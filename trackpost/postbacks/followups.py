@@ -65,13 +65,15 @@ def follow_up(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, 
     page_ips = page["postback_ips"] if page is not None else ctx["postback_ips"]
     check_sender(sender, lists, page_id, page_ips, post.kind)
     precheck_orderid(conn, post, sender)
-    customers.apply_advertiser_update(
-        conn,
-        customer,
-        post.customer_fields(STATUSES.get(post.kind)),
-        sender.origin.as_actor(str(ctx["advertiser_username"])),
-        action=f"postback:{post.kind}",
-    )
+    fields = post.customer_fields(STATUSES.get(post.kind))
+    if fields:  # most rebills carry none: no update, so no audit origin to build
+        customers.apply_advertiser_update(
+            conn,
+            customer,
+            fields,
+            sender.origin.as_actor(str(ctx["advertiser_username"])),
+            action=f"postback:{post.kind}",
+        )
     if post.kind == "refund":
         row = refund_row(conn, post, sender, customer)
     else:

@@ -76,11 +76,9 @@ def void(
     remove_payout: bool = True,
     custom: Mapping[str, str] | None = None,
 ) -> int:
-    """Remove a sale's revenue and (by default) its payout with a void row; returns its id.
-
-    A pending sale never counted, so voiding it denies it with a zero row; `approved` says the
-    caller means an approved sale and turns a pending one into a 409.
-    """
+    """Remove a sale's revenue and (by default) its payout with a void row; returns its id."""
+    # A pending sale never counted, so voiding it denies it with a zero row; `approved` says the
+    # caller means an approved sale and turns a pending one into a 409.
     _check_sale(txn, "voided")
     _check_not_offset(txn)
     now = utcnow()
