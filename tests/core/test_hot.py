@@ -11,6 +11,7 @@ from tests.customers.factory import add_advertiser, add_customer, add_transactio
 from trackpost.core.db import utcnow
 from trackpost.core.hot import Hot
 from trackpost.core.http import Services
+from trackpost.core.origin import Origin
 from trackpost.customers import repository as repo
 from trackpost.customers import service
 from trackpost.models.tables import customers as C
@@ -26,7 +27,7 @@ def customer(services: Services) -> int:
     cid = add_customer(services.db, advertiser, "hot-sub", email="a@example.com", city="Gent")
     with services.db.transaction(write=True) as conn:
         service.lock_customer(
-            conn, service.Lookup(customer_id=cid), actor="tester", reason="fraud check"
+            conn, service.Lookup(customer_id=cid), Origin("tester"), reason="fraud check"
         )
     add_transaction(services.db, cid, "hot-order-1", amount=1999)
     add_transaction(services.db, cid, "hot-order-2", amount=995)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from trackpost.core.db import Database, utcnow
+from trackpost.core.origin import Origin
 from trackpost.customers import service
 from trackpost.models.tables import customers, logins, transactions
 
@@ -55,8 +56,7 @@ def add_customer(
             offerid=None,
             landing_pageid=None,
             clickid=None,
-            actor="conversion-test",
-            request_id=None,
+            origin=Origin("conversion-test", "postback"),
         )
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 from tests.support import ApiClient, assert_error
 from trackpost.core.db import Database
+from trackpost.core.origin import Origin
 from trackpost.customers import service
 
 URL = "/api/customer/history"
@@ -74,9 +75,7 @@ def test_postback_without_changes_writes_no_row(
             conn,
             row,
             {"email": "ada@example.com", "address2": ""},
-            actor="acme",
-            source_ip=None,
-            request_id=None,
+            Origin("acme", "postback"),
             action="postback:rebill",
         )
     assert changes == {}

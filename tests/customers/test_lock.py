@@ -7,6 +7,7 @@ import pytest
 from tests.customers.factory import add_transaction, customer_row
 from tests.support import ApiClient, assert_error
 from trackpost.core.db import Database
+from trackpost.core.origin import Origin
 from trackpost.customers import service
 from trackpost.customers.errors import CustomerLocked
 
@@ -121,9 +122,7 @@ def test_advertiser_post_still_updates_a_locked_customer(
             conn,
             found,
             {"email": "ada@new.example", "status": "cancelled"},
-            actor="acme",
-            source_ip="203.0.113.5",
-            request_id="pb-1",
+            Origin("acme", "postback", "203.0.113.5", "pb-1"),
             action="postback:cancel",
         )
     assert changes["email"] == {"before": "ada@example.com", "after": "ada@new.example"}

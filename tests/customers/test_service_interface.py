@@ -8,6 +8,7 @@ from tests.customers.factory import add_customer, customer_row
 from tests.support import ApiClient
 from trackpost.core.db import Database
 from trackpost.core.errors import TrackpostError
+from trackpost.core.origin import Origin
 from trackpost.core.security import verify_password
 from trackpost.customers import service
 
@@ -24,9 +25,7 @@ def _create(db: Database, advertiser: int, sub: str, **fields: str | None) -> in
             offerid=None,
             landing_pageid=None,
             clickid=None,
-            actor="acme",
-            request_id="conv-1",
-            source_ip="203.0.113.9",
+            origin=Origin("acme", "postback", "203.0.113.9", "conv-1"),
         )
 
 
@@ -60,8 +59,7 @@ def test_duplicate_subscription_id_is_409_and_the_transaction_survives(
                 offerid=None,
                 landing_pageid=None,
                 clickid=None,
-                actor="acme",
-                request_id=None,
+                origin=Origin("acme", "postback"),
             )
         assert (caught.value.status, caught.value.error_code) == (409, "subscription_id_taken")
         # The caller can carry on in the same transaction, e.g. find the existing customer.
@@ -88,16 +86,14 @@ def test_advertiser_update_validates_and_clears(db: Database, customer: int) -> 
         for bad, code in cases:
             with pytest.raises(TrackpostError) as caught:
                 service.apply_advertiser_update(
-                    conn, row, bad, actor="acme", source_ip=None, request_id=None, action="p"
+                    conn, row, bad, Origin("acme", "postback"), action="p"
                 )
             assert caught.value.error_code == code, bad
         changes = service.apply_advertiser_update(
             conn,
             row,
             {"city": None, "status": "expired", "password": "newpw"},
-            actor="acme",
-            source_ip=None,
-            request_id=None,
+            Origin("acme", "postback"),
             action="postback:expire",
         )
     assert changes["city"] == {"before": "London", "after": None}
@@ -109,13 +105,13 @@ def test_advertiser_update_validates_and_clears(db: Database, customer: int) -> 
 
 def test_write_audit_refuses_unknown_source(db: Database, customer: int) -> None:
     with db.transaction(write=True) as conn, pytest.raises(ValueError, match="source"):
-        service.write_audit(conn, customer, actor="x", source="web", action="poke")
+        service.write_audit(conn, customer, Origin("x", "web"), action="poke")  # type: ignore[arg-type]
 
 
 def test_cli_source_shows_in_history(api: ApiClient, db: Database, customer: int) -> None:
     with db.transaction(write=True) as conn:
         service.write_audit(
-            conn, customer, actor="ops", source="cli", action="note", reason="manual check"
+            conn, customer, Origin("ops", "cli"), action="note", reason="manual check"
         )
     entry = api.get("/api/customer/history", {"customer_id": customer}).json()["history"][0]
     assert (entry["source"], entry["actor"], entry["reason"]) == ("cli", "ops", "manual check")

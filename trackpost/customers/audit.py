@@ -10,6 +10,8 @@ import orjson
 from sqlalchemy import Connection
 
 from trackpost.core.db import utcnow
+from trackpost.core.fields import iso
+from trackpost.core.origin import Origin
 from trackpost.customers import repository as repo
 
 SOURCES = frozenset({"api", "postback", "cli", "system"})
@@ -24,7 +26,7 @@ def masked(field: str, value: Any) -> Any:
     if field in SECRET_FIELDS:
         return MASK if value else None
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat()
+        return iso(value)
     return value
 
 
@@ -36,25 +38,24 @@ def change(field: str, before: Any, after: Any) -> dict[str, Any]:
 def write_audit(
     conn: Connection,
     customer_id: int,
+    origin: Origin,
     *,
-    actor: str,
-    source: str,
     action: str,
     changes: Mapping[str, Mapping[str, Any]] | None = None,
     reason: str | None = None,
-    source_ip: str | None = None,
-    request_id: str | None = None,
     at: dt.datetime | None = None,
 ) -> None:
-    """Record one change to a customer; call it inside the transaction that makes the change."""
+    """Record one change to a customer, by `origin`; call it inside the transaction of the change."""
+    source = origin.source
     if source not in SOURCES:
         raise ValueError(f"audit source must be one of {sorted(SOURCES)}, not {source!r}")
+    source_ip, request_id = origin.source_ip, origin.request_id
     repo.insert_audit(
         conn,
         {
             "customer_id": customer_id,
             "at": at or utcnow(),
-            "actor": actor[:128],
+            "actor": origin.actor[:128],
             "source": source,
             "source_ip": source_ip[:64] if source_ip else None,
             "action": action[:64],

@@ -1,14 +1,9 @@
-"""Errors of the customers domain; codes are part of the API and never change."""
+"""Errors of the customers domain; codes are part of the API and never change.
+
+The lookup's and the account names' errors are shared with other domains and live in core.errors.
+"""
 
 from trackpost.core.errors import BadRequest, Conflict, NotFound
-
-
-class MissingLookupKey(BadRequest):
-    code = "missing_lookup_key"
-
-
-class LookupConflict(BadRequest):
-    code = "lookup_conflict"
 
 
 class NoFields(BadRequest):
@@ -23,20 +18,12 @@ class CustomerNotFound(NotFound):
     code = "customer_not_found"
 
 
-class AdvertiserNotFound(NotFound):
-    code = "advertiser_not_found"
-
-
 class AmbiguousSubscriptionId(Conflict):
     code = "ambiguous_subscription_id"
 
 
 class CustomerLocked(Conflict):
     code = "customer_locked"
-
-
-class UsernameTaken(Conflict):
-    code = "username_taken"
 
 
 class SubscriptionIdTaken(Conflict):

@@ -101,8 +101,7 @@ def _set_lock_statement(key: str, lock: bool) -> Update:
         .values(**(_LOCK_VALUES if lock else _UNLOCK_VALUES), updated_at=bindparam("b_now"))
     )
     # By customer_id the caller knows the id, so the count of changed rows answers without
-    # RETURNING, which on SQLite first collects the rows in a temporary table (about 4 of a
-    # lock's 10 us there).
+    # RETURNING, which on SQLite first collects the rows in a temporary table (BENCHMARKS.md).
     return stmt if key == "customer_id" else stmt.returning(C.c.customer_id)
 
 
@@ -158,7 +157,7 @@ _TRANSACTIONS = (
 )
 _TRANSACTION_COUNT = select(func.count()).where(T.c.customer_id == bindparam("cid"))
 # get_customer_details and every lookup by key run hot: through Connection.execute each of these
-# cost about 50 us of SQLAlchemy, several times the query (see core/hot.py).
+# would cost several times the query in SQLAlchemy (see core/hot.py).
 _BY_ID_HOT = {False: Hot(_BY_ID), True: Hot(_BY_ID_FU)}
 _BY_SUB_HOT = {False: Hot(_BY_SUB), True: Hot(_BY_SUB_FU)}
 _BY_SUB_ADV_HOT = {False: Hot(_BY_SUB_ADV), True: Hot(_BY_SUB_ADV_FU)}
@@ -217,8 +216,7 @@ def set_lock(
     reason: str | None,
     now: dt.datetime,
 ) -> int | None:
-    """Lock (or unlock) the customer `key` names if it is not already; its id, or None when the
-    key matches nothing, matches ambiguously, or the customer is already in that state."""
+    """Move the customer `key` names into the lock state; its id, or None (none, ambiguous, as is)."""
     if lock:
         hot = _LOCK_HOT[key]
         params = {"b_key": value, "b_now": now, "b_by": by, "b_reason": reason}
@@ -281,18 +279,6 @@ def history_count(conn: Connection, customer_id: int) -> int:
 
 
 # ---- search: one statement per combination of filters, built on first use -----------------
-
-SEARCH_FILTERS = (
-    "email",
-    "name",
-    "subscription_id",
-    "orderid",
-    "status",
-    "locked",
-    "advertiserid",
-    "join_start",
-    "join_end",
-)
 
 
 def _conditions(names: frozenset[str]) -> list[Any]:

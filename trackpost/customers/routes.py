@@ -7,7 +7,6 @@ from typing import Any
 from trackpost.core.http import RequestContext, Router
 from trackpost.customers import reads, service
 from trackpost.customers.fields import DETAIL_FIELDS
-from trackpost.customers.lookup import Lookup
 from trackpost.customers.schemas import (
     DETAILS_RESPONSE,
     HISTORY_RESPONSE,
@@ -29,16 +28,6 @@ _LOOKUP_DOC = (
 )
 
 
-def _lookup(p: LookupParams) -> Lookup:
-    return Lookup(
-        customer_id=p.customer_id,
-        subscription_id=p.subscription_id,
-        orderid=p.orderid,
-        advertiserid=p.advertiserid,
-        advertiser_username=p.advertiser_username,
-    )
-
-
 @router.route(
     "PATCH",
     "/api/customer/lock",
@@ -55,14 +44,7 @@ def _lookup(p: LookupParams) -> Lookup:
 )
 def lock(ctx: RequestContext, params: LockParams) -> bool:
     """Lock the customer; the bare `true` on success, as the vendor documents."""
-    return service.lock_customer(
-        ctx.conn,
-        _lookup(params),
-        actor=ctx.actor,
-        reason=params.reason,
-        source_ip=ctx.client_ip,
-        request_id=ctx.request_id,
-    )
+    return service.lock_customer(ctx.conn, params.lookup(), ctx.origin, reason=params.reason)
 
 
 @router.route(
@@ -77,14 +59,7 @@ def lock(ctx: RequestContext, params: LockParams) -> bool:
 )
 def unlock(ctx: RequestContext, params: LockParams) -> bool:
     """Unlock the customer; the bare `true` on success."""
-    return service.unlock_customer(
-        ctx.conn,
-        _lookup(params),
-        actor=ctx.actor,
-        reason=params.reason,
-        source_ip=ctx.client_ip,
-        request_id=ctx.request_id,
-    )
+    return service.unlock_customer(ctx.conn, params.lookup(), ctx.origin, reason=params.reason)
 
 
 @router.route(
@@ -102,15 +77,9 @@ def unlock(ctx: RequestContext, params: LockParams) -> bool:
 )
 def set_customer_details(ctx: RequestContext, params: DetailsParams) -> bool:
     """Edit the customer's details; the bare `true` on success."""
-    fields = {name: getattr(params, name) for name in DETAIL_FIELDS}
+    changes = params.changes()
     return service.set_customer_details(
-        ctx.conn,
-        _lookup(params),
-        {k: v for k, v in fields.items() if v is not None},
-        actor=ctx.actor,
-        reason=params.reason,
-        source_ip=ctx.client_ip,
-        request_id=ctx.request_id,
+        ctx.conn, params.lookup(), changes, ctx.origin, reason=params.reason
     )
 
 
@@ -125,7 +94,7 @@ def set_customer_details(ctx: RequestContext, params: DetailsParams) -> bool:
 )
 def get_customer_details(ctx: RequestContext, params: LookupParams) -> dict[str, Any]:
     """Read one customer."""
-    return reads.customer_details(ctx.conn, _lookup(params))
+    return reads.customer_details(ctx.conn, params.lookup())
 
 
 @router.route(
@@ -143,8 +112,7 @@ def get_customer_details(ctx: RequestContext, params: LookupParams) -> dict[str,
 )
 def search(ctx: RequestContext, params: SearchParams) -> dict[str, Any]:
     """Search customers by the given filters."""
-    raw = params.model_dump(exclude={"start", "count"})
-    return reads.search_customers(ctx.conn, raw, params.start, params.count)
+    return reads.search_customers(ctx.conn, params)
 
 
 @router.route(
@@ -162,4 +130,4 @@ def search(ctx: RequestContext, params: SearchParams) -> dict[str, Any]:
 )
 def history(ctx: RequestContext, params: PageParams) -> dict[str, Any]:
     """Read one customer's audit trail."""
-    return reads.customer_history(ctx.conn, _lookup(params), params.start, params.count)
+    return reads.customer_history(ctx.conn, params.lookup(), params.start, params.count)

@@ -2,53 +2,90 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from trackpost.core.validation import ParamModel
+from trackpost.customers.errors import NoFields
+from trackpost.customers.fields import (
+    DEFAULT_COUNT,
+    DETAIL_FIELDS,
+    REMOVE,
+    AdvertiserId,
+    Count,
+    CustomerId,
+    JoinEnd,
+    JoinStart,
+    Locked,
+    Reason,
+    Start,
+    detail,
+)
+from trackpost.customers.lookup import Lookup
 
 
 class LookupParams(ParamModel):
     """Which customer: customer_id, subscription_id or orderid, optionally narrowed by advertiser."""
 
-    customer_id: str | None = None
+    customer_id: CustomerId = None
     subscription_id: str | None = None
     orderid: str | None = None
-    advertiserid: str | None = None
+    advertiserid: AdvertiserId = None
     advertiser_username: str | None = None
+
+    def lookup(self) -> Lookup:
+        """The lookup keys as the service takes them."""
+        return Lookup(
+            self.customer_id,
+            self.subscription_id,
+            self.orderid,
+            self.advertiserid,
+            self.advertiser_username,
+        )
 
 
 class LockParams(LookupParams):
     """lock / unlock: the lookup keys and an optional reason (at most 500 characters)."""
 
-    reason: str | None = None
+    reason: Reason | None = None
 
 
 class DetailsParams(LockParams):
     """set_customer_details: the lookup keys, a reason, and the fields to change (REMOVE clears)."""
 
-    firstname: str | None = None
-    lastname: str | None = None
-    email: str | None = None
-    username: str | None = None
-    password: str | None = None
-    address1: str | None = None
-    address2: str | None = None
-    city: str | None = None
-    state: str | None = None
-    country: str | None = None
-    zip: str | None = None
-    custom1: str | None = None
-    custom2: str | None = None
-    custom3: str | None = None
-    custom4: str | None = None
-    custom5: str | None = None
+    firstname: Annotated[str, detail("firstname")] | None = None
+    lastname: Annotated[str, detail("lastname")] | None = None
+    email: Annotated[str, detail("email")] | None = None
+    username: Annotated[str, detail("username")] | None = None
+    password: Annotated[str, detail("password")] | None = None
+    address1: Annotated[str, detail("address1")] | None = None
+    address2: Annotated[str, detail("address2")] | None = None
+    city: Annotated[str, detail("city")] | None = None
+    state: Annotated[str, detail("state")] | None = None
+    country: Annotated[str, detail("country")] | None = None
+    zip: Annotated[str, detail("zip")] | None = None
+    custom1: Annotated[str, detail("custom1")] | None = None
+    custom2: Annotated[str, detail("custom2")] | None = None
+    custom3: Annotated[str, detail("custom3")] | None = None
+    custom4: Annotated[str, detail("custom4")] | None = None
+    custom5: Annotated[str, detail("custom5")] | None = None
+
+    def changes(self) -> dict[str, str | None]:
+        """The fields sent, REMOVE as None (clear); 400 no_fields when there is none."""
+        sent = self.__pydantic_fields_set__
+        values: dict[str, str | None] = {}
+        for name in DETAIL_FIELDS:
+            if name in sent and (value := getattr(self, name)) is not None:
+                values[name] = None if value == REMOVE else value
+        if not values:
+            raise NoFields(f"Send at least one field to change: {', '.join(DETAIL_FIELDS)}.")
+        return values
 
 
 class PageParams(LookupParams):
     """history: the lookup keys and paging."""
 
-    start: str | None = None
-    count: str | None = None
+    start: Start = 0
+    count: Count = DEFAULT_COUNT
 
 
 class SearchParams(ParamModel):
@@ -59,12 +96,12 @@ class SearchParams(ParamModel):
     subscription_id: str | None = None
     orderid: str | None = None
     status: str | None = None
-    locked: str | None = None
-    advertiserid: str | None = None
-    join_start: str | None = None
-    join_end: str | None = None
-    start: str | None = None
-    count: str | None = None
+    locked: Locked = None
+    advertiserid: AdvertiserId = None
+    join_start: JoinStart = None
+    join_end: JoinEnd = None
+    start: Start = 0
+    count: Count = DEFAULT_COUNT
 
 
 TRUE_RESPONSE: dict[str, Any] = {"const": True, "description": "The bare JSON `true`."}

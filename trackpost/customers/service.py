@@ -1,8 +1,9 @@
 """Customer business rules: the lock, platform edits, and the advertiser side used by postbacks.
 
-Public interface for other domains (signatures are stable):
-  find_customer, ensure_editable, apply_advertiser_update, create_customer, write_audit.
-Nothing here commits: the caller's transaction (the request's, or the CLI's) owns the commit.
+Public interface for other domains (signatures are stable): find_customer, ensure_editable,
+apply_advertiser_update, create_customer, convert_customer, write_audit. Each write takes the
+Origin that the audit trail records. Nothing here commits: the caller's transaction (the
+request's, or the CLI's) owns the commit.
 """
 
 from __future__ import annotations
@@ -15,31 +16,22 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from trackpost.core.db import utcnow
-from trackpost.core.errors import UnknownParameter
+from trackpost.core.errors import UsernameTaken
+from trackpost.core.fields import iso, parse_id
+from trackpost.core.origin import Origin
 from trackpost.core.security import hash_password
 from trackpost.customers import repository as repo
 from trackpost.customers.audit import Changes, change, write_audit
-from trackpost.customers.errors import (
-    CustomerLocked,
-    InvalidField,
-    NoFields,
-    SubscriptionIdTaken,
-    UsernameTaken,
-)
-from trackpost.customers.fields import (
-    ADVERTISER_FIELDS,
-    DETAIL_FIELDS,
-    REMOVE,
-    check_reason,
-    check_value,
-)
-from trackpost.customers.lookup import Lookup, find_by, find_customer
+from trackpost.customers.errors import CustomerLocked, SubscriptionIdTaken
+from trackpost.customers.fields import advertiser_values, check_value
+from trackpost.customers.lookup import Lookup, find_by
 from trackpost.customers.repository import CustomerRow
 
 __all__ = [
     "CustomerRow",
     "Lookup",
     "apply_advertiser_update",
+    "convert_customer",
     "create_customer",
     "ensure_editable",
     "find_customer",
@@ -50,8 +42,20 @@ __all__ = [
 ]
 
 
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.astimezone(dt.UTC).isoformat() if value else None
+def find_customer(
+    conn: Connection,
+    *,
+    customer_id: int | str | None = None,
+    subscription_id: str | None = None,
+    orderid: str | None = None,
+    advertiserid: int | None = None,
+    for_update: bool = True,
+) -> CustomerRow:
+    """Exactly one customer by these keys (row-locked when for_update), or the lookup's 4xx."""
+    if isinstance(customer_id, str):
+        customer_id = parse_id("customer_id", customer_id) if customer_id != "" else None
+    lookup = Lookup(customer_id, subscription_id, orderid, advertiserid)
+    return find_by(conn, lookup, for_update=for_update)
 
 
 def ensure_editable(customer: CustomerRow | Mapping[str, Any]) -> None:
@@ -61,60 +65,37 @@ def ensure_editable(customer: CustomerRow | Mapping[str, Any]) -> None:
     reason = f" (reason: {customer['lock_reason']})" if customer["lock_reason"] else ""
     raise CustomerLocked(
         f"Customer {customer['customer_id']} is locked: locked by {customer['locked_by']} at "
-        f"{_iso(customer['locked_at'])}{reason}. Unlock it before editing it.",
+        f"{iso(customer['locked_at'])}{reason}. Unlock it before editing it.",
         extra={
             "customer_id": customer["customer_id"],
             "locked_by": customer["locked_by"],
-            "locked_at": _iso(customer["locked_at"]),
+            "locked_at": iso(customer["locked_at"]),
         },
     )
 
 
 def lock_customer(
-    conn: Connection,
-    lookup: Lookup,
-    *,
-    actor: str,
-    reason: str | None = None,
-    source: str = "api",
-    source_ip: str | None = None,
-    request_id: str | None = None,
+    conn: Connection, lookup: Lookup, origin: Origin, *, reason: str | None = None
 ) -> bool:
     """Lock a customer so the platform cannot edit it; locking a locked customer changes nothing."""
-    return _set_lock(conn, lookup, True, actor, check_reason(reason), source, source_ip, request_id)
+    return _set_lock(conn, lookup, True, origin, reason)
 
 
 def unlock_customer(
-    conn: Connection,
-    lookup: Lookup,
-    *,
-    actor: str,
-    reason: str | None = None,
-    source: str = "api",
-    source_ip: str | None = None,
-    request_id: str | None = None,
+    conn: Connection, lookup: Lookup, origin: Origin, *, reason: str | None = None
 ) -> bool:
     """Unlock a customer so the platform may edit it again; unlocking an unlocked one is a no-op."""
-    return _set_lock(
-        conn, lookup, False, actor, check_reason(reason), source, source_ip, request_id
-    )
+    return _set_lock(conn, lookup, False, origin, reason)
 
 
 def _set_lock(
-    conn: Connection,
-    lookup: Lookup,
-    lock: bool,
-    actor: str,
-    reason: str | None,
-    source: str,
-    source_ip: str | None,
-    request_id: str | None,
+    conn: Connection, lookup: Lookup, lock: bool, origin: Origin, reason: str | None
 ) -> bool:
     now = utcnow()
     single = lookup.single_key()
     customer_id = None
     if single is not None:
-        customer_id = repo.set_lock(conn, *single, lock, actor, reason, now)
+        customer_id = repo.set_lock(conn, *single, lock, origin.actor, reason, now)
     changed = customer_id is not None
     if customer_id is None:
         # The full lookup raises the precise error (not found, ambiguous, conflict...), or finds
@@ -122,20 +103,18 @@ def _set_lock(
         customer_id = find_by(conn, lookup, for_update=True)["customer_id"]
         now = utcnow()
         changed = (
-            repo.set_lock(conn, "customer_id", customer_id, lock, actor, reason, now) is not None
+            repo.set_lock(conn, "customer_id", customer_id, lock, origin.actor, reason, now)
+            is not None
         )
     # A repeated lock (or unlock) is recorded too, with no changes, so history shows every call.
     # The audit time is taken after the row lock is held, so history times follow commit order.
     write_audit(
         conn,
         customer_id,
-        actor=actor,
-        source=source,
+        origin,
         action="lock" if lock else "unlock",
         changes={"locked": {"before": not lock, "after": lock}} if changed else {},
         reason=reason,
-        source_ip=source_ip,
-        request_id=request_id,
         at=utcnow(),
     )
     return True
@@ -144,32 +123,12 @@ def _set_lock(
 def set_customer_details(
     conn: Connection,
     lookup: Lookup,
-    fields: Mapping[str, str],
+    values: Mapping[str, str | None],
+    origin: Origin,
     *,
-    actor: str,
     reason: str | None = None,
-    source: str = "api",
-    source_ip: str | None = None,
-    request_id: str | None = None,
 ) -> bool:
-    """Edit a customer from the platform side: refused with 409 while the customer is locked."""
-    values: dict[str, str | None] = {}
-    for name, value in fields.items():
-        if name not in DETAIL_FIELDS:
-            raise UnknownParameter(f"Unknown parameter '{name}'.")
-        if value == REMOVE:
-            if name == "password":
-                raise InvalidField(
-                    "Parameter 'password' cannot be REMOVE: a customer's password can be "
-                    "changed but not removed."
-                )
-            values[name] = None
-        else:
-            values[name] = check_value(name, value, DETAIL_FIELDS)
-    if not values:
-        names = ", ".join(DETAIL_FIELDS)
-        raise NoFields(f"Send at least one field to change: {names}.")
-    reason = check_reason(reason)
+    """Edit a customer from the platform side (None clears a field); 409 while it is locked."""
     customer = find_by(conn, lookup, for_update=True)
     ensure_editable(customer)
     now = utcnow()
@@ -177,13 +136,10 @@ def set_customer_details(
     write_audit(
         conn,
         customer["customer_id"],
-        actor=actor,
-        source=source,
+        origin,
         action="set_details",
         changes=changes,
         reason=reason,
-        source_ip=source_ip,
-        request_id=request_id,
         at=now,
     )
     return True
@@ -229,47 +185,22 @@ def _username_taken(username: str) -> UsernameTaken:
     )
 
 
-def _advertiser_values(fields: Mapping[str, str | None]) -> dict[str, str | None]:
-    values: dict[str, str | None] = {}
-    for name, value in fields.items():
-        if name not in ADVERTISER_FIELDS:
-            raise UnknownParameter(f"Unknown customer field '{name}'.")
-        if value == "":
-            continue  # advertisers often send empty optional parameters: they mean "not sent"
-        if value is None and name == "status":
-            raise InvalidField("Parameter 'status' cannot be cleared.")
-        values[name] = None if value is None else check_value(name, value)
-    return values
-
-
 def apply_advertiser_update(
     conn: Connection,
     customer: CustomerRow,
     fields: Mapping[str, str | None],
+    origin: Origin,
     *,
-    actor: str,
-    source_ip: str | None,
-    request_id: str | None,
     action: str,
 ) -> Changes:
-    """Apply an advertiser's post to a customer, locked or not, and audit it as source postback."""
-    values = _advertiser_values(fields)
+    """Apply an advertiser's post to a customer, locked or not, and audit it as `origin`."""
+    values = advertiser_values(fields)
     if not values:
         return {}
     now = utcnow()
     changes = _write_fields(conn, customer, values, now)
     if changes:
-        write_audit(
-            conn,
-            customer["customer_id"],
-            actor=actor,
-            source="postback",
-            action=action,
-            changes=changes,
-            source_ip=source_ip,
-            request_id=request_id,
-            at=now,
-        )
+        write_audit(conn, customer["customer_id"], origin, action=action, changes=changes, at=now)
     return changes
 
 
@@ -284,13 +215,11 @@ def create_customer(
     offerid: int | None,
     landing_pageid: int | None,
     clickid: int | None,
-    actor: str,
-    request_id: str | None,
-    source_ip: str | None = None,
+    origin: Origin,
     join_date: dt.datetime | None = None,
 ) -> int:
     """Create the customer of a conversion and audit it as `create`; returns its customer_id."""
-    values = _advertiser_values(fields)
+    values = advertiser_values(fields)
     if subscription_id is not None:
         subscription_id = check_value("subscription_id", subscription_id, {"subscription_id": 255})
     now = utcnow()
@@ -327,15 +256,41 @@ def create_customer(
     }
     if password:
         changes["password"] = change("password", None, password)
-    write_audit(
-        conn,
-        customer_id,
-        actor=actor,
-        source="postback",
-        action="create",
-        changes=changes,
-        source_ip=source_ip,
-        request_id=request_id,
-        at=now,
-    )
+    write_audit(conn, customer_id, origin, action="create", changes=changes, at=now)
     return customer_id
+
+
+def convert_customer(
+    conn: Connection,
+    *,
+    advertiserid: int,
+    subscription_id: str | None,
+    fields: Mapping[str, str | None],
+    join_ip: str | None,
+    loginid: int | None,
+    offerid: int | None,
+    landing_pageid: int | None,
+    clickid: int | None,
+    origin: Origin,
+) -> int:
+    """A conversion's customer: created, or the advertiser's one with this subscription_id updated."""
+    try:
+        return create_customer(
+            conn,
+            advertiserid=advertiserid,
+            subscription_id=subscription_id,
+            fields=fields,
+            join_ip=join_ip,
+            loginid=loginid,
+            offerid=offerid,
+            landing_pageid=landing_pageid,
+            clickid=clickid,
+            origin=origin,
+        )
+    except SubscriptionIdTaken:
+        pass
+    customer = find_customer(
+        conn, subscription_id=subscription_id, advertiserid=advertiserid, for_update=True
+    )
+    apply_advertiser_update(conn, customer, fields, origin, action="postback:conversion")
+    return int(customer["customer_id"])

@@ -15,10 +15,6 @@ class UnknownTrackingCode(NotFound):
     code = "unknown_ocode"
 
 
-class LandingPageNotFound(NotFound):
-    code = "landing_page_not_found"
-
-
 class PostbackRefused(Forbidden):
     code = "postback_ip_not_allowed"
 
@@ -36,11 +32,10 @@ class NothingToRefund(Conflict):
 
 
 class Replayed(TrackpostError):
-    """A retried postback: answered with the original success after rolling back this request.
+    """A retried postback: answered with the original success after rolling back this request."""
 
-    Raising (rather than returning) makes the pipeline roll back whatever the request wrote
-    before the duplicate showed itself, so a replay writes nothing.
-    """
+    # Raising (rather than returning) makes the pipeline roll back whatever the request wrote
+    # before the duplicate showed itself, so a replay writes nothing.
 
     status = 200
     code = "replayed"

@@ -1,20 +1,31 @@
-"""The postback's parameters as advertisers send them, vendor-lineage synonyms included.
+"""The advertisers' posts as they send them: one model per endpoint parses and documents them.
 
-Names this module does not know are ignored: advertisers' integrations send their own extras,
-and refusing them would drop real conversions. Known names are checked strictly.
+Names these models do not know are ignored: advertisers' integrations send their own extras, and
+refusing them would drop real conversions. Known names are checked strictly; a blank value means
+"not sent". Each check raises the API's own sentence (pydantic lets a TrackpostError through).
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Self
 
 import orjson
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+)
 
 from trackpost.core.errors import InvalidParameter
-from trackpost.customers.lookup import parse_id
+from trackpost.core.fields import parse_id
+from trackpost.core.validation import to_bad_request
 from trackpost.transactions.ledger import CUSTOM_FIELDS
 from trackpost.transactions.money import decimal_cents
 
@@ -37,6 +48,7 @@ TRANS_TYPES = {
     "cancel": "cancel",
     "expire": "expire",
 }
+# The names of one parameter, canonical first: pydantic reads them as the field's aliases.
 SYNONYMS = {
     "click_hash": ("click_hash", "transid", "transaction_hash"),
     "amount": ("amount", "gross", "revenue"),
@@ -62,53 +74,14 @@ CUSTOMER_FIELDS = (
 )
 MAX_KEY = 255
 MAX_HASH = 64
+_LIMITS = {"click_hash": MAX_HASH, "amount": 32}
+_ALIASES = frozenset(name for names in SYNONYMS.values() for name in names[1:])
+_CUSTOMER_NAMES = frozenset(CUSTOMER_FIELDS)
+_CUSTOM_NAMES = frozenset(CUSTOM_FIELDS)
 
 
-@dataclass(frozen=True, slots=True)
-class Postback:
-    """One advertiser post, normalised: the kind, the keys, cents, and the customer fields."""
-
-    kind: str
-    click_hash: str | None = None
-    ocode: str | None = None
-    subscription_id: str | None = None
-    orderid: str | None = None
-    amount: int | None = None
-    fields: dict[str, str] = field(default_factory=dict)
-    join_ip: str | None = None
-    custom: dict[str, str] = field(default_factory=dict)
-    advertiserid: int | None = None
-    landing_pageid: int | None = None
-    original_orderid: str | None = None
-
-    @property
-    def trans_type(self) -> str:
-        return TRANS_TYPES[self.kind]
-
-    def canonical(self) -> bytes:
-        """The content a replay must repeat exactly, in a stable encoding."""
-        return orjson.dumps(
-            {
-                "kind": self.kind,
-                "click_hash": self.click_hash,
-                "ocode": self.ocode,
-                "subscription_id": self.subscription_id,
-                "orderid": self.orderid,
-                "amount": self.amount,
-                "fields": self.fields,
-                "ip": self.join_ip,
-                "custom": self.custom,
-                "advertiserid": self.advertiserid,
-                "landing_pageid": self.landing_pageid,
-                "original_orderid": self.original_orderid,
-            },
-            option=orjson.OPT_SORT_KEYS,
-        )
-
-
-def text_param(params: Mapping[str, Any], name: str, limit: int = MAX_KEY) -> str | None:
+def text(name: str, value: object, limit: int) -> str | None:
     """A single value, or None when absent or blank (advertisers send blanks for 'not sent')."""
-    value = params.get(name)
     if value is None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
@@ -129,86 +102,257 @@ def text_param(params: Mapping[str, Any], name: str, limit: int = MAX_KEY) -> st
     return value
 
 
-def _one_of(params: Mapping[str, Any], canonical: str, limit: int = MAX_KEY) -> str | None:
-    """The value sent under a name or its synonyms; different values under two names is a 400."""
-    found: tuple[str, str] | None = None
-    for name in SYNONYMS[canonical]:
-        if name not in params:
-            continue
-        value = text_param(params, name, limit)
-        if value is None:
-            continue
-        if found is not None and found[1] != value:
-            raise InvalidParameter(
-                f"Parameters '{found[0]}' and '{name}' are the same thing but differ; send one."
-            )
-        found = (name, value)
-    return found[1] if found else None
+def _name(info: ValidationInfo) -> str:
+    return info.field_name or "parameter"
 
 
-def _kind(params: Mapping[str, Any]) -> str:
-    raw = text_param(params, "type", 32)
+# Each check first tries the common case (a non-blank string within the limit) and only then
+# the full reading, which names the parameter: every post is parsed on the hot path.
+def _text(limit: int, name: str | None = None) -> BeforeValidator:
+    """A text parameter; a `name` known here spares pydantic a ValidationInfo per value."""
+    if name is not None:
+        known: str = name
+
+        def named(value: object) -> str | None:
+            if isinstance(value, str) and 0 < len(value) <= limit:
+                return value
+            return text(known, value, limit)
+
+        return BeforeValidator(named)
+
+    def check(value: object, info: ValidationInfo) -> str | None:
+        if isinstance(value, str) and 0 < len(value) <= limit:
+            return value
+        return text(_name(info), value, limit)
+
+    return BeforeValidator(check)
+
+
+def _amount(value: object) -> int | None:
+    found = value if isinstance(value, str) and 0 < len(value) <= 32 else text("amount", value, 32)
+    return None if found is None else decimal_cents("amount", found)
+
+
+def _id(value: object, info: ValidationInfo) -> int | None:
+    name = _name(info)
+    found = text(name, value, 32)
+    return None if found is None else parse_id(name, found)
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, str) and (kind := KINDS.get(value)) is not None:
+        return kind
+    raw = text("type", value, 32)
     if raw is None:
         return "conversion"
     kind = KINDS.get(raw.strip().lower())
     if kind is None:
-        allowed = ", ".join(KINDS)
-        raise InvalidParameter(f"Parameter 'type' must be one of {allowed}; got {raw!r}.")
+        raise InvalidParameter(f"Parameter 'type' must be one of {', '.join(KINDS)}; got {raw!r}.")
     return kind
 
 
-def _ip(value: str | None) -> str | None:
-    if value is None:
+def _ip(value: object) -> str | None:
+    found = text("ip", value, 64)
+    if found is None:
         return None
     try:
-        return str(ipaddress.ip_address(value.strip()))
+        return str(ipaddress.ip_address(found.strip()))
     except ValueError:
         raise InvalidParameter(
-            f"Parameter 'ip' must be the customer's IPv4 or IPv6 address, got {value[:64]!r}."
+            f"Parameter 'ip' must be the customer's IPv4 or IPv6 address, got {found[:64]!r}."
         ) from None
 
 
-def custom_params(params: Mapping[str, Any]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name in CUSTOM_FIELDS:
-        if name not in params:  # most are: skip the call (a post is parsed for ~40 names)
-            continue
-        value = text_param(params, name)
-        if value == "-1":
-            raise InvalidParameter(f"Parameter '{name}' cannot be -1: that value is reserved.")
-        if value is not None:
-            out[name] = value
-    return out
+def _custom(value: object, info: ValidationInfo) -> str | None:
+    name = _name(info)
+    found = text(name, value, MAX_KEY)
+    if found == "-1":
+        raise InvalidParameter(f"Parameter '{name}' cannot be -1: that value is reserved.")
+    return found
 
 
-def parse_postback(params: Mapping[str, Any], cookie_hash: str | None) -> Postback:
-    """Read a post; the click cookie stands in for click_hash when no key names the click."""
-    click_hash = _one_of(params, "click_hash", MAX_HASH)
-    ocode = text_param(params, "ocode", 400)
-    if click_hash is None and ocode is None and cookie_hash:
-        click_hash = cookie_hash[:MAX_HASH]
-    amount_text = _one_of(params, "amount", 32)
-    amount = decimal_cents("amount", amount_text) if amount_text is not None else None
-    fields: dict[str, str] = {}
-    for name in CUSTOMER_FIELDS:
-        if name not in params:
-            continue
-        value = text_param(params, name, 1024)
-        if value is not None:
-            fields[name] = value
-    advertiserid = text_param(params, "advertiserid", 32)
-    landing_pageid = text_param(params, "landing_pageid", 32)
-    return Postback(
-        kind=_kind(params),
-        click_hash=click_hash,
-        ocode=ocode,
-        subscription_id=text_param(params, "subscription_id"),
-        orderid=text_param(params, "orderid"),
-        amount=amount,
-        fields=fields,
-        join_ip=_ip(text_param(params, "ip", 64)),
-        custom=custom_params(params),
-        advertiserid=parse_id("advertiserid", advertiserid) if advertiserid else None,
-        landing_pageid=parse_id("landing_pageid", landing_pageid) if landing_pageid else None,
-        original_orderid=text_param(params, "original_orderid"),
+def string_doc(limit: int) -> WithJsonSchema:
+    return WithJsonSchema({"anyOf": [{"type": "string", "maxLength": limit}, {"type": "null"}]})
+
+
+def _merged(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Each synonym's value under its canonical name; two different values are a 400."""
+    # pydantic alone would take the first alias sent, even a blank one.
+    merged = dict(params)
+    for canonical, names in SYNONYMS.items():
+        found: tuple[str, str] | None = None
+        for name in names:
+            if name not in params:
+                continue
+            value = text(name, merged.pop(name), _LIMITS[canonical])
+            if value is None:
+                continue
+            if found is not None and found[1] != value:
+                raise InvalidParameter(
+                    f"Parameters '{found[0]}' and '{name}' are the same thing but differ; send one."
+                )
+            found = (name, value)
+        if found is not None:
+            merged[canonical] = found[1]
+    return merged
+
+
+Key = Annotated[str | None, _text(MAX_KEY), string_doc(MAX_KEY)]
+Detail = Annotated[str | None, _text(1024), string_doc(1024)]
+Amount = Annotated[int | None, BeforeValidator(_amount), string_doc(32)]
+Kind = Annotated[str, BeforeValidator(_kind), WithJsonSchema({"type": "string", "enum": [*KINDS]})]
+IdParam = Annotated[
+    int | None,
+    BeforeValidator(_id),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}]}),
+]
+Ip = Annotated[str | None, BeforeValidator(_ip), string_doc(64)]
+TransCustom = Annotated[str | None, BeforeValidator(_custom), string_doc(MAX_KEY)]
+
+
+def _document_synonyms(schema: dict[str, Any]) -> None:
+    """List each synonym right after its parameter, and say that other names are accepted."""
+    props: dict[str, Any] = {}
+    for name, prop in schema["properties"].items():
+        props[name] = prop
+        for synonym in SYNONYMS.get(name, ())[1:]:
+            title = synonym.replace("_", " ").title()
+            props[synonym] = {**prop, "title": title, "description": f"synonym of {name}"}
+    schema["properties"] = props
+    schema["additionalProperties"] = True
+
+
+class Post(BaseModel):
+    """What every advertiser endpoint shares: unknown names ignored, each value checked."""
+
+    model_config = ConfigDict(
+        extra="ignore",
+        frozen=True,
+        hide_input_in_errors=True,
+        json_schema_extra=_document_synonyms,
     )
+
+    @classmethod
+    def parse(cls, params: Mapping[str, Any]) -> Self:
+        """The post, or the 400 its first bad parameter earns."""
+        try:
+            return cls.model_validate(params)
+        except ValidationError as exc:
+            raise to_bad_request(exc) from None
+
+
+class PixelParams(Post):
+    """What /signup/process_pixel reads; names it does not know are ignored."""
+
+    kind: Kind = Field(
+        "conversion",
+        validation_alias="type",
+        description="the event; synonyms: initial, sale, rebill",
+    )
+    click_hash: Annotated[str | None, _text(MAX_HASH, "click_hash"), string_doc(MAX_HASH)] = Field(
+        None,
+        validation_alias=AliasChoices(*SYNONYMS["click_hash"]),
+        description="the click hash (also transid, transaction_hash)",
+    )
+    ocode: Annotated[str | None, _text(400, "ocode"), string_doc(400)] = Field(
+        None, description="the linkcode, when no click hash is known"
+    )
+    subscription_id: Annotated[
+        str | None, _text(MAX_KEY, "subscription_id"), string_doc(MAX_KEY)
+    ] = Field(None, description="the advertiser's id for the customer")
+    orderid: Annotated[str | None, _text(MAX_KEY, "orderid"), string_doc(MAX_KEY)] = Field(
+        None, description="the event's unique id; makes retries safe"
+    )
+    original_orderid: Key = Field(None, description="for a refund: the sale it refunds")
+    amount: Amount = Field(
+        None,
+        validation_alias=AliasChoices(*SYNONYMS["amount"]),
+        description="decimal in the base currency, e.g. 9.95",
+    )
+    advertiserid: IdParam = Field(None, description="narrows a subscription_id to one advertiser")
+    landing_pageid: IdParam = Field(None, description="the landing page the post arrives for")
+    firstname: Detail = None
+    lastname: Detail = None
+    email: Detail = None
+    username: Detail = None
+    password: Detail = None
+    address1: Detail = None
+    address2: Detail = None
+    city: Detail = None
+    state: Detail = None
+    country: Detail = None
+    zip: Detail = None
+    phone: Detail = None
+    custom1: Detail = None
+    custom2: Detail = None
+    custom3: Detail = None
+    custom4: Detail = None
+    custom5: Detail = None
+    ip: Ip = None
+    trans_custom1: TransCustom = None
+    trans_custom2: TransCustom = None
+    trans_custom3: TransCustom = None
+    trans_custom4: TransCustom = None
+    trans_custom5: TransCustom = None
+
+    @property
+    def trans_type(self) -> str:
+        return TRANS_TYPES[self.kind]
+
+    def fields(self) -> dict[str, str | None]:
+        """The customer fields sent (blank ones are not sent; None never occurs)."""
+        sent = self.__pydantic_fields_set__
+        if _CUSTOMER_NAMES.isdisjoint(sent):
+            return {}
+        return {n: v for n in CUSTOMER_FIELDS if n in sent and (v := getattr(self, n)) is not None}
+
+    def customer_fields(self, status: str | None = None) -> dict[str, str | None]:
+        """The customer fields to write, with the status the post's kind implies."""
+        fields = self.fields()
+        if status is not None:
+            fields["status"] = status
+        return fields
+
+    def custom(self) -> dict[str, str]:
+        """The trans_custom values sent, for the ledger row."""
+        sent = self.__pydantic_fields_set__
+        if _CUSTOM_NAMES.isdisjoint(sent):
+            return {}
+        return {n: v for n in CUSTOM_FIELDS if n in sent and (v := getattr(self, n)) is not None}
+
+    def canonical(self) -> bytes:
+        """The content a replay must repeat exactly, in a stable encoding."""
+        sent = self.__pydantic_fields_set__
+        fields = {} if _CUSTOMER_NAMES.isdisjoint(sent) else self.fields()
+        custom = {} if _CUSTOM_NAMES.isdisjoint(sent) else self.custom()
+        v = self.__dict__  # plain lookups: every post's fingerprint is computed from these
+        return orjson.dumps(
+            {
+                "kind": v["kind"],
+                "click_hash": v["click_hash"],
+                "ocode": v["ocode"],
+                "subscription_id": v["subscription_id"],
+                "orderid": v["orderid"],
+                "amount": v["amount"],
+                "fields": fields,
+                "ip": v["ip"],
+                "custom": custom,
+                "advertiserid": v["advertiserid"],
+                "landing_pageid": v["landing_pageid"],
+                "original_orderid": v["original_orderid"],
+            },
+            option=orjson.OPT_SORT_KEYS,
+        )
+
+
+def parse_postback(params: Mapping[str, Any], cookie_hash: str | None) -> PixelParams:
+    """Read a post; the click cookie stands in for click_hash when no key names the click."""
+    try:
+        post = PixelParams.model_validate(
+            params if _ALIASES.isdisjoint(params) else _merged(params)
+        )
+    except ValidationError as exc:
+        raise to_bad_request(exc) from None
+    if cookie_hash and post.click_hash is None and post.ocode is None:
+        post = post.model_copy(update={"click_hash": cookie_hash[:MAX_HASH]})
+    return post

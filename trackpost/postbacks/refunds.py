@@ -9,12 +9,11 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping
 
 from trackpost.core.db import utcnow
-from trackpost.core.errors import InvalidParameter
+from trackpost.core.errors import InvalidParameter, LookupConflict
 from trackpost.core.fields import cents_text
-from trackpost.customers.errors import LookupConflict
-from trackpost.postbacks.common import Sender
 from trackpost.postbacks.errors import NothingToRefund
-from trackpost.postbacks.params import Postback
+from trackpost.postbacks.params import PixelParams
+from trackpost.postbacks.sender import Sender
 from trackpost.transactions import repository as txn_repo
 from trackpost.transactions.errors import (
     ChargebackExists,
@@ -24,6 +23,7 @@ from trackpost.transactions.errors import (
     VoidExists,
 )
 from trackpost.transactions.ledger import (
+    ADVERTISER,
     CHARGED_BACK,
     DENIED,
     PENDING,
@@ -34,7 +34,7 @@ from trackpost.transactions.money import share_of
 from trackpost.transactions.repository import SALE_KINDS
 
 
-def _original(conn: Connection, post: Postback, customer: Mapping[str, Any]) -> RowMapping:
+def _original(conn: Connection, post: PixelParams, customer: Mapping[str, Any]) -> RowMapping:
     if post.original_orderid:
         row = txn_repo.find(conn, "orderid", post.original_orderid, for_update=True)
         if row is None:
@@ -76,7 +76,7 @@ def _check_refundable(sale: RowMapping) -> None:
 
 
 def refund_row(
-    conn: Connection, post: Postback, sender: Sender, customer: Mapping[str, Any]
+    conn: Connection, post: PixelParams, sender: Sender, customer: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The credit row: -amount (default: all that is left) and its share of the payout."""
     sale = _original(conn, post, customer)
@@ -104,10 +104,10 @@ def refund_row(
         sale,
         utcnow(),
         kind="refund",
-        source="advertiser",
+        source=ADVERTISER,
         amount=-refund,
         payout=-clawback,
-        custom=post.custom,
+        custom=post.custom(),
         orderid=post.orderid,
         fingerprint=sender.fingerprint,
     )

@@ -116,11 +116,9 @@ _CUSTOMER_CONTEXT_HOT = Hot(_CUSTOMER_CONTEXT)
 
 
 def click_context(conn: Connection, click_hash: str, orderid: str | None) -> dict[str, Any] | None:
-    """The click and everything a conversion on it needs; None for an unknown click hash.
-
-    The conversion's one read, so it runs hot (core/hot.py): on the driver's cursor, each column
-    processed by its type as Connection.execute would.
-    """
+    """The click and everything a conversion on it needs; None for an unknown click hash."""
+    # The conversion's one read, so it runs hot (core/hot.py): on the driver's cursor, each column
+    # processed by its type as Connection.execute would.
     return _CLICK_CONTEXT_HOT.mapping(conn, {"hash": click_hash, "orderid": orderid})
 
 
@@ -136,8 +134,8 @@ def customer_context(
     landing_pageid: int | None,
     clickid: int | None,
 ) -> dict[str, Any]:
-    """What a rebill, refund, cancel or expire needs of its customer's offer, page, advertiser
-    and click; every such post reads it, so it runs hot like the conversion's click context."""
+    """What a rebill, refund, cancel or expire needs of its customer's offer, page and click."""
+    # Every such post reads it, so it runs hot like the conversion's click context.
     params = {"adv": advertiserid, "offerid": offerid, "lp": landing_pageid, "clickid": clickid}
     row = _CUSTOMER_CONTEXT_HOT.mapping(conn, params)
     if row is None:  # the customer's advertiser is a foreign key: it always exists

@@ -14,10 +14,10 @@ from trackpost.core.http import RequestContext, Router
 from trackpost.core.params import header_values
 from trackpost.iplists.rules import cache_of
 from trackpost.postbacks import service
-from trackpost.postbacks.params import Postback
-from trackpost.postbacks.schemas import PIXEL_RESPONSE, VOID_RESPONSE, PixelParams, VoidParams
-from trackpost.postbacks.service import Sender, parse_postback
-from trackpost.postbacks.voids import process_void
+from trackpost.postbacks.params import PixelParams, parse_postback
+from trackpost.postbacks.schemas import PIXEL_RESPONSE, VOID_RESPONSE
+from trackpost.postbacks.sender import Sender
+from trackpost.postbacks.voids import RemoteVoidParams, process_void
 
 router = Router("postback")
 
@@ -42,7 +42,7 @@ VOID_DESCRIPTION = (
 )
 
 
-def _parse_pixel(ctx: RequestContext, params: Any) -> tuple[Postback, Sender]:
+def _parse_pixel(ctx: RequestContext, params: Any) -> tuple[PixelParams, Sender]:
     """Parsing and the replay fingerprint need no database: done before the transaction."""
     services = ctx.services
     # Every Cookie header: HTTP/2 clients send one per cookie.
@@ -51,27 +51,21 @@ def _parse_pixel(ctx: RequestContext, params: Any) -> tuple[Postback, Sender]:
         cookie_parser(raw_cookie).get(services.settings.click_cookie_name) if raw_cookie else None
     )
     post = parse_postback(params, cookie)
-    sender = Sender(
-        ip=ctx.client_ip,
-        request_id=ctx.request_id,
-        fingerprint=services.auth.hasher.hash(post.canonical().decode("utf-8")),
-        lists=cache_of(services),
-    )
-    return post, sender
+    fingerprint = services.auth.hasher.hash(post.canonical().decode("utf-8"))
+    return post, Sender(ctx.origin, fingerprint, cache_of(services))
 
 
-def _pixel(ctx: RequestContext, parsed: tuple[Postback, Sender]) -> dict[str, Any]:
+def _pixel(ctx: RequestContext, parsed: tuple[PixelParams, Sender]) -> dict[str, Any]:
     return service.process(ctx.conn, *parsed)
 
 
-def _void(ctx: RequestContext, params: Any) -> dict[str, str]:
-    return process_void(
-        ctx.conn,
-        params,
-        ip=ctx.client_ip,
-        request_id=ctx.request_id,
-        lists=cache_of(ctx.services),
-    )
+def _parse_void(ctx: RequestContext, params: Any) -> RemoteVoidParams:
+    """Parsing needs no database: done before the transaction."""
+    return RemoteVoidParams.parse(params)
+
+
+def _void(ctx: RequestContext, post: RemoteVoidParams) -> dict[str, str]:
+    return process_void(ctx.conn, post, ctx.origin, cache_of(ctx.services))
 
 
 for _path in ("/signup/process_pixel.php", "/signup/process_pixel"):
@@ -97,11 +91,12 @@ for _method in ("GET", "POST"):
         "/signup/process_void.php",
         public=True,
         raw_params=True,
-        doc_params=VoidParams,
+        doc_params=RemoteVoidParams,
         write=True,
         summary="Remote void, chargeback or reversal by orderid",
         description=VOID_DESCRIPTION,
         response=VOID_RESPONSE,
         example={"result": "success", "message": "*success*"},
         errors=(400, 403, 404, 409),
+        prepare=_parse_void,
     )(_void)

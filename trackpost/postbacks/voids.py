@@ -3,73 +3,102 @@ from the global void list or the landing page's void_ips only (both empty: no on
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import Annotated
 
+from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import Connection
 
 from trackpost.core.errors import InvalidParameter, MissingParameter
-from trackpost.core.net import in_networks
-from trackpost.iplists.rules import IpListCache, void_allowed
+from trackpost.core.fields import is_true
+from trackpost.core.origin import Origin
+from trackpost.iplists.rules import IpListCache
 from trackpost.postbacks import repository as repo
-from trackpost.postbacks.common import log
-from trackpost.postbacks.errors import VoidRefused
-from trackpost.postbacks.params import custom_params, text_param
+from trackpost.postbacks.params import MAX_KEY, Post, TransCustom, string_doc, text
+from trackpost.postbacks.sender import global_void_allowed, void_allowed, void_refused
 from trackpost.transactions import service as txns
 from trackpost.transactions.errors import InvalidTransaction
-from trackpost.transactions.lookup import TransactionLookup, find_transaction
+from trackpost.transactions.ledger import CUSTOM_FIELDS
 from trackpost.transactions.money import decimal_cents
 
 SUCCESS = {"result": "success", "message": "*success*"}
-TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
-ADVERTISER = "advertiser"
 
 
-def _refused(ip: str, landing_pageid: int | None, request_id: str | None) -> VoidRefused:
-    log.warning(
-        "remote void refused ip=%s landing_pageid=%s request_id=%s", ip, landing_pageid, request_id
+def _orderid(value: object) -> str:
+    found = text("orderid", value, MAX_KEY)
+    if found is None:
+        raise MissingParameter("Missing required parameter 'orderid'.")
+    return found
+
+
+def _flag(name: str) -> BeforeValidator:
+    return BeforeValidator(lambda value: is_true(text(name, value, 32) or ""))
+
+
+def _void_kind(value: object) -> str:
+    kind = (text("type", value, 32) or "void").strip().lower()
+    if kind not in ("void", "chargeback"):
+        raise InvalidParameter(f"Parameter 'type' must be void or chargeback, got {kind[:32]!r}.")
+    return kind
+
+
+def _cost(value: object) -> int | None:
+    found = text("cost", value, 32)
+    return decimal_cents("cost", found) if found else None
+
+
+class RemoteVoidParams(Post):
+    """What /signup/process_void.php reads; names it does not know are ignored."""
+
+    orderid: Annotated[str, BeforeValidator(_orderid), WithJsonSchema({"type": "string"})] = Field(
+        description="the orderid of the transaction to void or charge back"
     )
-    return VoidRefused(
-        f"Remote voids are not accepted from {ip}: the address is on neither the global void "
-        "list nor the landing page's void_ips (both empty means no one may void)."
+    type: Annotated[
+        str,
+        BeforeValidator(_void_kind),
+        WithJsonSchema({"type": "string", "enum": ["void", "chargeback"]}),
+    ] = "void"
+    cost: Annotated[int | None, BeforeValidator(_cost), string_doc(32)] = Field(
+        None, description="chargeback fee charged to the affiliate"
     )
+    reverse: Annotated[bool, _flag("reverse"), string_doc(32)] = Field(
+        False, description="1 undoes the newest void or chargeback"
+    )
+    approved: Annotated[bool, _flag("approved"), string_doc(32)] = Field(
+        False, description="1 voids only an approved sale"
+    )
+    # Read like the API's, though the vendor's page for this script does not list them.
+    trans_custom1: SkipJsonSchema[TransCustom] = None
+    trans_custom2: SkipJsonSchema[TransCustom] = None
+    trans_custom3: SkipJsonSchema[TransCustom] = None
+    trans_custom4: SkipJsonSchema[TransCustom] = None
+    trans_custom5: SkipJsonSchema[TransCustom] = None
+
+    def custom(self) -> dict[str, str]:
+        """The trans_custom values sent, for the ledger row."""
+        return {n: v for n in CUSTOM_FIELDS if (v := getattr(self, n)) is not None}
 
 
 def process_void(
-    conn: Connection,
-    params: Mapping[str, Any],
-    *,
-    ip: str,
-    request_id: str | None,
-    lists: IpListCache,
+    conn: Connection, post: RemoteVoidParams, origin: Origin, lists: IpListCache
 ) -> dict[str, str]:
     """Apply a remote void post; answers like /api/transaction/process_void."""
-    orderid = text_param(params, "orderid")
-    if orderid is None:
-        raise MissingParameter("Missing required parameter 'orderid'.")
-    kind = (text_param(params, "type", 32) or "void").strip().lower()
-    if kind not in ("void", "chargeback"):
-        raise InvalidParameter(f"Parameter 'type' must be void or chargeback, got {kind[:32]!r}.")
-    reverse = (text_param(params, "reverse", 32) or "").strip().lower() in TRUE_WORDS
-    approved = (text_param(params, "approved", 32) or "").strip().lower() in TRUE_WORDS
-    cost_text = text_param(params, "cost", 32)
-    cost = decimal_cents("cost", cost_text) if cost_text else 0
-    custom = custom_params(params)
     global_lists = lists.get(conn)
     try:
-        txn = find_transaction(conn, TransactionLookup(orderid=orderid))
+        txn = txns.find_by_orderid(conn, post.orderid)
     except InvalidTransaction:
         # Only a sender the global list admits may learn that an orderid does not exist.
-        if not in_networks(ip, global_lists.void):
-            raise _refused(ip, None, request_id) from None
+        if not global_void_allowed(origin, global_lists):
+            raise void_refused(origin, None) from None
         raise
     page_ips = repo.void_ips(conn, txn["landing_pageid"])
-    if not void_allowed(ip, global_lists, page_ips):
-        raise _refused(ip, txn["landing_pageid"], request_id)
-    if reverse:
-        txns.reverse(conn, txn, source=ADVERTISER, custom=custom)
-    elif kind == "chargeback":
-        txns.chargeback(conn, txn, source=ADVERTISER, cost=cost, custom=custom)
+    if not void_allowed(origin, global_lists, page_ips):
+        raise void_refused(origin, txn["landing_pageid"])
+    custom = post.custom()
+    if post.reverse:
+        txns.reverse(conn, txn, origin, custom=custom)
+    elif post.type == "chargeback":
+        txns.chargeback(conn, txn, origin, cost=post.cost or 0, custom=custom)
     else:
-        txns.void(conn, txn, source=ADVERTISER, approved=approved, custom=custom)
+        txns.void(conn, txn, origin, approved=post.approved, custom=custom)
     return SUCCESS

@@ -50,7 +50,6 @@ _CONDITIONS: dict[str, Any] = {
     "transaction_hash": T.c.click_hash == bindparam("f_transaction_hash"),
     "orderid": T.c.orderid == bindparam("f_orderid"),
 }
-FILTERS = frozenset(_CONDITIONS)
 
 
 @lru_cache(maxsize=512)

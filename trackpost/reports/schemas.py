@@ -4,9 +4,62 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
+from trackpost.core.errors import InvalidParameter
+from trackpost.core.fields import MAX_ID
 from trackpost.core.validation import ParamModel
+
+# trans_type's kinds and their synonyms -> the ledger's trans_type.
+KINDS = {
+    "initial": "initial",
+    "conversion": "initial",
+    "sale": "initial",
+    "continuity": "continuity",
+    "rebill": "continuity",
+    "refund": "refund",
+    "cancel": "cancel",
+    "expire": "expire",
+    "void": "void",
+    "chargeback": "chargeback",
+    "reversal": "reversal",
+}
+SOURCES = ("advertiser", "admin")
+
+
+def _trans_type(raw: str) -> str:
+    """A kind, optionally prefixed by its source, as '<kind>' or '<source>_<kind>' (no synonyms)."""
+    if not raw:
+        return raw
+    text = raw.strip().lower()
+    source, _, kind = text.partition("_") if text.startswith(SOURCES) else ("", "", text)
+    if kind not in KINDS:
+        allowed = ", ".join(sorted(set(KINDS.values())))
+        raise InvalidParameter(
+            f"Parameter 'trans_type' must be one of {allowed} (optionally prefixed advertiser_ "
+            f"or admin_), got {raw[:64]!r}."
+        )
+    return f"{source}_{KINDS[kind]}" if source else KINDS[kind]
+
+
+def _affiliate(raw: str) -> str:
+    """An affiliate's username, or a loginid (digits), surrounding blanks dropped."""
+    affiliate = raw.strip()
+    if affiliate.isascii() and affiliate.isdigit() and int(affiliate) > MAX_ID:
+        raise InvalidParameter(
+            f"Parameter 'filter_affiliate' is not a loginid: {affiliate[:32]!r} is too big."
+        )
+    return affiliate
+
+
+def _unsupported_country(raw: str) -> str:
+    if raw:
+        raise InvalidParameter(
+            "Parameter 'filter_countryid' is not supported: trackpost does not record country "
+            "ids on transactions."
+        )
+    return raw
+
 
 Filter = Annotated[str, Field(max_length=255)]
 OptionalCount = Annotated[int, Field(ge=0, le=2**63 - 1)]
@@ -25,7 +78,7 @@ class TransactionReport(ParamModel):
     end: Annotated[str, Field(max_length=32)] | None = Field(
         default=None, description="2026-03-31, inclusive (UTC), with period 8"
     )
-    filter_affiliate: Filter | None = Field(
+    filter_affiliate: Annotated[Filter, AfterValidator(_affiliate)] | None = Field(
         default=None, description="An affiliate's username or loginid"
     )
     filter_loginid: OptionalCount | None = None
@@ -34,11 +87,11 @@ class TransactionReport(ParamModel):
     filter_landingpageid: OptionalCount | None = None
     filter_adtoolid: OptionalCount | None = None
     filter_programid: OptionalCount | None = None
-    filter_countryid: Filter | None = Field(
+    filter_countryid: Annotated[Filter, AfterValidator(_unsupported_country)] | None = Field(
         default=None, description="Not supported: trackpost does not record country ids (400)"
     )
     no_inhouse: Annotated[int, Field(ge=0, le=1)] = 0
-    trans_type: Filter | None = Field(
+    trans_type: Annotated[Filter, AfterValidator(_trans_type)] | None = Field(
         default=None,
         description="initial, continuity, refund, cancel, expire, void, chargeback, reversal, "
         "or the report's own form such as advertiser_initial or admin_void",

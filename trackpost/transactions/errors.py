@@ -27,11 +27,10 @@ class InvalidTransaction(NotFound):
 
 
 class TransactionNotActionable(Conflict):
-    """The transaction exists but this action does not apply to it in its current state.
+    """The transaction exists but this action does not apply to it in its current state."""
 
-    `vendor` marks the cases the vendor documents as "Invalid transaction." (approving what is
-    not pending); elsewhere the message is the sentence itself.
-    """
+    # `vendor` marks the cases the vendor documents as "Invalid transaction." (approving what is
+    # not pending); elsewhere the message is the sentence itself.
 
     code = "transaction_not_actionable"
 

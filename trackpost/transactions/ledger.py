@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
+from trackpost.core.origin import Origin
 from trackpost.transactions import repository as repo
 
 CUSTOM_FIELDS = (
@@ -29,6 +30,8 @@ ATTRIBUTION = (
     "campaignid",
     "adtoolid",
 )
+# What a ledger row copies from the click that earned it, whatever the postback's type.
+CLICK_ATTRIBUTION = ("click_hash", "ocid", "programid", "campaignid", "adtoolid")
 # Original statuses. Rows count toward revenue and payouts unless pending or denied.
 PENDING, APPROVED, VOIDED, CHARGED_BACK, DENIED = (
     "pending",
@@ -37,7 +40,18 @@ PENDING, APPROVED, VOIDED, CHARGED_BACK, DENIED = (
     "charged_back",
     "denied",
 )
-NOT_COUNTED = (PENDING, DENIED)
+# A row's `source`: the advertiser's posts, or the platform's admin (API and command line).
+ADVERTISER, ADMIN = "advertiser", "admin"
+
+
+def source_of(origin: Origin) -> str:
+    """The ledger source of a row written on behalf of `origin`."""
+    return ADVERTISER if origin.source == "postback" else ADMIN
+
+
+def click_attribution(click: Mapping[str, Any]) -> dict[str, Any]:
+    """The columns a ledger row copies from the click (or click context) that earned it."""
+    return {name: click[name] for name in CLICK_ATTRIBUTION}
 
 
 def base_row(now: dt.datetime, *, kind: str, source: str) -> dict[str, Any]:

@@ -80,8 +80,7 @@ def find(conn: Connection, key: str, value: Any, *, for_update: bool) -> RowMapp
 
 
 def replay_target(conn: Connection, key: str, value: str) -> Mapping[str, Any] | None:
-    """customer_id, transactionid and fingerprint of the row holding an 'orderid' or a click's
-    conversion ('hash'), unlocked: whether a post is a replay of it."""
+    """customer_id, transactionid, fingerprint of the row holding an 'orderid' or 'hash', unlocked."""
     return _REPLAY_HOT[key].mapping(conn, {_PARAM[key]: value})
 
 
@@ -90,8 +89,7 @@ def orderid_exists(conn: Connection, orderid: str) -> bool:
 
 
 def insert(conn: Connection, row: Mapping[str, Any]) -> int | None:
-    """Insert one ledger row naming every column (ledger.base_row); None when its orderid (or
-    its click's conversion) already exists."""
+    """Insert a row naming every column (ledger.base_row); None when its orderid or click is taken."""
     return _INSERT_HOT.new_id(conn, row)
 
 

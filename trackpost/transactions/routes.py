@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from trackpost.core.errors import InvalidParameter, MissingParameter
 from trackpost.core.http import RequestContext, Router
 from trackpost.transactions import service
-from trackpost.transactions.errors import MissingChargebackType, MissingReverseFlag
 from trackpost.transactions.lookup import TransactionLookup, find_transaction
-from trackpost.transactions.money import decimal_cents, whole_cents
 from trackpost.transactions.schemas import (
     EXISTS_RESPONSE,
     MESSAGE_RESPONSE,
     RESULT_ONLY,
     ApproveParams,
     ChargebackParams,
-    LookupParams,
     OrderidParams,
     RevenueByHash,
     RevenueByOrderid,
@@ -31,22 +27,6 @@ LOOKUP_NOTE = (
     " The transaction is named by transaction_hash (alias click_hash: the click's conversion), "
     "orderid or transactionid; several keys must name the same transaction."
 )
-TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
-ADMIN = "admin"
-
-
-def _lookup(params: LookupParams) -> TransactionLookup:
-    return TransactionLookup(
-        transaction_hash=params.transaction_hash,
-        click_hash=params.click_hash,
-        orderid=params.orderid,
-        transactionid=params.transactionid,
-    )
-
-
-def _check_type(value: str | None, expected: str) -> None:
-    if value and value.strip().lower() != expected:
-        raise InvalidParameter(f"Parameter 'type' must be {expected} here, got {value[:32]!r}.")
 
 
 @router.route(
@@ -61,12 +41,11 @@ def _check_type(value: str | None, expected: str) -> None:
 )
 def process_void(ctx: RequestContext, params: VoidParams) -> dict[str, str]:
     """Void by API key; the remote void IP list does not apply."""
-    _check_type(params.type, "void")
-    txn = find_transaction(ctx.conn, _lookup(params))
+    txn = find_transaction(ctx.conn, params.lookup())
     service.void(
         ctx.conn,
         txn,
-        source=ADMIN,
+        ctx.origin,
         approved=params.approved,
         remove_payout=params.remove_payout,
         custom=params.custom(),
@@ -86,16 +65,12 @@ def process_void(ctx: RequestContext, params: VoidParams) -> dict[str, str]:
 )
 def process_chargeback(ctx: RequestContext, params: ChargebackParams) -> dict[str, str]:
     """Revenue and payout are taken back and the fee is deducted from the affiliate's payout."""
-    if not params.type:
-        raise MissingChargebackType()
-    _check_type(params.type, "chargeback")
-    cost = decimal_cents("cost", params.cost) if params.cost else 0
-    txn = find_transaction(ctx.conn, _lookup(params))
+    txn = find_transaction(ctx.conn, params.lookup())
     service.chargeback(
         ctx.conn,
         txn,
-        source=ADMIN,
-        cost=cost,
+        ctx.origin,
+        cost=params.cost or 0,
         remove_payout=params.remove_payout,
         custom=params.custom(),
     )
@@ -114,10 +89,8 @@ def process_chargeback(ctx: RequestContext, params: ChargebackParams) -> dict[st
 )
 def process_reversal(ctx: RequestContext, params: ReversalParams) -> dict[str, str]:
     """The newest void or chargeback is undone exactly, chargeback fee included."""
-    if (params.reverse or "").strip().lower() not in TRUE_WORDS:
-        raise MissingReverseFlag()
-    txn = find_transaction(ctx.conn, _lookup(params))
-    service.reverse(ctx.conn, txn, source=ADMIN, custom=params.custom())
+    txn = find_transaction(ctx.conn, params.lookup())
+    service.reverse(ctx.conn, txn, ctx.origin, custom=params.custom())
     return SUCCESS
 
 
@@ -134,7 +107,7 @@ def process_reversal(ctx: RequestContext, params: ReversalParams) -> dict[str, s
 )
 def approve_pending_transaction(ctx: RequestContext, params: ApproveParams) -> dict[str, str]:
     """For offers added or edited with pending_conversions=1."""
-    txn = find_transaction(ctx.conn, _lookup(params))
+    txn = find_transaction(ctx.conn, params.lookup())
     service.approve(ctx.conn, txn)
     return {"result": "success", "message": "Transaction approved successfully."}
 
@@ -151,9 +124,8 @@ def approve_pending_transaction(ctx: RequestContext, params: ApproveParams) -> d
 )
 def update_revenue_by_orderid(ctx: RequestContext, params: RevenueByOrderid) -> dict[str, str]:
     """amount=2500 is 25.00."""
-    amount = whole_cents("amount", params.amount)
     txn = find_transaction(ctx.conn, TransactionLookup(orderid=params.orderid))
-    service.update_revenue(ctx.conn, txn, amount)
+    service.update_revenue(ctx.conn, txn, params.amount)
     return {"result": "success"}
 
 
@@ -170,14 +142,8 @@ def update_revenue_by_orderid(ctx: RequestContext, params: RevenueByOrderid) -> 
 )
 def update_revenue_by_hash(ctx: RequestContext, params: RevenueByHash) -> dict[str, str]:
     """amount=2500 is 25.00."""
-    if not (params.transaction_hash or params.click_hash):
-        raise MissingParameter("Missing required parameter 'transaction_hash'.")
-    amount = whole_cents("amount", params.amount)
-    lookup = TransactionLookup(
-        transaction_hash=params.transaction_hash, click_hash=params.click_hash
-    )
-    txn = find_transaction(ctx.conn, lookup)
-    service.update_revenue(ctx.conn, txn, amount)
+    txn = find_transaction(ctx.conn, params.lookup())
+    service.update_revenue(ctx.conn, txn, params.amount)
     return {"result": "success"}
 
 

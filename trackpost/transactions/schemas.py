@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema, model_validator
+from pydantic_core import PydanticKnownError
 
-from trackpost.core.fields import Flag
+from trackpost.core.errors import InvalidParameter, MissingParameter
+from trackpost.core.fields import Flag, is_true, parse_id
 from trackpost.core.validation import ParamModel
+from trackpost.transactions.errors import MissingChargebackType, MissingReverseFlag
 from trackpost.transactions.ledger import CUSTOM_FIELDS
+from trackpost.transactions.lookup import TransactionLookup
+from trackpost.transactions.money import decimal_cents, whole_cents
 
 RESERVED_CUSTOM = "-1"
+_TEXT32: dict[str, Any] = {"type": "string", "maxLength": 32}
 
 
 def _custom(value: str) -> str:
@@ -19,21 +25,72 @@ def _custom(value: str) -> str:
     return value
 
 
+def _text32(value: object) -> str:
+    """A parameter as a ParamModel reads text of at most 32 characters, with pydantic's errors."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    elif not isinstance(value, str):
+        raise PydanticKnownError("string_type")
+    if len(value) > 32:
+        raise PydanticKnownError("string_too_long", {"max_length": 32})
+    return value
+
+
+def _transactionid(value: object) -> int | None:
+    if value is None:
+        return None
+    text = _text32(value)
+    return parse_id("transactionid", text) if text != "" else None
+
+
+def _cost(value: object) -> int | None:
+    text = "" if value is None else _text32(value)
+    return decimal_cents("cost", text) if text else None
+
+
+def _cents(value: object) -> int:
+    return whole_cents("amount", _text32(value))
+
+
+def _expect(kind: str) -> Any:
+    def check(value: str) -> str:
+        if value and value.strip().lower() != kind:
+            raise InvalidParameter(f"Parameter 'type' must be {kind} here, got {value[:32]!r}.")
+        return value
+
+    return AfterValidator(check)
+
+
 Key = Annotated[str, Field(max_length=255)]
 Custom = Annotated[str, Field(max_length=255), AfterValidator(_custom)]
 Text32 = Annotated[str, Field(max_length=32)]
+TransactionId = Annotated[
+    int | None,
+    BeforeValidator(_transactionid),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}]}),
+]
+Cost = Annotated[
+    int | None, BeforeValidator(_cost), WithJsonSchema({"anyOf": [_TEXT32, {"type": "null"}]})
+]
+Cents = Annotated[int, BeforeValidator(_cents), WithJsonSchema(_TEXT32)]
 
 
-class LookupParams(ParamModel):
+class TransactionLookupParams(ParamModel):
     """Any one of these names the transaction; several must agree."""
 
     transaction_hash: Key | None = Field(default=None, description="The click hash of the sale")
     click_hash: Key | None = Field(default=None, description="Alias of transaction_hash")
     orderid: Key | None = Field(default=None, description="The orderid the advertiser sent")
-    transactionid: Text32 | None = Field(default=None, description="trackpost's transaction id")
+    transactionid: TransactionId = Field(default=None, description="trackpost's transaction id")
+
+    def lookup(self) -> TransactionLookup:
+        """The lookup keys as find_transaction takes them."""
+        return TransactionLookup(
+            self.transaction_hash, self.click_hash, self.orderid, self.transactionid
+        )
 
 
-class CustomParams(LookupParams):
+class CustomParams(TransactionLookupParams):
     trans_custom1: Custom | None = None
     trans_custom2: Custom | None = None
     trans_custom3: Custom | None = None
@@ -46,7 +103,9 @@ class CustomParams(LookupParams):
 
 
 class VoidParams(CustomParams):
-    type: Text32 | None = Field(default=None, description="void (optional)")
+    type: Annotated[Text32, _expect("void")] | None = Field(
+        default=None, description="void (optional)"
+    )
     approved: Flag = Field(
         default=False, description="1: the sale must be approved (not pending) to be voided"
     )
@@ -56,13 +115,21 @@ class VoidParams(CustomParams):
 
 
 class ChargebackParams(CustomParams):
-    type: Text32 | None = Field(default=None, description="chargeback (required)")
-    cost: Text32 | None = Field(
+    type: Annotated[Text32, _expect("chargeback")] | None = Field(
+        default=None, description="chargeback (required)"
+    )
+    cost: Cost = Field(
         default=None, description="Fee charged to the affiliate, in the base currency (15.00)"
     )
     remove_payout: Flag = Field(
         default=True, description="0 keeps the affiliate's payout (the fee is still charged)"
     )
+
+    @model_validator(mode="after")
+    def _type_sent(self) -> Self:
+        if not self.type:
+            raise MissingChargebackType()
+        return self
 
 
 class ReversalParams(CustomParams):
@@ -71,20 +138,36 @@ class ReversalParams(CustomParams):
         default=None, description="Accepted and ignored: the newest void or chargeback is undone"
     )
 
+    @model_validator(mode="after")
+    def _reverse_sent(self) -> Self:
+        if not is_true(self.reverse or ""):
+            raise MissingReverseFlag()
+        return self
 
-class ApproveParams(LookupParams):
+
+class ApproveParams(TransactionLookupParams):
     pass
 
 
 class RevenueByOrderid(ParamModel):
     orderid: Key
-    amount: Text32 = Field(description="The new revenue in cents: 2500 is 25.00")
+    amount: Cents = Field(description="The new revenue in cents: 2500 is 25.00")
 
 
 class RevenueByHash(ParamModel):
     transaction_hash: Key | None = None
     click_hash: Key | None = Field(default=None, description="Alias of transaction_hash")
-    amount: Text32 = Field(description="The new revenue in cents: 2500 is 25.00")
+    amount: Cents = Field(description="The new revenue in cents: 2500 is 25.00")
+
+    @model_validator(mode="after")
+    def _hash_sent(self) -> Self:
+        if not (self.transaction_hash or self.click_hash):
+            raise MissingParameter("Missing required parameter 'transaction_hash'.")
+        return self
+
+    def lookup(self) -> TransactionLookup:
+        """The click's conversion, by either name of its hash."""
+        return TransactionLookup(transaction_hash=self.transaction_hash, click_hash=self.click_hash)
 
 
 class OrderidParams(ParamModel):

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from sqlalchemy import Connection, RowMapping
 
 from trackpost.core.db import utcnow
+from trackpost.core.origin import Origin
 from trackpost.transactions import repository as repo
 from trackpost.transactions.errors import (
     ChargebackExists,
@@ -25,9 +26,16 @@ from trackpost.transactions.ledger import (
     VOIDED,
     adjustment_row,
     record,
+    source_of,
 )
+from trackpost.transactions.lookup import TransactionLookup, find_transaction
 from trackpost.transactions.money import percent_of
 from trackpost.transactions.repository import SALE_KINDS
+
+
+def find_by_orderid(conn: Connection, orderid: str) -> RowMapping:
+    """The transaction with this orderid, row-locked; 404 invalid_transaction when none has it."""
+    return find_transaction(conn, TransactionLookup(orderid=orderid))
 
 
 def _ident(txn: RowMapping) -> str:
@@ -62,17 +70,15 @@ def _net(conn: Connection, txn: RowMapping) -> tuple[int, int]:
 def void(
     conn: Connection,
     txn: RowMapping,
+    origin: Origin,
     *,
-    source: str,
     approved: bool = False,
     remove_payout: bool = True,
     custom: Mapping[str, str] | None = None,
 ) -> int:
-    """Remove a sale's revenue and (by default) its payout with a void row; returns its id.
-
-    A pending sale never counted, so voiding it denies it with a zero row; `approved` says the
-    caller means an approved sale and turns a pending one into a 409.
-    """
+    """Remove a sale's revenue and (by default) its payout with a void row; returns its id."""
+    # A pending sale never counted, so voiding it denies it with a zero row; `approved` says the
+    # caller means an approved sale and turns a pending one into a 409.
     _check_sale(txn, "voided")
     _check_not_offset(txn)
     now = utcnow()
@@ -91,7 +97,7 @@ def void(
         txn,
         now,
         kind="void",
-        source=source,
+        source=source_of(origin),
         amount=-amount,
         payout=-payout if remove_payout else 0,
         custom=custom or {},
@@ -105,8 +111,8 @@ def void(
 def chargeback(
     conn: Connection,
     txn: RowMapping,
+    origin: Origin,
     *,
-    source: str,
     cost: int = 0,
     remove_payout: bool = True,
     custom: Mapping[str, str] | None = None,
@@ -125,7 +131,7 @@ def chargeback(
         txn,
         now,
         kind="chargeback",
-        source=source,
+        source=source_of(origin),
         amount=-amount,
         payout=(-payout if remove_payout else 0) - cost,
         chargeback_cost=cost,
@@ -138,7 +144,7 @@ def chargeback(
 
 
 def reverse(
-    conn: Connection, txn: RowMapping, *, source: str, custom: Mapping[str, str] | None = None
+    conn: Connection, txn: RowMapping, origin: Origin, *, custom: Mapping[str, str] | None = None
 ) -> int:
     """Undo the newest void or chargeback of a sale exactly (its fee too); returns the new row."""
     if txn["trans_type"] in ("void", "chargeback") and txn["parent_transactionid"] is not None:
@@ -158,7 +164,7 @@ def reverse(
         txn,
         now,
         kind="reversal",
-        source=source,
+        source=source_of(origin),
         amount=-offset["amount"],
         payout=-offset["affiliate_payout"],
         chargeback_cost=-offset["chargeback_cost"],

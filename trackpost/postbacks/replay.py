@@ -1,0 +1,69 @@
+"""A post meeting an event that already holds its orderid (or its click): replay or conflict.
+
+A replay (the same content, by fingerprint) answers the original success and writes nothing;
+other content under the same orderid, or a second conversion of one click, is a 409.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+
+from trackpost.core.errors import Conflict
+from trackpost.postbacks.errors import ClickAlreadyConverted, Replayed
+from trackpost.postbacks.params import PixelParams
+from trackpost.postbacks.sender import Sender
+from trackpost.transactions import repository as txn_repo
+from trackpost.transactions.errors import DuplicateOrderid
+
+
+def answer(customer_id: int, transactionid: int | None) -> dict[str, Any]:
+    """The success every postback answers (and a replay answers again)."""
+    return {"result": "success", "customer_id": customer_id, "transactionid": transactionid}
+
+
+def replay_or_conflict(
+    post: PixelParams,
+    sender: Sender,
+    customer_id: int,
+    transactionid: int,
+    fingerprint: str | None,
+    by: str,
+) -> None:
+    """An existing event holds this post's orderid (or click): same content is a replay."""
+    if fingerprint == sender.fingerprint:
+        raise Replayed(answer(customer_id, transactionid))
+    if by == "click":
+        raise ClickAlreadyConverted(
+            f"Click {post.click_hash!r} already converted (transaction {transactionid}); a click "
+            "converts once. Send continuity posts for later sales."
+        )
+    raise DuplicateOrderid(
+        f"orderid {str(post.orderid)[:128]!r} was already used by transaction {transactionid} "
+        "with different content; orderids are unique per install."
+    )
+
+
+def precheck_orderid(conn: Connection, post: PixelParams, sender: Sender) -> None:
+    """Answer a replay before writing anything, when the orderid is already taken."""
+    if not post.orderid:
+        return
+    row = txn_repo.replay_target(conn, "orderid", post.orderid)
+    if row is not None:
+        replay_or_conflict(
+            post, sender, row["customer_id"], row["transactionid"], row["fingerprint"], "orderid"
+        )
+
+
+def after_conflict(conn: Connection, post: PixelParams, sender: Sender) -> None:
+    """The insert hit a unique key a concurrent post took first: find which, and answer."""
+    precheck_orderid(conn, post, sender)
+    if post.click_hash and post.kind == "conversion":
+        row = txn_repo.replay_target(conn, "hash", post.click_hash)
+        if row is not None:
+            replay_or_conflict(
+                post, sender, row["customer_id"], row["transactionid"], row["fingerprint"], "click"
+            )
+    # Not reachable while orderid and the click's conversion are the only unique keys.
+    raise Conflict("The post conflicts with another one recorded at the same time; retry it.")
