@@ -25,7 +25,7 @@ from trackpost.core.db import GATE_THREAD, Database, WriterGate, utcnow
 from trackpost.core.errors import NotFound
 from trackpost.core.http import Services
 from trackpost.iplists import service as config_service
-from trackpost.iplists.rules import cache_of
+from trackpost.iplists.rules import IpListCache
 
 LOCK = "/api/customer/lock"
 
@@ -181,7 +181,7 @@ def test_failed_commit_fails_every_op_and_writes_nothing(
 
 def test_failed_commit_resets_the_ip_list_cache(services: Services, batcher: WriteBatcher) -> None:
     """A cache filled from a failed batch's uncommitted lists is not trusted afterwards."""
-    cache = cache_of(services)
+    cache = services.cache(IpListCache)
 
     def add_listed(conn: Connection) -> str:
         config_service.add_ip(conn, "post", "10.9.9.9")

@@ -104,6 +104,11 @@ def test_paging_and_total(api: ApiClient, people: dict[str, int]) -> None:
     [
         ({"count": "0"}, "count"),
         ({"count": "1001"}, "count"),
+        # Zero-padding does not slip a larger page past the cap.
+        ({"count": "0005000"}, "count"),
+        ({"count": "0000019999999"}, "count"),
+        ({"count": "9" * 5000}, "count"),
+        ({"join_end": "9999-12-31"}, "join_end"),
         ({"count": "ten"}, "count"),
         ({"start": "-1"}, "start"),
         ({"join_start": "yesterday"}, "join_start"),

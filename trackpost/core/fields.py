@@ -109,7 +109,7 @@ def parse_when(value: object) -> dt.datetime | None:
     if text.lower() == "now":
         return dt.datetime.now(dt.UTC).replace(microsecond=0)
     if text.isascii() and text.isdigit() and len(text) <= 11:
-        return _in_range(dt.datetime.fromtimestamp(int(text), dt.UTC))
+        return in_date_range(dt.datetime.fromtimestamp(int(text), dt.UTC))
     candidate = text.replace("/", "-")
     if candidate.endswith(("z", "Z")):
         candidate = candidate[:-1] + "+00:00"
@@ -120,9 +120,9 @@ def parse_when(value: object) -> dt.datetime | None:
             "must be a date such as 2026-03-20, 2026/03/20 14:00:00 or a unix timestamp"
         ) from None
     if parsed.tzinfo is None:
-        return _in_range(parsed.replace(tzinfo=dt.UTC))
+        return in_date_range(parsed.replace(tzinfo=dt.UTC))
     try:
-        return _in_range(parsed.astimezone(dt.UTC))
+        return in_date_range(parsed.astimezone(dt.UTC))
     except OverflowError:
         raise ValueError(OUT_OF_RANGE) from None
 
@@ -133,7 +133,8 @@ FIRST_YEAR, LAST_YEAR = 1900, 2999
 OUT_OF_RANGE = f"must be a date between {FIRST_YEAR} and {LAST_YEAR}"
 
 
-def _in_range(value: dt.datetime) -> dt.datetime:
+def in_date_range(value: dt.datetime) -> dt.datetime:
+    """The value, or a ValueError when its year is outside FIRST_YEAR..LAST_YEAR."""
     if not FIRST_YEAR <= value.year <= LAST_YEAR:
         raise ValueError(OUT_OF_RANGE)
     return value

@@ -53,10 +53,16 @@ def validate(model: type[M], params: dict[str, Any], *, ignore_unknown: bool = F
         # JSON null means "not given", as an absent form field does: it never reaches a
         # column as NULL, whatever the parameter's type.
         params = {k: v for k, v in params.items() if v is not None}
-    if ignore_unknown:
-        known = known_names(model)
-        if not known.issuperset(params):
+    known = known_names(model)
+    if not known.issuperset(params) and model.model_config.get("extra") == "forbid":
+        if ignore_unknown:
             params = {k: v for k, v in params.items() if k in known}
+        else:
+            # Before any value is judged: a typo is the likelier cause of a bad request.
+            extras = sorted(k for k in params if k not in known)
+            names = ", ".join(f"'{n}'" for n in extras)
+            noun = "parameter" if len(extras) == 1 else "parameters"
+            raise UnknownParameter(f"Unknown {noun} {names}{_suggestion(extras, model)}.")
     try:
         return model.model_validate(params)
     except ValidationError as exc:

@@ -16,7 +16,15 @@ from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticKnownError
 
 from trackpost.core.errors import InvalidParameter, UnknownParameter
-from trackpost.core.fields import FALSE_WORDS, TRUE_WORDS, email_problem, parse_id
+from trackpost.core.fields import (
+    FALSE_WORDS,
+    FIRST_YEAR,
+    LAST_YEAR,
+    TRUE_WORDS,
+    email_problem,
+    in_date_range,
+    parse_id,
+)
 from trackpost.customers.errors import InvalidField
 
 REMOVE = "REMOVE"
@@ -162,7 +170,11 @@ def _count(value: object) -> int:
     if text == "":
         return DEFAULT_COUNT
     digits = text.strip()
-    if not digits.isascii() or not digits.isdigit() or not 1 <= int(digits[:6]) <= MAX_COUNT:
+    # The whole number is checked (zero-padding cannot smuggle a larger page past the cap);
+    # its length first, so int() never sees thousands of digits.
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 12) or not (
+        1 <= int(digits) <= MAX_COUNT
+    ):
         raise InvalidParameter(
             f"Parameter 'count' must be a whole number from 1 to {MAX_COUNT}, got {text[:32]!r}."
         )
@@ -197,15 +209,20 @@ def join_time(name: str) -> BeforeValidator:
         try:
             if len(text) == 10:
                 day = dt.date.fromisoformat(text)
-                start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
-                return start + dt.timedelta(days=1) if end else start
-            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
+                moment = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+            else:
+                moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=dt.UTC)
+            # The kernel's range: the day and offset arithmetic below can then never overflow.
+            utc = in_date_range(moment.astimezone(dt.UTC))
+        except (ValueError, OverflowError):
             raise InvalidParameter(
-                f"Parameter '{name}' must be a date (YYYY-MM-DD) or an ISO 8601 time, got "
-                f"{raw[:40]!r}."
+                f"Parameter '{name}' must be a date (YYYY-MM-DD) or an ISO 8601 time between "
+                f"{FIRST_YEAR} and {LAST_YEAR}, got {raw[:40]!r}."
             ) from None
-        utc = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+        if len(text) == 10:
+            return utc + dt.timedelta(days=1) if end else utc
         # join_end is inclusive; the query compares with "<", so step past the instant itself.
         return utc + dt.timedelta(microseconds=1) if end else utc
 

@@ -7,10 +7,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from trackpost.core.db import utcnow
+from trackpost.models.tables import IPLISTS_CACHE
 from trackpost.models.tables import cache_versions as CV
 from trackpost.models.tables import ip_list_entries as IP
 
-CACHE_NAME = "iplists"
+CACHE_NAME = IPLISTS_CACHE
 
 _ENTRIES = select(IP.c.list, IP.c.ip).order_by(IP.c.list, IP.c.ip)
 _VERSION = select(CV.c.version).where(CV.c.name == CACHE_NAME)

@@ -15,7 +15,6 @@ from functools import lru_cache
 from sqlalchemy import Connection
 
 from trackpost.core.config import IPNetwork, parse_networks
-from trackpost.core.http import Services
 from trackpost.core.net import in_networks
 from trackpost.iplists import repository as repo
 
@@ -51,11 +50,6 @@ class IpListCache:
                 (post if name == POST else void).append(ipaddress.ip_network(ip, strict=False))
             lists = self._lists = IpLists(version, tuple(post), tuple(void))
         return lists
-
-
-def cache_of(services: Services) -> IpListCache:
-    """The worker's IP-list cache."""
-    return services.cache(IpListCache)
 
 
 @lru_cache(maxsize=4096)

@@ -21,3 +21,7 @@ customers = cast(Table, Customer.__table__)
 customer_audit = cast(Table, CustomerAudit.__table__)
 transactions = cast(Table, Transaction.__table__)
 ip_list_entries = cast(Table, IpListEntry.__table__)
+
+# The rows of cache_versions: each names a cache of committed state whose version moves on change.
+TRACKING_CACHE = "tracking"
+IPLISTS_CACHE = "iplists"

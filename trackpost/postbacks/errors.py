@@ -27,10 +27,6 @@ class ClickAlreadyConverted(Conflict):
     code = "click_already_converted"
 
 
-class NothingToRefund(Conflict):
-    code = "nothing_to_refund"
-
-
 class Replayed(TrackpostError):
     """A retried postback: answered with the original success after rolling back this request."""
 

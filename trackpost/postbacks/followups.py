@@ -18,9 +18,9 @@ from trackpost.customers import service as customers
 from trackpost.postbacks import repository as repo
 from trackpost.postbacks import resolve
 from trackpost.postbacks.params import PixelParams
-from trackpost.postbacks.refunds import refund_row
 from trackpost.postbacks.replay import after_conflict, answer, precheck_orderid
 from trackpost.postbacks.sender import Sender, check_global, check_sender
+from trackpost.transactions import refunds
 from trackpost.transactions.ledger import ADVERTISER, base_row, click_attribution, record
 from trackpost.transactions.money import payout_for
 
@@ -75,7 +75,15 @@ def follow_up(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, 
             action=f"postback:{post.kind}",
         )
     if post.kind == "refund":
-        row = refund_row(conn, post, sender, customer)
+        row = refunds.refund_row(
+            conn,
+            customer["customer_id"],
+            original_orderid=post.original_orderid,
+            amount=post.amount,
+            orderid=post.orderid,
+            fingerprint=sender.fingerprint,
+            custom=post.custom(),
+        )
     else:
         row = _event_row(post, sender, customer, ctx)
     transactionid = record(conn, row)

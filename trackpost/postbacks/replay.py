@@ -14,8 +14,7 @@ from trackpost.core.errors import Conflict
 from trackpost.postbacks.errors import ClickAlreadyConverted, Replayed
 from trackpost.postbacks.params import PixelParams
 from trackpost.postbacks.sender import Sender
-from trackpost.transactions import repository as txn_repo
-from trackpost.transactions.errors import DuplicateOrderid
+from trackpost.transactions import service as txns
 
 
 def answer(customer_id: int, transactionid: int | None) -> dict[str, Any]:
@@ -39,17 +38,14 @@ def replay_or_conflict(
             f"Click {post.click_hash!r} already converted (transaction {transactionid}); a click "
             "converts once. Send continuity posts for later sales."
         )
-    raise DuplicateOrderid(
-        f"orderid {str(post.orderid)[:128]!r} was already used by transaction {transactionid} "
-        "with different content; orderids are unique per install."
-    )
+    raise txns.orderid_taken(post.orderid, transactionid)
 
 
 def precheck_orderid(conn: Connection, post: PixelParams, sender: Sender) -> None:
     """Answer a replay before writing anything, when the orderid is already taken."""
     if not post.orderid:
         return
-    row = txn_repo.replay_target(conn, "orderid", post.orderid)
+    row = txns.replay_target(conn, "orderid", post.orderid)
     if row is not None:
         replay_or_conflict(
             post, sender, row["customer_id"], row["transactionid"], row["fingerprint"], "orderid"
@@ -60,7 +56,7 @@ def after_conflict(conn: Connection, post: PixelParams, sender: Sender) -> None:
     """The insert hit a unique key a concurrent post took first: find which, and answer."""
     precheck_orderid(conn, post, sender)
     if post.click_hash and post.kind == "conversion":
-        row = txn_repo.replay_target(conn, "hash", post.click_hash)
+        row = txns.replay_target(conn, "hash", post.click_hash)
         if row is not None:
             replay_or_conflict(
                 post, sender, row["customer_id"], row["transactionid"], row["fingerprint"], "click"

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, and_, bindparam, literal_column, select
 
 from trackpost.core.hot import Hot
-from trackpost.iplists.repository import CACHE_NAME as IPLISTS
+from trackpost.models.tables import IPLISTS_CACHE as IPLISTS
 from trackpost.models.tables import cache_versions as CV
 from trackpost.models.tables import clicks as CL
 from trackpost.models.tables import landing_pages as LP

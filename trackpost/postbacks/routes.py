@@ -12,7 +12,7 @@ from starlette.requests import cookie_parser
 
 from trackpost.core.http import RequestContext, Router
 from trackpost.core.params import header_values
-from trackpost.iplists.rules import cache_of
+from trackpost.iplists.rules import IpListCache
 from trackpost.postbacks import service
 from trackpost.postbacks.params import PixelParams, parse_postback
 from trackpost.postbacks.schemas import PIXEL_RESPONSE, VOID_RESPONSE
@@ -52,7 +52,7 @@ def _parse_pixel(ctx: RequestContext, params: Any) -> tuple[PixelParams, Sender]
     )
     post = parse_postback(params, cookie)
     fingerprint = services.auth.hasher.hash(post.canonical().decode("utf-8"))
-    return post, Sender(ctx.origin, fingerprint, cache_of(services))
+    return post, Sender(ctx.origin, fingerprint, services.cache(IpListCache))
 
 
 def _pixel(ctx: RequestContext, parsed: tuple[PixelParams, Sender]) -> dict[str, Any]:
@@ -65,7 +65,7 @@ def _parse_void(ctx: RequestContext, params: Any) -> RemoteVoidParams:
 
 
 def _void(ctx: RequestContext, post: RemoteVoidParams) -> dict[str, str]:
-    return process_void(ctx.conn, post, ctx.origin, cache_of(ctx.services))
+    return process_void(ctx.conn, post, ctx.origin, ctx.services.cache(IpListCache))
 
 
 for _path in ("/signup/process_pixel.php", "/signup/process_pixel"):

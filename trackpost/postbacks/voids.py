@@ -17,7 +17,6 @@ from trackpost.postbacks import repository as repo
 from trackpost.postbacks.params import MAX_KEY, Post, TransCustom, string_doc, text
 from trackpost.postbacks.sender import global_void_allowed, void_allowed, void_refused
 from trackpost.transactions import service as txns
-from trackpost.transactions.errors import InvalidTransaction
 from trackpost.transactions.ledger import CUSTOM_FIELDS
 from trackpost.transactions.money import decimal_cents
 
@@ -84,13 +83,12 @@ def process_void(
 ) -> dict[str, str]:
     """Apply a remote void post; answers like /api/transaction/process_void."""
     global_lists = lists.get(conn)
-    try:
-        txn = txns.find_by_orderid(conn, post.orderid)
-    except InvalidTransaction:
+    txn = txns.find_by_orderid_or_none(conn, post.orderid)
+    if txn is None:
         # Only a sender the global list admits may learn that an orderid does not exist.
         if not global_void_allowed(origin, global_lists):
-            raise void_refused(origin, None) from None
-        raise
+            raise void_refused(origin, None)
+        txn = txns.find_by_orderid(conn, post.orderid)
     page_ips = repo.void_ips(conn, txn["landing_pageid"])
     if not void_allowed(origin, global_lists, page_ips):
         raise void_refused(origin, txn["landing_pageid"])

@@ -8,12 +8,13 @@ from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
 
 from trackpost.core.batch import batch_scope
 from trackpost.core.hot import Hot
+from trackpost.models.tables import TRACKING_CACHE
 from trackpost.models.tables import cache_versions as CV
 from trackpost.models.tables import clicks as C
 from trackpost.models.tables import landing_pages as LP
 from trackpost.models.tables import offers as O
 
-CACHE_NAME = "tracking"
+CACHE_NAME = TRACKING_CACHE
 # The click path's two statements run hot: on the driver's cursor (see core/hot.py).
 _VERSION = Hot(select(CV.c.version).where(CV.c.name == CACHE_NAME))
 _CLICK_COLUMNS = tuple(c.name for c in C.columns if c.name != "clickid")

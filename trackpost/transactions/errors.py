@@ -77,3 +77,7 @@ class DuplicateOrderid(Conflict):
 
 class RefundExceedsAmount(Conflict):
     code = "refund_exceeds_amount"
+
+
+class NothingToRefund(Conflict):
+    code = "nothing_to_refund"

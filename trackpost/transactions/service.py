@@ -7,6 +7,7 @@ voids of one sale racing each other produce one void and one 409. Nothing here c
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
@@ -15,6 +16,7 @@ from trackpost.core.origin import Origin
 from trackpost.transactions import repository as repo
 from trackpost.transactions.errors import (
     ChargebackExists,
+    DuplicateOrderid,
     TransactionNotActionable,
     VoidExists,
 )
@@ -28,7 +30,7 @@ from trackpost.transactions.ledger import (
     record,
     source_of,
 )
-from trackpost.transactions.lookup import TransactionLookup, find_transaction
+from trackpost.transactions.lookup import MAX_KEY, TransactionLookup, find_transaction
 from trackpost.transactions.money import percent_of
 from trackpost.transactions.repository import SALE_KINDS
 
@@ -36,6 +38,11 @@ from trackpost.transactions.repository import SALE_KINDS
 def find_by_orderid(conn: Connection, orderid: str) -> RowMapping:
     """The transaction with this orderid, row-locked; 404 invalid_transaction when none has it."""
     return find_transaction(conn, TransactionLookup(orderid=orderid))
+
+
+def find_by_orderid_or_none(conn: Connection, orderid: str) -> RowMapping | None:
+    """The transaction with this orderid, row-locked, or None."""
+    return repo.find(conn, "orderid", orderid[:MAX_KEY], for_update=True)
 
 
 def _ident(txn: RowMapping) -> str:
@@ -205,3 +212,16 @@ def update_revenue(conn: Connection, txn: RowMapping, amount: int) -> None:
 
 def orderid_exists(conn: Connection, orderid: str) -> bool:
     return repo.orderid_exists(conn, orderid)
+
+
+def replay_target(conn: Connection, key: str, value: str) -> Mapping[str, Any] | None:
+    """The event holding this orderid ("orderid") or this click's conversion ("hash"), if any."""
+    return repo.replay_target(conn, key, value)
+
+
+def orderid_taken(orderid: str | None, transactionid: int) -> DuplicateOrderid:
+    """The 409 for an orderid another event holds with different content."""
+    return DuplicateOrderid(
+        f"orderid {str(orderid)[:128]!r} was already used by transaction {transactionid} "
+        "with different content; orderids are unique per install."
+    )

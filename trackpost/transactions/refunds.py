@@ -1,5 +1,4 @@
-"""The refund post: a credit row linked to the sale it refunds (named by original_orderid, or
-the customer's newest conversion), taking back the payout in proportion to the amount."""
+"""A refund: a credit row linked to the sale it refunds, taking back its share of the payout."""
 
 from __future__ import annotations
 
@@ -11,13 +10,11 @@ from sqlalchemy import Connection, RowMapping
 from trackpost.core.db import utcnow
 from trackpost.core.errors import InvalidParameter, LookupConflict
 from trackpost.core.fields import cents_text
-from trackpost.postbacks.errors import NothingToRefund
-from trackpost.postbacks.params import PixelParams
-from trackpost.postbacks.sender import Sender
 from trackpost.transactions import repository as txn_repo
 from trackpost.transactions.errors import (
     ChargebackExists,
     InvalidTransaction,
+    NothingToRefund,
     RefundExceedsAmount,
     TransactionNotActionable,
     VoidExists,
@@ -34,24 +31,24 @@ from trackpost.transactions.money import share_of
 from trackpost.transactions.repository import SALE_KINDS
 
 
-def _original(conn: Connection, post: PixelParams, customer: Mapping[str, Any]) -> RowMapping:
-    if post.original_orderid:
-        row = txn_repo.find(conn, "orderid", post.original_orderid, for_update=True)
+def _original(conn: Connection, original_orderid: str | None, customer_id: int) -> RowMapping:
+    """The sale named by original_orderid, or else the customer's newest conversion."""
+    if original_orderid:
+        row = txn_repo.find(conn, "orderid", original_orderid, for_update=True)
         if row is None:
             raise InvalidTransaction(
-                f"No transaction with original_orderid {post.original_orderid[:128]!r}."
+                f"No transaction with original_orderid {original_orderid[:128]!r}."
             )
-        if row["customer_id"] != customer["customer_id"]:
+        if row["customer_id"] != customer_id:
             raise LookupConflict(
-                f"original_orderid {post.original_orderid[:128]!r} belongs to customer "
-                f"{row['customer_id']}, not to subscription_id's customer "
-                f"{customer['customer_id']}."
+                f"original_orderid {original_orderid[:128]!r} belongs to customer "
+                f"{row['customer_id']}, not to subscription_id's customer {customer_id}."
             )
         return row
-    row = txn_repo.latest_conversion(conn, customer["customer_id"])
+    row = txn_repo.latest_conversion(conn, customer_id)
     if row is None:
         raise NothingToRefund(
-            f"Customer {customer['customer_id']} has no conversion to refund; name the sale "
+            f"Customer {customer_id} has no conversion to refund; name the sale "
             "with original_orderid."
         )
     return row
@@ -76,14 +73,21 @@ def _check_refundable(sale: RowMapping) -> None:
 
 
 def refund_row(
-    conn: Connection, post: PixelParams, sender: Sender, customer: Mapping[str, Any]
+    conn: Connection,
+    customer_id: int,
+    *,
+    original_orderid: str | None,
+    amount: int | None,
+    orderid: str | None,
+    fingerprint: str,
+    custom: Mapping[str, str],
 ) -> dict[str, Any]:
     """The credit row: -amount (default: all that is left) and its share of the payout."""
-    sale = _original(conn, post, customer)
+    sale = _original(conn, original_orderid, customer_id)
     _check_refundable(sale)
     refunded_amount, refunded_payout = txn_repo.refunded(conn, sale["transactionid"])
     remaining = int(sale["amount"]) + refunded_amount
-    refund = post.amount if post.amount is not None else remaining
+    refund = amount if amount is not None else remaining
     if remaining <= 0:
         raise RefundExceedsAmount(
             f"Transaction {sale['transactionid']} is already refunded in full."
@@ -107,7 +111,7 @@ def refund_row(
         source=ADVERTISER,
         amount=-refund,
         payout=-clawback,
-        custom=post.custom(),
-        orderid=post.orderid,
-        fingerprint=sender.fingerprint,
+        custom=custom,
+        orderid=orderid,
+        fingerprint=fingerprint,
     )
