@@ -67,6 +67,24 @@ def test_reason_is_recorded_and_bounded(api: ApiClient, db: Database, customer: 
     assert _history(api, customer)[0]["reason"] == reason
 
 
+@pytest.mark.parametrize("control", ["\x1b[31m", "\x07", "\x7f", "\x85"])
+def test_a_reason_with_control_characters_is_refused(
+    api: ApiClient, db: Database, customer: int, control: str
+) -> None:
+    resp = api.patch(LOCK, {"customer_id": customer, "reason": f"fraud {control}review"})
+    assert_error(resp, 400, "invalid_parameter", "reason", "control characters")
+    assert customer_row(db, customer)["locked"] is False
+
+
+def test_line_breaks_in_a_reason_become_spaces(api: ApiClient, db: Database, customer: int) -> None:
+    """A reason typed into a text area keeps its words, never a line break in a log or header."""
+    reason = "chargeback\r\nfraud\treview"
+    assert api.patch(LOCK, {"customer_id": customer, "reason": reason}).content == b"true"
+    assert customer_row(db, customer)["lock_reason"] == "chargeback  fraud review"
+    body = api.patch(DETAILS, {"customer_id": customer, "firstname": "X"}).json()
+    assert "\n" not in body["message"]
+
+
 def test_locking_twice_changes_nothing_and_history_shows_a_noop(
     api: ApiClient, db: Database, customer: int
 ) -> None:

@@ -138,7 +138,16 @@ def _reason(value: str) -> str | None:
         )
     if "\x00" in value:
         raise InvalidField("Parameter 'reason' contains a NUL byte.")
+    # A reason is shown in answers, history and logs: line breaks (a form's text area) become
+    # spaces, and other control characters (ESC starts terminal escapes) are refused.
+    value = value.translate(_LINE_BREAKS)
+    if _REASON_CONTROL_RE.search(value):
+        raise InvalidField("Parameter 'reason' contains control characters.")
     return value
+
+
+_LINE_BREAKS = str.maketrans("\r\n\t", "   ")
+_REASON_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def lookup_id(name: str) -> BeforeValidator:
