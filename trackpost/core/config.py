@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     )
     click_cookie_days: int = Field(30, ge=0)
     access_log: bool = True
+    # Clicks older than this many days that no customer or transaction refers to are pruned
+    # (trackpost/tracking/retention.py); None keeps every click.
+    click_retention_days: int | None = Field(None, ge=1)
 
     @model_validator(mode="after")
     def _database(self) -> Settings:
