@@ -34,6 +34,7 @@ from trackpost.offers.routes import router as offers_router
 from trackpost.postbacks.routes import router as postbacks_router
 from trackpost.reports.routes import router as reports_router
 from trackpost.system.routes import router as system_router
+from trackpost.tracking.retention import RetentionJob
 from trackpost.tracking.routes import router as tracking_router
 from trackpost.transactions.routes import offer_router as transaction_offer_router
 from trackpost.transactions.routes import router as transactions_router
@@ -158,6 +159,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 def create_worker_app() -> Any:
     """The app as `trackpost serve` builds it in each worker process."""
     app = create_app()
+    settings = get_settings()
+    if settings.click_retention_days is not None:
+        # Every worker starts one; only the worker holding the retention lock prunes.
+        RetentionJob(settings).start()
     # Not in create_app: tests build many apps and should get their memory back.
     tune_gc_for_serving()
     return app

@@ -1,4 +1,4 @@
-"""The `trackpost` command: serve, db and admin subcommands."""
+"""The `trackpost` command: serve, db, admin and clicks subcommands."""
 
 from __future__ import annotations
 
@@ -6,17 +6,28 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from trackpost import __version__
 from trackpost.accounts import service as accounts
-from trackpost.core import migrate
+from trackpost.core import migrate, pgbackup
+from trackpost.core.backup import (
+    Copied,
+    OpsError,
+    Throttle,
+    backup_sqlite,
+    first_line,
+    restore_sqlite,
+    sqlite_file,
+)
 from trackpost.core.config import Settings, get_settings
 from trackpost.core.db import Database, create_db_engine
 from trackpost.core.errors import TrackpostError
 from trackpost.core.security import KeyHasher, load_secret
+from trackpost.tracking import retention
 
 
 def _engine(settings: Settings) -> Engine:
@@ -48,6 +59,36 @@ def cmd_db_current(args: argparse.Namespace, settings: Settings) -> int:
     cur, head = migrate.current(engine), migrate.head()
     state = "up to date" if cur == head else f"head is {head}; run `trackpost db upgrade`"
     print(f"{cur or 'empty'} ({state})")
+    return 0
+
+
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def cmd_db_backup(args: argparse.Namespace, settings: Settings) -> int:
+    dest = Path(args.path)
+    if settings.is_sqlite:
+        made = backup_sqlite(sqlite_file(settings.database_url), dest, _progress)
+    else:
+        made = pgbackup.backup_postgres(settings.database_url, dest, _progress)
+    print(f"backup written to {made.path} ({made.size:,} bytes, schema {made.revision})")
+    return 0
+
+
+def cmd_db_restore(args: argparse.Namespace, settings: Settings) -> int:
+    source = Path(args.path)
+    made: Copied
+    if settings.is_sqlite:
+        made = restore_sqlite(source, sqlite_file(settings.database_url), _progress)
+        where = str(made.path)
+    else:
+        made = pgbackup.restore_postgres(settings.database_url, source, _progress)
+        where = pgbackup.target(settings.database_url).label
+    head = migrate.head()
+    print(f"restored {source} into {where}, schema {made.revision}")
+    if made.revision != head:
+        print(f"the backup is older than this trackpost: run `trackpost db upgrade` (head {head})")
     return 0
 
 
@@ -96,6 +137,43 @@ def cmd_admin_list(args: argparse.Namespace, settings: Settings) -> int:
             f"{row['loginid']:>8}  {row['username']:<24} {state:<9} {row['api_allow_ips'] or 'any'}"
         )
     return 0
+
+
+def cmd_clicks_prune(args: argparse.Namespace, settings: Settings) -> int:
+    days = args.days or settings.click_retention_days
+    if days is None:
+        raise OpsError(
+            "Click retention is off: pass --days N or set TRACKPOST_CLICK_RETENTION_DAYS."
+        )
+    throttle = Throttle(_progress)
+
+    def progress(r: retention.PruneReport) -> None:
+        verb = "deletable" if r.dry_run else "pruned"
+        throttle(f"clicks: {r.examined:,} read, {r.pruned:,} {verb}, {r.kept:,} kept")
+
+    try:
+        db = _db(settings)
+        try:
+            report = retention.prune(db, days, dry_run=args.dry_run, progress=progress)
+        finally:
+            db.dispose()
+    except SQLAlchemyError as exc:
+        raise OpsError(f"Prune failed: {first_line(exc)}") from None
+    verb = "would prune" if args.dry_run else "pruned"
+    rate = report.pruned / report.seconds if report.seconds else 0.0
+    print(
+        f"{verb} {report.pruned:,} clicks older than {days} days and kept {report.kept:,} that a "
+        f"customer or transaction refers to ({report.batches} batches, {report.seconds:.1f} s, "
+        f"{rate:,.0f} clicks/s)"
+    )
+    return 0
+
+
+def _days(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be a whole number of days, 1 or more")
+    return value
 
 
 def bootstrap(settings: Settings) -> None:
@@ -163,7 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-access-log", action="store_true", help="turn the access log off")
     serve.set_defaults(func=cmd_serve)
 
-    db = sub.add_parser("db", help="schema migrations").add_subparsers(dest="db_cmd", required=True)
+    db = sub.add_parser("db", help="schema migrations, backup and restore").add_subparsers(
+        dest="db_cmd", required=True
+    )
     up = db.add_parser("upgrade", help="apply pending migrations")
     up.add_argument("revision", nargs="?", default="head")
     up.set_defaults(func=cmd_db_upgrade)
@@ -171,6 +251,12 @@ def build_parser() -> argparse.ArgumentParser:
     down.add_argument("revision")
     down.set_defaults(func=cmd_db_downgrade)
     db.add_parser("current", help="show the current revision").set_defaults(func=cmd_db_current)
+    backup = db.add_parser("backup", help="write a consistent backup while the server runs")
+    backup.add_argument("path", help="the backup file to write (replaced atomically)")
+    backup.set_defaults(func=cmd_db_backup)
+    restore = db.add_parser("restore", help="restore a backup into a new, empty database")
+    restore.add_argument("path", help="a file written by `trackpost db backup`")
+    restore.set_defaults(func=cmd_db_restore)
 
     admin = sub.add_parser("admin", help="admin accounts and API keys")
     asub = admin.add_subparsers(dest="admin_cmd", required=True)
@@ -189,6 +275,15 @@ def build_parser() -> argparse.ArgumentParser:
         p = asub.add_parser(name, help=text)
         p.add_argument("username")
         p.set_defaults(func=func)
+
+    clicks = sub.add_parser("clicks", help="click retention")
+    csub = clicks.add_subparsers(dest="clicks_cmd", required=True)
+    prune = csub.add_parser("prune", help="delete old clicks no customer or transaction names")
+    prune.add_argument(
+        "--days", type=_days, help="keep this many days (TRACKPOST_CLICK_RETENTION_DAYS)"
+    )
+    prune.add_argument("--dry-run", action="store_true", help="count, delete nothing")
+    prune.set_defaults(func=cmd_clicks_prune)
     return parser
 
 

@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     vendor_error_status: Literal[200] | None = None
     # "ignore": names no endpoint documents are dropped instead of refused (legacy clients).
     unknown_params: Literal["refuse", "ignore"] = "refuse"
+    # Clicks older than this many days that no customer or transaction refers to are pruned
+    # (trackpost/tracking/retention.py); None keeps every click.
+    click_retention_days: int | None = Field(None, ge=1)
 
     @model_validator(mode="after")
     def _database(self) -> Settings:

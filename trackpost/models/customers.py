@@ -31,6 +31,13 @@ class Customer(Timestamps, Base):
         # Search matches email case-insensitively (migration 0003).
         Index("ix_customers_email_ci", text("lower(email)")),
         Index("ix_customers_status", "status", "customer_id"),
+        # Click retention keeps the clicks customers name (migration 0008).
+        Index(
+            "ix_customers_clickid",
+            "clickid",
+            sqlite_where=text("clickid IS NOT NULL"),
+            postgresql_where=text("clickid IS NOT NULL"),
+        ),
     )
 
     customer_id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    RowMapping,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from trackpost.core.batch import batch_scope
 from trackpost.core.hot import Hot
 from trackpost.models.tables import TRACKING_CACHE
 from trackpost.models.tables import cache_versions as CV
 from trackpost.models.tables import clicks as C
+from trackpost.models.tables import customers as CU
 from trackpost.models.tables import landing_pages as LP
 from trackpost.models.tables import offers as O
+from trackpost.models.tables import transactions as T
 
 CACHE_NAME = TRACKING_CACHE
 # The click path's two statements run hot: on the driver's cursor (see core/hot.py).
@@ -95,3 +110,45 @@ def insert_click(conn: Connection, row: dict[str, Any]) -> None:
     """The click path's one write; under group commit it goes in with the batch's other rows
     just before the COMMIT (nothing reads a click back in the transaction that makes it)."""
     _INSERT_CLICK.later(conn, row)
+
+
+# Retention (tracking/retention.py) walks the clicks in primary-key order: ids grow with time,
+# so the old clicks are the table's first ids, and no index on created_at (which every click
+# would pay for) is needed.
+_CLICK_PAGE = (
+    select(C.c.clickid, C.c.created_at)
+    .where(C.c.clickid > bindparam("after"))
+    .order_by(C.c.clickid)
+    .limit(bindparam("limit"))
+)
+# A click stays while anything refers to it: its customer (customers.clickid, indexed by
+# migration 0008) or a transaction (transactions.click_hash, which conversions and their
+# follow-ups copy). Read in the deleting statement itself, inside the writer's turn.
+# OFFSET 0 keeps each check a per-click index probe: PostgreSQL otherwise turns NOT EXISTS
+# into an anti join and may hash the whole transactions table for every batch.
+_PRUNABLE = and_(
+    C.c.clickid > bindparam("after"),
+    C.c.clickid <= bindparam("upto"),
+    C.c.created_at < bindparam("cutoff", type_=C.c.created_at.type),
+    ~exists(select(CU.c.clickid).where(CU.c.clickid == C.c.clickid).offset(0)),
+    ~exists(select(T.c.click_hash).where(T.c.click_hash == C.c.click_hash).offset(0)),
+)
+_PRUNE = delete(C).where(_PRUNABLE)
+_COUNT_PRUNABLE = select(func.count()).select_from(C).where(_PRUNABLE)
+
+
+def click_ages(conn: Connection, after: int, limit: int) -> list[Row[Any]]:
+    """(clickid, created_at) of the first `limit` clicks after clickid `after`."""
+    return list(conn.execute(_CLICK_PAGE, {"after": after, "limit": limit}))
+
+
+def prune_clicks(conn: Connection, after: int, upto: int, cutoff: dt.datetime) -> int:
+    """Delete the clicks of ids (after, upto] made before cutoff that nothing refers to."""
+    params = {"after": after, "upto": upto, "cutoff": cutoff}
+    return int(conn.execute(_PRUNE, params).rowcount)
+
+
+def count_prunable_clicks(conn: Connection, after: int, upto: int, cutoff: dt.datetime) -> int:
+    """How many clicks prune_clicks would delete now (a dry run)."""
+    params = {"after": after, "upto": upto, "cutoff": cutoff}
+    return int(conn.execute(_COUNT_PRUNABLE, params).scalar_one())
