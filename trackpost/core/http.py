@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -31,6 +32,7 @@ from trackpost.core.params import (
     tolerant_query,
 )
 from trackpost.core.responses import error_response, json_response
+from trackpost.core.security import PasswordHashing
 from trackpost.core.validation import validate
 
 log = logging.getLogger("trackpost")
@@ -56,6 +58,8 @@ class Services:
     auth: Authenticator
     # Group commit: each write request of this worker joins the next shared transaction.
     batcher: WriteBatcher | None = None
+    # Passwords are hashed off the event loop and outside every transaction.
+    hashing: PasswordHashing = field(default_factory=PasswordHashing)
     # The domains' worker caches by class (core cannot name them: it imports no domain).
     _caches: dict[type[Any], Any] = field(default_factory=dict)
 
@@ -71,6 +75,7 @@ class Services:
         """Release the worker's connections (at shutdown)."""
         if self.batcher is not None:
             self.batcher.close()
+        self.hashing.close()
         self.db.dispose()
 
     def on_abort(self, forget: Callable[[], None]) -> None:
@@ -332,6 +337,8 @@ def build_route(ep: Endpoint, services: Services) -> Route:
             )
             if prepare is not None:
                 params = prepare(ctx, params)
+                if inspect.isawaitable(params):  # work that waits off the loop (hashing)
+                    params = await params
             if batcher is not None:
                 result = await batcher.run(ctx.run_in(ep.handler, params))
             else:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import os
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from trackpost.core.config import Settings
+from trackpost.core.errors import ServiceUnavailable
 
 # RFC 9106's low-memory profile: still slow to brute-force, but bounded so that a burst of
 # postbacks carrying passwords cannot exhaust the host's memory.
@@ -84,6 +87,55 @@ def load_secret(settings: Settings) -> bytes:
 def hash_password(password: str) -> str:
     """Slow salted hash for human passwords (argon2id)."""
     return _hasher.hash(password)
+
+
+class HashedPassword(str):
+    """A password's argon2 hash, made before the transaction that stores it."""
+
+
+def password_hash_of(password: str) -> str:
+    """The stored form of a password: a hash made earlier is kept as it is."""
+    return password if isinstance(password, HashedPassword) else hash_password(password)
+
+
+class PasswordHashing:
+    """Hashes passwords in threads, never in the event loop nor inside a write transaction.
+
+    A hash costs tens of milliseconds by design. Run in a request's transaction it held SQLite's
+    single writer that long, so anyone posting passwords could stall every write; here it waits
+    off the loop, and one client address may have one hash in progress at a time, so it can
+    never take every thread from the others (its next post gets a 503 to retry).
+    """
+
+    def __init__(self, threads: int = 2, per_source: int = 1) -> None:
+        self.per_source = per_source
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="tp-hash")
+        # Touched only from the worker's event loop: no lock needed.
+        self._busy: dict[str, int] = {}
+
+    async def hash(self, source: str, password: str) -> HashedPassword:
+        """The hash, or 503 password_hashing_busy when this source already has its share."""
+        busy = self._busy.get(source, 0)
+        if busy >= self.per_source:
+            raise ServiceUnavailable(
+                "Too many passwords from this address are being hashed; retry shortly.",
+                code="password_hashing_busy",
+                headers={"Retry-After": "1"},
+            )
+        self._busy[source] = busy + 1
+        try:
+            loop = asyncio.get_running_loop()
+            return HashedPassword(await loop.run_in_executor(self._pool, hash_password, password))
+        finally:
+            left = self._busy[source] - 1
+            if left:
+                self._busy[source] = left
+            else:
+                del self._busy[source]
+
+    def close(self) -> None:
+        """Let the threads go (at shutdown)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def verify_password(password: str, stored: str) -> bool:

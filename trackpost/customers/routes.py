@@ -6,7 +6,7 @@ from typing import Any
 
 from trackpost.core.http import RequestContext, Router
 from trackpost.customers import reads, service
-from trackpost.customers.fields import DETAIL_FIELDS
+from trackpost.customers.fields import DETAIL_FIELDS, REMOVE
 from trackpost.customers.schemas import (
     DETAILS_RESPONSE,
     HISTORY_RESPONSE,
@@ -62,6 +62,14 @@ def unlock(ctx: RequestContext, params: LockParams) -> bool:
     return service.unlock_customer(ctx.conn, params.lookup(), ctx.origin, reason=params.reason)
 
 
+async def _hash_password(ctx: RequestContext, params: DetailsParams) -> DetailsParams:
+    """A new password is hashed off the event loop, before the writer's turn."""
+    if params.password is None or params.password == REMOVE:
+        return params
+    hashed = await ctx.services.hashing.hash(ctx.client_ip, params.password)
+    return params.model_copy(update={"password": hashed})
+
+
 @router.route(
     "PATCH",
     "/api/customer/set_customer_details",
@@ -74,6 +82,7 @@ def unlock(ctx: RequestContext, params: LockParams) -> bool:
     response=TRUE_RESPONSE,
     example=True,
     errors=(404, 409),
+    prepare=lambda ctx, params: _hash_password(ctx, params) if params.password else params,
 )
 def set_customer_details(ctx: RequestContext, params: DetailsParams) -> bool:
     """Edit the customer's details; the bare `true` on success."""

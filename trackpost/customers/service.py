@@ -19,7 +19,7 @@ from trackpost.core.db import utcnow
 from trackpost.core.errors import UsernameTaken
 from trackpost.core.fields import iso, parse_id
 from trackpost.core.origin import Origin
-from trackpost.core.security import hash_password
+from trackpost.core.security import password_hash_of
 from trackpost.customers import repository as repo
 from trackpost.customers.audit import Changes, change, write_audit
 from trackpost.customers.errors import CustomerLocked, SubscriptionIdTaken
@@ -154,7 +154,7 @@ def _write_fields(
     for name, value in values.items():
         if name == "password":
             # A new password always counts as a change: comparing would need the slow hash anyway.
-            columns["password_hash"] = hash_password(value) if value is not None else None
+            columns["password_hash"] = password_hash_of(value) if value is not None else None
             changes["password"] = change("password", customer["password_hash"], value)
             continue
         if customer[name] == value:
@@ -238,7 +238,7 @@ def create_customer(
         "updated_at": now,
     }
     password = values.pop("password", None)
-    row["password_hash"] = hash_password(password) if password else None
+    row["password_hash"] = password_hash_of(password) if password else None
     row.update(values)
     customer_id = repo.insert_customer(conn, row)
     if customer_id is None:

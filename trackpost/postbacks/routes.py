@@ -42,7 +42,7 @@ VOID_DESCRIPTION = (
 )
 
 
-def _parse_pixel(ctx: RequestContext, params: Any) -> tuple[PixelParams, Sender]:
+def _parse_pixel(ctx: RequestContext, params: Any) -> Any:
     """Parsing and the replay fingerprint need no database: done before the transaction."""
     services = ctx.services
     # Every Cookie header: HTTP/2 clients send one per cookie.
@@ -52,7 +52,19 @@ def _parse_pixel(ctx: RequestContext, params: Any) -> tuple[PixelParams, Sender]
     )
     post = parse_postback(params, cookie)
     fingerprint = services.auth.hasher.hash(post.canonical().decode("utf-8"))
-    return post, Sender(ctx.origin, fingerprint, services.cache(IpListCache))
+    sender = Sender(ctx.origin, fingerprint, services.cache(IpListCache))
+    if post.password:
+        return _with_password_hash(ctx, post, sender)
+    return post, sender
+
+
+async def _with_password_hash(
+    ctx: RequestContext, post: PixelParams, sender: Sender
+) -> tuple[PixelParams, Sender]:
+    """A posted password is hashed off the event loop, before the writer's turn."""
+    assert post.password is not None
+    hashed = await ctx.services.hashing.hash(ctx.client_ip, post.password)
+    return post.model_copy(update={"password": hashed}), sender
 
 
 def _pixel(ctx: RequestContext, parsed: tuple[PixelParams, Sender]) -> dict[str, Any]:
