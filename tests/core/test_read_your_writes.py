@@ -143,7 +143,7 @@ def test_the_click_is_answered_only_once_every_connection_can_read_it(
         return answer
 
     tracks = [ep for ep in tracking_router.endpoints if ep.path.startswith("/track/")]
-    assert len(tracks) == 2
+    assert len(tracks) == 4  # GET and POST, with and without a deep-link path
     for ep in tracks:
         assert ep.render is not None
         monkeypatch.setattr(ep, "render", checked(ep.render))
