@@ -1,30 +1,9 @@
-"""Group commit for SQLite: one worker's concurrent write requests share one transaction.
+"""Group commit: a worker's concurrent write requests share one transaction and one COMMIT.
 
-SQLite has one writer for the whole database, so every write request waits its turn, and each
-turn used to pay for its own pool checkout, BEGIN IMMEDIATE and COMMIT, while the other worker
-process sat blocked on the writer gate, unable even to parse its next request. Here a write
-request queues its handler and awaits the outcome; one drain at a time takes the writer gate
-(waiting in a thread, so the event loop keeps reading requests meanwhile), runs every queued
-handler in arrival order inside one transaction, and commits once. A handler that raises gets
-its error and none of its writes are kept: if it had changed rows, the transaction is rolled
-back and the batch runs again without it; the others are unaffected. No request is answered
-before the COMMIT that holds its writes, so a success is as durable as before, and a failed
-COMMIT fails every request of the batch.
-
-Each attempt at a batch has a BatchScope. Rows that nothing in the batch reads back (audit
-entries, clicks) wait in it and go in with one executemany just before the COMMIT: a statement
-per request costs more than the row itself, and each one hands the GIL over. If that insert
-fails, the batch runs again with every row inserted at once, so the culprit fails alone.
-
-On PostgreSQL the same batches run with no gate, as PostgreSQL has no single writer: a lock
-request costs about one round trip inside its batch, where alone it paid four (BEGIN, the
-UPDATE, the audit INSERT, the COMMIT; 0.2 to 0.3 ms each here). Rows a handler changed are
-counted as it runs (PostgreSQL has no total_changes), and a statement that fails leaves the
-transaction unusable, so the batch then runs again without that handler. A batch holds the row
-locks of all its handlers until its COMMIT; should two workers' batches wait for each other's
-rows (PostgreSQL detects the deadlock after its deadlock_timeout) or a lock wait time out, the
-whole batch runs again, the victim included, up to RETRIES times, and then one request at a
-time; a request that still meets it gets a 503 with Retry-After.
+Each request is answered only after the COMMIT that holds its writes; a handler that fails
+alone gets its error and the batch runs again without it. docs/ARCHITECTURE.md ("A request")
+tells the whole rule, on SQLite (behind the writer gate) and on PostgreSQL (no gate; batches
+that wait for each other's rows run again, up to RETRIES times, then one request at a time).
 """
 
 from __future__ import annotations

@@ -224,14 +224,13 @@ class Checkpointer:
     flock beside it; the others stand by and take over within `standby_interval` if that
     worker goes. With one checkpointer per worker the WAL was copied twice as often, so a page
     rewritten by every batch (a click table's last leaf) was copied and synced twice as often
-    too: the threads cost 12 to 13 % of each worker's CPU at 2 workers (BENCHMARKS.md).
+    too, at a measured cost in every worker's CPU (BENCHMARKS.md).
     """
 
     # Small and often while writes come in: at 1M customers nearly every write dirties a
-    # different page, and the copy and fsync of many pages stall commits (lock p99 at 1M: 42 ms
-    # every 50 ms, 24 ms every 20, 16 ms every 10, 12.5 ms every 5; 86 ms with no thread at
-    # all; see BENCHMARKS.md). With nothing new in the WAL it backs off, so an idle server does
-    # not wake 200 times a second.
+    # different page, and the copy and fsync of many pages stall commits; the shorter the
+    # interval, the shorter the stalls (BENCHMARKS.md measures each interval). With nothing new
+    # in the WAL it backs off, so an idle server does not wake hundreds of times a second.
     def __init__(
         self,
         path: Path,
