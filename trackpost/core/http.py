@@ -21,7 +21,10 @@ from trackpost.core.batch import WriteBatcher, is_transient
 from trackpost.core.config import Settings
 from trackpost.core.db import Database
 from trackpost.core.errors import BadRequest, ServiceUnavailable, TrackpostError
+from trackpost.core.metrics import Metrics, new_metrics
 from trackpost.core.net import client_ip
+from trackpost.core.observe import PRINCIPAL_KEY, observe
+from trackpost.core.observe import REQUEST_ID_KEY as REQUEST_ID_KEY
 from trackpost.core.origin import Origin
 from trackpost.core.params import (
     Params,
@@ -34,7 +37,6 @@ from trackpost.core.responses import error_response, json_response
 from trackpost.core.validation import validate
 
 log = logging.getLogger("trackpost")
-REQUEST_ID_KEY = "trackpost.request_id"
 
 
 class WorkerCache(Protocol):
@@ -56,6 +58,7 @@ class Services:
     auth: Authenticator
     # Group commit: each write request of this worker joins the next shared transaction.
     batcher: WriteBatcher | None = None
+    metrics: Metrics = field(default_factory=new_metrics)
     # The domains' worker caches by class (core cannot name them: it imports no domain).
     _caches: dict[type[Any], Any] = field(default_factory=dict)
 
@@ -301,6 +304,7 @@ def build_route(ep: Endpoint, services: Services) -> Route:
     tolerant = ep.tolerant
     vendor_status = settings.vendor_error_status == 200
     ignore_unknown = settings.unknown_params == "ignore"
+    db_busy = services.metrics.db_busy
 
     async def endpoint(request: Request) -> Response:
         try:
@@ -321,6 +325,7 @@ def build_route(ep: Endpoint, services: Services) -> Route:
                 principal = auth.authenticate(
                     ip, single_header(request, b"api-key"), single_header(request, b"api-username")
                 )
+                request.scope[PRINCIPAL_KEY] = principal  # for the access log
             if param_model is not None:
                 params: Any = validate(param_model, raw, ignore_unknown=ignore_unknown)
             elif ep.raw_params:
@@ -345,6 +350,7 @@ def build_route(ep: Endpoint, services: Services) -> Route:
         except (OperationalError, psycopg.OperationalError) as exc:
             # A hot statement's error is the driver's own, not wrapped by SQLAlchemy.
             if _is_busy(exc):
+                db_busy.inc()
                 log.warning("database busy request_id=%s", request_id_of(request))
                 return error_response(
                     ServiceUnavailable(
@@ -359,7 +365,8 @@ def build_route(ep: Endpoint, services: Services) -> Route:
         return json_response(result)
 
     endpoint.__name__ = ep.handler.__name__
-    return Route(ep.path, endpoint, methods=[ep.method])
+    observed = observe(endpoint, ep.path, services.metrics, settings)
+    return Route(ep.path, observed, methods=[ep.method])
 
 
 class _NoParams(BaseModel):
