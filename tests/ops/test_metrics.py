@@ -196,10 +196,14 @@ def test_a_token_is_required_from_everyone_when_set(build_app: BuildApp) -> None
             assert_error(resp, 401, "unauthorized")
             assert resp.headers["www-authenticate"] == "Bearer"
             bodies.add(resp.content)
+    twice = [("authorization", f"Bearer {token}"), ("authorization", f"Bearer {token}")]
+    resp = anywhere.get("/metrics", headers=twice)
+    assert_error(resp, 401, "unauthorized")
+    bodies.add(resp.content)
     assert len(bodies) == 1, bodies
     assert token.encode() not in bodies.pop()
     text = scrape(anywhere, authorization=f"Bearer {token}")
-    assert sample(text, "trackpost_auth_failures_total", reason="metrics_token") == 15
+    assert sample(text, "trackpost_auth_failures_total", reason="metrics_token") == 16
 
 
 def test_settings_read_the_new_variables(settings: Settings) -> None:

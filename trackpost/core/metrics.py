@@ -155,11 +155,27 @@ def new_metrics() -> Metrics:
     return _process_metrics[1]
 
 
+_pid = os.getpid()
+
+
+def _forked() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
+def _process_id() -> int:
+    """This process's id, kept current across forks without a getpid call per update."""
+    return _pid
+
+
 def _use_multiprocess_values() -> None:
-    # prometheus-client picks its value class when first imported; serve's main process may
-    # import it before it sets the directory, and forked workers inherit that choice.
-    if not getattr(values.ValueClass, "_multiprocess", False):
-        values.ValueClass = values.MultiProcessValue()  # type: ignore[no-untyped-call]
+    # prometheus-client picks its value class when first imported, and serve's main process
+    # may import it before it sets the directory (forked workers inherit that choice). Its
+    # own class also calls os.getpid, a system call, on every update to notice a fork.
+    values.ValueClass = values.MultiProcessValue(process_identifier=_process_id)  # type: ignore[no-untyped-call]
 
 
 _LIVE_FILE = re.compile(r"gauge_live\w+?_(\d+)\.db$")
