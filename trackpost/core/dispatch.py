@@ -101,7 +101,7 @@ class Dispatcher(RequestIdMiddleware):
             return
         endpoint, path_params = self._match(scope)
         if endpoint is None:
-            scope[STARTED_KEY] = perf_counter()  # an unrouted request's latency starts here
+            scope[STARTED_KEY] = perf_counter()  # timed from here if it reaches no endpoint
             await super().__call__(scope, receive, send)
             return
         rid = scope[REQUEST_ID_KEY] = _request_id(scope)

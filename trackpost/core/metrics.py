@@ -175,7 +175,8 @@ def _use_multiprocess_values() -> None:
     # prometheus-client picks its value class when first imported, and serve's main process
     # may import it before it sets the directory (forked workers inherit that choice). Its
     # own class also calls os.getpid, a system call, on every update to notice a fork.
-    values.ValueClass = values.MultiProcessValue(process_identifier=_process_id)  # type: ignore[no-untyped-call]
+    make = values.MultiProcessValue
+    values.ValueClass = make(process_identifier=_process_id)  # type: ignore[no-untyped-call]
 
 
 _LIVE_FILE = re.compile(r"gauge_live\w+?_(\d+)\.db$")

@@ -1,4 +1,4 @@
-"""What every request leaves behind: its count and latency by route template, and its access line."""
+"""What each request leaves behind: its count and latency by route, and its access line."""
 
 from __future__ import annotations
 
