@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -247,8 +248,13 @@ def _pings_per_worker(metrics_dir: Path) -> dict[str, float]:
 def test_serve_adds_up_the_counts_of_every_worker(tmp_path: Path) -> None:
     """Two workers each count what they answered; any one scrape reports the sum of both."""
     port = free_port()
-    temp = tmp_path / "tmp"
-    temp.mkdir()
+    parent = tmp_path / "var" / "metrics"
+    # A killed server's directory goes at the next start; a live process's stays.
+    killed = parent / f"{socket.gethostname()}-999999999"
+    alive = parent / f"{socket.gethostname()}-{os.getpid()}"
+    for left in (killed, alive):
+        left.mkdir(parents=True)
+        (left / "counter_1.db").write_bytes(b"")
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKPOST_")}
     env.update(
         TRACKPOST_PORT=str(port),
@@ -256,7 +262,6 @@ def test_serve_adds_up_the_counts_of_every_worker(tmp_path: Path) -> None:
         TRACKPOST_DATA_DIR=str(tmp_path / "var"),
         TRACKPOST_AUTH_FAIL_LIMIT="1000000",
         TRACKPOST_ACCESS_LOG="false",
-        TMPDIR=str(temp),
     )
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     out = tmp_path / "serve.log"
@@ -272,7 +277,8 @@ def test_serve_adds_up_the_counts_of_every_worker(tmp_path: Path) -> None:
         )
     try:
         wait_healthy(port, proc)
-        [metrics_dir] = [Path(p) for p in glob.glob(str(temp / "trackpost-metrics-*"))]
+        assert not killed.exists()
+        [metrics_dir] = set(parent.iterdir()) - {alive}
         url = f"http://127.0.0.1:{port}{PING}"
         sent = 0
         deadline = time.monotonic() + 60
@@ -299,4 +305,4 @@ def test_serve_adds_up_the_counts_of_every_worker(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             raise
-    assert not list(temp.glob("trackpost-metrics-*")), "serve leaves no metrics directory behind"
+    assert set(parent.iterdir()) == {alive}, "serve leaves no metrics directory behind"

@@ -140,7 +140,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     settings = get_settings()
     bootstrap(settings)
     # Before the workers start: each writes its metrics there, and a scrape adds them up.
-    metrics_dir = prepare_multiprocess_dir()
+    metrics_dir = prepare_multiprocess_dir(settings.data_dir)
     server = Server(
         "trackpost.app:create_worker_app",
         address=settings.host,

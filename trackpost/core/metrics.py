@@ -12,8 +12,10 @@ import glob
 import hmac
 import os
 import re
-import tempfile
+import shutil
+import socket
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from time import perf_counter
 from typing import Any
 
@@ -189,19 +191,36 @@ def _forget_dead_workers(directory: str) -> None:
         if found is None:
             continue
         pid = int(found.group(1))
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not _alive(pid):
             mark_process_dead(pid, directory)  # type: ignore[no-untyped-call]
-        except PermissionError:
-            pass  # alive, under another user
 
 
-def prepare_multiprocess_dir() -> str:
-    """A fresh, empty directory for the workers' metric files, named in PROMETHEUS_MULTIPROC_DIR."""
-    directory = tempfile.mkdtemp(prefix="trackpost-metrics-")
-    os.environ[MULTIPROC_ENV] = directory
-    return directory
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # alive, under another user
+    return True
+
+
+def prepare_multiprocess_dir(data_dir: Path) -> str:
+    """A fresh, empty data_dir/metrics/<host>-<pid> for the workers, in PROMETHEUS_MULTIPROC_DIR."""
+    parent = data_dir / "metrics"
+    parent.mkdir(parents=True, exist_ok=True)
+    host = socket.gethostname()
+    # A server that was killed could not remove its own; the host's name keeps a data
+    # directory shared by several hosts from judging another host's process ids.
+    for old in parent.glob(f"{host}-*"):
+        pid = old.name.rsplit("-", 1)[1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    directory = (parent / f"{host}-{os.getpid()}").resolve()
+    shutil.rmtree(directory, ignore_errors=True)  # a dead server's that had this process id
+    directory.mkdir()
+    os.environ[MULTIPROC_ENV] = str(directory)
+    return str(directory)
 
 
 def metrics_endpoint(settings: Settings, metrics: Metrics) -> Handler:
