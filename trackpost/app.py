@@ -25,6 +25,8 @@ from trackpost.core.db import Database, WriterGate, create_db_engine
 from trackpost.core.dispatch import Dispatcher
 from trackpost.core.errors import BadRequest, MethodNotAllowed, NotFound, TrackpostError
 from trackpost.core.http import Endpoint, Router, Services, build_route, request_id_of
+from trackpost.core.metrics import metrics_endpoint, new_metrics
+from trackpost.core.observe import Unrouted, observe
 from trackpost.core.openapi import SWAGGER_HTML, build_openapi
 from trackpost.core.responses import error_response, json_response
 from trackpost.core.security import KeyHasher, load_secret
@@ -77,13 +79,14 @@ def collect_endpoints() -> list[Endpoint]:
 def build_services(settings: Settings, *, pool_size: int = 8) -> Services:
     db = Database(create_db_engine(settings, pool_size=pool_size))
     hasher = KeyHasher(load_secret(settings))
-    auth = Authenticator(settings, hasher, accounts_repo.CredentialReader(db.engine))
+    metrics = new_metrics()
+    auth = Authenticator(settings, hasher, accounts_repo.CredentialReader(db.engine), metrics)
     batcher = None
     if db.path is not None and settings.group_commit:
-        batcher = WriteBatcher(db, WriterGate(db.path))
+        batcher = WriteBatcher(db, WriterGate(db.path), metrics=metrics)
     elif not db.is_sqlite and settings.postgres_group_commit:
-        batcher = WriteBatcher(db, None)  # no single writer to queue for
-    return Services(settings=settings, db=db, auth=auth, batcher=batcher)
+        batcher = WriteBatcher(db, None, metrics=metrics)  # no single writer to queue for
+    return Services(settings=settings, db=db, auth=auth, batcher=batcher, metrics=metrics)
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Any:
@@ -104,14 +107,22 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def docs(request: Request) -> Response:
         return HTMLResponse(SWAGGER_HTML, headers=HTML_HEADERS)
 
+    metrics = services.metrics
+    plain = {
+        "/healthz": healthz,
+        "/openapi.json": openapi,
+        "/docs": docs,
+        "/metrics": metrics_endpoint(settings, metrics),
+    }
     routes: list[Route] = [
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/openapi.json", openapi, methods=["GET"]),
-        Route("/docs", docs, methods=["GET"]),
+        Route(path, observe(fn, path, metrics, settings), methods=["GET"])
+        for path, fn in plain.items()
     ]
     built = [build_route(ep, services) for ep in endpoints]
     routes.extend(built)
     lean_routes = [route for ep, route in zip(endpoints, built, strict=True) if ep.lean]
+
+    unrouted = Unrouted(metrics, settings)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -125,7 +136,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             err = NotFound(f"No endpoint at {request.url.path}.", code="unknown_endpoint")
         else:
             err = BadRequest(str(exc.detail), code="http_error")
-        return error_response(err, vendor_status=settings.vendor_error_status == 200)
+        response = error_response(err, vendor_status=settings.vendor_error_status == 200)
+        unrouted.record(request, exc.status_code, response.status_code)
+        return response
 
     async def server_error(request: Request, exc: Exception) -> Response:
         rid = request_id_of(request)
@@ -143,6 +156,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         services.close()
+        metrics.close()
 
     app = Starlette(
         routes=routes,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -26,6 +27,8 @@ from trackpost.core.backup import (
 from trackpost.core.config import Settings, get_settings
 from trackpost.core.db import Database, create_db_engine
 from trackpost.core.errors import TrackpostError
+from trackpost.core.logs import granian_log_config
+from trackpost.core.metrics import prepare_multiprocess_dir
 from trackpost.core.security import KeyHasher, load_secret
 from trackpost.tracking import retention
 
@@ -209,9 +212,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         os.environ["TRACKPOST_PORT"] = str(args.port)
     if args.workers:
         os.environ["TRACKPOST_WORKERS"] = str(args.workers)
+    if args.no_access_log:
+        os.environ["TRACKPOST_ACCESS_LOG"] = "false"  # the workers write it in JSON mode
     get_settings.cache_clear()
     settings = get_settings()
     bootstrap(settings)
+    # Before the workers start: each writes its metrics there, and a scrape adds them up.
+    metrics_dir = prepare_multiprocess_dir(settings.data_dir)
     server = Server(
         "trackpost.app:create_worker_app",
         address=settings.host,
@@ -220,12 +227,17 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         workers=settings.workers,
         loop=Loops.uvloop,
         factory=True,
-        log_access=settings.access_log and not args.no_access_log,
+        # With JSON logs, the workers write the access log themselves (core/observe.py).
+        log_access=settings.access_log and settings.log_format == "text",
+        log_dictconfig=granian_log_config(settings),
         backlog=2048,
         respawn_failed_workers=True,
         workers_kill_timeout=15,
     )
-    server.serve()
+    try:
+        server.serve()
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
 
 

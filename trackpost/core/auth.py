@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from trackpost.core.config import IPNetwork, Settings
 from trackpost.core.errors import Forbidden, TooManyRequests, Unauthorized
+from trackpost.core.metrics import Metrics, new_metrics
 from trackpost.core.net import in_networks
 from trackpost.core.security import KeyHasher
 from trackpost.core.throttle import FailureThrottle
@@ -43,8 +44,15 @@ _BAD_CREDENTIALS = "Invalid or missing API credentials (api-key and api-username
 class Authenticator:
     """Checks the global allowlist, throttling, the key and the per-admin allowlist, in that order."""
 
-    def __init__(self, settings: Settings, hasher: KeyHasher, lookup: CredentialLookup) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        hasher: KeyHasher,
+        lookup: CredentialLookup,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.settings = settings
+        self.metrics = metrics or new_metrics()
         self.hasher = hasher
         self.lookup = lookup
         self.throttle = FailureThrottle(
@@ -84,6 +92,7 @@ class Authenticator:
     def check_ip(self, ip: str) -> None:
         allowed = self.settings.admin_api_allowed_ips
         if allowed and not in_networks(ip, allowed):
+            self.metrics.auth_ip_not_allowed.inc()
             raise Forbidden(f"API access is not allowed from {ip}.", code="ip_not_allowed")
 
     def authenticate(self, ip: str, api_key: str | None, username: str | None) -> Principal:
@@ -92,6 +101,7 @@ class Authenticator:
         ip_key, user_key = f"ip:{ip}", f"user:{(username or '')[:_MAX_USERNAME].lower()}"
         wait = self.throttle.retry_after(ip_key, user_key)
         if wait:
+            self.metrics.auth_throttled.inc()
             raise TooManyRequests(
                 "Too many failed authentication attempts; retry later.",
                 code="too_many_auth_failures",
@@ -110,8 +120,10 @@ class Authenticator:
             ok = self.hasher.verify(api_key or "", creds.api_key_hash if creds else None)
         if not ok or creds is None or creds.disabled:
             self.throttle.record(ip_key, user_key)
+            self.metrics.auth_bad_credentials.inc()
             raise Unauthorized(_BAD_CREDENTIALS, code="unauthorized")
         if creds.allow_ips and not in_networks(ip, creds.allow_ips):
+            self.metrics.auth_ip_not_allowed.inc()
             raise Forbidden(
                 f"API access for this account is not allowed from {ip}.", code="ip_not_allowed"
             )

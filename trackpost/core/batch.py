@@ -13,12 +13,14 @@ import sqlite3
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import ContextVar
+from time import perf_counter
 from typing import Any, TypeVar
 
 from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, event
 
 from trackpost.core.db import GATE_THREAD, Database, WriterGate, name_os_thread
+from trackpost.core.metrics import Metrics, new_metrics
 
 T = TypeVar("T")
 Op = tuple[Callable[[Connection], Any], "asyncio.Future[Any]"]
@@ -92,7 +94,14 @@ def is_transient(exc: BaseException) -> bool:
 class WriteBatcher:
     """Queues a worker's write handlers and runs them in shared transactions."""
 
-    def __init__(self, db: Database, gate: WriterGate | None, *, max_batch: int = 128) -> None:
+    def __init__(
+        self,
+        db: Database,
+        gate: WriterGate | None,
+        *,
+        max_batch: int = 128,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.db = db
         # A gate handle of its own: the drain holds it across an await, so it must not be the
         # re-entrant handle that Database.transaction uses from ordinary threads. None on
@@ -109,6 +118,9 @@ class WriteBatcher:
         self._conn: Connection | None = None
         # Called when a batch fails as a whole (see Services.on_abort).
         self.on_abort: list[Callable[[], None]] = []
+        self.metrics = metrics or new_metrics()
+        # When the next drain was scheduled: a batch's wait is measured from there.
+        self._scheduled = 0.0
         if gate is None and not event.contains(db.engine, "after_cursor_execute", _count_write):
             event.listen(db.engine, "after_cursor_execute", _count_write)
 
@@ -122,6 +134,7 @@ class WriteBatcher:
         self._pending.append((fn, fut))
         if not self._draining:
             self._draining = True
+            self._scheduled = perf_counter()
             # The drain starts on the next loop iteration, after the requests already ready
             # to run have queued their handlers too.
             loop.call_soon(self._drain)
@@ -171,6 +184,7 @@ class WriteBatcher:
     def _fail_pending(self, exc: BaseException) -> None:
         pending, self._pending = self._pending, []
         self._draining = False
+        self.metrics.queue_depth.set(0)
         for _fn, fut in pending:
             _settle(fut, None, exc)
 
@@ -178,6 +192,7 @@ class WriteBatcher:
         """With the gate held: one batch, then the gate goes back before anything else runs."""
         try:
             batch = self._pending[: self.max_batch]
+            self.metrics.batch_began(len(batch), len(self._pending), self._scheduled)
             del self._pending[: self.max_batch]
             self._execute(batch)
         finally:
@@ -185,7 +200,9 @@ class WriteBatcher:
                 if self.gate is not None:
                     self.gate.unlock()
             finally:
+                self.metrics.queue_depth.set(len(self._pending))
                 if self._pending:
+                    self._scheduled = perf_counter()
                     asyncio.get_running_loop().call_soon(self._drain)
                 else:
                     self._draining = False
@@ -226,17 +243,20 @@ class WriteBatcher:
                         raise (_Retry() if retry and is_transient(exc) else _Undefer()) from exc
             # the block's end committed
         except _Replay:
+            self.metrics.retry_replay.inc()
             self._forget()
             self._execute_again(batch, failed, defer, attempt)
             return
         except _Undefer:
             # One deferred row could not go in; row by row, only its request fails.
+            self.metrics.retry_undefer.inc()
             self._forget()
             self._execute(batch, False, attempt)
             return
         except _Retry:
             # Another worker's batch held rows this one needed (PostgreSQL): run it all again,
             # and after the last retry one request at a time, so no batch-mate is to blame.
+            self.metrics.retry_transient.inc()
             self._forget()
             if attempt + 1 < RETRIES or len(batch) == 1:
                 self._execute(batch, defer, attempt + 1)
@@ -245,6 +265,7 @@ class WriteBatcher:
                     self._execute([op], defer, attempt + 1)
             return
         except BaseException as exc:  # every waiter must hear of a failed commit
+            self.metrics.batch_failed.inc()
             self._forget()
             self.close()  # whatever state it is in, the next batch starts on a fresh one
             for _fn, fut in batch:

@@ -38,6 +38,14 @@ def _upper(value: object) -> object:
     return value.strip().upper() if isinstance(value, str) else value
 
 
+def _lower(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _blank_is_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 def normalise_database_url(url: str) -> str:
     """Map plain postgresql:// URLs to the psycopg 3 driver."""
     for prefix in ("postgresql://", "postgres://"):
@@ -97,6 +105,10 @@ class Settings(BaseSettings):
     # Clicks older than this many days that no customer or transaction refers to are pruned
     # (trackpost/tracking/retention.py); None keeps every click.
     click_retention_days: int | None = Field(None, ge=1)
+    # "json": every log line one JSON object, and trackpost writes the access log itself.
+    log_format: Annotated[Literal["text", "json"], BeforeValidator(_lower)] = "text"
+    # Set: /metrics answers only `Authorization: Bearer <token>`; unset, only allowed addresses.
+    metrics_token: Annotated[str | None, BeforeValidator(_blank_is_none)] = None
 
     @model_validator(mode="after")
     def _database(self) -> Settings:

@@ -6,6 +6,7 @@ import inspect
 import random
 import re
 from collections.abc import Callable, Iterable
+from time import perf_counter
 from typing import Any
 
 from starlette.applications import Starlette
@@ -16,6 +17,7 @@ from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trackpost.core.http import REQUEST_ID_KEY
+from trackpost.core.observe import STARTED_KEY
 from trackpost.core.responses import JSONBytes, RawResponse
 
 # An incoming X-Request-ID is kept only when it looks like one (it ends up in logs).
@@ -99,6 +101,7 @@ class Dispatcher(RequestIdMiddleware):
             return
         endpoint, path_params = self._match(scope)
         if endpoint is None:
+            scope[STARTED_KEY] = perf_counter()  # timed from here if it reaches no endpoint
             await super().__call__(scope, receive, send)
             return
         rid = scope[REQUEST_ID_KEY] = _request_id(scope)

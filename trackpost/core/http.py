@@ -22,7 +22,10 @@ from trackpost.core.batch import WriteBatcher, is_transient
 from trackpost.core.config import Settings
 from trackpost.core.db import Database
 from trackpost.core.errors import BadRequest, ServiceUnavailable, TrackpostError
+from trackpost.core.metrics import Metrics, new_metrics
 from trackpost.core.net import client_ip
+from trackpost.core.observe import PRINCIPAL_KEY, observe
+from trackpost.core.observe import REQUEST_ID_KEY as REQUEST_ID_KEY
 from trackpost.core.origin import Origin
 from trackpost.core.params import (
     Params,
@@ -36,7 +39,6 @@ from trackpost.core.security import PasswordHashing
 from trackpost.core.validation import validate
 
 log = logging.getLogger("trackpost")
-REQUEST_ID_KEY = "trackpost.request_id"
 
 
 class WorkerCache(Protocol):
@@ -60,6 +62,7 @@ class Services:
     batcher: WriteBatcher | None = None
     # Passwords are hashed off the event loop and outside every transaction.
     hashing: PasswordHashing = field(default_factory=PasswordHashing)
+    metrics: Metrics = field(default_factory=new_metrics)
     # The domains' worker caches by class (core cannot name them: it imports no domain).
     _caches: dict[type[Any], Any] = field(default_factory=dict)
 
@@ -306,6 +309,7 @@ def build_route(ep: Endpoint, services: Services) -> Route:
     tolerant = ep.tolerant
     vendor_status = settings.vendor_error_status == 200
     ignore_unknown = settings.unknown_params == "ignore"
+    db_busy = services.metrics.db_busy
 
     async def endpoint(request: Request) -> Response:
         try:
@@ -326,6 +330,7 @@ def build_route(ep: Endpoint, services: Services) -> Route:
                 principal = auth.authenticate(
                     ip, single_header(request, b"api-key"), single_header(request, b"api-username")
                 )
+                request.scope[PRINCIPAL_KEY] = principal  # for the access log
             if param_model is not None:
                 params: Any = validate(param_model, raw, ignore_unknown=ignore_unknown)
             elif ep.raw_params:
@@ -352,6 +357,7 @@ def build_route(ep: Endpoint, services: Services) -> Route:
         except (OperationalError, psycopg.OperationalError) as exc:
             # A hot statement's error is the driver's own, not wrapped by SQLAlchemy.
             if _is_busy(exc):
+                db_busy.inc()
                 log.warning("database busy request_id=%s", request_id_of(request))
                 return error_response(
                     ServiceUnavailable(
@@ -366,7 +372,8 @@ def build_route(ep: Endpoint, services: Services) -> Route:
         return json_response(result)
 
     endpoint.__name__ = ep.handler.__name__
-    return Route(ep.path, endpoint, methods=[ep.method])
+    observed = observe(endpoint, ep.path, services.metrics, settings)
+    return Route(ep.path, observed, methods=[ep.method])
 
 
 class _NoParams(BaseModel):
