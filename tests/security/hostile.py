@@ -308,6 +308,8 @@ class Catalogue:
             yield self.mutate(p, "0", "id 0", strict=not self.reads and names_a_record)
         for value in (*BIG_INTS, *NOT_INTS):
             yield self.mutate(p, value, f"not a 64-bit integer: {value!r}")
+        # Past a 32-bit column (PostgreSQL refuses it there): a 4xx or a miss, never a 5xx.
+        yield self.mutate(p, str(2**31), "one past 32 bits", strict=False)
         # Past Python's int() digit limit: checked as text before any conversion.
         yield self.mutate(p, "9" * 5_000, "5,000 digits")
         # Accepted as the number (no text to find verbatim) or refused; never a 5xx.

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 from trackpost.accounts.schemas import ContactFields, Password, Username, success_message
-from trackpost.core.fields import Email, Flag, Id, Money, Str64, Str255
+from trackpost.core.fields import Email, Flag, Id, Money, SmallId, Str64, Str255
 from trackpost.core.validation import ParamModel
 
 
@@ -55,7 +55,7 @@ class AddAffiliate(AffiliateFields):
     username: Username
     password: Password
     email: Email
-    payvia: Id
+    payvia: SmallId
     payvia_info: PayviaInfo | None = None
 
 
@@ -63,14 +63,14 @@ class EditAffiliate(AffiliateFields):
     loginid: Id
     password: Password | None = None
     email: Email | None = None
-    payvia: Id | None = None
+    payvia: SmallId | None = None
     payvia_info: PayviaInfo | None = None
     affiliate_manager_loginid: Id | None = None
 
 
 class SetPayvia(ParamModel):
     loginid: Id
-    payvia_type_id: Id
+    payvia_type_id: SmallId
     payvia_info: PayviaInfo
 
 
@@ -115,7 +115,7 @@ class SearchAffiliates(ParamModel):
     state: Str255 | None = None
     country: Str255 | None = None
     inhouse: Flag | None = None
-    payvia_type_id: Id | None = None
+    payvia_type_id: SmallId | None = None
     refid: Id | None = None
     return_payvia_info: Flag = False
     start: Annotated[int, Field(ge=0, le=10**9)] = 0

@@ -192,6 +192,14 @@ Id = Annotated[
     BeforeValidator(_id),
     WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_ID}),
 ]
+# For the few ids kept in 32-bit columns (payout methods): PostgreSQL refuses larger numbers.
+MAX_SMALL_ID = 2**31 - 1
+SmallId = Annotated[
+    int,
+    BeforeValidator(_id),
+    Field(le=MAX_SMALL_ID),
+    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_SMALL_ID}),
+]
 Flag = Annotated[bool, BeforeValidator(_blank_is_false)]
 Money = Annotated[
     int,
