@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-from trackpost.accounts.service import password_problem, username_problem, website_problem
+from trackpost.accounts.rules import password_problem, username_problem, website_problem
 from trackpost.core.fields import Str32, Str64, Str255
 from trackpost.core.validation import ParamModel
 

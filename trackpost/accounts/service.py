@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -12,18 +11,17 @@ from sqlalchemy.exc import IntegrityError
 
 from trackpost.accounts import repository as repo
 from trackpost.accounts.errors import AdminNotFound, EmailTaken
+from trackpost.accounts.rules import (
+    USERNAME_RULE,
+    username_problem,
+)
 from trackpost.core.config import parse_networks
 from trackpost.core.errors import AdvertiserNotFound, InvalidUsername, UsernameTaken
 from trackpost.core.security import KeyHasher, hash_password, new_api_key
 
-if TYPE_CHECKING:  # the schemas build their validators from the rules below
+if TYPE_CHECKING:
     from trackpost.accounts.schemas import ContactFields
 
-# \Z, not $: "$" also matches before a trailing newline, which would admit "ops\n".
-USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,64}\Z")
-USERNAME_RULE = "use 1 to 64 letters, digits, '_', '.', '@' or '-'"
-MIN_PASSWORD = 8
-_SCRIPT_SCHEME = re.compile(r"^\s*(?:javascript|data|vbscript)\s*:", re.IGNORECASE)
 # Only advertisers' emails are unique (a partial unique index): affiliates may share one.
 UNIQUE_EMAIL_TYPES = frozenset({"advertiser"})
 CONTACT_COLUMNS = (
@@ -49,25 +47,6 @@ CONTACT_COLUMNS = (
     "custom5",
     "join_ip",
 )
-
-
-def username_problem(username: str) -> str | None:
-    """Why a text cannot be a username, or None when it can."""
-    return None if USERNAME_RE.match(username) else USERNAME_RULE
-
-
-def password_problem(password: str) -> str | None:
-    """Why a text cannot be a password, or None when it can."""
-    if len(password) < MIN_PASSWORD:
-        return f"must be at least {MIN_PASSWORD} characters long"
-    return None
-
-
-def website_problem(url: str) -> str | None:
-    """An account's website: scheme-less hosts are kept, script and data URLs are refused."""
-    if _SCRIPT_SCHEME.match(url) or any(ord(c) < 32 for c in url):
-        return "must be a web address such as https://example.com"
-    return None
 
 
 @dataclass(frozen=True)
