@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import insert
 
 from tests.postbacks.network import PIXEL, Network
@@ -174,3 +175,20 @@ def test_replays_are_checked_before_anything_is_written_even_over_post(net: Netw
     first = net.http.post(PIXEL, data=params)
     again = net.http.post(PIXEL, data=params)
     assert again.json() == first.json()
+
+
+@pytest.mark.parametrize("padded", ["F1-C1 ", " F1-C1", "F1-C1\t"])
+def test_a_padded_orderid_is_the_same_order(net: Network, padded: str) -> None:
+    """A retry whose orderid gained spaces is a replay, not a second rebill."""
+    first = net.convert(subscription_id="s-1", orderid="F1-C0")
+    rebill = {"type": "rebill", "subscription_id": "s-1", "amount": "9.95"}
+    original = net.post(**rebill, orderid="F1-C1")
+    assert original.status_code == 200, original.text
+    before = net.counts()
+    again = net.post(**rebill, orderid=padded)
+    assert again.json() == original.json()
+    assert net.counts() == before
+    assert [r["orderid"] for r in net.rows(first["customer_id"])] == ["F1-C0", "F1-C1"]
+    # The admin API finds the order by the same trimmed id.
+    found = net.api.post("/api/transaction/process_void", {"orderid": padded})
+    assert found.status_code == 200, found.text

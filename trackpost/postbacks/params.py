@@ -13,6 +13,7 @@ from typing import Annotated, Any, Self
 
 import orjson
 from pydantic import (
+    AfterValidator,
     AliasChoices,
     BaseModel,
     BeforeValidator,
@@ -126,6 +127,17 @@ def _text(limit: int, name: str | None = None) -> BeforeValidator:
         return text(_name(info), value, limit)
 
     return BeforeValidator(check)
+
+
+def _trimmed(value: str | None) -> str | None:
+    # An orderid is compared as an id: "F1-C1 " is the order "F1-C1", as an amount's spaces are
+    # not part of the amount, so a padded retry is a replay, not a second sale.
+    if value is None:
+        return None
+    return value.strip() or None
+
+
+Trimmed = AfterValidator(_trimmed)
 
 
 def _amount(value: object) -> int | None:
@@ -260,10 +272,12 @@ class PixelParams(Post):
     subscription_id: Annotated[
         str | None, _text(MAX_KEY, "subscription_id"), string_doc(MAX_KEY)
     ] = Field(None, description="the advertiser's id for the customer")
-    orderid: Annotated[str | None, _text(MAX_KEY, "orderid"), string_doc(MAX_KEY)] = Field(
-        None, description="the event's unique id; makes retries safe"
+    orderid: Annotated[str | None, _text(MAX_KEY, "orderid"), Trimmed, string_doc(MAX_KEY)] = Field(
+        None, description="the event's unique id, surrounding spaces ignored; makes retries safe"
     )
-    original_orderid: Key = Field(None, description="for a refund: the sale it refunds")
+    original_orderid: Annotated[Key, Trimmed] = Field(
+        None, description="for a refund: the sale it refunds"
+    )
     amount: Amount = Field(
         None,
         validation_alias=AliasChoices(*SYNONYMS["amount"]),

@@ -61,7 +61,8 @@ def _expect(kind: str) -> Any:
     return AfterValidator(check)
 
 
-Key = Annotated[str, Field(max_length=255)]
+# Keys are ids: surrounding spaces are not part of them (an orderid "F1-C1 " is "F1-C1").
+Key = Annotated[str, Field(max_length=255), AfterValidator(str.strip)]
 Custom = Annotated[str, Field(max_length=255), AfterValidator(_custom)]
 Text32 = Annotated[str, Field(max_length=32)]
 TransactionId = Annotated[
