@@ -78,6 +78,26 @@ def test_a_refused_sender_cannot_probe_subscription_ids(net: Network) -> None:
     assert_error(resp, 404, "customer_not_found")
 
 
+def test_naming_a_landing_page_reveals_nothing_to_a_refused_sender(
+    api: ApiClient, services: Services
+) -> None:
+    """Existing or not, a customer (or a page) named by a stranger gets the same 403."""
+    net = build_network(api, services, landing_page={"postback_ips": PAGE_IP})
+    net.post(click_hash=net.click(), subscription_id="S", _ip=PAGE_IP)
+    page = str(net.landing_page)
+    for subscription_id in ("S", "UNKNOWN"):
+        resp = net.post(
+            type="rebill", subscription_id=subscription_id, landing_pageid=page, _ip=STRANGER
+        )
+        body = assert_error(resp, 403, "postback_ip_not_allowed")
+        assert "advertiser" not in body["message"]
+    _add(net, "post", ADVERTISER_IP)
+    resp = net.post(type="rebill", subscription_id="S", landing_pageid="999999", _ip=STRANGER)
+    assert_error(resp, 403, "postback_ip_not_allowed")
+    resp = net.post(type="rebill", subscription_id="UNKNOWN", landing_pageid=page, _ip=PAGE_IP)
+    assert_error(resp, 404, "customer_not_found")
+
+
 def test_removing_an_address_takes_effect_at_once(net: Network) -> None:
     _add(net, "post", ADVERTISER_IP)
     assert net.post(click_hash=net.click(), _ip=STRANGER).status_code == 403

@@ -38,9 +38,22 @@ def _find(
             for_update=True,
         )
     except TrackpostError:
-        # A sender no list admits learns nothing about which customers exist.
+        # A sender no list admits learns nothing about which customers exist: checked against
+        # the named page's list when the post names one, else the global list.
         if page is None:
             check_global(conn, sender, post.kind)
+        else:
+            lists = sender.lists.get(conn)
+            check_sender(sender, lists, page["landing_pageid"], page["postback_ips"], post.kind)
+        raise
+
+
+def _named_page(conn: Connection, post: PixelParams, sender: Sender) -> Mapping[Any, Any] | None:
+    """The page the post names; a sender no list admits learns nothing of unknown ones."""
+    try:
+        return resolve.named_page(conn, post)
+    except TrackpostError:
+        check_global(conn, sender, post.kind)
         raise
 
 
@@ -51,7 +64,7 @@ def follow_up(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, 
             f"Missing required parameter 'subscription_id': a {post.kind} post names the "
             "customer by subscription_id."
         )
-    page = resolve.named_page(conn, post)
+    page = _named_page(conn, post, sender)
     customer = _find(conn, post, sender, page)
     ctx = repo.customer_context(
         conn,
