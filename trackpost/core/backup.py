@@ -102,6 +102,26 @@ def put_in_place(tmp: Path, path: Path) -> None:
 
 
 @contextlib.contextmanager
+def staged(tmp: Path, failed: str, failed_io: str | None = None) -> Iterator[None]:
+    """Any failure in the block removes tmp; database and file errors become one-line OpsErrors.
+
+    `failed` names the operation for a database error ("Backup of x"), `failed_io` for a file
+    error (default: the same).
+    """
+    try:
+        yield
+    except sqlite3.Error as exc:
+        discard(tmp)
+        raise OpsError(f"{failed} failed: {first_line(exc)}.") from None
+    except OSError as exc:
+        discard(tmp)
+        raise OpsError(f"{failed_io or failed} failed: {exc.strerror or exc}.") from None
+    except BaseException:
+        discard(tmp)
+        raise
+
+
+@contextlib.contextmanager
 def _connect(path: Path) -> Iterator[sqlite3.Connection]:
     conn = sqlite3.connect(path, isolation_level=None, timeout=30)
     try:
@@ -157,7 +177,7 @@ def backup_sqlite(
     if not source.is_file():
         raise OpsError(f"No SQLite database at {source}.")
     tmp = temp_beside(dest)
-    try:
+    with staged(tmp, f"Backup of {source}", f"Backup to {dest}"):
         with _connect(source) as src, _connect(tmp) as out:
             # One read transaction for the whole copy: every step reads the same snapshot, and
             # WAL readers never block writers. Without it each step would see the writes made
@@ -173,15 +193,6 @@ def backup_sqlite(
             _check_integrity(out, "The backup")
             revision = _revision(out)
         put_in_place(tmp, dest)
-    except sqlite3.Error as exc:
-        discard(tmp)
-        raise OpsError(f"Backup of {source} failed: {first_line(exc)}.") from None
-    except OSError as exc:
-        discard(tmp)
-        raise OpsError(f"Backup to {dest} failed: {exc.strerror or exc}.") from None
-    except BaseException:
-        discard(tmp)
-        raise
     return Copied(dest, dest.stat().st_size, revision)
 
 
@@ -226,7 +237,7 @@ def restore_sqlite(backup: Path, target: Path, report: Progress = _quiet) -> Cop
             f"database: stop trackpost, move that file away (with its -wal and -shm), restore."
         )
     tmp = temp_beside(target)
-    try:
+    with staged(tmp, f"Restore into {target}"):
         with _connect(backup) as src, _connect(tmp) as out:
             _copy(src, out, "restore", report)
             out.execute("PRAGMA journal_mode=DELETE")
@@ -237,15 +248,6 @@ def restore_sqlite(backup: Path, target: Path, report: Progress = _quiet) -> Cop
         # An empty target's journal files belong to another file now: never apply them.
         discard(target)
         put_in_place(tmp, target)
-    except sqlite3.Error as exc:
-        discard(tmp)
-        raise OpsError(f"Restore into {target} failed: {first_line(exc)}.") from None
-    except OSError as exc:
-        discard(tmp)
-        raise OpsError(f"Restore into {target} failed: {exc.strerror or exc}.") from None
-    except BaseException:
-        discard(tmp)
-        raise
     return Copied(target, target.stat().st_size, revision)
 
 

@@ -27,9 +27,9 @@ from trackpost.core.backup import (
     Copied,
     OpsError,
     Progress,
-    discard,
     first_line,
     put_in_place,
+    staged,
     temp_beside,
 )
 
@@ -129,17 +129,11 @@ def backup_postgres(url: str, dest: Path, report: Progress) -> Copied:
     pg_dump = _tool("pg_dump")
     tmp = temp_beside(dest)
     argv = [pg_dump, "--format=custom", "--no-owner", "--no-privileges", "--verbose"]
-    try:
+    with staged(tmp, f"Backup to {dest}"):
         with tmp.open("wb") as out:
             _run([*argv, f"--dbname={where.uri}"], where, out.fileno(), report)
         revision = _revision(url, where)
         put_in_place(tmp, dest)
-    except OSError as exc:
-        discard(tmp)
-        raise OpsError(f"Backup to {dest} failed: {exc.strerror or exc}.") from None
-    except BaseException:
-        discard(tmp)
-        raise
     return Copied(dest, dest.stat().st_size, revision)
 
 

@@ -59,14 +59,18 @@ def validate(model: type[M], params: dict[str, Any], *, ignore_unknown: bool = F
             params = {k: v for k, v in params.items() if k in known}
         else:
             # Before any value is judged: a typo is the likelier cause of a bad request.
-            extras = sorted(k for k in params if k not in known)
-            names = ", ".join(f"'{n}'" for n in extras)
-            noun = "parameter" if len(extras) == 1 else "parameters"
-            raise UnknownParameter(f"Unknown {noun} {names}{_suggestion(extras, model)}.")
+            raise unknown_names(sorted(k for k in params if k not in known), model)
     try:
         return model.model_validate(params)
     except ValidationError as exc:
         raise to_bad_request(exc, model) from None
+
+
+def unknown_names(extras: list[str], model: type[BaseModel] | None) -> UnknownParameter:
+    """The 400 naming every unknown parameter, and the documented name a typo probably meant."""
+    names = ", ".join(f"'{n}'" for n in extras)
+    noun = "parameter" if len(extras) == 1 else "parameters"
+    return UnknownParameter(f"Unknown {noun} {names}{_suggestion(extras, model)}.")
 
 
 def _suggestion(names: list[str], model: type[BaseModel] | None) -> str:
@@ -86,9 +90,7 @@ def to_bad_request(exc: ValidationError, model: type[BaseModel] | None = None) -
     errors = exc.errors(include_url=False, include_input=False)
     extras = sorted({_loc(e["loc"]) for e in errors if e["type"] == "extra_forbidden"})
     if extras:
-        names = ", ".join(f"'{n}'" for n in extras)
-        noun = "parameter" if len(extras) == 1 else "parameters"
-        return UnknownParameter(f"Unknown {noun} {names}{_suggestion(extras, model)}.")
+        return unknown_names(extras, model)
     missing = [e for e in errors if e["type"] == "missing"]
     if missing:
         return MissingParameter(f"Missing required parameter '{_loc(missing[0]['loc'])}'.")
