@@ -16,6 +16,7 @@ FLOORS: dict[str, int] = {
     "models": 1,
     "migrations": 2,
     "accounts": 2,
+    "events": 2,
     "iplists": 2,
     "system": 2,
     "tracking": 3,
@@ -162,6 +163,8 @@ OWNERS = {
     "tracking_domains": "offers",
     "clicks": "tracking",
     "transactions": "transactions",
+    "events": "events",
+    "event_cursors": "events",
 }
 # cache_versions holds one row per cache; each domain keeps its own row (and reads others').
 SHARED_TABLES = frozenset({"cache_versions"})
