@@ -3,6 +3,14 @@
 from trackpost.models.accounts import Login, PayviaInfo, PayviaType
 from trackpost.models.base import Base
 from trackpost.models.customers import Customer, CustomerAudit
+from trackpost.models.delivery import (
+    AffiliatePostback,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryDestination,
+    PostbackEventSetting,
+    WebhookEndpoint,
+)
 from trackpost.models.events import EventCursor, EventRow
 from trackpost.models.tracking import CacheVersion, Click, LandingPage, Offer, TrackingDomain
 from trackpost.models.transactions import IpListEntry, Transaction
@@ -10,6 +18,12 @@ from trackpost.models.transactions import IpListEntry, Transaction
 metadata = Base.metadata
 
 __all__ = [
+    "AffiliatePostback",
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryDestination",
+    "PostbackEventSetting",
+    "WebhookEndpoint",
     "Base",
     "CacheVersion",
     "Click",

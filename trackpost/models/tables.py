@@ -6,6 +6,14 @@ from sqlalchemy import Table
 
 from trackpost.models.accounts import Login, PayviaInfo, PayviaType
 from trackpost.models.customers import Customer, CustomerAudit
+from trackpost.models.delivery import (
+    AffiliatePostback,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryDestination,
+    PostbackEventSetting,
+    WebhookEndpoint,
+)
 from trackpost.models.events import EventCursor, EventRow
 from trackpost.models.tracking import CacheVersion, Click, LandingPage, Offer, TrackingDomain
 from trackpost.models.transactions import IpListEntry, Transaction
@@ -24,6 +32,12 @@ transactions = cast(Table, Transaction.__table__)
 ip_list_entries = cast(Table, IpListEntry.__table__)
 events = cast(Table, EventRow.__table__)
 event_cursors = cast(Table, EventCursor.__table__)
+deliveries = cast(Table, Delivery.__table__)
+delivery_attempts = cast(Table, DeliveryAttempt.__table__)
+delivery_destinations = cast(Table, DeliveryDestination.__table__)
+affiliate_postbacks = cast(Table, AffiliatePostback.__table__)
+postback_event_settings = cast(Table, PostbackEventSetting.__table__)
+webhook_endpoints = cast(Table, WebhookEndpoint.__table__)
 
 # The rows of cache_versions: each names a cache of committed state whose version moves on change.
 TRACKING_CACHE = "tracking"
