@@ -109,6 +109,20 @@ class Settings(BaseSettings):
     log_format: Annotated[Literal["text", "json"], BeforeValidator(_lower)] = "text"
     # Set: /metrics answers only `Authorization: Bearer <token>`; unset, only allowed addresses.
     metrics_token: Annotated[str | None, BeforeValidator(_blank_is_none)] = None
+    # Outbound delivery (trackpost/delivery/): the workers inside `trackpost serve` (one set per
+    # worker process; `trackpost deliver` runs them alone), and the addresses they may reach.
+    delivery_workers: bool = True
+    outbound_allow_private: Networks = ()
+    delivery_timeout_seconds: float = Field(10.0, gt=0, le=120)
+    delivery_max_attempts: int = Field(8, ge=1, le=50)
+    delivery_backoff_base_seconds: float = Field(60.0, gt=0)
+    delivery_backoff_factor: float = Field(3.15, ge=1)
+    delivery_pause_after_seconds: float = Field(86400.0, gt=0)
+    delivery_host_concurrency: int = Field(8, ge=1, le=1024)
+    delivery_concurrency: int = Field(256, ge=1, le=4096)
+    delivery_poll_seconds: float = Field(0.5, gt=0, le=60)
+    # A worker that dies mid-send leaves its deliveries leased this long before another sends them.
+    delivery_lease_seconds: float = Field(60.0, gt=0)
 
     @model_validator(mode="after")
     def _database(self) -> Settings:

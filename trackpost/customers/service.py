@@ -26,6 +26,7 @@ from trackpost.customers.errors import CustomerLocked, SubscriptionIdTaken
 from trackpost.customers.fields import advertiser_values, check_value
 from trackpost.customers.lookup import Lookup, find_by
 from trackpost.customers.repository import CustomerRow
+from trackpost.events.service import Event, record
 
 __all__ = [
     "CustomerRow",
@@ -108,6 +109,7 @@ def _set_lock(
         )
     # A repeated lock (or unlock) is recorded too, with no changes, so history shows every call.
     # The audit time is taken after the row lock is held, so history times follow commit order.
+    at = utcnow()
     write_audit(
         conn,
         customer_id,
@@ -115,9 +117,38 @@ def _set_lock(
         action="lock" if lock else "unlock",
         changes={"locked": {"before": not lock, "after": lock}} if changed else {},
         reason=reason,
-        at=utcnow(),
+        at=at,
     )
+    if changed:
+        # One deferred insert, no read: webhooks hear of the change, in commit order.
+        _tell(
+            conn,
+            "customer.locked" if lock else "customer.unlocked",
+            customer_id,
+            origin,
+            at,
+            reason=reason,
+        )
     return True
+
+
+def _tell(
+    conn: Connection,
+    kind: str,
+    customer_id: int,
+    origin: Origin,
+    at: dt.datetime,
+    **payload: Any,
+) -> None:
+    """Record a customer event (docs/events.md) in the change's transaction."""
+    body = {
+        "customer_id": customer_id,
+        "actor": origin.actor,
+        "source": origin.source,
+        "at": iso(at),
+        **payload,
+    }
+    record(conn, Event(kind, body, customer_id))
 
 
 def set_customer_details(
@@ -142,6 +173,16 @@ def set_customer_details(
         reason=reason,
         at=now,
     )
+    if changes:
+        _tell(
+            conn,
+            "customer.updated",
+            customer["customer_id"],
+            origin,
+            now,
+            changes=changes,
+            reason=reason,
+        )
     return True
 
 
@@ -201,6 +242,7 @@ def apply_advertiser_update(
     changes = _write_fields(conn, customer, values, now)
     if changes:
         write_audit(conn, customer["customer_id"], origin, action=action, changes=changes, at=now)
+        _tell(conn, "customer.updated", customer["customer_id"], origin, now, changes=changes)
     return changes
 
 
@@ -257,6 +299,18 @@ def create_customer(
     if password:
         changes["password"] = change("password", None, password)
     write_audit(conn, customer_id, origin, action="create", changes=changes, at=now)
+    _tell(
+        conn,
+        "customer.created",
+        customer_id,
+        origin,
+        now,
+        advertiserid=advertiserid,
+        subscription_id=subscription_id,
+        loginid=loginid,
+        offerid=offerid,
+        landing_pageid=landing_pageid,
+    )
     return customer_id
 
 

@@ -8,7 +8,10 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
+from trackpost.core.fields import iso
 from trackpost.core.origin import Origin
+from trackpost.events.service import Event
+from trackpost.events.service import record as record_event
 from trackpost.transactions import repository as repo
 
 CUSTOM_FIELDS = (
@@ -113,6 +116,39 @@ def adjustment_row(
     return row
 
 
+# The event a new ledger row records (docs/events.md); every other kind is transaction.created.
+EVENT_OF_KIND = {
+    "void": "transaction.voided",
+    "chargeback": "transaction.chargeback",
+    "reversal": "transaction.reversed",
+}
+EVENT_FIELDS = (
+    "trans_type",
+    "status",
+    "customer_id",
+    "orderid",
+    "amount",
+    "affiliate_payout",
+    "chargeback_cost",
+    "parent_transactionid",
+    "source",
+    "payout_percent",
+    *ATTRIBUTION[1:],
+    *CUSTOM_FIELDS,
+)
+
+
 def record(conn: Connection, row: Mapping[str, Any]) -> int | None:
     """Insert a row; None when its orderid or its click's conversion already exists."""
-    return repo.insert(conn, row)
+    tid = repo.insert(conn, row)
+    if tid is not None:
+        tell(conn, EVENT_OF_KIND.get(row["trans_type"], "transaction.created"), tid, row)
+    return tid
+
+
+def tell(conn: Connection, kind: str, transactionid: int, row: Mapping[str, Any]) -> None:
+    """Record a transaction event in the row's transaction (one deferred insert, no read)."""
+    payload = {name: row[name] for name in EVENT_FIELDS}
+    payload["transactionid"] = transactionid
+    payload["created_at"] = iso(row["created_at"])
+    record_event(conn, Event(kind, payload, row["customer_id"]))

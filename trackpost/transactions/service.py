@@ -29,6 +29,7 @@ from trackpost.transactions.ledger import (
     adjustment_row,
     record,
     source_of,
+    tell,
 )
 from trackpost.transactions.lookup import MAX_KEY, TransactionLookup, find_transaction
 from trackpost.transactions.money import percent_of
@@ -194,6 +195,7 @@ def approve(conn: Connection, txn: RowMapping) -> None:
             vendor=True,
         )
     repo.set_status(conn, txn["transactionid"], APPROVED, utcnow())
+    tell(conn, "transaction.approved", txn["transactionid"], {**txn, "status": APPROVED})
 
 
 def update_revenue(conn: Connection, txn: RowMapping, amount: int) -> None:
