@@ -21,9 +21,11 @@ FLOORS: dict[str, int] = {
     "system": 2,
     "tracking": 3,
     "customers": 3,
+    "delivery": 3,
     "reports": 3,
     "offers": 4,
     "transactions": 4,
+    "webhooks": 4,
     "affiliates": 5,
     "advertisers": 6,
     "postbacks": 6,
@@ -165,6 +167,12 @@ OWNERS = {
     "transactions": "transactions",
     "events": "events",
     "event_cursors": "events",
+    "deliveries": "delivery",
+    "delivery_attempts": "delivery",
+    "delivery_destinations": "delivery",
+    "affiliate_postbacks": "affiliates",
+    "postback_event_settings": "affiliates",
+    "webhook_endpoints": "webhooks",
 }
 # cache_versions holds one row per cache; each domain keeps its own row (and reads others').
 SHARED_TABLES = frozenset({"cache_versions"})
@@ -183,6 +191,9 @@ READS = {
     ("postbacks", "logins"): "a conversion's one read: the advertiser's username for the audit",
     ("postbacks", "transactions"): "a conversion's one read: a replay's earlier transaction",
     ("reports", "transactions"): "the transaction report reads the ledger",
+    ("affiliates", "clicks"): "postback variables: the delivery fan-out reads a batch's clicks",
+    ("affiliates", "customers"): "postback variables: cust_* fields, read per fan-out batch",
+    ("affiliates", "offers"): "postback variables: which offers hide customers' personal data",
     ("reports", "logins"): "the transaction report names each row's affiliate",
 }
 

@@ -17,6 +17,8 @@ from starlette.routing import Route
 from trackpost.accounts import repository as accounts_repo
 from trackpost.advertisers.routes import router as advertisers_router
 from trackpost.affiliates.link_routes import router as links_router
+from trackpost.affiliates.postbacks import service as affiliate_postbacks
+from trackpost.affiliates.postbacks.routes import router as affiliate_postbacks_router
 from trackpost.affiliates.routes import router as affiliates_router
 from trackpost.core.auth import Authenticator
 from trackpost.core.batch import WriteBatcher
@@ -31,6 +33,8 @@ from trackpost.core.openapi import SWAGGER_HTML, build_openapi
 from trackpost.core.responses import error_response, json_response
 from trackpost.core.security import KeyHasher, load_secret
 from trackpost.customers.routes import router as customers_router
+from trackpost.delivery.routes import router as delivery_router
+from trackpost.delivery.worker import Plan, Worker
 from trackpost.iplists.routes import router as iplists_router
 from trackpost.offers.routes import router as offers_router
 from trackpost.postbacks.routes import router as postbacks_router
@@ -40,6 +44,8 @@ from trackpost.tracking.retention import RetentionJob
 from trackpost.tracking.routes import router as tracking_router
 from trackpost.transactions.routes import offer_router as transaction_offer_router
 from trackpost.transactions.routes import router as transactions_router
+from trackpost.webhooks import service as webhooks
+from trackpost.webhooks.routes import router as webhooks_router
 
 log = logging.getLogger("trackpost")
 
@@ -57,7 +63,19 @@ ROUTERS: tuple[Router, ...] = (
     transaction_offer_router,
     iplists_router,
     reports_router,
+    affiliate_postbacks_router,
+    webhooks_router,
+    delivery_router,
 )
+
+
+def delivery_plan() -> Plan:
+    """What the delivery workers fan events out to, and how each kind is signed."""
+    return Plan(
+        subscribers=(affiliate_postbacks.fan_out, webhooks.fan_out),
+        signers={webhooks.KIND: webhooks.sign},
+    )
+
 
 HTML_HEADERS = {
     "Content-Security-Policy": (
@@ -177,6 +195,9 @@ def create_worker_app() -> Any:
     if settings.click_retention_days is not None:
         # Every worker starts one; only the worker holding the retention lock prunes.
         RetentionJob(settings).start()
+    if settings.delivery_workers:
+        # One delivery worker per serve worker process, in a thread with its own engine.
+        Worker(settings, delivery_plan()).start()
     # Not in create_app: tests build many apps and should get their memory back.
     tune_gc_for_serving()
     return app

@@ -83,9 +83,7 @@ _RETRY = (
     .where(D.c.id.in_(bindparam("ids", expanding=True)), D.c.status != "sending")
     .values(status="pending", attempts=0, next_at=bindparam("now"), updated_at=bindparam("now"))
 )
-_ATTEMPTS = (
-    select(A).where(A.c.delivery_id.in_(bindparam("ids", expanding=True))).order_by(A.c.id)
-)
+_ATTEMPTS = select(A).where(A.c.delivery_id.in_(bindparam("ids", expanding=True))).order_by(A.c.id)
 _BY_IDS = select(D).where(D.c.id.in_(bindparam("ids", expanding=True))).order_by(D.c.id)
 
 

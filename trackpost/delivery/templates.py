@@ -66,7 +66,7 @@ STANDARD_VARIABLES: frozenset[str] = frozenset(
         "country",
         "device_type_name",
         "customer_id",
-        "delivery_id",
+        "event_id",
         "timestamp",
         *CUSTOMER_VARIABLES,
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -133,10 +134,8 @@ class Worker:
                     await asyncio.sleep(0)
                     continue
                 settled.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(settled.wait(), s.delivery_poll_seconds)
-                except TimeoutError:
-                    pass
             # Stopping: what is in flight finishes (bounded by the timeout) and is recorded.
             if tasks:
                 await asyncio.wait(tasks, timeout=s.delivery_timeout_seconds + 1)

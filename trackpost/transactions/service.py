@@ -212,6 +212,11 @@ def update_revenue(conn: Connection, txn: RowMapping, amount: int) -> None:
     repo.set_amounts(conn, txn["transactionid"], amount, payout, utcnow())
 
 
+def conversion_of_click(conn: Connection, click_hash: str) -> RowMapping | None:
+    """The click's conversion (its initial transaction), unlocked, or None."""
+    return repo.find(conn, "hash", click_hash, for_update=False)
+
+
 def orderid_exists(conn: Connection, orderid: str) -> bool:
     return repo.orderid_exists(conn, orderid)
 

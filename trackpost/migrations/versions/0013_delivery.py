@@ -68,9 +68,7 @@ def upgrade() -> None:
         sa.Column("error", sa.String(512), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_delivery_attempts"),
     )
-    op.create_index(
-        "ix_delivery_attempts_delivery_id", "delivery_attempts", ["delivery_id", "id"]
-    )
+    op.create_index("ix_delivery_attempts_delivery_id", "delivery_attempts", ["delivery_id", "id"])
     op.create_table(
         "delivery_destinations",
         sa.Column("kind", sa.String(16), nullable=False),

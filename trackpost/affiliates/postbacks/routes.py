@@ -1,0 +1,169 @@
+"""HTTP endpoints of affiliate postbacks and pixels, at the vendor's /api/affiliate/ paths."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from trackpost.affiliates.postbacks import service
+from trackpost.affiliates.postbacks.schemas import (
+    ADD_RESPONSE,
+    EVENTS_RESPONSE,
+    LIST_RESPONSE,
+    SUCCESS_RESPONSE,
+    TEST_RESPONSE,
+    AddPostback,
+    EditPostback,
+    GetPostbacks,
+    PostbackEvents,
+    PostbackId,
+    SetPostbackEvents,
+)
+from trackpost.core.http import RequestContext, Router
+from trackpost.core.validation import ParamModel
+
+router = Router("affiliate postbacks")
+_TEMPLATES = (
+    " url (and body) are templates with %%variable%% macros and |default:X, "
+    "%%if|var=match:output%% and |transform:md5|base64|urlencode|lower|upper modifiers "
+    "(docs/postbacks.md); an unknown variable or modifier is a 400 naming its position."
+)
+
+
+@router.route(
+    "POST",
+    "/api/affiliate/add_postback",
+    params=AddPostback,
+    summary="Add an affiliate postback or pixel for one event",
+    description=(
+        "type postback (server to server; GET, or POST with a body template), image or iframe "
+        "(rendered by /signup/pixels.js). offerid, campaignid and goal_id narrow it." + _TEMPLATES
+    ),
+    response=ADD_RESPONSE,
+    example={"result": "Success", "message": {"postbackid": "1"}},
+    errors=(404,),
+)
+def add_postback(ctx: RequestContext, params: AddPostback) -> dict[str, Any]:
+    values = params.model_dump(exclude={"type"})
+    values["kind"] = params.type
+    pid = service.add(ctx.conn, values)
+    return {"result": "Success", "message": {"postbackid": str(pid)}}
+
+
+@router.route(
+    "GET",
+    "/api/affiliate/get_postbacks",
+    params=GetPostbacks,
+    summary="List affiliate postbacks and pixels (filters loginid, event, offerid)",
+    response=LIST_RESPONSE,
+)
+def get_postbacks(ctx: RequestContext, params: GetPostbacks) -> dict[str, Any]:
+    return {"result": "Success", "message": service.listing(ctx.conn, params.model_dump())}
+
+
+@router.route(
+    "PATCH",
+    "/api/affiliate/edit_postback",
+    params=EditPostback,
+    summary="Change an affiliate postback (active=1 resumes a paused or stopped one)",
+    description=_TEMPLATES,
+    response=SUCCESS_RESPONSE,
+    errors=(404,),
+)
+def edit_postback(ctx: RequestContext, params: EditPostback) -> dict[str, str]:
+    values = params.model_dump(exclude_none=True, exclude={"postbackid"})
+    service.edit(ctx.conn, params.postbackid, values)
+    return {"result": "Success"}
+
+
+@router.route(
+    "PATCH",
+    "/api/affiliate/remove_postback",
+    params=PostbackId,
+    summary="Remove an affiliate postback; what waits for it is cancelled",
+    response=SUCCESS_RESPONSE,
+    errors=(404,),
+)
+def remove_postback(ctx: RequestContext, params: PostbackId) -> dict[str, str]:
+    service.remove(ctx.conn, params.postbackid)
+    return {"result": "Success"}
+
+
+@router.route(
+    "POST",
+    "/api/affiliate/test_postback",
+    params=PostbackId,
+    summary="Send a server postback once with sample values; the delivery log shows the answer",
+    response=TEST_RESPONSE,
+    errors=(404,),
+)
+def test_postback(ctx: RequestContext, params: PostbackId) -> dict[str, Any]:
+    url = service.test(ctx.conn, params.postbackid, {})
+    return {"result": "Success", "message": {"url": url}}
+
+
+@router.route(
+    "GET",
+    "/api/affiliate/get_postback_events",
+    params=PostbackEvents,
+    summary="Which events fire postbacks, globally or for one affiliate",
+    response=EVENTS_RESPONSE,
+)
+def get_postback_events(ctx: RequestContext, params: PostbackEvents) -> dict[str, Any]:
+    return {"result": "Success", "message": service.event_settings(ctx.conn, params.loginid)}
+
+
+@router.route(
+    "PATCH",
+    "/api/affiliate/set_postback_events",
+    params=SetPostbackEvents,
+    summary="Enable or disable postback events, globally or for one affiliate",
+    response=SUCCESS_RESPONSE,
+    errors=(404,),
+)
+def set_postback_events(ctx: RequestContext, params: SetPostbackEvents) -> dict[str, str]:
+    switches: dict[str, bool] = {}
+    switches.update(dict.fromkeys(params.enable or [], True))
+    switches.update(dict.fromkeys(params.disable or [], False))
+    service.set_events(ctx.conn, params.loginid, switches)
+    return {"result": "Success"}
+
+
+class PixelParams(ParamModel):
+    click_hash: str
+
+
+def _js(text: str) -> str:
+    """A JS string literal safe inside a script element."""
+    out = text.replace("\\", "\\\\").replace("'", "\\'").replace("<", "\\x3c")
+    return "'" + out.replace("\n", "\\n").replace("\r", "\\r") + "'"
+
+
+@router.route(
+    "GET",
+    "/signup/pixels.js",
+    params=PixelParams,
+    public=True,
+    write=False,
+    summary="The affiliate's image and iframe pixels for a click's conversion, as a script",
+    description=(
+        'Include <script src=".../signup/pixels.js?click_hash=..."></script> on the '
+        "confirmation page. Only offers whose landing page converts by iframe render pixels."
+    ),
+)
+def pixels(ctx: RequestContext, params: PixelParams) -> Response:
+    found = service.pixels(ctx.conn, params.click_hash[:64])
+    lines = []
+    for kind, url in found:
+        tag = "iframe" if kind == "iframe" else "img"
+        lines.append(
+            f"(function(){{var e=document.createElement('{tag}');e.src={_js(url)};"
+            "e.width=1;e.height=1;e.style.display='none';"
+            "(document.body||document.documentElement).appendChild(e);})();"
+        )
+    return Response(
+        "\n".join(lines) + "\n",
+        media_type="application/javascript",
+        headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
+    )

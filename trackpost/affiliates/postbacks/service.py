@@ -1,0 +1,395 @@
+"""Affiliate postbacks and pixels: subscriptions per event, their variables, and the fan-out.
+
+A postback fires for a transaction event of the affiliate's (docs/postbacks.md, "For affiliates"):
+conversion, continuity, goal, pending_approved, refund, void, chargeback, reversal. The admin
+enables each event globally (loginid 0) and may override it per affiliate; with no setting an
+event is enabled. Server postbacks go through delivery's outbox; image and iframe pixels are
+rendered into the advertiser's page by /signup/pixels.js.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qsl
+
+from sqlalchemy import Connection, RowMapping
+
+from trackpost.accounts import service as accounts
+from trackpost.affiliates import service as affiliates
+from trackpost.affiliates.postbacks import repository as repo
+from trackpost.affiliates.postbacks.errors import PostbackNotAllowed, PostbackNotFound
+from trackpost.core.db import utcnow
+from trackpost.core.fields import cents_text, iso
+from trackpost.delivery import service as delivery
+from trackpost.delivery.service import NewDelivery
+from trackpost.delivery.templates import (
+    CUSTOMER_FIELDS,
+    SUBAFFS,
+    Template,
+    body_context,
+    parse,
+    parse_url,
+)
+from trackpost.events.service import StoredEvent
+from trackpost.tracking import service as tracking
+from trackpost.transactions import service as transactions
+
+KIND = "postback"
+Row = Mapping[Any, Any]  # a row or a dict of one
+EVENTS = (
+    "conversion",
+    "continuity",
+    "goal",
+    "pending_approved",
+    "refund",
+    "void",
+    "chargeback",
+    "reversal",
+)
+KINDS = ("postback", "image", "iframe")
+DEFAULT_CURRENCY = "USD"
+# The postback event of each transaction event (transaction.created by the row's trans_type).
+_CREATED = {"initial": "conversion", "trial": "conversion", "continuity": "continuity"}
+_CREATED.update(refund="refund", goal="goal")
+_OTHERS = {
+    "transaction.voided": "void",
+    "transaction.chargeback": "chargeback",
+    "transaction.reversed": "reversal",
+    "transaction.approved": "pending_approved",
+}
+# Where a click's custom pass-through parameters will live (h-21b stores the extra parameters
+# of /track on the click): the first of these columns found on the click row, as JSON or a
+# query string, fills %%name%% for each. Until then the click carries none.
+PASS_THROUGH_COLUMNS = ("custom_params", "extra_params", "pass_through", "params")
+
+
+def postback_event(event: StoredEvent) -> str | None:
+    if event.type == "transaction.created":
+        return _CREATED.get(str(event.payload.get("trans_type")))
+    return _OTHERS.get(event.type)
+
+
+@lru_cache(maxsize=4096)
+def _template(source: str, param: str) -> Template:
+    return parse_url(source, param) if param == "url" else parse(source, param)
+
+
+def check(kind: str, method: str, url: str, body: str | None) -> None:
+    """A subscription's shape: templates parse, a body goes with POST, pixels are GET."""
+    _template(url, "url")
+    if body is not None:
+        if method != "POST":
+            raise PostbackNotAllowed("Parameter 'body' needs method=POST.")
+        _template(body, "body")
+    if kind != "postback" and method != "GET":
+        raise PostbackNotAllowed(f"Parameter 'method': an {kind} pixel is always GET.")
+
+
+def add(conn: Connection, values: dict[str, Any]) -> int:
+    affiliates.affiliate(conn, values["loginid"])  # 404 for an unknown affiliate
+    check(values["kind"], values["method"], values["url"], values.get("body"))
+    now = utcnow()
+    return repo.insert(conn, {**values, "active": True, "created_at": now, "updated_at": now})
+
+
+def _postback(conn: Connection, postbackid: int) -> RowMapping:
+    row = repo.one(conn, postbackid, for_update=True)
+    if row is None:
+        raise PostbackNotFound(f"Parameter 'postbackid': no postback {postbackid}.")
+    return row
+
+
+def shown(row: Row, state: str) -> dict[str, Any]:
+    return {
+        "postbackid": str(row["postbackid"]),
+        "loginid": str(row["loginid"]),
+        "event": row["event"],
+        "goal_id": row["goal_id"],
+        "offerid": row["offerid"],
+        "campaignid": row["campaignid"],
+        "type": row["kind"],
+        "method": row["method"],
+        "url": row["url"],
+        "body": row["body"],
+        "active": bool(row["active"]),
+        "delivery_state": state,
+        "created_at": iso(row["created_at"]),
+    }
+
+
+def listing(conn: Connection, filters: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = repo.listing(conn, filters)
+    states = delivery.destination_states(conn, KIND, [int(r["postbackid"]) for r in rows])
+    return [shown(r, states[int(r["postbackid"])]) for r in rows]
+
+
+def edit(conn: Connection, postbackid: int, values: dict[str, Any]) -> None:
+    row = _postback(conn, postbackid)
+    merged = {**row, **values}
+    check(merged["kind"], merged["method"], merged["url"], merged["body"])
+    repo.update(conn, postbackid, {**values, "updated_at": utcnow()})
+    if values.get("active") is True:
+        delivery.resume(conn, KIND, postbackid)
+    elif values.get("active") is False:
+        delivery.stop(conn, KIND, postbackid)
+
+
+def remove(conn: Connection, postbackid: int) -> None:
+    _postback(conn, postbackid)
+    repo.delete(conn, postbackid)
+    delivery.stop(conn, KIND, postbackid)
+
+
+def set_events(conn: Connection, loginid: int | None, enabled: dict[str, bool]) -> None:
+    """Enable or disable events globally (no loginid) or for one affiliate."""
+    if loginid is not None:
+        affiliates.affiliate(conn, loginid)
+    repo.save_settings(
+        conn, [{"loginid": loginid or 0, "event": e, "enabled": on} for e, on in enabled.items()]
+    )
+
+
+def event_settings(conn: Connection, loginid: int | None) -> dict[str, bool]:
+    """Each event's effective switch for the affiliate (or globally)."""
+    found = repo.settings(conn, [loginid] if loginid else [])
+    return {e: _enabled(found, loginid or 0, e) for e in EVENTS}
+
+
+def _enabled(found: Mapping[tuple[int, str], bool], loginid: int, event: str) -> bool:
+    own = found.get((loginid, event))
+    return own if own is not None else found.get((0, event), True)
+
+
+def _pass_through(click: Row | None) -> dict[str, str]:
+    if click is None:
+        return {}
+    for column in PASS_THROUGH_COLUMNS:
+        raw = click.get(column)
+        if not raw:
+            continue
+        if isinstance(raw, str) and raw.lstrip().startswith("{"):
+            value = json.loads(raw)
+            return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+        return dict(parse_qsl(str(raw), keep_blank_values=True))
+    return {}
+
+
+def variables(
+    name: str,
+    payload: Row,
+    *,
+    event_id: int | None,
+    timestamp: int,
+    username: str | None,
+    click: Row | None,
+    customer: Row | None,
+) -> dict[str, str | None]:
+    """Every %%variable%% of one postback: custom pass-through ones first, standard ones win."""
+    ocid = payload.get("ocid") or (click or {}).get("ocid")
+    campaign = payload.get("campaignid") or (click or {}).get("campaignid")
+    values: dict[str, str | None] = dict(_pass_through(click))
+
+    def text(value: Any) -> str | None:
+        return None if value is None else str(value)
+
+    values.update(
+        aff_id=text(payload.get("loginid")),
+        aff_username=username,
+        offer_id=text(payload.get("offerid")),
+        landing_page_id=text(payload.get("landing_pageid")),
+        aff_campaign=text(campaign or None),
+        aff_approved="0" if payload.get("status") == "pending" else "1",
+        transid=text(payload.get("transactionid")),
+        click_hash=text(payload.get("click_hash")),
+        orderid=text(payload.get("orderid")),
+        _ocid=text(ocid),
+        external_clickid=text(ocid),
+        commission=cents_text(payload.get("affiliate_payout")),
+        amount=cents_text(payload.get("amount")),
+        currency=str(payload.get("currency") or DEFAULT_CURRENCY),
+        event=name,
+        goal_id=text(payload.get("goal_id")),
+        customer_id=text(payload.get("customer_id")),
+        event_id=text(event_id),
+        timestamp=str(timestamp),
+        # Not on the click yet (the statistics work adds them); the customer's country stands in.
+        country=text((click or {}).get("country") or (customer or {}).get("country")),
+        device_type_name=text((click or {}).get("device_type_name")),
+    )
+    for sub in SUBAFFS:
+        values[sub] = text((click or {}).get(sub))
+    for field in CUSTOMER_FIELDS:
+        values[f"cust_{field}"] = text((customer or {}).get(field))
+    return values
+
+
+def _matches(pb: Row, name: str, payload: Row) -> bool:
+    if pb["event"] != name:
+        return False
+    for column, key in (
+        ("offerid", "offerid"),
+        ("campaignid", "campaignid"),
+        ("goal_id", "goal_id"),
+    ):
+        if pb[column] is not None and pb[column] != payload.get(key):
+            return False
+    return True
+
+
+def fan_out(conn: Connection, events: Sequence[StoredEvent]) -> list[NewDelivery]:
+    """The delivery subscriber: each matching, enabled server postback, rendered."""
+    wanted = [(e, n) for e in events if (n := postback_event(e)) and e.payload.get("loginid")]
+    if not wanted:
+        return []
+    loginids = sorted({int(e.payload["loginid"]) for e, _ in wanted})
+    subs: dict[int, list[RowMapping]] = {}
+    for pb in repo.for_affiliates(conn, loginids, "postback"):
+        subs.setdefault(int(pb["loginid"]), []).append(pb)
+    if not subs:
+        return []
+    switches = repo.settings(conn, list(subs))
+    pairs = [
+        (e, n, pb)
+        for e, n in wanted
+        for pb in subs.get(int(e.payload["loginid"]), [])
+        if _matches(pb, n, e.payload) and _enabled(switches, int(pb["loginid"]), n)
+    ]
+    if not pairs:
+        return []
+    return _render_all(conn, pairs)
+
+
+def _personal(pb: Row) -> bool:
+    """Whether the postback's templates name the customer's data (a read of customers)."""
+    names = _template(pb["url"], "url").variables
+    if pb["body"] is not None:
+        names |= _template(pb["body"], "body").variables
+    return any(n.startswith("cust_") or n == "country" for n in names)
+
+
+def _render_all(
+    conn: Connection, pairs: list[tuple[StoredEvent, str, RowMapping]]
+) -> list[NewDelivery]:
+    payloads = [e.payload for e, _, _ in pairs]
+    names = accounts.usernames(conn, {int(p["loginid"]) for p in payloads})
+    clicks = repo.clicks_by_hash(
+        conn, [str(p["click_hash"]) for p in payloads if p.get("click_hash")]
+    )
+    personal = any(_personal(pb) for _, _, pb in pairs)
+    customers: dict[int, RowMapping] = {}
+    hidden: set[int] = set()
+    if personal:
+        customers = repo.customers_by_id(
+            conn, [int(p["customer_id"]) for p in payloads if p.get("customer_id")]
+        )
+        hidden = repo.hidden_offers(conn, [int(p["offerid"]) for p in payloads if p.get("offerid")])
+    out = []
+    for event, name, pb in pairs:
+        p = event.payload
+        customer = customers.get(int(p.get("customer_id") or 0))
+        if p.get("offerid") in hidden:
+            customer = None  # the offer keeps its customers' personal data to itself
+        values = variables(
+            name,
+            p,
+            event_id=event.id,
+            timestamp=int(event.created_at.timestamp()),
+            username=names.get(int(p["loginid"])),
+            click=clicks.get(str(p.get("click_hash"))),
+            customer=customer,
+        )
+        out.append(render(pb, values, event, name))
+    return out
+
+
+def render(
+    pb: Row, values: Mapping[str, str | None], event: StoredEvent | None, name: str
+) -> NewDelivery:
+    url = _template(pb["url"], "url").render(values, "url")
+    body = content_type = None
+    if pb["body"] is not None:
+        context = body_context(pb["body"])
+        body = _template(pb["body"], "body").render(values, context)
+        content_type = (
+            "application/json" if context == "json" else "application/x-www-form-urlencoded"
+        )
+    return NewDelivery(
+        kind=KIND,
+        subscription_id=int(pb["postbackid"]),
+        event=event,
+        event_type=name,
+        method=pb["method"],
+        url=url,
+        body=body,
+        content_type=content_type,
+        customer_id=(event.customer_id if event is not None else None),
+        loginid=int(pb["loginid"]),
+    )
+
+
+def test(conn: Connection, postbackid: int, sample: Mapping[str, str]) -> str:
+    """Queue the postback rendered with sample values; returns the URL it will call."""
+    pb = _postback(conn, postbackid)
+    if pb["kind"] != "postback":
+        raise PostbackNotAllowed(
+            f"Postback {postbackid} is an {pb['kind']} pixel: the browser fires it."
+        )
+    values: dict[str, str | None] = {
+        "aff_id": str(pb["loginid"]),
+        "event": pb["event"],
+        "transid": "0",
+        "amount": "0.00",
+        "commission": "0.00",
+        "currency": DEFAULT_CURRENCY,
+        "timestamp": str(int(utcnow().timestamp())),
+        **sample,
+    }
+    item = render(pb, values, None, "test")
+    delivery.enqueue(conn, [item])
+    return item.url
+
+
+def pixels(conn: Connection, click_hash: str) -> list[tuple[str, str]]:
+    """The image and iframe pixels of the click's affiliate for its conversion: (kind, url).
+
+    Only an offer that converts by iframe renders pixels, as the vendor rules: an image or
+    postback conversion has no browser page to put them in.
+    """
+    click = repo.clicks_by_hash(conn, [click_hash]).get(click_hash)
+    if click is None:
+        return []
+    page = tracking.landing_page(conn, int(click["landing_pageid"]))
+    if page is None or page["conversion_type"] != "iframe":
+        return []
+    loginid = int(click["loginid"])
+    rows = [
+        pb
+        for kind in ("image", "iframe")
+        for pb in repo.for_affiliates(conn, [loginid], kind)
+        if pb["event"] == "conversion"
+        and pb["offerid"] in (None, click["offerid"])
+        and pb["campaignid"] in (None, click["campaignid"])
+    ]
+    if not rows or not event_settings(conn, loginid)["conversion"]:
+        return []
+    payload = {
+        "loginid": loginid,
+        "offerid": click["offerid"],
+        "landing_pageid": click["landing_pageid"],
+        "campaignid": click["campaignid"],
+        "click_hash": click["click_hash"],
+        **(transactions.conversion_of_click(conn, click_hash) or {}),
+    }
+    values = variables(
+        "conversion",
+        payload,
+        event_id=None,
+        timestamp=int(utcnow().timestamp()),
+        username=accounts.usernames(conn, [loginid]).get(loginid),
+        click=click,
+        customer=None,
+    )
+    return [(pb["kind"], _template(pb["url"], "url").render(values, "url")) for pb in rows]
