@@ -157,8 +157,8 @@ def body_context(body: str) -> Context:
     return "json" if body.lstrip()[:1] in ("{", "[") else "form"
 
 
-def _fail(param: str, position: int, problem: str) -> InvalidTemplate:
-    return InvalidTemplate(f"Parameter '{param}': {problem} at position {position + 1}.")
+def _fail(param: str, position: int, problem: str, hint: str = "") -> InvalidTemplate:
+    return InvalidTemplate(f"Parameter '{param}': {problem} at position {position + 1}{hint}.")
 
 
 def check_name(name: str, param: str, position: int) -> None:
@@ -184,7 +184,7 @@ def _modifier(text: str, param: str, position: int) -> Modifier:
     if text == "raw":
         return Modifier("raw")
     known = "default:X, transform:" + "|".join(TRANSFORMS) + ", raw"
-    raise _fail(param, position, f"unknown modifier {text[:64]!r} (known: {known})")
+    raise _fail(param, position, f"unknown modifier {text[:64]!r}", f" (known: {known})")
 
 
 def _macro(spec: str, param: str, start: int) -> Macro:
