@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from tests.conftest import BuildApp, Built, make_admin
 from tests.delivery.receiver import Receiver, running_receiver
@@ -15,6 +17,12 @@ from tests.support import ApiClient
 from trackpost.app import delivery_plan
 from trackpost.delivery.worker import drain
 
+# Events the delivery consumer has not taken yet (its cursor is (txid, last_id); SQLite: id).
+_UNREAD = text(
+    "SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM event_cursors c "
+    "WHERE c.consumer = 'delivery' AND (coalesce(e.txid, 0) < c.txid "
+    "OR (coalesce(e.txid, 0) = c.txid AND e.id <= c.last_id)))"
+)
 # Fast retries: the schedule's shape is the production one, its unit milliseconds.
 FAST = {
     "outbound_allow_private": "127.0.0.1/32",
@@ -34,13 +42,29 @@ class Outbound:
     net: Network
 
     def deliver(self, rounds: int = 50) -> int:
-        """Fan out and send until nothing is due now; returns the attempts made."""
-        return drain(self.built.settings, delivery_plan(), self.built.services.db, rounds=rounds)
+        """Fan out and send until nothing is due now; returns the attempts made.
+
+        On PostgreSQL a consumer sees an event only once every older transaction of the
+        cluster has ended (events/repository.py), and other test processes share the cluster:
+        so this waits until every committed event has been fanned out.
+        """
+        made = 0
+        for _ in range(500):
+            made += drain(
+                self.built.settings, delivery_plan(), self.built.services.db, rounds=rounds
+            )
+            if self.fanned_out():
+                return made
+            time.sleep(0.02)
+        raise AssertionError("the delivery consumer never caught up with the event log")
+
+    def fanned_out(self) -> bool:
+        with self.built.services.db.transaction(write=False) as conn:
+            left = conn.execute(_UNREAD).scalar_one()
+        return int(left) == 0
 
     def settle(self, until: Any, timeout: float = 10.0) -> None:
         """Deliver repeatedly (retries come due) until `until()` holds."""
-        import time
-
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.deliver()
