@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -30,7 +31,10 @@ from trackpost.core.errors import TrackpostError
 from trackpost.core.logs import granian_log_config
 from trackpost.core.metrics import prepare_multiprocess_dir
 from trackpost.core.security import KeyHasher, load_secret
+from trackpost.affiliates.postbacks import service as affiliate_postbacks
+from trackpost.delivery.worker import Plan, Worker, drain
 from trackpost.tracking import retention
+from trackpost.webhooks import service as webhooks
 
 
 def _engine(settings: Settings) -> Engine:
@@ -172,6 +176,31 @@ def cmd_clicks_prune(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def delivery_plan() -> Plan:
+    """The delivery workers' subscribers and signers: the same as app.delivery_plan's."""
+    return Plan(
+        subscribers=(affiliate_postbacks.fan_out, webhooks.fan_out),
+        signers={webhooks.KIND: webhooks.sign},
+    )
+
+
+def cmd_deliver(args: argparse.Namespace, settings: Settings) -> int:
+    """Run a delivery worker in this process (beside or instead of serve's)."""
+    db = _db(settings)
+    if args.once:
+        made = drain(settings, delivery_plan(), db)
+        db.dispose()
+        print(f"delivery: {made} attempts made; nothing else is due now")
+        return 0
+    worker = Worker(settings, delivery_plan(), db)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: worker.request_stop())
+    print("delivery worker running (SIGTERM or Ctrl-C stops it)", file=sys.stderr, flush=True)
+    worker.run()
+    db.dispose()
+    return 0
+
+
 def _days(raw: str) -> int:
     value = int(raw)
     if value < 1:
@@ -296,6 +325,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     prune.add_argument("--dry-run", action="store_true", help="count, delete nothing")
     prune.set_defaults(func=cmd_clicks_prune)
+
+    deliver = sub.add_parser(
+        "deliver", help="run a delivery worker (postbacks, webhooks) in this process"
+    )
+    deliver.add_argument("--once", action="store_true", help="send what is due now, then exit")
+    deliver.set_defaults(func=cmd_deliver)
     return parser
 
 

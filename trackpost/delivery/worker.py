@@ -85,6 +85,10 @@ class Worker:
             if self._own_db:
                 self._db.dispose()
 
+    def request_stop(self) -> None:
+        """Finish what is in flight and return (a signal handler may call this)."""
+        self._stop.set()
+
     def stop(self, timeout: float = 15.0) -> None:
         self._stop.set()
         thread = self._thread
