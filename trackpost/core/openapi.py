@@ -108,8 +108,8 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
         if parameters:
             op["parameters"] = parameters
         ok: dict[str, Any] = {"description": "Success"}
-        if ep.response_schema.get("content_type") == "text/html":
-            ok["content"] = {"text/html": {"schema": {"type": "string"}}}
+        if ep.response_schema.get("content_type") in ("text/html", "application/javascript"):
+            ok["content"] = {ep.response_schema["content_type"]: {"schema": {"type": "string"}}}
         elif ep.response_schema.get("redirect"):
             ok = {"description": "Redirect to the landing page"}
         else:

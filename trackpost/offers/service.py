@@ -117,6 +117,12 @@ def add_offer(conn: Connection, params: AddOffer) -> int:
     return offerid
 
 
+def check_offer(conn: Connection, offerid: int, name: str = "offerid") -> None:
+    """404 offer_not_found naming the parameter when no offer has this id."""
+    if repo.get_offer(conn, offerid, lock=False) is None:
+        raise OfferNotFound(f"Parameter '{name}': no offer with offerid {offerid}.")
+
+
 def _locked_offer(conn: Connection, offerid: int) -> RowMapping:
     offer = repo.get_offer(conn, offerid, lock=True)
     if offer is None:

@@ -151,6 +151,7 @@ def _js(text: str) -> str:
         'Include <script src=".../signup/pixels.js?click_hash=..."></script> on the '
         "confirmation page. Only offers whose landing page converts by iframe render pixels."
     ),
+    response={"content_type": "application/javascript"},
 )
 def pixels(ctx: RequestContext, params: PixelParams) -> Response:
     found = service.pixels(ctx.conn, params.click_hash[:64])

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
-from trackpost.core.fields import Flag, Id
+from trackpost.core.fields import Flag, Id, SmallId
 from trackpost.core.validation import ParamModel
 
 Event = Literal[
@@ -33,6 +33,9 @@ def _events(value: object) -> object:
     return value
 
 
+# No table holds campaigns or goals yet, so these filters cannot be checked against one; they
+# are bounded to 32 bits instead of being stored as any 64-bit number.
+Narrowing = SmallId
 Method = Annotated[Literal["GET", "POST"], BeforeValidator(_upper)]
 Template = Annotated[str, Field(min_length=1, max_length=4096)]
 Events = Annotated[
@@ -47,8 +50,8 @@ class AddPostback(ParamModel):
     event: Event
     url: Template
     offerid: Id | None = None
-    campaignid: Id | None = None
-    goal_id: Id | None = None
+    campaignid: Narrowing | None = None
+    goal_id: Narrowing | None = None
     method: Method = "GET"
     body: Template | None = None
     type: Literal["postback", "image", "iframe"] = "postback"
@@ -65,8 +68,8 @@ class EditPostback(ParamModel):
     event: Event | None = None
     url: Template | None = None
     offerid: Id | None = None
-    campaignid: Id | None = None
-    goal_id: Id | None = None
+    campaignid: Narrowing | None = None
+    goal_id: Narrowing | None = None
     method: Method | None = None
     body: Template | None = None
     active: Flag | None = None

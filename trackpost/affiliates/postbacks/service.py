@@ -34,6 +34,7 @@ from trackpost.delivery.templates import (
     parse_url,
 )
 from trackpost.events.service import StoredEvent
+from trackpost.offers import service as offers
 from trackpost.tracking import service as tracking
 from trackpost.transactions import service as transactions
 
@@ -90,6 +91,8 @@ def check(kind: str, method: str, url: str, body: str | None) -> None:
 
 def add(conn: Connection, values: dict[str, Any]) -> int:
     affiliates.affiliate(conn, values["loginid"])  # 404 for an unknown affiliate
+    if values.get("offerid") is not None:
+        offers.check_offer(conn, values["offerid"])
     check(values["kind"], values["method"], values["url"], values.get("body"))
     now = utcnow()
     return repo.insert(conn, {**values, "active": True, "created_at": now, "updated_at": now})
@@ -128,6 +131,8 @@ def listing(conn: Connection, filters: dict[str, Any]) -> list[dict[str, Any]]:
 
 def edit(conn: Connection, postbackid: int, values: dict[str, Any]) -> None:
     row = _postback(conn, postbackid)
+    if values.get("offerid") is not None:
+        offers.check_offer(conn, values["offerid"])
     merged = {**row, **values}
     check(merged["kind"], merged["method"], merged["url"], merged["body"])
     repo.update(conn, postbackid, {**values, "updated_at": utcnow()})
@@ -145,6 +150,8 @@ def remove(conn: Connection, postbackid: int) -> None:
 
 def set_events(conn: Connection, loginid: int | None, enabled: dict[str, bool]) -> None:
     """Enable or disable events globally (no loginid) or for one affiliate."""
+    if not enabled:
+        raise PostbackNotAllowed("Send enable or disable: a comma list of events.")
     if loginid is not None:
         affiliates.affiliate(conn, loginid)
     repo.save_settings(
