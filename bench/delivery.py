@@ -85,7 +85,7 @@ def main() -> None:
     settings = Settings(
         database_url=url,
         data_dir=tmp,
-        secret_key="bench-secret-0123456789abcdef0123",
+        secret_key="bench-secret-0123456789abcdef0123",  # noqa: S106 (a throwaway database)
         outbound_allow_private="127.0.0.1/32",
         delivery_poll_seconds=0.01,
         delivery_timeout_seconds=5.0,

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from trackpost import __version__
 from trackpost.accounts import service as accounts
+from trackpost.affiliates.postbacks import service as affiliate_postbacks
 from trackpost.core import migrate, pgbackup
 from trackpost.core.backup import (
     Copied,
@@ -31,7 +32,6 @@ from trackpost.core.errors import TrackpostError
 from trackpost.core.logs import granian_log_config
 from trackpost.core.metrics import prepare_multiprocess_dir
 from trackpost.core.security import KeyHasher, load_secret
-from trackpost.affiliates.postbacks import service as affiliate_postbacks
 from trackpost.delivery.worker import Plan, Worker, drain
 from trackpost.tracking import retention
 from trackpost.webhooks import service as webhooks
