@@ -125,7 +125,20 @@ def test_pending_approved_fires_on_approval(build_app: BuildApp, receiver: Recei
 
 def test_offer_and_event_switches_narrow_postbacks(out: Outbound, receiver: Receiver) -> None:
     add(out, "conversion", receiver.url("/all"))
-    add(out, "conversion", receiver.url("/other"), offerid=999999)
+    from tests.postbacks.network import build_network
+
+    other = build_network(out.api, out.built.services)
+    add(out, "conversion", receiver.url("/other"), offerid=other.offer)
+    unknown = out.api.post(
+        "/api/affiliate/add_postback",
+        {
+            "loginid": out.net.affiliate,
+            "event": "conversion",
+            "url": receiver.url("/x"),
+            "offerid": 999999,
+        },
+    )
+    assert unknown.status_code == 404
     add(out, "refund", receiver.url("/refund"))
     resp = out.api.patch(
         "/api/affiliate/set_postback_events", {"loginid": out.net.affiliate, "disable": "refund"}

@@ -6,7 +6,16 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, bindparam, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    RowMapping,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -16,6 +25,9 @@ from trackpost.models.tables import delivery_destinations as S
 
 OPEN = ("pending", "sending", "paused")
 _E = D.alias("earlier")
+# The partial index's own condition, as literal text: SQLite uses a partial index only for a
+# query that repeats its WHERE term (bound parameters would not match it).
+_OPEN_TERM: ColumnElement[bool] = _E.c.status.in_([literal_column(f"'{s}'") for s in OPEN])
 # A customer's deliveries to one subscription go out in order: a row waits while an earlier
 # row of its queue is still open (the partial index ix_deliveries_queue answers this).
 _HEAD_OF_QUEUE = ~exists().where(
@@ -23,19 +35,26 @@ _HEAD_OF_QUEUE = ~exists().where(
     _E.c.subscription_id == D.c.subscription_id,
     _E.c.customer_id == D.c.customer_id,
     _E.c.id < D.c.id,
-    _E.c.status.in_(OPEN),
+    _OPEN_TERM,
 )
-_DUE = or_(
-    and_(D.c.status == "pending", D.c.next_at <= bindparam("now")),
-    # A worker that died mid-send left its lease behind: the row is due again once it expires.
-    and_(D.c.status == "sending", D.c.lease_until < bindparam("now")),
-)
+# Due rows come off ix_deliveries_due in next_at order, without a sort.
 _CLAIM = (
     select(D)
-    .where(_DUE, D.c.host.not_in(bindparam("busy", expanding=True)), _HEAD_OF_QUEUE)
-    .order_by(D.c.next_at, D.c.id)
+    .where(
+        D.c.status == "pending",
+        D.c.next_at <= bindparam("now"),
+        D.c.host.not_in(bindparam("busy", expanding=True)),
+        _HEAD_OF_QUEUE,
+    )
+    .order_by(D.c.next_at)
     .limit(bindparam("lim"))
     .with_for_update(skip_locked=True)
+)
+# A worker that died mid-send left its lease behind: the row is due again once it expires.
+_EXPIRED = (
+    D.update()
+    .where(D.c.status == "sending", D.c.lease_until < bindparam("now"))
+    .values(status="pending", lease_until=None)
 )
 _TAKE = (
     D.update()
@@ -96,6 +115,7 @@ def claim(
     conn: Connection, now: dt.datetime, lease: dt.datetime, limit: int, busy: Sequence[str]
 ) -> list[RowMapping]:
     """Due deliveries at the head of their queues, locked (skipping others' locks) and leased."""
+    conn.execute(_EXPIRED, {"now": now})
     rows = list(conn.execute(_CLAIM, {"now": now, "lim": limit, "busy": list(busy)}).mappings())
     if rows:
         conn.execute(_TAKE, {"ids": [r["id"] for r in rows], "lease": lease, "now": now})
