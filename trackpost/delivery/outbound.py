@@ -119,9 +119,6 @@ class Sender:
     def has_room(self, host: str) -> bool:
         return self.in_flight.get(host, 0) < self.per_host
 
-    def busy_hosts(self) -> list[str]:
-        return [h for h, n in self.in_flight.items() if n >= self.per_host]
-
     def reserve(self, host: str) -> None:
         self.in_flight[host] = self.in_flight.get(host, 0) + 1
 

@@ -14,9 +14,11 @@ import atexit
 import contextlib
 import logging
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Connection
 
@@ -49,7 +51,8 @@ def policy_of(settings: Settings) -> Policy:
         base=settings.delivery_backoff_base_seconds,
         factor=settings.delivery_backoff_factor,
         pause_after=settings.delivery_pause_after_seconds,
-        lease=max(settings.delivery_lease_seconds, settings.delivery_timeout_seconds + 1),
+        # A claimed delivery may wait one timeout for its host's slot, then take one to send.
+        lease=max(settings.delivery_lease_seconds, settings.delivery_timeout_seconds * 3),
     )
 
 
@@ -64,6 +67,7 @@ class Worker:
         self._own_db = db is None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._fanned, self._fanned_at = True, 0.0  # the last fan-out took events; when it ran
         self.sent = 0  # attempts made by this worker (tests and logs)
 
     # -- running -----------------------------------------------------------------------------
@@ -107,80 +111,69 @@ class Worker:
 
         return await asyncio.to_thread(run)
 
-    async def _main(self) -> None:
+    def _sender(self) -> Sender:
         s = self.settings
-        sender = Sender(
+        return Sender(
             Guard(s.outbound_allow_private),
             timeout=s.delivery_timeout_seconds,
             per_host=s.delivery_host_concurrency,
         )
-        tasks: set[asyncio.Task[None]] = set()
-        results: list[Outcome] = []
-        settled = asyncio.Event()
 
-        async def attempt(d: Claimed) -> None:
-            try:
-                results.append(await sender.send(d))
-            finally:
-                sender.release(d.host)
-                settled.set()
-
+    async def _main(self) -> None:
+        s = self.settings
+        pump = _Pump(self._sender())
         try:
             while not self._stop.is_set():
                 busy = False
                 try:
-                    busy = await self._tick(sender, tasks, results, attempt)
+                    busy = await self._tick(pump)
                 except Exception:
                     # A database that is down now may be back soon; serving goes on.
                     log.exception("delivery: a round failed")
                     await asyncio.sleep(min(5.0, s.delivery_poll_seconds * 4))
-                if busy or results:
+                if busy or pump.results:
                     await asyncio.sleep(0)
                     continue
-                settled.clear()
+                pump.settled.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(settled.wait(), s.delivery_poll_seconds)
-            # Stopping: what is in flight finishes (bounded by the timeout) and is recorded.
-            if tasks:
-                await asyncio.wait(tasks, timeout=s.delivery_timeout_seconds + 1)
-            if results:
-                done, results[:] = list(results), []
+                    await asyncio.wait_for(pump.settled.wait(), s.delivery_poll_seconds)
+            # Stopping: what waits goes back untried; what is in flight finishes (bounded by
+            # the timeout) and is recorded.
+            waiting = pump.drop_backlog()
+            if waiting:
+                await self._call(lambda c: service.give_back(c, waiting))
+            if pump.tasks:
+                await asyncio.wait(pump.tasks, timeout=s.delivery_timeout_seconds + 1)
+            if pump.results:
+                done = pump.take_results()
                 await self._call(lambda c: service.record_outcomes(c, done, self.policy))
         finally:
-            await sender.close()
+            await pump.sender.close()
 
-    async def _tick(
-        self,
-        sender: Sender,
-        tasks: set[asyncio.Task[None]],
-        results: list[Outcome],
-        attempt: Callable[[Claimed], Any],
-    ) -> bool:
+    async def _tick(self, pump: _Pump) -> bool:
         """One round; True when there may be more to do at once."""
         subscribers = self.plan.subscribers
         taken = 0
-        if subscribers:
+        now = time.monotonic()
+        # Fan-out costs a write transaction: once per poll interval while the log is quiet.
+        if subscribers and (
+            self._fanned or now - self._fanned_at >= self.settings.delivery_poll_seconds
+        ):
             taken = await self._call(lambda c: service.fan_out(c, subscribers))
-        if results:
-            done, results[:] = list(results), []
+            self._fanned, self._fanned_at = taken > 0, now
+        if pump.results:
+            done = pump.take_results()
             self.sent += len(done)
             await self._call(lambda c: service.record_outcomes(c, done, self.policy))
-        room = self.settings.delivery_concurrency - len(tasks)
+        room = self.settings.delivery_concurrency - pump.load
         if room <= 0:
             return taken > 0
-        claimed = await self._call(lambda c: self._claim(c, room, sender.busy_hosts()))
-        overflow = []
-        for d in claimed:
-            if not sender.has_room(d.host):
-                overflow.append(d.id)
-                continue
-            sender.reserve(d.host)
-            task = asyncio.create_task(attempt(d))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
+        busy = pump.saturated_hosts()
+        claimed = await self._call(lambda c: self._claim(c, room, busy))
+        overflow = [d.id for d in claimed if not pump.take(d)]
         if overflow:
             await self._call(lambda c: service.give_back(c, overflow))
-        return taken > 0 or len(claimed) - len(overflow) > 0
+        return taken > 0 or len(claimed) > len(overflow)
 
     def _claim(self, conn: Connection, room: int, busy: list[str]) -> list[Claimed]:
         claimed = service.claim(conn, room, busy, self.policy, utcnow())
@@ -191,36 +184,89 @@ class Worker:
         return claimed
 
 
+class _Pump:
+    """The sends in flight and, per host, a short backlog of claimed deliveries waiting for a
+    slot: at most the host's limit, so a backlog row starts within one timeout and is sent
+    well inside its lease (Policy.lease is at least three timeouts)."""
+
+    def __init__(self, sender: Sender) -> None:
+        self.sender = sender
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.results: list[Outcome] = []
+        self.settled = asyncio.Event()
+        self.backlog: dict[str, deque[Claimed]] = {}
+
+    @property
+    def load(self) -> int:
+        return len(self.tasks) + sum(len(q) for q in self.backlog.values())
+
+    def saturated_hosts(self) -> list[str]:
+        limit = self.sender.per_host
+        return [
+            h
+            for h in {*self.sender.in_flight, *self.backlog}
+            if not self.sender.has_room(h) and len(self.backlog.get(h, ())) >= limit
+        ]
+
+    def take(self, d: Claimed) -> bool:
+        """Start it, or queue it behind its host's sends; False when the host has no room."""
+        if self.sender.has_room(d.host):
+            self._start(d)
+            return True
+        queue = self.backlog.setdefault(d.host, deque())
+        if len(queue) >= self.sender.per_host:
+            return False
+        queue.append(d)
+        return True
+
+    def _start(self, d: Claimed) -> None:
+        self.sender.reserve(d.host)
+        task = asyncio.create_task(self._attempt(d))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _attempt(self, d: Claimed) -> None:
+        try:
+            outcome = await self.sender.send(d)
+            # Looked up after the send: take_results may have swapped the list meanwhile.
+            self.results.append(outcome)
+        finally:
+            self.sender.release(d.host)
+            queue = self.backlog.get(d.host)
+            if queue:
+                self._start(queue.popleft())
+                if not queue:
+                    del self.backlog[d.host]
+            self.settled.set()
+
+    def take_results(self) -> list[Outcome]:
+        done, self.results = self.results, []
+        return done
+
+    def drop_backlog(self) -> list[int]:
+        ids = [d.id for q in self.backlog.values() for d in q]
+        self.backlog.clear()
+        return ids
+
+
 def drain(settings: Settings, plan: Plan, db: Database, *, rounds: int = 50) -> int:
     """Run rounds in the caller's thread until nothing is due (tests and `deliver --once`)."""
     worker = Worker(settings, plan, db)
 
     async def go() -> int:
-        sender = Sender(
-            Guard(settings.outbound_allow_private),
-            timeout=settings.delivery_timeout_seconds,
-            per_host=settings.delivery_host_concurrency,
-        )
-        tasks: set[asyncio.Task[None]] = set()
-        results: list[Outcome] = []
+        pump = _Pump(worker._sender())
         made = 0
-
-        async def attempt(d: Claimed) -> None:
-            try:
-                results.append(await sender.send(d))
-            finally:
-                sender.release(d.host)
-
         try:
             for _ in range(rounds):
-                more = await worker._tick(sender, tasks, results, attempt)
-                if tasks:
-                    await asyncio.wait(set(tasks))
-                made += len(results)
-                if not more and not tasks and not results:
+                worker._fanned = True  # every round looks at the log
+                more = await worker._tick(pump)
+                while pump.tasks:
+                    await asyncio.wait(set(pump.tasks))
+                made += len(pump.results)
+                if not more and not pump.tasks and not pump.results:
                     break
         finally:
-            await sender.close()
+            await pump.sender.close()
         return made
 
     return asyncio.run(go())
