@@ -194,6 +194,7 @@ READS = {
     ("affiliates", "clicks"): "postback variables: the delivery fan-out reads a batch's clicks",
     ("affiliates", "customers"): "postback variables: cust_* fields, read per fan-out batch",
     ("affiliates", "offers"): "postback variables: which offers hide customers' personal data",
+    ("affiliates", "landing_pages"): "pixels.js: only a page converting by iframe renders pixels",
     ("reports", "logins"): "the transaction report names each row's affiliate",
 }
 

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from trackpost.models.tables import affiliate_postbacks as P
 from trackpost.models.tables import clicks as C
 from trackpost.models.tables import customers as U
+from trackpost.models.tables import landing_pages as L
 from trackpost.models.tables import offers as O
 from trackpost.models.tables import postback_event_settings as E
 
@@ -25,6 +26,7 @@ _FOR_AFFILIATES = select(P).where(
 _SETTINGS = select(E).where(E.c.loginid.in_(bindparam("ids", expanding=True)))
 _CLICKS = select(C).where(C.c.click_hash.in_(bindparam("hashes", expanding=True)))
 _CUSTOMERS = select(U).where(U.c.customer_id.in_(bindparam("ids", expanding=True)))
+_CONVERSION_TYPE = select(L.c.conversion_type).where(L.c.landing_pageid == bindparam("lp"))
 _OFFERS = select(O.c.offerid, O.c.no_personal_member_info).where(
     O.c.offerid.in_(bindparam("ids", expanding=True))
 )
@@ -93,3 +95,9 @@ def hidden_offers(conn: Connection, ids: Sequence[int]) -> set[int]:
         return set()
     rows = conn.execute(_OFFERS, {"ids": sorted(set(ids))})
     return {int(r[0]) for r in rows if r[1]}
+
+
+def conversion_type(conn: Connection, landing_pageid: int) -> str | None:
+    """How the landing page's conversions arrive: iframe, image or post."""
+    value = conn.execute(_CONVERSION_TYPE, {"lp": landing_pageid}).scalar()
+    return None if value is None else str(value)

@@ -6,6 +6,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from trackpost.affiliates.postbacks import pixels as pixel_tags
 from trackpost.affiliates.postbacks import service
 from trackpost.affiliates.postbacks.schemas import (
     ADD_RESPONSE,
@@ -154,7 +155,7 @@ def _js(text: str) -> str:
     response={"content_type": "application/javascript"},
 )
 def pixels(ctx: RequestContext, params: PixelParams) -> Response:
-    found = service.pixels(ctx.conn, params.click_hash[:64])
+    found = pixel_tags.pixels(ctx.conn, params.click_hash[:64])
     lines = []
     for kind, url in found:
         tag = "iframe" if kind == "iframe" else "img"

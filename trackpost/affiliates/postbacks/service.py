@@ -35,8 +35,6 @@ from trackpost.delivery.templates import (
 )
 from trackpost.events.service import StoredEvent
 from trackpost.offers import service as offers
-from trackpost.tracking import service as tracking
-from trackpost.transactions import service as transactions
 
 KIND = "postback"
 Row = Mapping[Any, Any]  # a row or a dict of one
@@ -74,17 +72,17 @@ def postback_event(event: StoredEvent) -> str | None:
 
 
 @lru_cache(maxsize=4096)
-def _template(source: str, param: str) -> Template:
+def template(source: str, param: str) -> Template:
     return parse_url(source, param) if param == "url" else parse(source, param)
 
 
 def check(kind: str, method: str, url: str, body: str | None) -> None:
     """A subscription's shape: templates parse, a body goes with POST, pixels are GET."""
-    _template(url, "url")
+    template(url, "url")
     if body is not None:
         if method != "POST":
             raise PostbackNotAllowed("Parameter 'body' needs method=POST.")
-        _template(body, "body")
+        template(body, "body")
     if kind != "postback" and method != "GET":
         raise PostbackNotAllowed(f"Parameter 'method': an {kind} pixel is always GET.")
 
@@ -271,9 +269,9 @@ def fan_out(conn: Connection, events: Sequence[StoredEvent]) -> list[NewDelivery
 
 def _personal(pb: Row) -> bool:
     """Whether the postback's templates name the customer's data (a read of customers)."""
-    names = _template(pb["url"], "url").variables
+    names = template(pb["url"], "url").variables
     if pb["body"] is not None:
-        names |= _template(pb["body"], "body").variables
+        names |= template(pb["body"], "body").variables
     return any(n.startswith("cust_") or n == "country" for n in names)
 
 
@@ -315,11 +313,11 @@ def _render_all(
 def render(
     pb: Row, values: Mapping[str, str | None], event: StoredEvent | None, name: str
 ) -> NewDelivery:
-    url = _template(pb["url"], "url").render(values, "url")
+    url = template(pb["url"], "url").render(values, "url")
     body = content_type = None
     if pb["body"] is not None:
         context = body_context(pb["body"])
-        body = _template(pb["body"], "body").render(values, context)
+        body = template(pb["body"], "body").render(values, context)
         content_type = (
             "application/json" if context == "json" else "application/x-www-form-urlencoded"
         )
@@ -357,46 +355,3 @@ def test(conn: Connection, postbackid: int, sample: Mapping[str, str]) -> str:
     item = render(pb, values, None, "test")
     delivery.enqueue(conn, [item])
     return item.url
-
-
-def pixels(conn: Connection, click_hash: str) -> list[tuple[str, str]]:
-    """The image and iframe pixels of the click's affiliate for its conversion: (kind, url).
-
-    Only an offer that converts by iframe renders pixels, as the vendor rules: an image or
-    postback conversion has no browser page to put them in.
-    """
-    click = repo.clicks_by_hash(conn, [click_hash]).get(click_hash)
-    if click is None:
-        return []
-    page = tracking.landing_page(conn, int(click["landing_pageid"]))
-    if page is None or page["conversion_type"] != "iframe":
-        return []
-    loginid = int(click["loginid"])
-    rows = [
-        pb
-        for kind in ("image", "iframe")
-        for pb in repo.for_affiliates(conn, [loginid], kind)
-        if pb["event"] == "conversion"
-        and pb["offerid"] in (None, click["offerid"])
-        and pb["campaignid"] in (None, click["campaignid"])
-    ]
-    if not rows or not event_settings(conn, loginid)["conversion"]:
-        return []
-    payload = {
-        "loginid": loginid,
-        "offerid": click["offerid"],
-        "landing_pageid": click["landing_pageid"],
-        "campaignid": click["campaignid"],
-        "click_hash": click["click_hash"],
-        **(transactions.conversion_of_click(conn, click_hash) or {}),
-    }
-    values = variables(
-        "conversion",
-        payload,
-        event_id=None,
-        timestamp=int(utcnow().timestamp()),
-        username=accounts.usernames(conn, [loginid]).get(loginid),
-        click=click,
-        customer=None,
-    )
-    return [(pb["kind"], _template(pb["url"], "url").render(values, "url")) for pb in rows]
