@@ -63,7 +63,7 @@ class Outbound:
             left = conn.execute(_UNREAD).scalar_one()
         return int(left) == 0
 
-    def settle(self, until: Any, timeout: float = 10.0) -> None:
+    def settle(self, until: Any, timeout: float = 30.0) -> None:
         """Deliver repeatedly (retries come due) until `until()` holds."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -65,7 +65,7 @@ def test_kill_9_between_commit_and_delivery_loses_nothing(backend: str, tmp_path
         assert len(got) == 20  # every delivery arrived, the interrupted ones again
 
 
-def _wait_ids(receiver: Receiver, count: int, timeout: float = 60.0) -> set[str]:
+def _wait_ids(receiver: Receiver, count: int, timeout: float = 120.0) -> set[str]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with receiver.lock:
