@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from trackpost.accounts.errors import InvalidRole, RoleForbidden
 
@@ -11,7 +11,7 @@ SUPPORT = "support"
 ROLES = (ADMIN, SUPPORT)
 
 
-class Permission(str, Enum):
+class Permission(StrEnum):
     """One kind of action; a role is the set of them it holds."""
 
     READ_CUSTOMERS = "read customers"
