@@ -110,6 +110,11 @@ def set_password(conn: Connection, username: str, password: str) -> None:
         raise AdminNotFound(f"No admin named '{username}'.")
 
 
+def check_role_text(role: str) -> str:
+    """A role typed into a form, or 400 invalid_role."""
+    return check_role(role.strip())
+
+
 def set_role(conn: Connection, username: str, role: str) -> None:
     """Change an admin's role; support holds no API key, so its key stops working."""
     check_role(role)

@@ -134,6 +134,7 @@ def customer_list_page(req: UiRequest) -> Page:
         "sort": sort,
         "rows": [],
         "error": None,
+        "sort_url": {s: _link(req.query, sort=s) for s in customer_list.SORTS},
         "advanced": any(req.query.get(n) for n in ADVANCED),
     }
     try:
@@ -151,7 +152,6 @@ def customer_list_page(req: UiRequest) -> Page:
     values["rows"] = found.rows
     values["next_url"] = _link(req.query, after=found.after) if found.after else None
     values["prev_url"] = _link(req.query, before=found.before) if found.before else None
-    values["sort_url"] = {s: _link(req.query, sort=s) for s in customer_list.SORTS}
     return Page("customers.html", values)
 
 

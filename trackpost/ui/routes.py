@@ -5,13 +5,28 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from trackpost.core.http import Services
-from trackpost.ui import customer_actions, customers, dashboard, reports
+from trackpost.ui import (
+    catalogue,
+    customer_actions,
+    customers,
+    dashboard,
+    partners,
+    reports,
+    settings,
+)
 from trackpost.ui.pages import UiRoute
 from trackpost.ui.web import Console
 
 # customer_actions registers its routes on customers' collection when imported.
 _ = customer_actions
-AREAS = (dashboard.pages, customers.pages, reports.pages)
+AREAS = (
+    dashboard.pages,
+    customers.pages,
+    catalogue.pages,
+    partners.pages,
+    reports.pages,
+    settings.pages,
+)
 
 
 def table() -> list[UiRoute]:
