@@ -110,11 +110,11 @@ def cmd_admin_create(args: argparse.Namespace, settings: Settings) -> int:
         new = accounts.create_admin(conn, hasher, args.username, args.allow_ip)
         if args.role != "admin":
             console.set_role(conn, new.username, args.role)
+    print(f"Give it a console password with: trackpost admin set-password {new.username}")
     if args.role == "admin":
         _print_key("Created admin", new.username, new.api_key)
     else:
         print(f"Created {args.role} '{new.username}' (console only: no API key).")
-    print(f"Give it a console password with: trackpost admin set-password {new.username}")
     return 0
 
 
