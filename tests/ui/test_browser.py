@@ -245,7 +245,6 @@ def test_no_console_errors_or_failed_requests(page: Any, server: Server, watched
         assert answer is not None, path
         assert answer.status == 200, path
         page.wait_for_load_state("networkidle")
-    screenshot(page, "api-docs")
     assert watched.errors == []
     assert watched.failed == []
 
