@@ -109,6 +109,10 @@ class Settings(BaseSettings):
     log_format: Annotated[Literal["text", "json"], BeforeValidator(_lower)] = "text"
     # Set: /metrics answers only `Authorization: Bearer <token>`; unset, only allowed addresses.
     metrics_token: Annotated[str | None, BeforeValidator(_blank_is_none)] = None
+    # The admin console: a session ends after this many idle minutes, and at the latest this
+    # many hours after sign-in, whatever its use.
+    console_idle_minutes: int = Field(30, ge=1, le=24 * 60)
+    console_max_hours: int = Field(12, ge=1, le=24 * 30)
 
     @model_validator(mode="after")
     def _database(self) -> Settings:

@@ -4,13 +4,14 @@ from typing import cast
 
 from sqlalchemy import Table
 
-from trackpost.models.accounts import Login, PayviaInfo, PayviaType
+from trackpost.models.accounts import AdminSession, Login, PayviaInfo, PayviaType
 from trackpost.models.customers import Customer, CustomerAudit
 from trackpost.models.events import EventCursor, EventRow
 from trackpost.models.tracking import CacheVersion, Click, LandingPage, Offer, TrackingDomain
 from trackpost.models.transactions import IpListEntry, Transaction
 
 logins = cast(Table, Login.__table__)
+admin_sessions = cast(Table, AdminSession.__table__)
 payvia_types = cast(Table, PayviaType.__table__)
 payvia_info = cast(Table, PayviaInfo.__table__)
 offers = cast(Table, Offer.__table__)
