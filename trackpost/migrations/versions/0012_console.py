@@ -5,7 +5,7 @@ and username; each filter has an index ending in customer_id, so a page is one i
 read whatever the table's size. The newest locks come from a partial index of locked rows.
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0009
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
