@@ -162,6 +162,7 @@ OWNERS = {
     "tracking_domains": "offers",
     "clicks": "tracking",
     "transactions": "transactions",
+    "failed_postbacks": "postbacks",
 }
 # cache_versions holds one row per cache; each domain keeps its own row (and reads others').
 SHARED_TABLES = frozenset({"cache_versions"})

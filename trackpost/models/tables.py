@@ -6,6 +6,7 @@ from sqlalchemy import Table
 
 from trackpost.models.accounts import Login, PayviaInfo, PayviaType
 from trackpost.models.customers import Customer, CustomerAudit
+from trackpost.models.postbacks import FailedPostback
 from trackpost.models.tracking import CacheVersion, Click, LandingPage, Offer, TrackingDomain
 from trackpost.models.transactions import IpListEntry, Transaction
 
@@ -21,6 +22,7 @@ customers = cast(Table, Customer.__table__)
 customer_audit = cast(Table, CustomerAudit.__table__)
 transactions = cast(Table, Transaction.__table__)
 ip_list_entries = cast(Table, IpListEntry.__table__)
+failed_postbacks = cast(Table, FailedPostback.__table__)
 
 # The rows of cache_versions: each names a cache of committed state whose version moves on change.
 TRACKING_CACHE = "tracking"

@@ -91,6 +91,7 @@ def convert(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, An
         orderid=post.orderid,
         status=PENDING if click["pending_conversions"] else APPROVED,
         amount=revenue,
+        amount_raw=post.amount_raw,
         affiliate_payout=payout,
         payout_percent=percent,
         loginid=click["loginid"],

@@ -99,6 +99,7 @@ def follow_up(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, 
         )
     else:
         row = _event_row(post, sender, customer, ctx)
+    row["amount_raw"] = post.amount_raw
     transactionid = record(conn, row)
     if transactionid is None:
         after_conflict(conn, post, sender)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, NamedTuple, Self
 
 import orjson
 from pydantic import (
@@ -140,9 +140,16 @@ def _trimmed(value: str | None) -> str | None:
 Trimmed = AfterValidator(_trimmed)
 
 
-def _amount(value: object) -> int | None:
+class Posted(NamedTuple):
+    """A posted amount: its cents (rounded half up once) and the text as sent."""
+
+    cents: int
+    raw: str
+
+
+def _amount(value: object) -> Posted | None:
     found = value if isinstance(value, str) and 0 < len(value) <= 32 else text("amount", value, 32)
-    return None if found is None else decimal_cents("amount", found)
+    return None if found is None else Posted(decimal_cents("amount", found), found)
 
 
 def _id(value: object, info: ValidationInfo) -> int | None:
@@ -211,7 +218,7 @@ def _merged(params: Mapping[str, Any]) -> dict[str, Any]:
 
 Key = Annotated[str | None, _text(MAX_KEY), string_doc(MAX_KEY)]
 Detail = Annotated[str | None, _text(1024), string_doc(1024)]
-Amount = Annotated[int | None, BeforeValidator(_amount), string_doc(32)]
+Amount = Annotated[Posted | None, BeforeValidator(_amount), string_doc(32)]
 Kind = Annotated[str, BeforeValidator(_kind), WithJsonSchema({"type": "string", "enum": [*KINDS]})]
 IdParam = Annotated[
     int | None,
@@ -278,10 +285,11 @@ class PixelParams(Post):
     original_orderid: Annotated[Key, Trimmed] = Field(
         None, description="for a refund: the sale it refunds"
     )
-    amount: Amount = Field(
+    posted_amount: Amount = Field(
         None,
         validation_alias=AliasChoices(*SYNONYMS["amount"]),
-        description="decimal in the base currency, e.g. 9.95",
+        description="decimal in the base currency, e.g. 9.95; more decimals are rounded half "
+        "up to the cent (the text as sent is kept on the transaction as amount_raw)",
     )
     advertiserid: IdParam = Field(None, description="narrows a subscription_id to one advertiser")
     landing_pageid: IdParam = Field(None, description="the landing page the post arrives for")
@@ -312,6 +320,17 @@ class PixelParams(Post):
     @property
     def trans_type(self) -> str:
         return TRANS_TYPES[self.kind]
+
+    @property
+    def amount(self) -> int | None:
+        """The posted amount in cents, or None when none was sent."""
+        posted = self.posted_amount
+        return None if posted is None else posted.cents
+
+    @property
+    def amount_raw(self) -> str | None:
+        posted = self.posted_amount
+        return None if posted is None else posted.raw
 
     def fields(self) -> dict[str, str | None]:
         """The customer fields sent (blank ones are not sent; None never occurs)."""
@@ -347,7 +366,7 @@ class PixelParams(Post):
                 "ocode": v["ocode"],
                 "subscription_id": v["subscription_id"],
                 "orderid": v["orderid"],
-                "amount": v["amount"],
+                "amount": None if v["posted_amount"] is None else v["posted_amount"].cents,
                 "fields": fields,
                 "ip": v["ip"],
                 "custom": custom,
