@@ -102,7 +102,7 @@ def decimal_money(text: str) -> int:
         if "e" in text.lower() and _ANY_DECIMAL_RE.match(text.lower().split("e", 1)[0]):
             raise ValueError("is in exponent form; send plain digits such as 9.95")
         raise ValueError("is not a number; send an amount in the base currency such as 9.95")
-    whole, _, fraction = text.partition(".")
+    whole = text.partition(".")[0]
     if len(whole.lstrip("0")) > MONEY_DIGITS:
         raise ValueError(f"is too large: at most {MONEY_DIGITS} digits before the decimal point")
     if len(text) > 64:
