@@ -85,7 +85,7 @@ def convert(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, An
     payout, percent = payout_for(
         revenue, click["conversion_payout_type"], int(click["conversion_payout"])
     )
-    row = base_row(utcnow(), kind="initial", source=ADVERTISER)
+    row = base_row(utcnow(), kind=post.trans_type, source=ADVERTISER)
     row.update(
         customer_id=customer_id,
         orderid=post.orderid,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from trackpost.core.errors import Conflict, Forbidden, NotFound, TrackpostError
+from trackpost.core.errors import BadRequest, Conflict, Forbidden, NotFound, TrackpostError
 
 
 class UnknownClickHash(NotFound):
@@ -21,6 +21,10 @@ class PostbackRefused(Forbidden):
 
 class VoidRefused(Forbidden):
     code = "void_ip_not_allowed"
+
+
+class GoalsNotSupported(BadRequest):
+    code = "goals_not_supported"
 
 
 class ClickAlreadyConverted(Conflict):

@@ -27,6 +27,7 @@ from pydantic import (
 from trackpost.core.errors import InvalidParameter
 from trackpost.core.fields import parse_id
 from trackpost.core.validation import to_bad_request
+from trackpost.postbacks.goals import refuse_goals
 from trackpost.transactions.ledger import CUSTOM_FIELDS
 from trackpost.transactions.money import decimal_cents
 
@@ -35,15 +36,19 @@ KINDS = {
     "conversion": "conversion",
     "initial": "conversion",
     "sale": "conversion",
+    "trial": "trial",
     "continuity": "continuity",
     "rebill": "continuity",
     "refund": "refund",
     "cancel": "cancel",
     "expire": "expire",
 }
+# The kinds that are a click's conversion (its customer's first transaction).
+CONVERSIONS = frozenset({"conversion", "trial"})
 # The kind -> the ledger row's trans_type.
 TRANS_TYPES = {
     "conversion": "initial",
+    "trial": "trial",
     "continuity": "continuity",
     "refund": "refund",
     "cancel": "cancel",
@@ -266,7 +271,8 @@ class PixelParams(Post):
     kind: Kind = Field(
         "conversion",
         validation_alias="type",
-        description="the event; synonyms: initial, sale, rebill",
+        description="the event; synonyms: initial, sale, rebill; trial is a conversion booked "
+        "as the vendor's trial type; goal (or goal_id) is refused: goals_not_supported",
     )
     click_hash: Annotated[str | None, _text(MAX_HASH, "click_hash"), string_doc(MAX_HASH)] = Field(
         None,
@@ -380,6 +386,7 @@ class PixelParams(Post):
 
 def parse_postback(params: Mapping[str, Any], cookie_hash: str | None) -> PixelParams:
     """Read a post; the click cookie stands in for click_hash when no key names the click."""
+    refuse_goals(params)
     try:
         post = PixelParams.model_validate(
             params if _ALIASES.isdisjoint(params) else _merged(params)

@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 
 from trackpost.core.errors import Conflict
 from trackpost.postbacks.errors import ClickAlreadyConverted, Replayed
-from trackpost.postbacks.params import PixelParams
+from trackpost.postbacks.params import CONVERSIONS, PixelParams
 from trackpost.postbacks.sender import Sender
 from trackpost.transactions import service as txns
 
@@ -55,7 +55,7 @@ def precheck_orderid(conn: Connection, post: PixelParams, sender: Sender) -> Non
 def after_conflict(conn: Connection, post: PixelParams, sender: Sender) -> None:
     """The insert hit a unique key a concurrent post took first: find which, and answer."""
     precheck_orderid(conn, post, sender)
-    if post.click_hash and post.kind == "conversion":
+    if post.click_hash and post.kind in CONVERSIONS:
         row = txns.replay_target(conn, "hash", post.click_hash)
         if row is not None:
             replay_or_conflict(

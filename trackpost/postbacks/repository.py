@@ -19,6 +19,7 @@ from trackpost.models.tables import landing_pages as LP
 from trackpost.models.tables import logins as L
 from trackpost.models.tables import offers as O
 from trackpost.models.tables import transactions as T
+from trackpost.models.transactions import CONVERSION_TYPES
 
 _ADV = L.alias("adv")
 _DUP = T.alias("dup")
@@ -71,7 +72,8 @@ CLICK_CONTEXT = (
     .outerjoin(
         _CONV,
         and_(
-            _CONV.c.click_hash == CL.c.click_hash, _CONV.c.trans_type == literal_column("'initial'")
+            _CONV.c.click_hash == CL.c.click_hash,
+            _CONV.c.trans_type.in_([literal_column(f"'{t}'") for t in CONVERSION_TYPES]),
         ),
     )
     .where(CL.c.click_hash == bindparam("hash"))
