@@ -10,7 +10,13 @@ from tests.support import assert_error
 
 @pytest.mark.parametrize(
     "extra",
-    [{"goal_id": "3"}, {"goalid": "7"}, {"offer_goal_id": "48"}, {"type": "goal"}, {"type": "GOAL"}],
+    [
+        {"goal_id": "3"},
+        {"goalid": "7"},
+        {"offer_goal_id": "48"},
+        {"type": "goal"},
+        {"type": "GOAL"},
+    ],
 )
 def test_a_goal_post_is_refused_and_writes_nothing(net: Network, extra: dict[str, str]) -> None:
     click = net.click()

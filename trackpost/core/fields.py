@@ -38,6 +38,18 @@ EMAIL_RE = re.compile(
 _CONTROL_RE = re.compile(r"[\x00-\x20\x7f]")
 
 
+def aliased(name: str, value: str | None, alias: str, other: str | None) -> str | None:
+    """One value sent under two names (subaff and its alias subaff1): the same twice is fine,
+    two different values are a 400 naming both; blank is not sent."""
+    value, other = value or None, other or None
+    if value is not None and other is not None and value != other:
+        raise InvalidParameter(
+            f"Parameters '{name}' and '{alias}' are one parameter under two names, but differ "
+            f"({value[:64]!r} and {other[:64]!r}); send one of them."
+        )
+    return value if value is not None else other
+
+
 def is_true(value: object) -> bool:
     """A hand-read flag: one of TRUE_WORDS, any case, surrounding blanks ignored."""
     return str(value).strip().lower() in TRUE_WORDS
