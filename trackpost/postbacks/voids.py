@@ -18,8 +18,8 @@ from trackpost.postbacks.params import MAX_KEY, Post, TransCustom, string_doc, t
 from trackpost.postbacks.sender import global_void_allowed, void_allowed, void_refused
 from trackpost.transactions import service as txns
 from trackpost.transactions.ledger import CUSTOM_FIELDS
-from trackpost.transactions.service import TransactionLookup
 from trackpost.transactions.money import decimal_cents
+from trackpost.transactions.service import TransactionLookup
 
 SUCCESS = {"result": "success", "message": "*success*"}
 
