@@ -131,7 +131,9 @@ class VoidParams(CustomParams):
     def approved_only(self) -> bool:
         """Whether only an approved sale may be voided (approved is 1, or names the sale)."""
         value = self.approved
-        return bool(value) and (self.approved_id() is not None or value.lower() in TRUE_WORDS)
+        if not value:
+            return False
+        return self.approved_id() is not None or value.lower() in TRUE_WORDS
 
     def lookup(self) -> TransactionLookup:
         return self._lookup(self.approved_id())
