@@ -15,6 +15,10 @@ class UnknownTrackingCode(NotFound):
     code = "unknown_ocode"
 
 
+class ClickNotConverted(NotFound):
+    code = "click_not_converted"
+
+
 class PostbackRefused(Forbidden):
     code = "postback_ip_not_allowed"
 

@@ -176,15 +176,18 @@ def _kind(value: object) -> str:
 
 
 def _ip(value: object) -> str | None:
-    found = text("ip", value, 64)
+    found = text("ip", value, MAX_FIELD)
     if found is None:
         return None
+    # Normalised when it is an address; kept as sent otherwise, to be set aside, not refused.
+    return _address(found) or found
+
+
+def _address(value: str) -> str | None:
     try:
-        return str(ipaddress.ip_address(found.strip()))
+        return str(ipaddress.ip_address(value.strip()))
     except ValueError:
-        raise InvalidParameter(
-            f"Parameter 'ip' must be the customer's IPv4 or IPv6 address, got {found[:64]!r}."
-        ) from None
+        return None
 
 
 def _custom(value: object, info: ValidationInfo) -> str | None:
@@ -222,7 +225,10 @@ def _merged(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 Key = Annotated[str | None, _text(MAX_KEY), string_doc(MAX_KEY)]
-Detail = Annotated[str | None, _text(1024), string_doc(1024)]
+# Customer fields: any length is read, and what the customer record cannot hold is set aside
+# (customers/aside.py) rather than refused. The body's own cap bounds them.
+MAX_FIELD = 1 << 20
+Detail = Annotated[str | None, _text(MAX_FIELD), string_doc(1024)]
 Amount = Annotated[Posted | None, BeforeValidator(_amount), string_doc(32)]
 Kind = Annotated[str, BeforeValidator(_kind), WithJsonSchema({"type": "string", "enum": [*KINDS]})]
 IdParam = Annotated[
@@ -351,6 +357,13 @@ class PixelParams(Post):
         if status is not None:
             fields["status"] = status
         return fields
+
+    def join_ip(self) -> tuple[str | None, tuple[str, str] | None]:
+        """The customer's IP address, or None and the (raw, problem) that sets it aside."""
+        ip = self.ip
+        if ip is None or _address(ip) == ip:
+            return ip, None
+        return None, (ip, f"Parameter 'ip' is not an IPv4 or IPv6 address: {ip[:64]!r}.")
 
     def custom(self) -> dict[str, str]:
         """The trans_custom values sent, for the ledger row."""
