@@ -30,9 +30,9 @@ from trackpost.customers.lookup import Lookup, find_by
 from trackpost.customers.repository import CustomerRow
 
 __all__ = [
-    "SetAside",
     "CustomerRow",
     "Lookup",
+    "SetAside",
     "apply_advertiser_update",
     "convert_customer",
     "create_customer",
