@@ -44,7 +44,8 @@ def _find(
     try:
         if not post.subscription_id:
             # Named by its click alone: the customer of that click's conversion.
-            assert page is not None and post.click_hash
+            assert page is not None
+            assert post.click_hash
             if page.get("conv_cid") is None:
                 raise ClickNotConverted(
                     f"Click {post.click_hash[:64]!r} has no conversion, so no customer: a "
