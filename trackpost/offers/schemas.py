@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field
 
 from trackpost.accounts.schemas import success_message, success_with
+from trackpost.core.errors import InvalidParameter
 from trackpost.core.fields import (
     MAX_ID,
     Flag,
@@ -22,7 +23,6 @@ from trackpost.core.fields import (
     Url,
     When,
 )
-from trackpost.core.errors import InvalidParameter
 from trackpost.core.validation import ParamModel
 
 Name = Annotated[str, Field(min_length=1, max_length=255)]
