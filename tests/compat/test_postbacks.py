@@ -146,7 +146,7 @@ def test_types_the_reference_names(net: Network, extra: dict[str, str], trans_ty
 def test_follow_up_posts_php_style(net: Network) -> None:
     click = net.click()
     net.http.get(f"{PIXEL}?{http_build_query(_conversion(click))}")
-    blanks = {k: "" for k in ("email", "address2", "amount", "orderid", "trans_custom1", "ip")}
+    blanks = dict.fromkeys(("email", "address2", "amount", "orderid", "trans_custom1", "ip"), "")
     for post in (
         {"type": "rebill", "subscription_id": "PHP-SUB-1", **blanks, "amount": "19.9500"},
         {"type": "continuity", "click_hash": click, **blanks, "orderid": "PHP-R-2"},
