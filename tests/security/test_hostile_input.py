@@ -84,6 +84,16 @@ def naming_problem(probe: Probe, resp: httpx.Response) -> str | None:
     return None
 
 
+def _set_aside(ep: Endpoint, probe: Probe, resp: httpx.Response) -> bool:
+    """A customer field a post cannot store is set aside and the sale booked, the answer naming
+    it in `warnings` (docs/postbacks.md): not a refusal, by design."""
+    if not (ep.path.startswith("/signup/process_pixel") and resp.status_code == 200):
+        return False
+    body = resp.json()
+    warnings = body.get("warnings") if isinstance(body, dict) else None
+    return bool(warnings) and any(w.get("field") == probe.param for w in warnings)
+
+
 def _kept_refusal(ep: Endpoint, table: str, before: int, after: int) -> bool:
     """A refused advertiser post writes exactly one row: its record in failed_postbacks."""
     return ep.path.startswith("/signup/") and table == "failed_postbacks" and after == before + 1
@@ -95,6 +105,8 @@ def judge(
     """(row counts now, the problem with this outcome or None)."""
     after = row_counts(engine)
     refused = refusal_problem(ep, probe, resp)
+    if refused is not None and _set_aside(ep, probe, resp):
+        return after, None
     if refused is None:
         changed = {
             t: (before[t], n)

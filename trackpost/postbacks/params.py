@@ -309,7 +309,8 @@ class PixelParams(Post):
     lastname: Detail = None
     email: Detail = None
     username: Detail = None
-    password: Detail = None
+    # Hashed before the transaction, so its length is checked here: a 400 past 1024 characters.
+    password: Annotated[str | None, _text(1024, "password"), string_doc(1024)] = None
     address1: Detail = None
     address2: Detail = None
     city: Detail = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from trackpost.core.errors import InvalidParameter
 from trackpost.core.fields import Id, IdList, Str64, When, id_value
@@ -100,9 +100,17 @@ class FailedParams(ParamModel):
 class ReplayParams(ParamModel):
     """Which failed posts to replay."""
 
-    failedid: IdList = Field(
-        description="one failedid, a comma-separated list, or an array (at most 1000)"
-    )
+    failedid: Annotated[
+        IdList,
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    {"type": "string", "pattern": r"^\d+(,\d+)*$", "examples": ["7,8"]},
+                    {"type": "array", "items": {"type": "integer", "minimum": 1}},
+                ]
+            }
+        ),
+    ] = Field(description="one failedid, a comma-separated list, or an array (at most 1000)")
 
 
 _FAILED_ITEM: dict[str, Any] = {
