@@ -91,7 +91,9 @@ def _set_aside(ep: Endpoint, probe: Probe, resp: httpx.Response) -> bool:
         return False
     body = resp.json()
     warnings = body.get("warnings") if isinstance(body, dict) else None
-    return bool(warnings) and any(w.get("field") == probe.param for w in warnings)
+    if not isinstance(warnings, list):
+        return False
+    return any(w.get("field") == probe.param for w in warnings)
 
 
 def _kept_refusal(ep: Endpoint, table: str, before: int, after: int) -> bool:
