@@ -172,6 +172,7 @@ OWNERS = {
     "transactions": "transactions",
     "events": "events",
     "event_cursors": "events",
+    "failed_postbacks": "postbacks",
 }
 # cache_versions holds one row per cache; each domain keeps its own row (and reads others').
 SHARED_TABLES = frozenset({"cache_versions"})

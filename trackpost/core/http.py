@@ -177,6 +177,8 @@ class RequestContext:
 
 
 Handler = Callable[[RequestContext, Any], Any]
+# Given a refused request (4xx) and its error, the write that keeps a record of it, or None.
+Refused = Callable[[RequestContext, TrackpostError], Callable[[Connection], None] | None]
 
 
 @dataclass
@@ -210,6 +212,9 @@ class Endpoint:
     # OpenAPI links: what a success answer lets a client call next, as
     # {name: ("METHOD /path", {parameter: runtime expression})}; stateful fuzzing follows them.
     links: Links = field(default_factory=dict)
+    # Keeps a record of each refused request (the advertisers' posts): written after the
+    # refusal, in a transaction of its own, so the accepted path pays nothing for it.
+    on_refused: Refused | None = None
 
 
 Links = dict[str, tuple[str, dict[str, str]]]
@@ -255,6 +260,7 @@ class Router:
         render: Callable[[RequestContext, Any], Any] | None = None,
         tolerant: bool = False,
         links: Links | None = None,
+        on_refused: Refused | None = None,
     ) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
             self.endpoints.append(
@@ -278,6 +284,7 @@ class Router:
                     render=render,
                     tolerant=tolerant,
                     links=links or {},
+                    on_refused=on_refused,
                 )
             )
             return fn
@@ -310,8 +317,11 @@ def build_route(ep: Endpoint, services: Services) -> Route:
     vendor_status = settings.vendor_error_status == 200
     ignore_unknown = settings.unknown_params == "ignore"
     db_busy = services.metrics.db_busy
+    on_refused = ep.on_refused
 
     async def endpoint(request: Request) -> Response:
+        raw: Params = {}
+        ip = ""
         try:
             try:
                 raw = await read_params(request, max_body)
@@ -353,6 +363,8 @@ def build_route(ep: Endpoint, services: Services) -> Route:
             if render is not None:
                 result = render(ctx, result)
         except TrackpostError as exc:
+            if on_refused is not None and exc.status >= 400:
+                await _keep_refusal(on_refused, services, batcher, request, ip, raw, exc)
             return error_response(exc, vendor_status=vendor_status)
         except (OperationalError, psycopg.OperationalError) as exc:
             # A hot statement's error is the driver's own, not wrapped by SQLAlchemy.
@@ -374,6 +386,35 @@ def build_route(ep: Endpoint, services: Services) -> Route:
     endpoint.__name__ = ep.handler.__name__
     observed = observe(endpoint, ep.path, services.metrics, settings)
     return Route(ep.path, observed, methods=[ep.method])
+
+
+async def _keep_refusal(
+    on_refused: Refused,
+    services: Services,
+    batcher: WriteBatcher | None,
+    request: Request,
+    ip: str,
+    raw: Params,
+    exc: TrackpostError,
+) -> None:
+    """Write the record of a refused request in its own transaction (the refused one rolled
+    back); under group commit it joins the next batch. A failure here is logged, never the
+    answer: the client still learns why it was refused."""
+    if not ip:
+        client = request.scope.get("client")
+        ip = client[0] if client else ""
+    ctx = RequestContext(services, None, True, request, request_id_of(request), ip, None, raw)
+    try:
+        write = on_refused(ctx, exc)
+        if write is None:
+            return
+        if batcher is not None:
+            await batcher.run(write)
+        else:
+            with services.db.transaction(write=True) as conn:
+                write(conn)
+    except Exception:
+        log.exception("could not keep a refused request request_id=%s", ctx.request_id)
 
 
 class _NoParams(BaseModel):

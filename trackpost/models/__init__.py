@@ -4,6 +4,7 @@ from trackpost.models.accounts import Login, PayviaInfo, PayviaType
 from trackpost.models.base import Base
 from trackpost.models.customers import Customer, CustomerAudit
 from trackpost.models.events import EventCursor, EventRow
+from trackpost.models.postbacks import FailedPostback
 from trackpost.models.tracking import CacheVersion, Click, LandingPage, Offer, TrackingDomain
 from trackpost.models.transactions import IpListEntry, Transaction
 
@@ -17,6 +18,7 @@ __all__ = [
     "CustomerAudit",
     "EventCursor",
     "EventRow",
+    "FailedPostback",
     "IpListEntry",
     "LandingPage",
     "Login",

@@ -84,6 +84,10 @@ class Customer(Timestamps, Base):
     locked_at: Mapped[dt.datetime | None]
     locked_by: Mapped[str | None] = mapped_column(String(128))
     lock_reason: Mapped[str | None] = mapped_column(String(500))
+    # Fields an advertiser's post sent that could not be stored (an invalid email, a taken
+    # username...), as JSON {field: {"value": raw, "problem": why, "at": when}}: the sale was
+    # booked without them.
+    set_aside: Mapped[str | None] = mapped_column(Text)
 
 
 class CustomerAudit(Base):

@@ -7,6 +7,7 @@ from sqlalchemy import Table
 from trackpost.models.accounts import AdminSession, Login, PayviaInfo, PayviaType
 from trackpost.models.customers import Customer, CustomerAudit
 from trackpost.models.events import EventCursor, EventRow
+from trackpost.models.postbacks import FailedPostback
 from trackpost.models.tracking import CacheVersion, Click, LandingPage, Offer, TrackingDomain
 from trackpost.models.transactions import IpListEntry, Transaction
 
@@ -25,6 +26,7 @@ transactions = cast(Table, Transaction.__table__)
 ip_list_entries = cast(Table, IpListEntry.__table__)
 events = cast(Table, EventRow.__table__)
 event_cursors = cast(Table, EventCursor.__table__)
+failed_postbacks = cast(Table, FailedPostback.__table__)
 
 # The rows of cache_versions: each names a cache of committed state whose version moves on change.
 TRACKING_CACHE = "tracking"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from trackpost.accounts.schemas import success_message, success_with
+from trackpost.core.errors import InvalidParameter
 from trackpost.core.fields import (
     MAX_ID,
     Flag,
@@ -29,6 +30,19 @@ OptionalId = Annotated[int, Field(ge=0, le=MAX_ID, description="0 clears it")]
 Seconds = Annotated[int, Field(ge=0, le=10 * 365 * 86_400)]
 
 
+def _no_ip_lookup(value: bool) -> bool:
+    # The vendor's ip_lookup credits a conversion without a click hash to the newest click from
+    # the customer's IP. trackpost books a conversion only on a click hash, cookie or ocode:
+    # accepting the setting would store a promise that nothing keeps.
+    if value:
+        raise InvalidParameter(
+            "Parameter 'ip_lookup' is not supported: trackpost matches a conversion by its "
+            "click hash, click cookie or ocode, never by IP alone. Send 0 or leave it out.",
+            code="not_supported",
+        )
+    return value
+
+
 class OfferFields(ParamModel):
     """Everything add_offer and edit_offer share; money is in the base currency (12.50)."""
 
@@ -40,7 +54,10 @@ class OfferFields(ParamModel):
     expire_url: OptionalUrl | None = None
     expire_landing_pageid: OptionalId | None = None
     no_personal_member_info: Flag | None = None
-    ip_lookup: Flag | None = None
+    ip_lookup: Annotated[Flag, AfterValidator(_no_ip_lookup)] | None = Field(
+        None,
+        description="only 0 (the default): matching a conversion by IP alone is not supported",
+    )
     ip_uniqueness_seconds: Seconds | None = None
     thumb_url: OptionalUrl | None = None
     force_url: OptionalUrl | None = None
