@@ -109,6 +109,13 @@ class Settings(BaseSettings):
     log_format: Annotated[Literal["text", "json"], BeforeValidator(_lower)] = "text"
     # Set: /metrics answers only `Authorization: Bearer <token>`; unset, only allowed addresses.
     metrics_token: Annotated[str | None, BeforeValidator(_blank_is_none)] = None
+    # Stopping (SIGTERM): for this long /healthz answers 503 while everything else is served as
+    # usual, so that a load balancer's health check takes the host out first (0: no drain) ...
+    shutdown_drain: float = Field(0.0, ge=0, le=600)
+    # ... then the server stops accepting and gives the requests and write batches in flight
+    # this long to finish; a worker still busy after it is killed (nothing it had not
+    # answered was acknowledged).
+    shutdown_timeout: float = Field(10.0, ge=0.5, le=3600)
 
     @model_validator(mode="after")
     def _database(self) -> Settings:
