@@ -121,10 +121,16 @@ def _database(backend: str, workdir: Path) -> tuple[str, str | None]:
 
 
 @contextmanager
-def site(backend: str, workdir: Path) -> Iterator[Site]:
-    """A migrated database with admin `ops`; every server started on it is stopped at the end."""
+def site(
+    backend: str, workdir: Path, database_url: str | None = None, **extra_env: str
+) -> Iterator[Site]:
+    """A migrated database with admin `ops`; every server started on it is stopped at the end.
+
+    `database_url` names a database to use as it is (a test's own PostgreSQL server); otherwise
+    SQLite in `workdir`, or a schema of its own on TRACKPOST_TEST_POSTGRES_URL.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
-    url, schema = _database(backend, workdir)
+    url, schema = (database_url, None) if database_url else _database(backend, workdir)
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKPOST_")}
     env.update(
         TRACKPOST_DATABASE_URL=url,
@@ -132,6 +138,7 @@ def site(backend: str, workdir: Path) -> Iterator[Site]:
         TRACKPOST_SECRET_KEY=SECRET,
         TRACKPOST_ACCESS_LOG="false",
         TRACKPOST_AUTH_FAIL_LIMIT="100000",
+        **extra_env,
     )
     settings = Settings(
         database_url=normalise_database_url(url), data_dir=workdir / "var", secret_key=SECRET

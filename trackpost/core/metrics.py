@@ -87,12 +87,15 @@ class Metrics:
         )
         db_errors = Counter(
             "trackpost_db_errors",
-            "Database failures: busy answered a request 503 database_busy; batch_failed failed "
-            "every request of a group-commit batch (its commit or its connection).",
+            "Database failures: busy answered a request 503 database_busy; unavailable answered "
+            "503 database_unavailable (the server unreachable, its disk full or read-only); "
+            "batch_failed failed every request of a group-commit batch (its commit or its "
+            "connection).",
             ("kind",),
             registry=registry,
         )
         self.db_busy = db_errors.labels("busy")
+        self.db_unavailable = db_errors.labels("unavailable")
         self.batch_failed = db_errors.labels("batch_failed")
         retries = Counter(
             "trackpost_db_retries",
