@@ -219,17 +219,18 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     settings = get_settings()
     bootstrap(settings)
     # Before the workers start: each writes its metrics there, and a scrape adds them up.
-    metrics_dir = prepare_multiprocess_dir(settings.data_dir)
+    metrics_dir = prepare_multiprocess_dir(settings.data_dir, settings.metrics_dir)
     # The workers inherit it: the drain marker their /healthz reads is this process's.
     os.environ[lifecycle.SERVE_PID_ENV] = str(os.getpid())
     lifecycle.clear_stale_markers(settings.data_dir)
     drain = lifecycle.Drain(settings.data_dir, settings.shutdown_drain)
 
-    class GracefulServer(Server):  # type: ignore[misc]
+    class GracefulServer(Server):  # type: ignore[valid-type, misc]
         """granian's server, whose stop signal drains first (core/lifecycle.py)."""
 
         def signal_handler_interrupt(self, *args: Any, **kwargs: Any) -> None:
-            drain.request(lambda: Server.signal_handler_interrupt(self))
+            stop = super().signal_handler_interrupt
+            drain.request(lambda: stop())
 
     server = GracefulServer(
         "trackpost.app:create_worker_app",

@@ -381,8 +381,8 @@ class Database:
         served as soon as it is back.
         """
         if not self.is_sqlite:
-            orig = getattr(exc, "orig", None) or exc
-            if getattr(orig, "sqlstate", None) is None or str(orig.sqlstate)[:2] in ("08", "57"):
+            state = getattr(getattr(exc, "orig", None) or exc, "sqlstate", None)
+            if state is None or str(state)[:2] in ("08", "57"):
                 self.engine.dispose()
 
     def dispose(self) -> None:

@@ -302,7 +302,7 @@ BUSY = ServiceUnavailable(
     "The database is busy; retry shortly.", code="database_busy", headers={"Retry-After": "1"}
 )
 UNAVAILABLE = ServiceUnavailable(
-    "The database is unavailable; retry shortly.",
+    "The database is unavailable (unreachable, or its disk full or read-only); retry shortly.",
     code="database_unavailable",
     headers={"Retry-After": "1"},
 )

@@ -208,9 +208,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def prepare_multiprocess_dir(data_dir: Path) -> str:
-    """A fresh, empty data_dir/metrics/<host>-<pid> for the workers, in PROMETHEUS_MULTIPROC_DIR."""
-    parent = data_dir / "metrics"
+def prepare_multiprocess_dir(data_dir: Path, parent: Path | None = None) -> str:
+    """A fresh, empty <parent>/<host>-<pid> for the workers (parent: TRACKPOST_METRICS_DIR, else
+    data_dir/metrics), in PROMETHEUS_MULTIPROC_DIR."""
+    parent = parent or data_dir / "metrics"
     parent.mkdir(parents=True, exist_ok=True)
     host = socket.gethostname()
     # A server that was killed could not remove its own; the host's name keeps a data
