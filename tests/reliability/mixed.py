@@ -32,6 +32,7 @@ class Sent:
     error: str = ""
     retry_after: str | None = None
     code: str | None = None
+    done: float = 0.0  # when the answer (or the failure) came
 
     @property
     def acknowledged(self) -> bool:
@@ -76,6 +77,7 @@ class Mixed:
         rng = random.Random(seed)
         while not self.stop.is_set():
             sent = self.one(rng.choice(KINDS), rng)
+            sent.done = time.monotonic()
             with self._lock:
                 self.sent.append(sent)
 
@@ -93,7 +95,7 @@ class Mixed:
         try:
             resp = self._send(kind, tok, click, rng, headers)
         except requests.RequestException as exc:
-            return Sent(kind, tok, None, at, type(exc).__name__)
+            return Sent(kind, tok, None, at, f"{type(exc).__name__}: {str(exc)[:300]}")
         code = None
         if resp.status_code >= 400 and "json" in resp.headers.get("content-type", ""):
             code = resp.json().get("code")

@@ -46,6 +46,14 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
 
+    def terminate(self) -> float:
+        """SIGTERM to the main process only, as a service manager sends it; wait for the exit.
+        Returns the seconds the server took to stop."""
+        started = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=60)
+        return time.monotonic() - started
+
     def stop(self) -> None:
         if self.proc.poll() is not None:
             return
@@ -69,13 +77,14 @@ class Site:
     headers: dict[str, str] = field(default_factory=dict)
     servers: list[Server] = field(default_factory=list)
 
-    def start(self, workers: int = 1) -> Server:
-        port = free_port()
+    def start(self, workers: int = 1, port: int | None = None, **env: str) -> Server:
+        """A server on `port` (a free one if None), with `env` added to the site's."""
+        port = port or free_port()
         log = self.workdir / f"serve-{port}.log"
-        with log.open("wb") as out:
+        with log.open("ab") as out:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "trackpost", "serve", "--port", str(port)],
-                env={**self.env, "TRACKPOST_WORKERS": str(workers)},
+                env={**self.env, "TRACKPOST_WORKERS": str(workers), **env},
                 cwd=self.workdir,
                 stdout=out,
                 stderr=subprocess.STDOUT,
