@@ -141,7 +141,7 @@ class Mixed:
         )
 
     def tally(self) -> dict[str, int]:
-        return dict(Counter(f"{s.kind}:{s.status or s.error}" for s in self.sent))
+        return dict(Counter(f"{s.kind}:{s.status or s.error.split(':')[0]}" for s in self.sent))
 
 
 def lost_or_doubled(db: Database, sent: list[Sent]) -> list[str]:
