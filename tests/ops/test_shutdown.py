@@ -143,9 +143,9 @@ def test_sigterm_under_write_load_loses_nothing_acknowledged(backend: str, tmp_p
         time.sleep(0.3)
         mixed.finish()
         print(f"shutdown {backend}: {sorted(mixed.tally().items())}")
-        answered = [x for x in mixed.sent if x.status is not None]
-        assert answered, mixed.tally()
-        assert all(x.status < 500 for x in answered), [x for x in answered if x.status >= 500]
+        statuses = [x.status for x in mixed.sent if x.status is not None]
+        assert statuses, mixed.tally()
+        assert max(statuses) < 500, mixed.tally()
         problems = lost_or_doubled(s.db, mixed.sent)
         assert not problems, "\n".join(problems[:40])
         assert server.proc.returncode == 0, server.log.read_text()

@@ -43,7 +43,9 @@ def test_rolling_restart_and_kill_9_behind_haproxy(tmp_path: Path) -> None:
         time.sleep(3.0)
         mixed.finish()
         sent = mixed.sent
-        print(f"cluster: {sorted(mixed.tally().items())}; stops took {[round(t, 2) for t in stops]}")
+        print(
+            f"cluster: {sorted(mixed.tally().items())}; stops took {[round(t, 2) for t in stops]}"
+        )
 
         rolling = [x for x in sent if x.done < killed_at]
         assert rolling, "nothing was sent during the rolling restart"
