@@ -170,3 +170,35 @@ def build_network(url: str, headers: dict[str, str], customers: int = 4) -> Mixe
     ids = [net.customer(sub) for sub in subs]
     half = max(1, customers // 2)
     return Mixed(net, ids[:half], ids[half:] or ids[:half], subs)
+
+
+# A 503 during an outage: trackpost's own, or the balancer's when no host is up.
+UNAVAILABLE_CODES = frozenset({"database_unavailable", "database_busy", "service_unavailable"})
+
+
+def health(url: str) -> int | None:
+    try:
+        return requests.get(f"{url}/healthz", timeout=5).status_code
+    except requests.RequestException:
+        return None
+
+
+def outage_problems(sent: list[Sent]) -> list[str]:
+    """Each answer is a success or a 503 with Retry-After; the server never stopped answering."""
+    problems = []
+    for s in sent:
+        if s.status is None:
+            problems.append(f"{s.kind} {s.token}: no answer ({s.error})")
+        elif s.status == 503:
+            if s.retry_after is None or s.code not in UNAVAILABLE_CODES:
+                problems.append(f"{s.kind} {s.token}: 503 {s.code} Retry-After {s.retry_after}")
+        elif not s.acknowledged:
+            problems.append(f"{s.kind} {s.token}: answered {s.status} {s.code}")
+    return problems
+
+
+def all_acknowledged(after: list[Sent]) -> None:
+    """Service is back: everything sent from here on succeeded."""
+    assert after, "nothing was sent after the recovery"
+    failed = [x for x in after if not x.acknowledged]
+    assert not failed, failed[:20]

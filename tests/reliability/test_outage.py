@@ -14,44 +14,21 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import requests
 from sqlalchemy import text
 
-from tests.reliability.mixed import Sent, build_network, lost_or_doubled
+from tests.reliability.mixed import (
+    all_acknowledged,
+    build_network,
+    health,
+    lost_or_doubled,
+    outage_problems,
+)
 from tests.reliability.private_pg import private_postgres
 from tests.reliability.servers import site
 
 # How long the database stays away (the issue's outage is 10 s; `make crash` may set more).
 OUTAGE = float(os.environ.get("TRACKPOST_OUTAGE_SECONDS", "10"))
 RESUME_WITHIN = 2.0
-
-
-def _health(url: str) -> int | None:
-    try:
-        return requests.get(f"{url}/healthz", timeout=5).status_code
-    except requests.RequestException:
-        return None
-
-
-def _outage_problems(sent: list[Sent]) -> list[str]:
-    """Each answer is a success or a 503 with Retry-After; the server never stopped answering."""
-    problems = []
-    for s in sent:
-        if s.status is None:
-            problems.append(f"{s.kind} {s.token}: no answer ({s.error})")
-        elif s.status == 503:
-            if s.retry_after is None or s.code not in ("database_unavailable", "database_busy"):
-                problems.append(f"{s.kind} {s.token}: 503 {s.code} Retry-After {s.retry_after}")
-        elif not s.acknowledged:
-            problems.append(f"{s.kind} {s.token}: answered {s.status} {s.code}")
-    return problems
-
-
-def _all_acknowledged(after: list[Sent]) -> None:
-    """Service is back: everything sent from here on succeeded."""
-    assert after, "nothing was sent after the recovery"
-    failed = [x for x in after if not x.acknowledged]
-    assert not failed, failed[:20]
 
 
 def test_postgres_outage_gives_503_and_service_resumes(tmp_path: Path) -> None:
@@ -63,14 +40,14 @@ def test_postgres_outage_gives_503_and_service_resumes(tmp_path: Path) -> None:
         down_at = time.monotonic()
         health_down = []
         while time.monotonic() - down_at < OUTAGE:
-            health_down.append(_health(server.url))
+            health_down.append(health(server.url))
             time.sleep(0.5)
         restart_at = time.monotonic()
         pg.start()
         back_at = time.monotonic()
         resumed = None
         while time.monotonic() - back_at < 10:
-            if _health(server.url) == 200:
+            if health(server.url) == 200:
                 resumed = time.monotonic() - back_at
                 break
             time.sleep(0.05)
@@ -80,7 +57,7 @@ def test_postgres_outage_gives_503_and_service_resumes(tmp_path: Path) -> None:
         during = [x for x in sent if down_at + 0.5 < x.at < restart_at - 0.5]
         after = [x for x in sent if x.at > back_at + RESUME_WITHIN]
         print(f"outage postgres: {sorted(mixed.tally().items())}; resumed after {resumed} s")
-        problems = _outage_problems(sent)
+        problems = outage_problems(sent)
         s.db.engine.dispose()  # the test's own pooled connections died with the server
         problems += lost_or_doubled(s.db, sent)
         assert not problems, "\n".join(problems[:40])
@@ -89,7 +66,7 @@ def test_postgres_outage_gives_503_and_service_resumes(tmp_path: Path) -> None:
         assert resumed <= RESUME_WITHIN, resumed
         assert during, "nothing was sent during the outage"
         assert {x.status for x in during} == {503}, mixed.tally()
-        _all_acknowledged(after)
+        all_acknowledged(after)
         assert not [e for e in s.server_errors() if "Traceback" in e], s.server_errors()
 
 
@@ -150,14 +127,14 @@ def test_sqlite_disk_full_gives_503_and_no_corruption(tmp_path: Path) -> None:
                 break
             time.sleep(0.2)
         time.sleep(2.0)
-        health_full = _health(server.url)
+        health_full = health(server.url)
         filler.unlink()
         freed_at = time.monotonic()
         time.sleep(RESUME_WITHIN + 2.0)
         mixed.finish()
         sent = mixed.sent
         print(f"outage sqlite disk full: {sorted(mixed.tally().items())}")
-        problems = _outage_problems(sent)
+        problems = outage_problems(sent)
         problems += lost_or_doubled(s.db, sent)
         with s.db.transaction(write=False) as conn:
             check = [r[0] for r in conn.execute(text("PRAGMA integrity_check"))]
@@ -167,5 +144,5 @@ def test_sqlite_disk_full_gives_503_and_no_corruption(tmp_path: Path) -> None:
         assert full, f"no write met the full disk: {mixed.tally()}"
         assert {x.code for x in full} == {"database_unavailable"}, mixed.tally()
         assert health_full == 200  # reads still work; only writes wait for space
-        _all_acknowledged([x for x in sent if x.at > freed_at + RESUME_WITHIN])
+        all_acknowledged([x for x in sent if x.at > freed_at + RESUME_WITHIN])
         assert not [e for e in s.server_errors() if "Traceback" in e], s.server_errors()
