@@ -22,7 +22,7 @@ from trackpost.core.db import Database
 from trackpost.core.lifecycle import MARKER_PREFIX
 from trackpost.models.tables import customer_audit
 
-DRAIN = 1.5
+DRAIN = 3.0
 TIMEOUT = 4
 MARGIN = 5.0  # process start-up of the stop itself, on a busy machine
 
@@ -78,8 +78,12 @@ def test_sigterm_drains_then_finishes_in_flight_requests(backend: str, tmp_path:
         time.sleep(0.2)
         stopped_at = time.monotonic()
         server.proc.send_signal(signal.SIGTERM)
-        # Draining: the balancer's check fails, everything else is served as before.
+        # Draining: the balancer's check fails (once the main process has taken the signal),
+        # everything else is served as before.
         health = requests.get(f"{server.url}/healthz", timeout=5)
+        while health.status_code == 200 and time.monotonic() < stopped_at + DRAIN:
+            time.sleep(0.02)
+            health = requests.get(f"{server.url}/healthz", timeout=5)
         assert health.status_code == 503
         assert health.json()["status"] == "draining"
         assert health.headers["retry-after"] == "1"
