@@ -26,7 +26,7 @@ from tests.reliability.mixed import (
 from tests.reliability.private_pg import private_postgres
 from tests.reliability.servers import site
 
-# How long the database stays away (the outage is 10 s; `make crash` may set more).
+# How long the database stays away (10 s, the outage; `make cluster` takes OUTAGE_SECONDS).
 OUTAGE = float(os.environ.get("TRACKPOST_OUTAGE_SECONDS", "10"))
 RESUME_WITHIN = 2.0
 
