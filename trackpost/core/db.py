@@ -144,6 +144,10 @@ def create_db_engine(settings: Settings, *, pool_size: int = 8) -> Engine:
     if not url.startswith("sqlite"):
         return create_engine(
             url,
+            # A server that does not answer at all (a network partition, not a refusal) would
+            # otherwise hold a connection attempt, and the event loop with it, for the system's
+            # TCP timeout; the URL's own connect_timeout wins.
+            connect_args={} if "connect_timeout=" in url else {"connect_timeout": 5},
             pool_size=pool_size,
             max_overflow=pool_size * 2,
             pool_pre_ping=False,
