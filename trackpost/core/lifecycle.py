@@ -53,7 +53,8 @@ class Drain:
         self.path = marker(data_dir, pid or os.getpid())
         self.seconds = seconds
         self._timer: threading.Timer | None = None
-        self._lock = threading.Lock()
+        # Re-entrant: a second signal may arrive while the first one's handler holds it.
+        self._lock = threading.RLock()
 
     def request(self, stop: Callable[[], None]) -> None:
         """A stop signal: the first starts the drain (or stops at once without one), the next
