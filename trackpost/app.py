@@ -25,6 +25,7 @@ from trackpost.core.db import Database, WriterGate, create_db_engine
 from trackpost.core.dispatch import Dispatcher
 from trackpost.core.errors import BadRequest, MethodNotAllowed, NotFound, TrackpostError
 from trackpost.core.http import Endpoint, Router, Services, build_route, request_id_of
+from trackpost.core.lifecycle import DrainState
 from trackpost.core.metrics import metrics_endpoint, new_metrics
 from trackpost.core.observe import Unrouted, observe
 from trackpost.core.openapi import SWAGGER_HTML, build_openapi
@@ -97,10 +98,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     endpoints = collect_endpoints()
     openapi_doc = build_openapi(endpoints)
 
+    draining = DrainState.of_worker(settings.data_dir)
+    retry = {"Retry-After": "1"}
+
     async def healthz(request: Request) -> Response:
+        if draining():  # stopping: a balancer should send no more (core/lifecycle.py)
+            return json_response({"status": "draining", "database": "unknown"}, 503, retry)
         if services.db.ping():
             return json_response({"status": "ok", "database": "ok"})
-        return json_response({"status": "unavailable", "database": "unreachable"}, 503)
+        return json_response({"status": "unavailable", "database": "unreachable"}, 503, retry)
 
     async def openapi(request: Request) -> Response:
         return json_response(openapi_doc)

@@ -10,6 +10,7 @@ import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -17,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from trackpost import __version__
 from trackpost.accounts import console
 from trackpost.accounts import service as accounts
-from trackpost.core import migrate, pgbackup
+from trackpost.core import lifecycle, migrate, pgbackup
 from trackpost.core.backup import (
     Copied,
     OpsError,
@@ -271,8 +272,20 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     settings = get_settings()
     bootstrap(settings)
     # Before the workers start: each writes its metrics there, and a scrape adds them up.
-    metrics_dir = prepare_multiprocess_dir(settings.data_dir)
-    server = Server(
+    metrics_dir = prepare_multiprocess_dir(settings.data_dir, settings.metrics_dir)
+    # The workers inherit it: the drain marker their /healthz reads is this process's.
+    os.environ[lifecycle.SERVE_PID_ENV] = str(os.getpid())
+    lifecycle.clear_stale_markers(settings.data_dir)
+    drain = lifecycle.Drain(settings.data_dir, settings.shutdown_drain)
+
+    class GracefulServer(Server):  # type: ignore[valid-type, misc]
+        """granian's server, whose stop signal drains first (core/lifecycle.py)."""
+
+        def signal_handler_interrupt(self, *args: Any, **kwargs: Any) -> None:
+            stop = super().signal_handler_interrupt
+            drain.request(lambda: stop())
+
+    server = GracefulServer(
         "trackpost.app:create_worker_app",
         address=settings.host,
         port=settings.port,
@@ -285,11 +298,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         log_dictconfig=granian_log_config(settings),
         backlog=2048,
         respawn_failed_workers=True,
-        workers_kill_timeout=15,
+        # The bound on a stop: a worker still finishing requests after it is killed.
+        workers_kill_timeout=settings.shutdown_timeout,
     )
     try:
         server.serve()
     finally:
+        drain.close()
         shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import sqlite3
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from typing import Any, Protocol, TypeVar, cast
 import psycopg
 from pydantic import BaseModel
 from sqlalchemy import Connection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -20,7 +21,7 @@ from starlette.routing import Route
 from trackpost.core.auth import Authenticator, Principal
 from trackpost.core.batch import WriteBatcher, is_transient
 from trackpost.core.config import Settings
-from trackpost.core.db import Database
+from trackpost.core.db import Database, unavailable
 from trackpost.core.errors import BadRequest, ServiceUnavailable, TrackpostError
 from trackpost.core.metrics import Metrics, new_metrics
 from trackpost.core.net import client_ip
@@ -304,6 +305,16 @@ def _is_busy(exc: Exception) -> bool:
     return "locked" in text or "busy" in text
 
 
+BUSY = ServiceUnavailable(
+    "The database is busy; retry shortly.", code="database_busy", headers={"Retry-After": "1"}
+)
+UNAVAILABLE = ServiceUnavailable(
+    "The database is unavailable (unreachable, or its disk full or read-only); retry shortly.",
+    code="database_unavailable",
+    headers={"Retry-After": "1"},
+)
+
+
 def build_route(ep: Endpoint, services: Services) -> Route:
     """Wrap a handler in the pipeline; database work runs inline, as it is cheaper than a thread."""
     settings = services.settings
@@ -318,6 +329,7 @@ def build_route(ep: Endpoint, services: Services) -> Route:
     ignore_unknown = settings.unknown_params == "ignore"
     db_busy = services.metrics.db_busy
     on_refused = ep.on_refused
+    db_unavailable = services.metrics.db_unavailable
 
     async def endpoint(request: Request) -> Response:
         raw: Params = {}
@@ -366,18 +378,22 @@ def build_route(ep: Endpoint, services: Services) -> Route:
             if on_refused is not None and exc.status >= 400:
                 await _keep_refusal(on_refused, services, batcher, request, ip, raw, exc)
             return error_response(exc, vendor_status=vendor_status)
-        except (OperationalError, psycopg.OperationalError) as exc:
+        except (DBAPIError, psycopg.Error, sqlite3.Error) as exc:
             # A hot statement's error is the driver's own, not wrapped by SQLAlchemy.
-            if _is_busy(exc):
+            if isinstance(exc, OperationalError | psycopg.OperationalError) and _is_busy(exc):
                 db_busy.inc()
                 log.warning("database busy request_id=%s", request_id_of(request))
-                return error_response(
-                    ServiceUnavailable(
-                        "The database is busy; retry shortly.",
-                        code="database_busy",
-                        headers={"Retry-After": "1"},
-                    )
+                return error_response(BUSY)
+            if unavailable(exc):
+                db_unavailable.inc()
+                services.db.lost(exc)
+                # The error's class only: its text may quote a statement's values.
+                log.warning(
+                    "database unavailable request_id=%s error=%s",
+                    request_id_of(request),
+                    type(getattr(exc, "orig", None) or exc).__name__,
                 )
+                return error_response(UNAVAILABLE)
             raise
         if isinstance(result, Response):
             return result
