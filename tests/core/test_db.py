@@ -6,6 +6,7 @@ import datetime as dt
 import fcntl
 import os
 import sqlite3
+import sys
 import time
 from contextlib import closing
 from pathlib import Path
@@ -26,9 +27,11 @@ from trackpost.core.db import (
     Checkpointer,
     Database,
     UTCDateTime,
+    WriterGate,
     create_db_engine,
     sqlite_utc_text,
 )
+from trackpost.core.wal import WalIndex
 
 
 @pytest.fixture
@@ -51,6 +54,22 @@ def _gate_is_free(path: Path) -> bool:
     return True
 
 
+def _gate_frees(path: Path) -> bool:
+    """The gate is free, or soon: the checkpointer holds it too, for one checkpoint at a time."""
+    deadline = time.monotonic() + 5
+    while not _gate_is_free(path):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
+    return True
+
+
+def wal_frames(db_file: Path) -> tuple[int, int]:
+    """(frames in the WAL, frames copied into the database) from the wal-index header."""
+    raw = db_file.with_name(db_file.name + "-shm").read_bytes()[:100]
+    return int.from_bytes(raw[16:20], sys.byteorder), int.from_bytes(raw[96:100], sys.byteorder)
+
+
 def test_a_write_transaction_holds_the_gate_until_it_commits(sqlite_db: Database) -> None:
     assert sqlite_db.gate is not None
     gate = sqlite_db.gate.path
@@ -60,9 +79,9 @@ def test_a_write_transaction_holds_the_gate_until_it_commits(sqlite_db: Database
         with sqlite_db.transaction(write=False) as reader:
             # Readers never queue on the gate (WAL lets them read while a writer works).
             assert reader.execute(text("SELECT count(*) FROM cache_versions")).scalar()
-    assert _gate_is_free(gate)
+    assert _gate_frees(gate)
     with sqlite_db.transaction(write=False):
-        assert _gate_is_free(gate)
+        assert _gate_frees(gate)
     sqlite_db.dispose()
 
 
@@ -76,7 +95,7 @@ def test_a_failed_write_releases_the_gate(sqlite_db: Database) -> None:
 
     with pytest.raises(RuntimeError):
         failing_handler()
-    assert _gate_is_free(sqlite_db.gate.path)
+    assert _gate_frees(sqlite_db.gate.path)
     with sqlite_db.transaction(write=False) as conn:
         assert conn.execute(text("SELECT max(version) FROM cache_versions")).scalar() == 0
     sqlite_db.dispose()
@@ -166,6 +185,56 @@ def test_one_checkpointer_per_database_file_and_another_takes_over_when_it_stops
     finally:
         second.stop()
     assert not second.leading.is_set()
+
+
+def test_no_checkpoint_runs_while_a_writer_holds_the_gate(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    """A checkpoint beside a commit that starts the WAL over is the WAL-reset race of SQLite
+    before 3.51.3 (docs/ARCHITECTURE.md, "Why an acknowledged write is visible to every later
+    request"): the checkpointer must wait for the gate every writer holds."""
+    db_file = tmp_path / "t.db"
+    assert sqlite_db.checkpointer is not None
+    assert sqlite_db.checkpointer.leading.wait(2)
+    writer = sqlite3.connect(db_file, isolation_level=None)
+    try:
+        writer.execute("PRAGMA wal_autocheckpoint=0")  # this writer must not copy its own
+        with WriterGate(db_file).hold():
+            writer.execute("CREATE TABLE filler (x TEXT)")
+            for _ in range(20):
+                writer.execute("INSERT INTO filler VALUES (?)", ("y" * 2000,))
+            frames, copied = wal_frames(db_file)
+            assert frames > 20
+            # Sixty checkpoint intervals: the unguarded checkpointer copied them within one.
+            time.sleep(0.3)
+            assert wal_frames(db_file) == (frames, copied)
+            assert copied < frames
+        deadline = time.monotonic() + 5
+        while wal_frames(db_file)[1] != frames and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert wal_frames(db_file) == (frames, frames), "copied once the gate was free"
+    finally:
+        writer.close()
+        sqlite_db.dispose()
+
+
+def test_the_wal_index_tells_when_every_frame_is_copied(tmp_path: Path) -> None:
+    """The checkpointer's hint: behind while frames wait, not once a checkpoint copied them all,
+    and behind (so: checkpoint and see) whenever the file cannot be read."""
+    db_file = tmp_path / "w.db"
+    index = WalIndex(db_file)
+    assert index.behind(), "no -shm file yet: unsure, so behind"
+    with closing(sqlite3.connect(db_file, isolation_level=None)) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA wal_autocheckpoint=0")
+        conn.execute("CREATE TABLE t (x INTEGER)")
+        conn.execute("INSERT INTO t VALUES (1)")
+        assert index.behind()
+        _busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()[0]
+        assert frames == copied > 0
+        assert not index.behind()
+        conn.execute("INSERT INTO t VALUES (2)")  # starts the WAL over: frame 1 again
+        assert index.behind()
 
 
 @settings_h(max_examples=300, deadline=None)
