@@ -10,6 +10,7 @@ import sys
 import time
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -187,54 +188,90 @@ def test_one_checkpointer_per_database_file_and_another_takes_over_when_it_stops
     assert not second.leading.is_set()
 
 
-def test_no_checkpoint_runs_while_a_writer_holds_the_gate(
-    sqlite_db: Database, tmp_path: Path
-) -> None:
-    """A checkpoint beside a commit that starts the WAL over is the WAL-reset race of SQLite
-    before 3.51.3 (docs/ARCHITECTURE.md, "Why an acknowledged write is visible to every later
-    request"): the checkpointer must wait for the gate every writer holds."""
-    db_file = tmp_path / "t.db"
-    assert sqlite_db.checkpointer is not None
-    assert sqlite_db.checkpointer.leading.wait(2)
-    writer = sqlite3.connect(db_file, isolation_level=None)
+def _wal_file(path: Path) -> sqlite3.Connection:
+    """A WAL-mode file and a writer on it that never checkpoints by itself."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA wal_autocheckpoint=0")
+    conn.execute("CREATE TABLE filler (x TEXT)")
+    return conn
+
+
+def _copied(path: Path, frames: int) -> bool:
+    deadline = time.monotonic() + 5
+    while wal_frames(path) != (frames, frames):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+def test_no_checkpoint_starts_while_every_frame_is_copied(tmp_path: Path) -> None:
+    """SQLite's WAL-reset race (before 3.51.3) needs a checkpoint started while the WAL is wholly
+    copied, when the next commit may start it over (docs/ARCHITECTURE.md, "Why an acknowledged
+    write is visible to every later request"). The checkpointer that checkpointed on every tick
+    fails this: it went on checkpointing a copied WAL every 100 ms."""
+    path = tmp_path / "w.db"
+    writer = _wal_file(path)
+    checkpointer = Checkpointer(path)
+    started: list[tuple[int, int]] = []
+    real = checkpointer._checkpoint
+
+    def recorded(conn: sqlite3.Connection | None, gated: bool) -> Any:
+        started.append(wal_frames(path))
+        return real(conn, gated)
+
+    checkpointer._checkpoint = recorded  # type: ignore[method-assign]
     try:
-        writer.execute("PRAGMA wal_autocheckpoint=0")  # this writer must not copy its own
-        with WriterGate(db_file).hold():
-            writer.execute("CREATE TABLE filler (x TEXT)")
-            for _ in range(20):
-                writer.execute("INSERT INTO filler VALUES (?)", ("y" * 2000,))
-            frames, copied = wal_frames(db_file)
-            assert frames > 20
-            # Sixty checkpoint intervals: the unguarded checkpointer copied them within one.
-            time.sleep(0.3)
-            assert wal_frames(db_file) == (frames, copied)
-            assert copied < frames
-        deadline = time.monotonic() + 5
-        while wal_frames(db_file)[1] != frames and time.monotonic() < deadline:
-            time.sleep(0.005)
-        assert wal_frames(db_file) == (frames, frames), "copied once the gate was free"
+        for round_ in range(3):
+            writer.executemany("INSERT INTO filler VALUES (?)", [("y" * 2000,)] * 20)
+            frames = wal_frames(path)[0]
+            assert _copied(path, frames)
+            calls = len(started)
+            time.sleep(0.3)  # three of its longest waits, with nothing to copy
+            assert len(started) == calls, f"round {round_}: checkpointed a wholly copied WAL"
+        assert started, "it did checkpoint the frames written"
+        assert all(frames != copied for frames, copied in started), started
     finally:
+        checkpointer.stop()
         writer.close()
-        sqlite_db.dispose()
 
 
-def test_the_wal_index_tells_when_every_frame_is_copied(tmp_path: Path) -> None:
-    """The checkpointer's hint: behind while frames wait, not once a checkpoint copied them all,
-    and behind (so: checkpoint and see) whenever the file cannot be read."""
-    db_file = tmp_path / "w.db"
-    index = WalIndex(db_file)
-    assert index.behind(), "no -shm file yet: unsure, so behind"
-    with closing(sqlite3.connect(db_file, isolation_level=None)) as conn:
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA wal_autocheckpoint=0")
-        conn.execute("CREATE TABLE t (x INTEGER)")
-        conn.execute("INSERT INTO t VALUES (1)")
-        assert index.behind()
-        _busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()[0]
-        assert frames == copied > 0
-        assert not index.behind()
-        conn.execute("INSERT INTO t VALUES (2)")  # starts the WAL over: frame 1 again
-        assert index.behind()
+def test_a_checkpoint_of_a_long_wal_waits_for_the_writer_gate(tmp_path: Path) -> None:
+    """From gate_frames on, SQLite's own backstop checkpoint (inside a writer's commit, behind
+    the gate) could complete between the checkpointer's look and its checkpoint: so it takes
+    the gate, and copies nothing while a writer holds it."""
+    path = tmp_path / "w.db"
+    writer = _wal_file(path)
+    checkpointer = Checkpointer(path, gate_frames=10)
+    try:
+        assert checkpointer.leading.wait(2)
+        with WriterGate(path).hold():
+            writer.executemany("INSERT INTO filler VALUES (?)", [("y" * 2000,)] * 20)
+            frames, copied = wal_frames(path)
+            assert frames > 10
+            time.sleep(0.3)  # sixty checkpoint intervals
+            assert wal_frames(path) == (frames, copied)
+        assert _copied(path, frames), "copied once the gate was free"
+    finally:
+        checkpointer.stop()
+        writer.close()
+
+
+def test_the_wal_index_tells_how_much_of_the_wal_is_copied(tmp_path: Path) -> None:
+    """The checkpointer's look at the -shm file agrees with SQLite's own count."""
+    path = tmp_path / "w.db"
+    index = WalIndex(path)
+    assert index.read() == (-1, -1), "no -shm file yet"
+    with closing(_wal_file(path)) as conn:
+        conn.execute("INSERT INTO filler VALUES ('x')")
+        frames, copied = index.read()
+        assert frames > copied == 0
+        _busy, log, done = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()[0]
+        assert index.read() == (log, done) == (frames, frames)
+        conn.execute("INSERT INTO filler VALUES ('y')")  # starts the WAL over: frame 1 again
+        restarted, copied = index.read()
+        assert copied == 0 < restarted < frames
 
 
 @settings_h(max_examples=300, deadline=None)

@@ -9,7 +9,7 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 # The OS names of trackpost's own threads (bench/procs.py reports CPU by them).
@@ -95,16 +95,18 @@ class Checkpointer:
 
     Left to itself SQLite checkpoints inside whichever commit crosses the threshold, so that one
     request pays for writing back and syncing a thousand pages while every other writer waits
-    behind the write lock. A PASSIVE checkpoint never waits for readers.
+    behind the write lock. A PASSIVE checkpoint never waits for readers or writers.
 
-    Each checkpoint runs holding the writer gate, so no commit of this host's writers runs
-    beside it. SQLite before 3.51.3 (Debian 12 links 3.40) has a race, the "WAL-reset bug": a
-    checkpoint that starts just after another completed, while a commit starts the WAL over,
-    can record WAL frames as copied that were not, and every later reader, the writers' own
-    reads included, then takes those pages from the database file: older than a commit already
-    acknowledged (docs/ARCHITECTURE.md, "Why an acknowledged write is visible to every later
-    request"). Nothing on the file is meant to write outside the gate; the shell's sqlite3 or a
-    migration while servers run are the exceptions an operator must avoid.
+    A checkpoint starts only while the wal-index shows frames not yet copied. SQLite before
+    3.51.3 (Debian 12 links 3.40) has a race, the "WAL-reset bug": a checkpoint started just
+    after another completed, while a commit starts the WAL over, can mark frames as copied that
+    were not, and readers, write transactions included, then read those pages from the database
+    file, older than commits already acknowledged. A commit starts the WAL over only while every
+    frame is copied, and only a checkpoint makes it so, so a checkpoint started while frames
+    wait cannot meet a restart. The other checkpoints on the file are SQLite's own backstop,
+    run inside a writer's commit once the WAL reaches `wal_autocheckpoint` frames, and a
+    writer holds the gate; from `gate_frames` on, the checkpoint holds the gate too
+    (docs/ARCHITECTURE.md, "Why an acknowledged write is visible to every later request").
 
     One thread per database file checkpoints, whichever worker process holds the `.checkpoint`
     flock beside it; the others stand by and take over within `standby_interval` if that
@@ -123,14 +125,19 @@ class Checkpointer:
         interval: float = 0.005,
         idle_interval: float = 0.1,
         standby_interval: float = 0.5,
+        gate_frames: int = 2000,
     ) -> None:
         self.path = path
         self.interval = interval
         self.idle_interval = idle_interval
         self.standby_interval = standby_interval
+        # A tenth of the backstop (db.configure_sqlite): between this thread's look at the
+        # wal-index and its checkpoint's start, no commit writes the other nine tenths.
+        self.gate_frames = gate_frames
         # A gate handle of its own (its own open file description), so that it excludes this
         # process's writers as well as the other processes'.
         self.gate = WriterGate(path)
+        self.index = WalIndex(path)
         self.leading = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
@@ -157,7 +164,6 @@ class Checkpointer:
         while lock_fd is None:
             lock_fd = self._lead()
             if lock_fd is None and self._stop.wait(self.standby_interval):
-                self.gate.close()
                 return
         try:
             self._checkpoint_until_stopped()
@@ -169,12 +175,14 @@ class Checkpointer:
     def _checkpoint_until_stopped(self) -> None:
         conn: sqlite3.Connection | None = None
         wait, last_size = self.interval, -1
-        shm = WalIndex(self.path)
         try:
             while not self._stop.wait(wait):
                 size = last_size
-                if shm.behind():
-                    conn, size = self._checkpoint(conn)
+                frames, copied = self.index.read()
+                if frames != copied or frames < 0:
+                    # Unreadable (-1): no look, so the gate stands in for it.
+                    gated = frames < 0 or frames >= self.gate_frames
+                    conn, size = self._checkpoint(conn, gated)
                 if size != last_size:
                     wait, last_size = self.interval, size
                 else:
@@ -183,12 +191,14 @@ class Checkpointer:
             if conn is not None:
                 conn.close()
 
-    def _checkpoint(self, conn: sqlite3.Connection | None) -> tuple[sqlite3.Connection | None, int]:
-        """One PASSIVE checkpoint with the gate held; the WAL's frames, or -1 when it failed."""
+    def _checkpoint(
+        self, conn: sqlite3.Connection | None, gated: bool
+    ) -> tuple[sqlite3.Connection | None, int]:
+        """One PASSIVE checkpoint; the WAL's frames after it, or -1 when it failed."""
         try:
             if conn is None:
                 conn = sqlite3.connect(self.path, isolation_level=None, timeout=0)
-            with self.gate.hold():
+            with self.gate.hold() if gated else nullcontext():
                 # (busy, frames in the WAL, frames copied): the WAL's size changes with each
                 # commit, and when a writer starts it over from the beginning.
                 row = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()[0]
@@ -209,36 +219,36 @@ class Checkpointer:
 
 
 class WalIndex:
-    """A look at the WAL-index header (the `-shm` file) that takes no lock: is there anything
-    in the WAL that no checkpoint has copied yet?
+    """A look at the WAL-index header (the `-shm` file) that takes no lock: how many frames the
+    WAL holds, and how many of them a checkpoint has copied into the database file.
 
-    A hint only, so the checkpointer neither takes the writer gate nor runs a checkpoint when
-    the WAL is wholly copied (an idle server, or between commits). Offsets are SQLite's
-    documented, stable wal-index format: mxFrame at byte 16 of the header, nBackfill at byte 96
-    (the checkpoint information after the header's two copies), both native-endian u32.
+    The offsets are SQLite's documented, stable wal-index format: the header is stored twice
+    (48 bytes each) and mxFrame is at byte 16 of the first copy, which a commit writes last;
+    the checkpoint information follows the two copies, nBackfill first (byte 96). Both are
+    native-endian u32. A restart writes the header before it sets nBackfill to 0, so a look
+    that meets a restart half done sees frames waiting, and the checkpoint that follows (its
+    own read of the header comes later still) sees the new WAL.
     """
 
-    _HEADER = 100
+    _SIZE = 100
 
     def __init__(self, db_path: Path) -> None:
         self.path = db_path.with_name(db_path.name + "-shm")
 
-    def behind(self) -> bool:
-        """False only when the header says every frame is copied; True when unsure."""
+    def read(self) -> tuple[int, int]:
+        """(frames in the WAL, frames copied); (-1, -1) when the file cannot be read."""
         # Opened each time: SQLite deletes the file when the last connection closes and makes
         # a new one after, and a descriptor kept open would go on reading the deleted one.
         try:
             fd = os.open(self.path, os.O_RDONLY)
         except OSError:
-            return True
+            return -1, -1
         try:
-            raw = os.pread(fd, self._HEADER, 0)
+            raw = os.pread(fd, self._SIZE, 0)
         except OSError:
-            return True
+            return -1, -1
         finally:
             os.close(fd)
-        if len(raw) < self._HEADER:
-            return True
-        mx_frame = int.from_bytes(raw[16:20], sys.byteorder)
-        backfilled = int.from_bytes(raw[96:100], sys.byteorder)
-        return backfilled != mx_frame
+        if len(raw) < self._SIZE:
+            return -1, -1
+        return int.from_bytes(raw[16:20], sys.byteorder), int.from_bytes(raw[96:100], sys.byteorder)
