@@ -1,5 +1,5 @@
 """SQLite's single writer and its WAL: the writer gate every writer of a host queues on, and the
-checkpointer that copies the WAL back into the database under that gate."""
+checkpointer that copies the WAL back into the database without meeting a WAL restart."""
 
 from __future__ import annotations
 
@@ -125,14 +125,15 @@ class Checkpointer:
         interval: float = 0.005,
         idle_interval: float = 0.1,
         standby_interval: float = 0.5,
-        gate_frames: int = 2000,
+        gate_frames: int = 10_000,
     ) -> None:
         self.path = path
         self.interval = interval
         self.idle_interval = idle_interval
         self.standby_interval = standby_interval
-        # A tenth of the backstop (db.configure_sqlite): between this thread's look at the
-        # wal-index and its checkpoint's start, no commit writes the other nine tenths.
+        # Half the backstop (db.configure_sqlite): between this thread's look at the wal-index
+        # and its checkpoint's start, no commit writes the other half (40 MB). Lower, and a
+        # checkpointer that fell behind under load would hold writers up more often.
         self.gate_frames = gate_frames
         # A gate handle of its own (its own open file description), so that it excludes this
         # process's writers as well as the other processes'.
