@@ -6,8 +6,8 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
-import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -97,16 +97,21 @@ class Checkpointer:
     request pays for writing back and syncing a thousand pages while every other writer waits
     behind the write lock. A PASSIVE checkpoint never waits for readers or writers.
 
-    A checkpoint starts only while the wal-index shows frames not yet copied. SQLite before
-    3.51.3 (Debian 12 links 3.40) has a race, the "WAL-reset bug": a checkpoint started just
-    after another completed, while a commit starts the WAL over, can mark frames as copied that
-    were not, and readers, write transactions included, then read those pages from the database
-    file, older than commits already acknowledged. A commit starts the WAL over only while every
-    frame is copied, and only a checkpoint makes it so, so a checkpoint started while frames
-    wait cannot meet a restart. The other checkpoints on the file are SQLite's own backstop,
-    run inside a writer's commit once the WAL reaches `wal_autocheckpoint` frames, and a
-    writer holds the gate; from `gate_frames` on, the checkpoint holds the gate too
-    (docs/ARCHITECTURE.md, "Why an acknowledged write is visible to every later request").
+    SQLite before 3.51.3 (Debian 12 links 3.40) has a race, the "WAL-reset bug": a checkpoint
+    started while every frame of the WAL is copied, as a commit starts the WAL over, can mark
+    frames as copied that were not; readers, write transactions included, then read those pages
+    from the database file, older than commits already acknowledged. A commit starts the WAL
+    over only while every frame is copied, and only a checkpoint makes it so. So a checkpoint
+    runs without the writer gate only when frames are known to wait: the last one left some, or
+    a commit came after it copied them all (`PRAGMA data_version` moved); otherwise, and for a
+    long WAL (SQLite's own backstop, inside a writer's commit, could complete a checkpoint
+    meanwhile), it holds the gate, so no trackpost commit runs beside it. A WAL wholly copied
+    with no commit since is not checkpointed at all until `idle_interval` passes, then under
+    the gate (docs/ARCHITECTURE.md, "Why an acknowledged write is visible to every later
+    request").
+
+    Nothing here opens the `-shm` file itself: closing any descriptor of a file drops every
+    POSIX lock the process holds on it, SQLite's read and write locks on the wal-index included.
 
     One thread per database file checkpoints, whichever worker process holds the `.checkpoint`
     flock beside it; the others stand by and take over within `standby_interval` if that
@@ -131,14 +136,13 @@ class Checkpointer:
         self.interval = interval
         self.idle_interval = idle_interval
         self.standby_interval = standby_interval
-        # Half the backstop (db.configure_sqlite): between this thread's look at the wal-index
-        # and its checkpoint's start, no commit writes the other half (40 MB). Lower, and a
-        # checkpointer that fell behind under load would hold writers up more often.
+        # Half the backstop (db.configure_sqlite): between two ticks, no commit writes the other
+        # half (40 MB). Lower, and a checkpointer that fell behind under load would hold writers
+        # up more often.
         self.gate_frames = gate_frames
         # A gate handle of its own (its own open file description), so that it excludes this
         # process's writers as well as the other processes'.
         self.gate = WriterGate(path)
-        self.index = WalIndex(path)
         self.leading = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
@@ -175,15 +179,26 @@ class Checkpointer:
 
     def _checkpoint_until_stopped(self) -> None:
         conn: sqlite3.Connection | None = None
-        wait, last_size = self.interval, -1
+        wait, last_size, state = self.interval, -1, _WalState()
         try:
             while not self._stop.wait(wait):
                 size = last_size
-                frames, copied = self.index.read()
-                if frames != copied or frames < 0:
-                    # Unreadable (-1): no look, so the gate stands in for it.
-                    gated = frames < 0 or frames >= self.gate_frames
-                    conn, size = self._checkpoint(conn, gated)
+                try:
+                    if conn is None:
+                        conn = sqlite3.connect(self.path, isolation_level=None, timeout=0)
+                    gated = state.gated(_data_version(conn), self.gate_frames, self.idle_interval)
+                    if gated is not None:
+                        size = self._checkpoint(conn, gated, state)
+                except (sqlite3.Error, OSError):
+                    # Busy or not yet created: the next tick tries again, the backstop holds.
+                    size = -1
+                if size == -1:
+                    state = _WalState()
+                    if conn is not None:
+                        # Also -1 when the file was not in WAL mode as this connection opened
+                        # it: it would not notice the switch (the first writer's), so reopen.
+                        conn.close()
+                        conn = None
                 if size != last_size:
                     wait, last_size = self.interval, size
                 else:
@@ -192,64 +207,50 @@ class Checkpointer:
             if conn is not None:
                 conn.close()
 
-    def _checkpoint(
-        self, conn: sqlite3.Connection | None, gated: bool
-    ) -> tuple[sqlite3.Connection | None, int]:
-        """One PASSIVE checkpoint; the WAL's frames after it, or -1 when it failed."""
-        try:
-            if conn is None:
-                conn = sqlite3.connect(self.path, isolation_level=None, timeout=0)
-            with self.gate.hold() if gated else nullcontext():
-                # (busy, frames in the WAL, frames copied): the WAL's size changes with each
-                # commit, and when a writer starts it over from the beginning.
-                row = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()[0]
-            size = int(row[1])
-        except (sqlite3.Error, OSError):
-            # Busy or not yet created: the next tick tries again, the backstop still holds.
-            size = -1
-        if size == -1 and conn is not None:
-            # Also -1 when the file was not in WAL mode as this connection opened it: it
-            # would not notice the switch (the first writer's), so it is opened again.
-            conn.close()
-            conn = None
-        return conn, size
+    def _checkpoint(self, conn: sqlite3.Connection, gated: bool, state: _WalState) -> int:
+        """One PASSIVE checkpoint; the WAL's frames after it, -1 when it failed."""
+        with self.gate.hold() if gated else nullcontext():
+            # (busy, frames in the WAL, frames copied): the WAL's size changes with each
+            # commit, and when a writer starts it over from the beginning.
+            _busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()[0]
+        state.checkpointed(int(frames), int(copied), _data_version(conn))
+        return int(frames)
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
 
 
-class WalIndex:
-    """A look at the WAL-index header (the `-shm` file) that takes no lock: how many frames the
-    WAL holds, and how many of them a checkpoint has copied into the database file.
+def _data_version(conn: sqlite3.Connection) -> int:
+    """Moves whenever another connection, of any process, committed since this one last looked."""
+    return int(conn.execute("PRAGMA data_version").fetchall()[0][0])
 
-    The offsets are SQLite's documented, stable wal-index format: the header is stored twice
-    (48 bytes each) and mxFrame is at byte 16 of the first copy, which a commit writes last;
-    the checkpoint information follows the two copies, nBackfill first (byte 96). Both are
-    native-endian u32. A restart writes the header before it sets nBackfill to 0, so a look
-    that meets a restart half done sees frames waiting, and the checkpoint that follows (its
-    own read of the header comes later still) sees the new WAL.
-    """
 
-    _SIZE = 100
+class _WalState:
+    """What the checkpointer knows of the WAL from its own last checkpoint."""
 
-    def __init__(self, db_path: Path) -> None:
-        self.path = db_path.with_name(db_path.name + "-shm")
+    __slots__ = ("at", "frames", "version", "waiting")
 
-    def read(self) -> tuple[int, int]:
-        """(frames in the WAL, frames copied); (-1, -1) when the file cannot be read."""
-        # Opened each time: SQLite deletes the file when the last connection closes and makes
-        # a new one after, and a descriptor kept open would go on reading the deleted one.
-        try:
-            fd = os.open(self.path, os.O_RDONLY)
-        except OSError:
-            return -1, -1
-        try:
-            raw = os.pread(fd, self._SIZE, 0)
-        except OSError:
-            return -1, -1
-        finally:
-            os.close(fd)
-        if len(raw) < self._SIZE:
-            return -1, -1
-        return int.from_bytes(raw[16:20], sys.byteorder), int.from_bytes(raw[96:100], sys.byteorder)
+    def __init__(self) -> None:
+        self.frames = -1  # the WAL's frames at the last checkpoint; -1: unknown
+        self.waiting = False  # that checkpoint left frames uncopied
+        self.version: int | None = None  # data_version just after it copied every frame
+        self.at = 0.0
+
+    def gated(self, version: int, gate_frames: int, idle: float) -> bool | None:
+        """None: skip this tick; else whether the checkpoint must hold the writer gate."""
+        if self.version is not None and version == self.version:
+            # Every frame copied and no commit since: nothing to do, and a checkpoint now
+            # could meet the next commit's restart. Only after a while, behind the gate, in case
+            # a commit slipped in between the last checkpoint and its data_version.
+            return None if time.monotonic() - self.at < idle else True
+        # Frames wait (some left over, or committed since all were copied): no commit can start
+        # the WAL over until a checkpoint copies them, and this thread is the one that does,
+        # unless the WAL is long enough for SQLite's backstop to do it first.
+        known = self.waiting or self.version is not None
+        return not known or self.frames < 0 or self.frames >= gate_frames
+
+    def checkpointed(self, frames: int, copied: int, version: int) -> None:
+        self.frames, self.waiting = frames, copied < frames
+        self.version = None if self.waiting else version
+        self.at = time.monotonic()
