@@ -39,7 +39,7 @@ def test_add_landing_page_body_and_stored_fields(
                 "url": "https://adv.example/l?ch=%%click_hash%%",
                 "postback_ips": "203.0.113.7, 198.51.100.0/24",
                 "void_ips": "",
-                "conversion_type": "image",
+                "conversion_type": "post",
                 "private": "1",
                 "disable_deep_linking": "TRUE",
             },
@@ -52,10 +52,28 @@ def test_add_landing_page_body_and_stored_fields(
     assert row["postback_ips"] == "203.0.113.7/32,198.51.100.0/24"
     assert row["void_ips"] == ""
     assert (row["conversion_type"], row["private"], row["disable_deep_linking"]) == (
-        "image",
+        "post",
         True,
         True,
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("conversion_type", "iframe"),
+        ("conversion_type", "image"),
+        ("hostnpost_ips", "203.0.113.7"),
+        ("redirect_hash", "geo-1"),
+    ],
+)
+def test_settings_trackpost_cannot_enforce_are_refused(
+    api: ApiClient, offerid: str, name: str, value: str
+) -> None:
+    data = {"name": "L", "offerid": offerid, "url": "https://adv.example/", name: value}
+    assert_error(api.post(ADD, data), 400, "not_supported", name)
+    lp = ok(api.post(ADD, {**data, name: ""}))[0]["message"]["landing_pageid"]
+    assert_error(api.patch(EDIT, {"landing_pageid": lp, name: value}), 400, "not_supported", name)
 
 
 @pytest.mark.parametrize(

@@ -72,8 +72,10 @@ def edit_offer(ctx: RequestContext, params: EditOffer) -> list[dict[str, str]]:
     errors=(404,),
 )
 def get_details(ctx: RequestContext, params: OfferDetails) -> dict[str, Any]:
-    """The first of offerid, name, name_like, advertiserid, advertiser_username sent is used."""
-    return {"result": "Success", "message": details.get_details(ctx.conn, params)}
+    """The first of offerid, name, name_like, advertiserid, advertiser_username sent is used;
+    none answers an empty message, as the vendor documents."""
+    days = ctx.services.settings.click_cookie_days
+    return {"result": "Success", "message": details.get_details(ctx.conn, params, days)}
 
 
 @router.route(
