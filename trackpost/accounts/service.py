@@ -176,9 +176,9 @@ def search(
     name: str | None,
     orderby: str,
     start: int,
-    count: int,
+    count: int | None,
 ) -> list[RowMapping]:
-    """Accounts of one type matching every filter given, a page at a time."""
+    """Accounts of one type matching every filter given, a page at a time (count None: all)."""
     return repo.search(conn, kind, filters, name, orderby, start, count)
 
 

@@ -134,8 +134,13 @@ ABSENT_COLUMNS: dict[str, Any] = {
     "min_deduct_date": None,
     "mobile_landing_page": None,
 }
-for _name, _value in ABSENT_COLUMNS.items():
-    COLUMNS[_name] = lambda r, v=_value: v
+
+
+def _constant(value: Any) -> Callable[[Mapping[str, Any]], Any]:
+    return lambda row: value
+
+
+COLUMNS.update({name: _constant(value) for name, value in ABSENT_COLUMNS.items()})
 
 
 def _columns(raw: str | None) -> list[str]:

@@ -104,3 +104,29 @@ def transaction_report(
     filters = filters_of(params, utcnow())
     total, rows = repo.report(conn, filters, params.trans_start, params.trans_count)
     return total, {str(r["transactionid"]): _row(r) for r in rows}
+
+
+# Far bounds for "no bound": every stored time lies between them (core.fields' date range).
+_EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+_LATEST = dt.datetime(3000, 1, 1, tzinfo=dt.UTC)
+
+
+def stats_range(
+    period: int | None, start: str | None, end: str | None, now: dt.datetime
+) -> tuple[dt.datetime, dt.datetime]:
+    """A period code (or start/end) as a closed-open UTC range; no period means all time."""
+    lo, hi = period_range(7 if period is None and not (start or end) else period, start, end, now)
+    return lo or _EARLIEST, hi or _LATEST
+
+
+def affiliate_totals(
+    conn: Connection, loginids: list[int], lo: dt.datetime, hi: dt.datetime
+) -> dict[int, dict[str, int]]:
+    """Per affiliate: counts by kind (initial, continuity, void...), revenue and earnings (cents)."""
+    out: dict[int, dict[str, int]] = {i: {"revenue": 0, "earned": 0} for i in loginids}
+    for row in repo.affiliate_totals(conn, loginids, lo, hi) if loginids else []:
+        entry = out[int(row["loginid"])]
+        entry[row["trans_type"]] = entry.get(row["trans_type"], 0) + int(row["n"])
+        entry["revenue"] += int(row["revenue"] or 0)
+        entry["earned"] += int(row["earned"] or 0)
+    return out

@@ -152,3 +152,23 @@ def count_prunable_clicks(conn: Connection, after: int, upto: int, cutoff: dt.da
     """How many clicks prune_clicks would delete now (a dry run)."""
     params = {"after": after, "upto": upto, "cutoff": cutoff}
     return int(conn.execute(_COUNT_PRUNABLE, params).scalar_one())
+
+
+# The affiliate search's click statistics (an admin listing, not the click path).
+_CLICK_COUNTS = (
+    select(C.c.loginid, func.count().label("raw"), func.count(C.c.ip.distinct()).label("unique"))
+    .where(
+        C.c.loginid.in_(bindparam("ids", expanding=True)),
+        C.c.created_at >= bindparam("lo", type_=C.c.created_at.type),
+        C.c.created_at < bindparam("hi", type_=C.c.created_at.type),
+    )
+    .group_by(C.c.loginid)
+)
+
+
+def click_counts(
+    conn: Connection, loginids: list[int], lo: dt.datetime, hi: dt.datetime
+) -> dict[int, tuple[int, int]]:
+    """Per affiliate: (clicks, distinct visitor IPs) made in [lo, hi)."""
+    rows = conn.execute(_CLICK_COUNTS, {"ids": loginids, "lo": lo, "hi": hi})
+    return {int(r.loginid): (int(r.raw), int(r.unique)) for r in rows}

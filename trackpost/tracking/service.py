@@ -199,3 +199,10 @@ def landing_page(conn: Connection, landing_pageid: int) -> RowMapping | None:
 def default_landing_page(conn: Connection, offerid: int) -> RowMapping | None:
     """The landing page a click on the offer alone reaches, or None."""
     return repo.default_landing_page(conn, offerid)
+
+
+def click_counts(
+    conn: Connection, loginids: list[int], lo: dt.datetime, hi: dt.datetime
+) -> dict[int, tuple[int, int]]:
+    """Per affiliate: (raw clicks, unique visitors by IP) in [lo, hi); absent means none."""
+    return repo.click_counts(conn, loginids, lo, hi) if loginids else {}
