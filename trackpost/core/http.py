@@ -6,7 +6,7 @@ import inspect
 import logging
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar, cast
 
 import psycopg
@@ -283,6 +283,29 @@ class Router:
             return fn
 
         return register
+
+    def alias(self, method: str, path: str, *, of: str) -> None:
+        """Serve an endpoint of this router at another method or path too (of: "METHOD /path").
+
+        For the vendor's own examples that disagree with its headings (a POST where the
+        heading says PATCH, a misspelt path): the alias behaves exactly as the endpoint does,
+        writes included, and the OpenAPI document lists it as an alias.
+        """
+        target_method, target_path = of.split(" ", 1)
+        original = next(
+            ep for ep in self.endpoints if (ep.method, ep.path) == (target_method, target_path)
+        )
+        self.endpoints.append(
+            replace(
+                original,
+                method=method.upper(),
+                path=path,
+                summary=f"Alias of {of}",
+                description=f"The vendor's examples use this form; it is {of} exactly. "
+                + original.description,
+                links={},
+            )
+        )
 
 
 def request_id_of(request: Request) -> str:

@@ -151,3 +151,8 @@ def add_tracking_domain(ctx: RequestContext, params: AddTrackingDomain) -> dict[
     """Adding an existing domain updates its options; /track answers on any host anyway."""
     service.add_tracking_domain(ctx.conn, params)
     return {"result": "Success", "message": "Access modified"}
+
+
+# The vendor's activate and pause pages head their examples GET while the tables say PATCH.
+for _path in ("/api/offer/activate_offer", "/api/offer/pause_offer"):
+    router.alias("GET", _path, of=f"PATCH {_path}")
