@@ -275,7 +275,11 @@ LINKS_RESPONSE = success_message(
                 "offer_name": {"type": "string"},
                 "landing_pageid": {"type": "string"},
                 "landing_page_name": {"type": "string"},
-                "link": {"type": "string"},
+                "link": {
+                    "type": ["string", "null"],
+                    "description": "null for a private page the affiliate may only request",
+                },
+                "requestable": {"enum": ["0", "1"]},
             },
         },
     }

@@ -324,6 +324,11 @@ def link_page(conn: Connection, offerid: int | None, landing_pageid: int | None)
     return row
 
 
+def enabled_override(conn: Connection, landing_pageid: int, loginid: int) -> bool | None:
+    """set_enabled_affiliates' word on an affiliate and a page (None: the page's setting)."""
+    return tracking.enabled_override(conn, landing_pageid, loginid)
+
+
 def code_page(conn: Connection, offerid: int, landing_pageid: int) -> RowMapping | None:
     """The page a tracking code names (0 is unused): its own page, else its offer's default."""
     if landing_pageid:

@@ -25,6 +25,7 @@ from trackpost.models.tables import TRACKING_CACHE
 from trackpost.models.tables import cache_versions as CV
 from trackpost.models.tables import clicks as C
 from trackpost.models.tables import customers as CU
+from trackpost.models.tables import landing_page_access as LPA
 from trackpost.models.tables import landing_pages as LP
 from trackpost.models.tables import offers as O
 from trackpost.models.tables import transactions as T
@@ -100,6 +101,18 @@ def bump_version(conn: Connection) -> None:
 def landing_page(conn: Connection, landing_pageid: int) -> RowMapping | None:
     """A landing page with its offer's availability columns."""
     return conn.execute(_LANDING_PAGE, {"landing_pageid": landing_pageid}).mappings().first()
+
+
+# A resolution's (cache miss only) read of the affiliate's override of the page's private setting.
+_ACCESS = select(LPA.c.enabled).where(
+    LPA.c.landing_pageid == bindparam("landing_pageid"), LPA.c.loginid == bindparam("loginid")
+)
+
+
+def enabled_override(conn: Connection, landing_pageid: int, loginid: int) -> bool | None:
+    """set_enabled_affiliates' word on this affiliate and page: True, False, or None (none)."""
+    row = conn.execute(_ACCESS, {"landing_pageid": landing_pageid, "loginid": loginid}).first()
+    return None if row is None else row.enabled
 
 
 def default_landing_page(conn: Connection, offerid: int) -> RowMapping | None:

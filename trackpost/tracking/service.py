@@ -79,6 +79,11 @@ def resolve(conn: Connection, text: str) -> Resolution:
             return _missing(code, "the offer has no landing page")
     else:
         return _missing(code, "the code names no offer or landing page")
+    # A private page takes clicks only from affiliates enabled for it (set_enabled_affiliates);
+    # a public one from everyone not disabled for it.
+    override = repo.enabled_override(conn, int(row["landing_pageid"]), code.loginid)
+    if not (override if override is not None else not row["private"]):
+        return _missing(code, "the landing page is not enabled for this affiliate")
     expire_target: Target | None = None
     if row["expire_landing_pageid"]:
         expire_row = repo.landing_page(conn, int(row["expire_landing_pageid"]))
@@ -194,6 +199,12 @@ def forget_cached(conn: Connection) -> None:
 def landing_page(conn: Connection, landing_pageid: int) -> RowMapping | None:
     """A landing page as a click on it sees it (with its offer), or None."""
     return repo.landing_page(conn, landing_pageid)
+
+
+def enabled_override(conn: Connection, landing_pageid: int, loginid: int) -> bool | None:
+    """Whether set_enabled_affiliates enabled (True) or disabled (False) the page for the
+    affiliate; None when it said nothing (the page's private setting applies)."""
+    return repo.enabled_override(conn, landing_pageid, loginid)
 
 
 def default_landing_page(conn: Connection, offerid: int) -> RowMapping | None:
