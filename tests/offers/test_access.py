@@ -28,7 +28,7 @@ def _code(api: ApiClient, loginid: str, lp: str) -> str:
 
 
 def _clicks(http: TestClient, path: str) -> int:
-    return http.get(path, follow_redirects=False).status_code
+    return int(http.get(path, follow_redirects=False).status_code)
 
 
 def test_a_private_page_takes_clicks_only_from_enabled_affiliates(

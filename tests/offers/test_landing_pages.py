@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from starlette.testclient import TestClient
 
 from tests.support import ApiClient, assert_error
 from tests.tracking.support import add_advertiser, add_affiliate, add_offer, link, ok
@@ -155,3 +156,24 @@ def test_tracking_domain_is_used_for_links(
         "invalid_parameter",
         "domain",
     )
+
+
+def test_a_tracking_domain_hides_what_is_no_link(api: ApiClient, http: TestClient) -> None:
+    """redirect_domain and template_protect decide what a tracking domain shows at any other
+    path: the API's own 404 never shows there."""
+    add = "/api/offer/add_tracking_domain"
+    ok(api.post(add, {"domain": "https://t.example.com", "redirect_domain": "https://www.ex.com"}))
+    ok(api.post(add, {"domain": "https://p.example.com", "template_protect": "1"}))
+    ok(api.post(add, {"domain": "https://plain.example.com"}))
+    resp = http.get("/signup/", headers={"host": "t.example.com"}, follow_redirects=False)
+    assert (resp.status_code, resp.headers["location"]) == (302, "https://www.ex.com")
+    resp = http.get("/members", headers={"host": "p.example.com"})
+    assert resp.status_code == 404
+    assert resp.headers["content-type"].startswith("text/html")
+    assert "unknown_endpoint" not in resp.text
+    for host in ("plain.example.com", "other.example.com"):
+        resp = http.get("/members", headers={"host": host})
+        assert (resp.status_code, resp.json()["code"]) == (404, "unknown_endpoint")
+    # The API keeps its own answers on every host.
+    resp = http.get("/api/nope", headers={"host": "t.example.com"})
+    assert resp.json()["code"] == "unknown_endpoint"

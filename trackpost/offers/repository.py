@@ -61,6 +61,9 @@ _LINK_FILTERS = {
     "hidden": O.c.hidden,
 }
 _DOMAIN = select(TD).where(TD.c.domain == bindparam("domain"))
+_DOMAIN_OF_HOST = select(TD.c.redirect_domain, TD.c.template_protect).where(
+    TD.c.domain.in_(bindparam("domains", expanding=True))
+)
 _UPDATE_DOMAIN = update(TD).where(TD.c.domain == bindparam("b_domain"))
 
 # get_details: one statement per selector (an advertiser_username is looked up as its loginid).
@@ -213,3 +216,9 @@ def set_access(
             {"b_landing_pageid": lp_id, "b_loginid": loginid, **values, "updated_at": now},
         )
     conn.execute(_DELETE_EMPTY_ACCESS)
+
+
+def domain_of_host(conn: Connection, host: str) -> RowMapping | None:
+    """The tracking domain served at this host (either scheme), or None."""
+    domains = [f"http://{host}", f"https://{host}"]
+    return conn.execute(_DOMAIN_OF_HOST, {"domains": domains}).mappings().first()

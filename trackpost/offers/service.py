@@ -292,6 +292,19 @@ def add_tracking_domain(conn: Connection, params: AddTrackingDomain) -> None:
         repo.update_domain(conn, domain, {**values, **values_flag})
 
 
+def unrouted_answer(conn: Connection, host: str) -> tuple[str, str] | None:
+    """What a tracking domain answers for a path that is no tracking link, as its options say:
+    ("redirect", URL) for redirect_domain, ("protect", "") for template_protect, else None."""
+    row = repo.domain_of_host(conn, host.strip().lower()[:255])
+    if row is None:
+        return None
+    if row["redirect_domain"]:
+        return "redirect", str(row["redirect_domain"])
+    if row["template_protect"]:
+        return "protect", ""
+    return None
+
+
 def commission_text(offer: Mapping[Any, Any]) -> str:
     """An offer's default payouts in words, e.g. '5.00 per conversion, 10% per continuity'."""
     parts = [
