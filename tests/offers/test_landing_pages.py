@@ -66,6 +66,7 @@ def test_add_landing_page_body_and_stored_fields(
         ("conversion_type", "image"),
         ("hostnpost_ips", "203.0.113.7"),
         ("redirect_hash", "geo-1"),
+        ("disable_url_sanitization", "1"),
     ],
 )
 def test_settings_trackpost_cannot_enforce_are_refused(

@@ -169,6 +169,7 @@ def _email(value: str) -> str:
 
 def _ip_list(value: object) -> str:
     """A CSV (or list) of IPs or CIDR networks, stored normalised as 'a/nn,b/nn'; REMOVE empties."""
+    value = php_list(value)
     raw = ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
     if raw.strip() == CLEAR:
         return ""
@@ -182,7 +183,16 @@ def _ip_list(value: object) -> str:
     return ",".join(str(n) for n in nets)
 
 
+def php_list(value: object) -> object:
+    """A PHP indexed array as http_build_query sends it (x[0]=a&x[1]=b arrives keyed by
+    index) is a list, in index order; anything else is left as it is."""
+    if isinstance(value, dict) and value and all(str(k).isdigit() for k in value):
+        return [value[k] for k in sorted(value, key=lambda k: int(k))]
+    return value
+
+
 def _id_list(value: object) -> tuple[int, ...]:
+    value = php_list(value)
     parts = value if isinstance(value, list) else str(value).split(",")
     ids: list[int] = []
     for part in parts:

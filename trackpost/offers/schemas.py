@@ -22,6 +22,7 @@ from trackpost.core.fields import (
     Text,
     Url,
     When,
+    php_list,
 )
 from trackpost.core.validation import ParamModel
 
@@ -32,6 +33,7 @@ Seconds = Annotated[int, Field(ge=0, le=10 * 365 * 86_400)]
 
 def _id_csv(value: object) -> str:
     """Ids as an int, a comma list or a PHP array, stored as '1,2'; 0 or REMOVE clears."""
+    value = php_list(value)
     items = value if isinstance(value, list) else str(value).split(",")
     text = [str(i).strip() for i in items if str(i).strip()]
     if text in (["0"], [CLEAR]):
@@ -43,6 +45,7 @@ def _id_csv(value: object) -> str:
 
 def _lines(value: object) -> str:
     """Text lines as a PHP array or one text (one item per line); REMOVE clears."""
+    value = php_list(value)
     items = value if isinstance(value, list) else [value]
     if items == [CLEAR]:
         return ""

@@ -227,6 +227,11 @@ def _check_lp_settings(params: LandingPageFields) -> None:
             "Parameter 'hostnpost_ips' is not supported: trackpost has no host-and-post "
             "endpoint for such a list to guard."
         )
+    if params.disable_url_sanitization:
+        raise NotSupported(
+            "Parameter 'disable_url_sanitization' is not supported: trackpost always "
+            "URL-encodes the values it fills into a landing page URL (send 0)."
+        )
     if params.redirect_hash not in (None, CLEAR):
         raise NotSupported(
             "Parameter 'redirect_hash' is not supported: trackpost has no geo-redirects within "
