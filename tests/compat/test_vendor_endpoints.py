@@ -66,7 +66,8 @@ def check_answer(ep: Endpoint, resp: httpx.Response) -> None:
     if ep.answer == "true":
         assert body is True
     elif ep.answer == "message":
-        assert isinstance(body, dict) and str(body["result"]).lower() == "success", body
+        assert isinstance(body, dict), body
+        assert str(body["result"]).lower() == "success", body
     elif ep.answer == "object":
         assert isinstance(body, dict), body
     elif ep.answer == "list":
@@ -75,7 +76,8 @@ def check_answer(ep: Endpoint, resp: httpx.Response) -> None:
         assert body == [{"result": "Success"}]
     else:
         key = ep.answer.split(":", 1)[1]
-        assert body[0]["result"] == "Success" and body[0]["message"][key].isdigit(), body
+        assert body[0]["result"] == "Success", body
+        assert body[0]["message"][key].isdigit(), body
 
 
 def _label(ep: Endpoint) -> str:
@@ -112,7 +114,8 @@ def test_aliases_answer_alike(world: CompatWorld, admin: Admin, ep: Endpoint, al
     body = http_build_query(_values(world, ep, _plain(ep), blanks=False))
     resp = _send(world, admin, method, path or ep.path, body)
     if method == "HEAD":
-        assert resp.status_code == 302 and not resp.content
+        assert resp.status_code == 302
+        assert not resp.content
         return
     check_answer(ep, resp)
 
