@@ -46,7 +46,9 @@ PayviaInfo = Annotated[
 class AffiliateFields(ContactFields):
     """What an affiliate has beyond contact fields: payout method, threshold, status."""
 
-    minimum_payout: Money | None = None
+    minimum_payout: Money | None = Field(
+        default=None, description="payout threshold in the base currency (50.00)"
+    )
     status: Status | None = None
     tax_id_or_ssn: Str64 | None = None
 

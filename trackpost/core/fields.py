@@ -222,7 +222,14 @@ Flag = Annotated[bool, BeforeValidator(_blank_is_false)]
 Money = Annotated[
     int,
     BeforeValidator(_money),
-    WithJsonSchema({"type": "string", "pattern": r"^\d{1,13}(\.\d{1,2})?$", "examples": ["12.50"]}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{1,13}(\.\d{1,2})?$",
+            "examples": ["12.50"],
+            "description": "an amount in the base currency, at most two decimals (12.50)",
+        }
+    ),
 ]
 Percent = Annotated[
     int,
