@@ -23,7 +23,11 @@ class CompatWorld:
     def __init__(self, api: ApiClient, services: Services) -> None:
         self.api = api
         self.services = services
-        self.net: Network = build_network(api, services, landing_page={"void_ips": SENDER})
+        page = {
+            "void_ips": SENDER,
+            "url": "https://lander.example.com/?ch=%%click_hash%%&cv=%%cust_var%%",
+        }
+        self.net: Network = build_network(api, services, landing_page=page)
         self._pending: Network | None = None
         self.memo: dict[str, str] = {}
 
