@@ -33,12 +33,14 @@ def _send(world: CompatWorld, admin: Admin, method: str, path: str, body: str) -
         path = world.track_path()
     client: TestClient = world.net.from_ip(SENDER) if public else world.api.client
     headers = {} if public else dict(admin.headers)
+    resp: httpx.Response
     if method in ("GET", "HEAD"):
         url = f"{path}?{body}" if body else path
-        return client.request(method, url, headers=headers, follow_redirects=False)
-    return client.request(
-        method, path, content=body, headers={**headers, **FORM}, follow_redirects=False
-    )
+        resp = client.request(method, url, headers=headers, follow_redirects=False)
+    else:
+        form = {**headers, **FORM}
+        resp = client.request(method, path, content=body, headers=form, follow_redirects=False)
+    return resp
 
 
 def _values(
