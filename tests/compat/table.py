@@ -104,10 +104,14 @@ def render() -> str:
     served = [ep for ep in ENDPOINTS if not ep.missing]
     missing = [ep for ep in ENDPOINTS if ep.missing]
     out = [HEAD, "## Endpoints", ""]
+    rest = [ep for ep in ENDPOINTS if ep.path.startswith("/api/")]
+    rest_served = [ep for ep in rest if not ep.missing]
     out.append(
-        f"The reference documents {len(ENDPOINTS) - 2} REST endpoints and the click and "
-        f"postback entry points; trackpost serves {len(served)} of the {len(ENDPOINTS)} listed "
-        "here. Not served yet (each answers 404 `unknown_endpoint`):"
+        f"Listed here: {len(rest)} REST endpoints (the reference's 40, and the two config "
+        "siblings it infers from Offerit) and the three public entry points (the click, the "
+        f"postback pixel, the remote void script). trackpost serves {len(rest_served)} of the "
+        f"REST endpoints and all three entry points. Not served yet (each answers 404 "
+        "`unknown_endpoint`):"
     )
     out.append("")
     out.extend(f"- `{ep.method} {ep.path}`: {ep.missing}." for ep in missing)
