@@ -285,26 +285,13 @@ class Router:
         return register
 
     def alias(self, method: str, path: str, *, of: str) -> None:
-        """Serve an endpoint of this router at another method or path too (of: "METHOD /path").
-
-        For the vendor's own examples that disagree with its headings (a POST where the
-        heading says PATCH, a misspelt path): the alias behaves exactly as the endpoint does,
-        writes included, and the OpenAPI document lists it as an alias.
-        """
-        target_method, target_path = of.split(" ", 1)
-        original = next(
-            ep for ep in self.endpoints if (ep.method, ep.path) == (target_method, target_path)
-        )
+        """Serve an endpoint (of: "METHOD /path") at another method or path too, exactly as
+        itself: for the vendor's examples that disagree with its headings."""
+        original = next(ep for ep in self.endpoints if f"{ep.method} {ep.path}" == of)
+        summary = f"Alias of {of}"
+        doc = f"The vendor's examples use this form; it is {of} exactly. {original.description}"
         self.endpoints.append(
-            replace(
-                original,
-                method=method.upper(),
-                path=path,
-                summary=f"Alias of {of}",
-                description=f"The vendor's examples use this form; it is {of} exactly. "
-                + original.description,
-                links={},
-            )
+            replace(original, method=method, path=path, summary=summary, description=doc, links={})
         )
 
 
