@@ -125,7 +125,7 @@ def store_offer_ips(conn: Connection, params: StoreOfferIps) -> dict[str, dict[s
         if ids is not None:
             found = repo.lander_ids(conn, {key: ids})
             landers.update(found)
-    if not any(getattr(targets, n) is not None for n in targets.model_fields):
+    if not any(getattr(targets, n) is not None for n in type(targets).model_fields):
         raise MissingParameter(
             "Send targets[landing_pageids], targets[offerids] or targets[advertiserids]."
         )
