@@ -167,9 +167,15 @@ TRANSACTION_SCHEMA: dict[str, Any] = {
         "orderid": _NULLABLE_STR,
         "trans_type": {"type": "string"},
         "status": {"type": "string"},
-        "amount": {"type": "integer", "description": "integer cents"},
-        "affiliate_payout": {"type": "integer", "description": "integer cents"},
-        "chargeback_cost": {"type": "integer", "description": "integer cents"},
+        "amount": {"type": "string", "description": "base currency, two decimals ('9.95')"},
+        "affiliate_payout": {
+            "type": "string",
+            "description": "base currency, two decimals ('9.95')",
+        },
+        "chargeback_cost": {
+            "type": "string",
+            "description": "base currency, two decimals ('9.95')",
+        },
         "click_hash": _NULLABLE_STR,
         "loginid": _NULLABLE_INT,
         "offerid": _NULLABLE_INT,
