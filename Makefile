@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck unit bench bench-quick fuzz crash clean compat-doc
+.PHONY: run test lint typecheck unit bench bench-quick fuzz crash cluster clean chromium ui-test screenshots compat-doc
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || { \
@@ -58,6 +58,29 @@ fuzz: $(STAMP)
 crash: $(STAMP)
 	TRACKPOST_CRASH_ROUNDS=$(CRASH_ROUNDS) TRACKPOST_CONCURRENCY_REQUESTS=$(CONCURRENCY_REQUESTS) \
 	TRACKPOST_RYW_PAIRS=$(RYW_PAIRS) $(BIN)/python -m pytest -q -s --timeout=0 tests/reliability $(PYTEST_ARGS)
+
+# The console's browser tests drive Debian's Chromium (Playwright's own browser download is
+# not used). `make chromium` installs it; without it the browser tests skip.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+ui-test: $(STAMP) chromium
+	$(BIN)/python -m pytest -q tests/ui $(PYTEST_ARGS)
+
+# The pictures of docs/admin-ui.md, taken by the browser tests.
+screenshots: $(STAMP) chromium
+	TRACKPOST_SCREENSHOTS=docs/admin-ui $(BIN)/python -m pytest -q tests/ui/test_browser.py $(PYTEST_ARGS)
+# Two `trackpost serve` hosts behind HAProxy (deploy/haproxy) on one PostgreSQL: CLUSTER_ROUNDS
+# rolling restarts under a mixed write stream, then a kill -9; and the database outages
+# (a private PostgreSQL stopped for OUTAGE_SECONDS, SQLite's disk filled). `make test` runs one
+# round and one outage of each.
+CLUSTER_ROUNDS ?= 10
+OUTAGE_SECONDS ?= 10
+cluster: $(STAMP)
+	TRACKPOST_TEST_POSTGRES_URL=$${TRACKPOST_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test} \
+	TRACKPOST_CLUSTER_ROUNDS=$(CLUSTER_ROUNDS) TRACKPOST_OUTAGE_SECONDS=$(OUTAGE_SECONDS) \
+	$(BIN)/python -m pytest -q -s --timeout=0 tests/reliability/test_cluster.py \
+	  tests/reliability/test_outage.py tests/ops/test_shutdown.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from trackpost.accounts import repository as accounts_repo
 from trackpost.advertisers.routes import router as advertisers_router
@@ -25,6 +25,7 @@ from trackpost.core.db import Database, WriterGate, create_db_engine
 from trackpost.core.dispatch import Dispatcher
 from trackpost.core.errors import BadRequest, MethodNotAllowed, NotFound, TrackpostError
 from trackpost.core.http import Endpoint, Router, Services, build_route, request_id_of
+from trackpost.core.lifecycle import DrainState
 from trackpost.core.metrics import metrics_endpoint, new_metrics
 from trackpost.core.observe import Unrouted, observe
 from trackpost.core.openapi import SWAGGER_HTML, build_openapi
@@ -41,6 +42,7 @@ from trackpost.tracking.retention import RetentionJob
 from trackpost.tracking.routes import router as tracking_router
 from trackpost.transactions.routes import offer_router as transaction_offer_router
 from trackpost.transactions.routes import router as transactions_router
+from trackpost.ui.routes import console_routes
 
 log = logging.getLogger("trackpost")
 
@@ -62,9 +64,9 @@ ROUTERS: tuple[Router, ...] = (
 
 HTML_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
-        "style-src https://cdn.jsdelivr.net; img-src 'self' data: https://cdn.jsdelivr.net; "
-        "connect-src 'self'; frame-ancestors 'none'"
+        # Swagger UI's assets come from the package (ui/static/swagger-ui); it sets inline styles.
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -104,10 +106,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     endpoints = collect_endpoints()
     openapi_doc = build_openapi(endpoints)
 
+    draining = DrainState.of_worker(settings.data_dir)
+    retry = {"Retry-After": "1"}
+
     async def healthz(request: Request) -> Response:
+        if draining():  # stopping: a balancer should send no more (core/lifecycle.py)
+            return json_response({"status": "draining", "database": "unknown"}, 503, retry)
         if services.db.ping():
             return json_response({"status": "ok", "database": "ok"})
-        return json_response({"status": "unavailable", "database": "unreachable"}, 503)
+        return json_response({"status": "unavailable", "database": "unreachable"}, 503, retry)
 
     async def openapi(request: Request) -> Response:
         return json_response(openapi_doc)
@@ -122,12 +129,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         "/docs": docs,
         "/metrics": metrics_endpoint(settings, metrics),
     }
-    routes: list[Route] = [
+    routes: list[BaseRoute] = [
         Route(path, observe(fn, path, metrics, settings), methods=["GET"])
         for path, fn in plain.items()
     ]
     built = [build_route(ep, services) for ep in endpoints]
     routes.extend(built)
+    routes.extend(console_routes(services))  # the admin console under /admin
     lean_routes = [route for ep, route in zip(endpoints, built, strict=True) if ep.lean]
 
     unrouted = Unrouted(metrics, settings)

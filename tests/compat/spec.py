@@ -9,7 +9,7 @@ from typing import Any
 ACCEPTED = "accepted"  # it does what the reference says
 STORED = "stored"  # kept and returned; trackpost has no such concept yet
 LIMITED = "limited"  # accepted; some values are refused with 400 not_supported (note says why)
-PART_B = "part B"  # issue #21 part B makes it behave as documented (xfail until then)
+RULE = "rule"  # a rule of #21's postback work: checked by its own case in test_rules
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,12 @@ OFFER = (
     P("no_personal_member_info", "0"),
     P("subject_lines", ["Save now", "Last chance"], status=STORED),
     P("from_addresses", "deals@adv.example", status=STORED),
-    P("ip_lookup", "0", status=STORED, note=NOT_BLOCKING + " (part B: matching by IP)"),
+    P(
+        "ip_lookup",
+        "0",
+        status=LIMITED,
+        note="only 0: matching a conversion by IP alone is 400 not_supported",
+    ),
     P(
         "ip_uniqueness_seconds",
         "3600",
@@ -159,4 +164,4 @@ LANDING_PAGE = (
     ),
     P("disable_deep_linking", "1"),
 )
-PART_B_NOTE = "#21 part B"
+RULE_NOTE = "its own rule"

@@ -11,14 +11,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.compat.vendor_params import ACCEPTED, ENDPOINTS, LIMITED, PART_B, STORED, Endpoint
+from tests.compat.vendor_params import ACCEPTED, ENDPOINTS, LIMITED, RULE, STORED, Endpoint
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "compatibility.md"
 STATUS_WORDS = {
     ACCEPTED: "accepted",
     STORED: "stored only",
     LIMITED: "accepted; some values not supported",
-    PART_B: "accepted; #21 part B completes it",
+    RULE: "accepted; a rule of its own",
 }
 HEAD = """# Compatibility with the Trackfinity / Offerit API
 
@@ -35,8 +35,8 @@ Status of a parameter:
   concept yet, and the note says so.
 - **accepted; some values not supported**: the values trackpost cannot honour are refused
   with 400 `not_supported` and a sentence saying why, never kept unused.
-- **accepted; #21 part B completes it**: the postback side of issue #21 makes it behave as
-  documented; its test is an expected failure (strict) until then.
+- **accepted; a rule of its own**: the note says the rule (a conflict with another parameter,
+  a refusal until a feature exists, a macro filled); `test_rules` checks each.
 
 No documented parameter of a served endpoint is refused as unknown.
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from starlette.testclient import TestClient
 
 from tests.support import ApiClient
@@ -55,7 +54,6 @@ def test_every_money_parameter_states_its_unit(http: TestClient) -> None:
     assert unstated == []
 
 
-@pytest.mark.xfail(strict=True, reason="#21 part B: the postback parameters' descriptions")
 def test_every_postback_money_parameter_states_its_unit(http: TestClient) -> None:
     doc = http.get("/openapi.json").json()
     found = _money_parameters(doc, public=True)

@@ -11,7 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.compat.php import http_build_query, requests_form
-from tests.compat.vendor_params import ENDPOINTS, PART_B, PART_B_VALUES, Endpoint, P
+from tests.compat.vendor_params import ENDPOINTS, RULE, RULE_VALUES, Endpoint, P
 from tests.compat.world import SENDER, CompatWorld
 from tests.conftest import Admin
 from tests.support import ApiClient
@@ -87,7 +87,7 @@ def _label(ep: Endpoint) -> str:
 
 
 def _plain(ep: Endpoint) -> tuple[P, ...]:
-    return tuple(p for p in ep.params if p.status != PART_B)
+    return tuple(p for p in ep.params if p.status != RULE)
 
 
 @pytest.mark.parametrize("ep", LIVE, ids=_label)
@@ -122,31 +122,23 @@ def test_aliases_answer_alike(world: CompatWorld, admin: Admin, ep: Endpoint, al
     check_answer(ep, resp)
 
 
-PART_B_CASES = [
-    (ep, p.name, p.sample, p.note) for ep in LIVE for p in ep.params if p.status == PART_B
+RULE_CASES = [
+    (ep, p.name, p.sample, p.note) for ep in LIVE for p in ep.params if p.status == RULE
 ] + [
     (next(e for e in LIVE if e.path == path), name, value, why)
-    for path, name, value, why in PART_B_VALUES
+    for path, name, value, why in RULE_VALUES
 ]
 
 
 @pytest.mark.parametrize(
     ("ep", "name", "sample", "why"),
-    [
-        pytest.param(
-            *case,
-            marks=pytest.mark.xfail(
-                strict=True, reason=case[3] if "part B" in case[3] else f"#21 part B: {case[3]}"
-            ),
-        )
-        for case in PART_B_CASES
-    ],
-    ids=[f"{_label(c[0])} {c[1]}={c[2]}" for c in PART_B_CASES],
+    RULE_CASES,
+    ids=[f"{_label(c[0])} {c[1]}={c[2]}" for c in RULE_CASES],
 )
-def test_part_b_items(
+def test_rules(
     world: CompatWorld, admin: Admin, ep: Endpoint, name: str, sample: Any, why: str
 ) -> None:
-    """Items #21 part B owns, each with the answer the issue documents (xfail until then)."""
+    """The parameters with a rule of their own (#21's postback work), each with its answer."""
     required = tuple(p for p in ep.params if p.required)
     values = _values(world, ep, required, blanks=False)
     values[name] = world.fill(sample)
@@ -162,13 +154,6 @@ def test_part_b_items(
         resp = _send(world, admin, ep.method, ep.path, http_build_query(values))
         assert resp.status_code == 400, resp.text
         return
-    if name == "ip":
-        # ip_lookup: with no click hash, the offer's click from that IP is the one converted.
-        api = world.api
-        api.patch("/api/offer/edit_offer", {"offerid": world.net.offer, "ip_lookup": "1"})
-        world.net.from_ip("198.51.100.77").get(world.net.link, follow_redirects=False)
-        values.pop("click_hash", None)
-        values["ip"] = "198.51.100.77"
     resp = _send(world, admin, ep.method, ep.path, http_build_query(values))
     check_answer(ep, resp)
     if name == "cust_var":

@@ -7,8 +7,6 @@ from tests.compat.spec import (
     CUSTOM,
     LINK,
     LOOKUP,
-    PART_B,
-    PART_B_NOTE,
     SALE_KEYS,
     TRANS_CUSTOM,
     Endpoint,
@@ -72,8 +70,8 @@ ADMIN_ENDPOINTS: tuple[Endpoint, ...] = (
             P(
                 "approved",
                 "{sale_orderid}",
-                status=PART_B,
-                note=PART_B_NOTE + ": the initial transaction's identifier, not a flag",
+                note="the initial transaction's identifier (its orderid, hash or id), as the "
+                "vendor documents it",
             ),
         ),
         world="sale",

@@ -9,16 +9,16 @@ fresh record of the test world (see tests/compat/world.py).
 
 from __future__ import annotations
 
-from tests.compat.spec import ACCEPTED, LIMITED, PART_B, STORED, Endpoint, P
+from tests.compat.spec import ACCEPTED, LIMITED, RULE, STORED, Endpoint, P
 from tests.compat.vendor_admin import ADMIN_ENDPOINTS
 from tests.compat.vendor_offers import OFFER_ENDPOINTS
 
-__all__ = ["ACCEPTED", "ENDPOINTS", "LIMITED", "PART_B", "PART_B_VALUES", "STORED", "Endpoint", "P"]
+__all__ = ["ACCEPTED", "ENDPOINTS", "LIMITED", "RULE", "RULE_VALUES", "STORED", "Endpoint", "P"]
 
 ENDPOINTS: tuple[Endpoint, ...] = (*ADMIN_ENDPOINTS, *OFFER_ENDPOINTS)
 
-# Part B's amounts: a sample the vendor's decimal columns take, refused today.
-PART_B_VALUES: tuple[tuple[str, str, str, str], ...] = (
+# Values with a rule of their own: the vendor's decimal columns, its trial type.
+RULE_VALUES: tuple[tuple[str, str, str, str], ...] = (
     ("/signup/process_pixel.php", "amount", "10.000", "money with any number of decimals"),
     ("/signup/process_pixel.php", "type", "trial", "the vendor's trial transaction type"),
 )

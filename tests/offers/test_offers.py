@@ -70,7 +70,7 @@ def test_add_offer_body_and_money_in_cents(api: ApiClient, services: Services) -
     ("name", "value"),
     [
         ("conversion", "1e3"),
-        ("conversion", "1.234"),
+        ("conversion", "1,23"),
         ("conversion", "-1"),
         ("conversion", "12,50"),
         ("percentage_of_customer_conversion", "100.01"),

@@ -37,8 +37,9 @@ INVISIBLE = {
 BIG_INTS = ("9223372036854775808", "-9223372036854775809")
 # Python's int() takes Arabic-Indic and fullwidth digits: look-alike numbers must not name ids.
 NOT_INTS = ("1.5", "1e3", "0x10", "\u0661\u0662", "\uff11")
+# Any number of decimals is an amount (rounded half up to the cent): not among these.
 BAD_AMOUNTS = (
-    "9.999",
+    "9.99.9",
     "1e3",
     "1E-2",
     "NaN",

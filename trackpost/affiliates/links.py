@@ -11,6 +11,7 @@ from trackpost.accounts import service as accounts
 from trackpost.affiliates.errors import InvalidTrackingCode, LandingPagePrivate
 from trackpost.affiliates.schemas import LinkParams, Links
 from trackpost.affiliates.service import affiliate
+from trackpost.core.fields import aliased
 from trackpost.offers import access
 from trackpost.offers import service as offers
 from trackpost.tracking.linkcode import FIELDS, MalformedCode, TrackingCode, decode
@@ -26,7 +27,7 @@ def _flag(value: object) -> str:
 def link_query(params: LinkParams) -> str:
     """The affiliate's extras, in the vendor's names and order, URL-encoded."""
     pairs = [
-        ("subaff", params.subaff if params.subaff is not None else params.subaff1),
+        ("subaff", aliased("subaff", params.subaff, "subaff1", params.subaff1)),
         ("subaff2", params.subaff2),
         ("subaff3", params.subaff3),
         ("subaff4", params.subaff4),

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from sqlalchemy import Connection, DateTime, Engine, create_engine, event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
@@ -24,6 +25,32 @@ WRITE_OPTION = "trackpost_write"
 # The OS names of trackpost's own threads (bench/procs.py reports CPU by them).
 CHECKPOINT_THREAD = "tp-checkpoint"
 GATE_THREAD = "tp-writer-gate"
+
+
+# SQLite's primary result codes that say the storage failed, not the request: the disk is full
+# or read-only, an I/O error, the file cannot be opened.
+_SQLITE_UNAVAILABLE = frozenset(
+    {"SQLITE_FULL", "SQLITE_READONLY", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_NOMEM"}
+)
+# PostgreSQL's SQLSTATE classes of the same kind: connection exception, insufficient resources
+# (disk full, too many connections), system error; and 57P01-57P05, the server shutting down or
+# not yet accepting connections.
+_PG_UNAVAILABLE_CLASSES = ("08", "53", "58", "57P")
+
+
+def unavailable(exc: BaseException) -> bool:
+    """True when a database error says the database (or its disk) is away, not that the request
+    was wrong: the request may succeed as it is once the database is back."""
+    orig = getattr(exc, "orig", None) or exc
+    if isinstance(orig, sqlite3.Error):
+        name = str(getattr(orig, "sqlite_errorname", ""))
+        return "_".join(name.split("_")[:2]) in _SQLITE_UNAVAILABLE
+    if isinstance(orig, psycopg.Error):
+        state = orig.sqlstate
+        if state is None:  # the client's own failure: refused, reset, or the connection closed
+            return isinstance(orig, psycopg.OperationalError | psycopg.InterfaceError)
+        return state.startswith(_PG_UNAVAILABLE_CLASSES)
+    return isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -117,6 +144,10 @@ def create_db_engine(settings: Settings, *, pool_size: int = 8) -> Engine:
     if not url.startswith("sqlite"):
         return create_engine(
             url,
+            # A server that does not answer at all (a network partition, not a refusal) would
+            # otherwise hold a connection attempt, and the event loop with it, for the system's
+            # TCP timeout; the URL's own connect_timeout wins.
+            connect_args={} if "connect_timeout=" in url else {"connect_timeout": 5},
             pool_size=pool_size,
             max_overflow=pool_size * 2,
             pool_pre_ping=False,
@@ -344,6 +375,19 @@ class Database:
             return True
         except Exception:
             return False
+
+    def lost(self, exc: BaseException) -> None:
+        """After an `unavailable` error on PostgreSQL: drop every pooled connection.
+
+        The server went away, so every connection it had is dead, yet the pool would hand each
+        one out once more (the hot statements run on the driver, where SQLAlchemy does not see
+        the failure). A new pool connects afresh: refused at once while the server is down, and
+        served as soon as it is back.
+        """
+        if not self.is_sqlite:
+            state = getattr(getattr(exc, "orig", None) or exc, "sqlstate", None)
+            if state is None or str(state)[:2] in ("08", "57"):
+                self.engine.dispose()
 
     def dispose(self) -> None:
         if self.checkpointer is not None:

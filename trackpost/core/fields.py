@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -23,7 +23,12 @@ MAX_ID = 2**63 - 1
 # The words that mean "yes" wherever a flag is read by hand (query filters, postback switches).
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
-_MONEY_RE = re.compile(r"^\d{1,13}(?:\.\d{1,2})?$", re.ASCII)
+_MONEY_RE = re.compile(r"^\d{1,11}(?:\.\d{1,2})?$", re.ASCII)
+# Any plain decimal: digits, an optional point, digits (one side may be empty, not both).
+_ANY_DECIMAL_RE = re.compile(r"^(?:\d+(?:\.\d*)?|\.\d+)$", re.ASCII)
+# A hundred billion in the base currency: far above any real amount, and within BIGINT cents.
+MONEY_DIGITS = 11
+_CENT = Decimal("0.01")
 _PERCENT_RE = re.compile(r"^\d{1,3}(?:\.\d{1,2})?$", re.ASCII)
 # One email rule for every endpoint: a local part, and a host of letter/digit/hyphen labels.
 EMAIL_RE = re.compile(
@@ -31,6 +36,18 @@ EMAIL_RE = re.compile(
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
 )
 _CONTROL_RE = re.compile(r"[\x00-\x20\x7f]")
+
+
+def aliased(name: str, value: str | None, alias: str, other: str | None) -> str | None:
+    """One value sent under two names (subaff and its alias subaff1): the same twice is fine,
+    two different values are a 400 naming both; blank is not sent."""
+    value, other = value or None, other or None
+    if value is not None and other is not None and value != other:
+        raise InvalidParameter(
+            f"Parameters '{name}' and '{alias}' are one parameter under two names, but differ "
+            f"({value[:64]!r} and {other[:64]!r}); send one of them."
+        )
+    return value if value is not None else other
 
 
 def is_true(value: object) -> bool:
@@ -82,13 +99,36 @@ def _blank_is_false(value: object) -> object:
     return False if value == "" else value
 
 
+def decimal_money(text: str) -> int:
+    """A decimal amount in the base currency ('9.95', '10.000', '9.9500') as cents.
+
+    Any number of decimal places is read, rounded half up to the cent once, as the vendor's
+    decimal columns store it; a ValueError says why anything else is not an amount.
+    """
+    text = text.strip()
+    if _MONEY_RE.match(text):  # the common case: at most two decimals, nothing to round
+        return int(Decimal(text) * 100)
+    if not _ANY_DECIMAL_RE.match(text):
+        if text[:1] == "-" and _ANY_DECIMAL_RE.match(text[1:]):
+            raise ValueError("is negative; send a positive amount such as 9.95")
+        if "e" in text.lower() and _ANY_DECIMAL_RE.match(text.lower().split("e", 1)[0]):
+            raise ValueError("is in exponent form; send plain digits such as 9.95")
+        raise ValueError("is not a number; send an amount in the base currency such as 9.95")
+    whole = text.partition(".")[0]
+    if len(whole.lstrip("0")) > MONEY_DIGITS:
+        raise ValueError(f"is too large: at most {MONEY_DIGITS} digits before the decimal point")
+    if len(text) > 64:
+        raise ValueError("has too many digits: at most 64 characters")
+    # Decimal(text) is exact and quantize rounds once; multiplying first would round to the
+    # context's 28 digits (half even) before our half-up rounding.
+    return int(Decimal(text).quantize(_CENT, rounding=ROUND_HALF_UP) * 100)
+
+
 def _money(value: object) -> int:
-    text = str(value).strip()
-    if not _MONEY_RE.match(text):
-        raise ValueError(
-            "must be an amount in the base currency such as 12.50 (digits, at most 2 decimals)"
-        )
-    return int(Decimal(text) * 100)
+    try:
+        return decimal_money(str(value))
+    except ValueError as exc:
+        raise ValueError(f"{exc} (an amount in the base currency such as 12.50)") from None
 
 
 def _percent(value: object) -> int:
@@ -225,9 +265,9 @@ Money = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": r"^\d{1,13}(\.\d{1,2})?$",
+            "pattern": r"^\d{0,11}(\.\d*)?$",
+            "description": "in the base currency; more decimals are rounded half up to the cent",
             "examples": ["12.50"],
-            "description": "an amount in the base currency, at most two decimals (12.50)",
         }
     ),
 ]

@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from trackpost.core.errors import InvalidParameter
 from trackpost.core.fields import cents_text, iso
+from trackpost.customers import aside
 from trackpost.customers import repository as repo
 from trackpost.customers.audit import decode_changes
 from trackpost.customers.lookup import Lookup, find_by
@@ -29,6 +30,7 @@ def customer_json(row: Mapping[Any, Any]) -> dict[str, Any]:
     """A customer as the API shows it: every field but the password, which is only `has_password`."""
     out = {name: _jsonable(row[name]) for name in _CUSTOMER_COLUMNS}
     out["locked"] = bool(out["locked"])
+    out["set_aside"] = aside.decode(out["set_aside"]) or None
     out["has_password"] = row["password_hash"] is not None
     return out
 

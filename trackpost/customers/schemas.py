@@ -155,6 +155,24 @@ CUSTOMER_SCHEMA: dict[str, Any] = {
         "landing_pageid": _NULLABLE_INT,
         "locked": {"type": "boolean"},
         "locked_at": _NULLABLE_TIME,
+        "set_aside": {
+            "description": "fields an advertiser's post sent that could not be stored, by name: "
+            "the raw value (passwords masked), the problem and when; null when none",
+            "anyOf": [
+                {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "object",
+                        "properties": {
+                            "value": {"type": "string"},
+                            "problem": {"type": "string"},
+                            "at": {"type": "string"},
+                        },
+                    },
+                },
+                {"type": "null"},
+            ],
+        },
         "created_at": _TIME,
         "updated_at": _TIME,
     },
@@ -214,7 +232,7 @@ AUDIT_SCHEMA: dict[str, Any] = {
         "auditid": {"type": "integer"},
         "at": _TIME,
         "actor": {"type": "string"},
-        "source": {"enum": ["api", "postback", "cli", "system"]},
+        "source": {"enum": ["api", "postback", "cli", "system", "ui"]},
         "source_ip": _NULLABLE_STR,
         "action": {"type": "string"},
         "changes": {

@@ -3,6 +3,8 @@
 from trackpost.models.accounts import Login, PayviaInfo, PayviaType
 from trackpost.models.base import Base
 from trackpost.models.customers import Customer, CustomerAudit
+from trackpost.models.events import EventCursor, EventRow
+from trackpost.models.postbacks import FailedPostback
 from trackpost.models.tracking import CacheVersion, Click, LandingPage, Offer, TrackingDomain
 from trackpost.models.transactions import IpListEntry, Transaction
 
@@ -14,6 +16,9 @@ __all__ = [
     "Click",
     "Customer",
     "CustomerAudit",
+    "EventCursor",
+    "EventRow",
+    "FailedPostback",
     "IpListEntry",
     "LandingPage",
     "Login",

@@ -4,8 +4,10 @@ from typing import cast
 
 from sqlalchemy import Table
 
-from trackpost.models.accounts import Login, PayviaInfo, PayviaType
+from trackpost.models.accounts import AdminSession, Login, PayviaInfo, PayviaType
 from trackpost.models.customers import Customer, CustomerAudit
+from trackpost.models.events import EventCursor, EventRow
+from trackpost.models.postbacks import FailedPostback
 from trackpost.models.tracking import (
     CacheVersion,
     Click,
@@ -17,6 +19,7 @@ from trackpost.models.tracking import (
 from trackpost.models.transactions import IpListEntry, Transaction
 
 logins = cast(Table, Login.__table__)
+admin_sessions = cast(Table, AdminSession.__table__)
 payvia_types = cast(Table, PayviaType.__table__)
 payvia_info = cast(Table, PayviaInfo.__table__)
 offers = cast(Table, Offer.__table__)
@@ -29,6 +32,9 @@ customers = cast(Table, Customer.__table__)
 customer_audit = cast(Table, CustomerAudit.__table__)
 transactions = cast(Table, Transaction.__table__)
 ip_list_entries = cast(Table, IpListEntry.__table__)
+events = cast(Table, EventRow.__table__)
+event_cursors = cast(Table, EventCursor.__table__)
+failed_postbacks = cast(Table, FailedPostback.__table__)
 
 # The rows of cache_versions: each names a cache of committed state whose version moves on change.
 TRACKING_CACHE = "tracking"

@@ -125,6 +125,9 @@ class Click(Base):
     subaff5: Mapped[str | None] = mapped_column(String(255))
     subids: Mapped[str | None] = mapped_column(String(255))
     ocid: Mapped[str | None] = mapped_column(String(255))
+    # The link's other parameters (custom pass-throughs such as cust_var) as a JSON object;
+    # NULL when there were none. They fill the macros of the same name.
+    extra: Mapped[str | None] = mapped_column(Text)
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(512))
     referrer: Mapped[str | None] = mapped_column(String(2048))

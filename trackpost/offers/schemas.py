@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 from trackpost.accounts.schemas import success_message, success_with
+from trackpost.core.errors import InvalidParameter
 from trackpost.core.fields import (
     CLEAR,
     MAX_ID,
@@ -68,6 +69,19 @@ Lines = Annotated[
 STORED_ONLY = "Stored and returned by get_details; trackpost has no such concept yet."
 
 
+def _no_ip_lookup(value: bool) -> bool:
+    # The vendor's ip_lookup credits a conversion without a click hash to the newest click from
+    # the customer's IP. trackpost books a conversion only on a click hash, cookie or ocode:
+    # accepting the setting would store a promise that nothing keeps.
+    if value:
+        raise InvalidParameter(
+            "Parameter 'ip_lookup' is not supported: trackpost matches a conversion by its "
+            "click hash, click cookie or ocode, never by IP alone. Send 0 or leave it out.",
+            code="not_supported",
+        )
+    return value
+
+
 class OfferFields(ParamModel):
     """Everything add_offer and edit_offer share; money is in the base currency (12.50)."""
 
@@ -79,7 +93,10 @@ class OfferFields(ParamModel):
     expire_url: OptionalUrl | None = None
     expire_landing_pageid: OptionalId | None = None
     no_personal_member_info: Flag | None = None
-    ip_lookup: Flag | None = None
+    ip_lookup: Annotated[Flag, AfterValidator(_no_ip_lookup)] | None = Field(
+        None,
+        description="only 0 (the default): matching a conversion by IP alone is not supported",
+    )
     ip_uniqueness_seconds: Seconds | None = None
     thumb_url: OptionalUrl | None = None
     force_url: OptionalUrl | None = None

@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 from trackpost.core.db import utcnow
 from trackpost.core.errors import MissingParameter
 from trackpost.customers import service as customers
+from trackpost.customers.service import SetAside
 from trackpost.postbacks import resolve
 from trackpost.postbacks.params import PixelParams
 from trackpost.postbacks.replay import (
@@ -69,28 +70,32 @@ def convert(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, An
             "Missing required parameter 'click_hash': a conversion needs click_hash (or transid, "
             "the click cookie, or ocode)."
         )
+    join_ip, bad_ip = post.join_ip()
+    set_aside: SetAside = {"ip": bad_ip} if bad_ip else {}
     customer_id = customers.convert_customer(
         conn,
         advertiserid=click["advertiserid"],
         subscription_id=post.subscription_id,
         fields=post.fields(),
-        join_ip=post.ip,
+        join_ip=join_ip,
         loginid=click["loginid"],
         offerid=click["offerid"],
         landing_pageid=click["landing_pageid"],
         clickid=click["clickid"],
         origin=sender.origin.as_actor(str(click["advertiser_username"])),
+        set_aside=set_aside,
     )
     revenue = post.amount if post.amount is not None else int(click["conversion_revenue"])
     payout, percent = payout_for(
         revenue, click["conversion_payout_type"], int(click["conversion_payout"])
     )
-    row = base_row(utcnow(), kind="initial", source=ADVERTISER)
+    row = base_row(utcnow(), kind=post.trans_type, source=ADVERTISER)
     row.update(
         customer_id=customer_id,
         orderid=post.orderid,
         status=PENDING if click["pending_conversions"] else APPROVED,
         amount=revenue,
+        amount_raw=post.amount_raw,
         affiliate_payout=payout,
         payout_percent=percent,
         loginid=click["loginid"],
@@ -103,4 +108,4 @@ def convert(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, An
     transactionid = record(conn, row)
     if transactionid is None:
         after_conflict(conn, post, sender)
-    return answer(customer_id, transactionid)
+    return answer(customer_id, transactionid, set_aside)

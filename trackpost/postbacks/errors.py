@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from trackpost.core.errors import Conflict, Forbidden, NotFound, TrackpostError
+from trackpost.core.errors import BadRequest, Conflict, Forbidden, NotFound, TrackpostError
 
 
 class UnknownClickHash(NotFound):
@@ -15,12 +15,20 @@ class UnknownTrackingCode(NotFound):
     code = "unknown_ocode"
 
 
+class ClickNotConverted(NotFound):
+    code = "click_not_converted"
+
+
 class PostbackRefused(Forbidden):
     code = "postback_ip_not_allowed"
 
 
 class VoidRefused(Forbidden):
     code = "void_ip_not_allowed"
+
+
+class GoalsNotSupported(BadRequest):
+    code = "goals_not_supported"
 
 
 class ClickAlreadyConverted(Conflict):

@@ -15,8 +15,10 @@ from sqlalchemy import Connection
 from trackpost.core.db import utcnow
 from trackpost.core.errors import MissingParameter, TrackpostError
 from trackpost.customers import service as customers
+from trackpost.customers.service import SetAside
 from trackpost.postbacks import repository as repo
 from trackpost.postbacks import resolve
+from trackpost.postbacks.errors import ClickNotConverted
 from trackpost.postbacks.params import PixelParams
 from trackpost.postbacks.replay import after_conflict, answer, precheck_orderid
 from trackpost.postbacks.sender import Sender, check_global, check_sender
@@ -25,12 +27,32 @@ from trackpost.transactions.ledger import ADVERTISER, base_row, click_attributio
 from trackpost.transactions.money import payout_for
 
 STATUSES = {"cancel": "cancelled", "expire": "expired"}
+ENDED = frozenset(STATUSES.values())
+
+
+def _status(kind: str, customer: Mapping[str, Any]) -> str | None:
+    """The status a post sets: cancel and expire end the customer; a later rebill (a new
+    sale on the subscription) makes a cancelled or expired customer active again."""
+    if kind == "continuity":
+        return "active" if customer["status"] in ENDED else None
+    return STATUSES.get(kind)
 
 
 def _find(
     conn: Connection, post: PixelParams, sender: Sender, page: Mapping[Any, Any] | None
 ) -> Mapping[str, Any]:
     try:
+        if not post.subscription_id:
+            # Named by its click alone: the customer of that click's conversion.
+            assert page is not None
+            assert post.click_hash
+            if page.get("conv_cid") is None:
+                raise ClickNotConverted(
+                    f"Click {post.click_hash[:64]!r} has no conversion, so no customer: a "
+                    f"{post.kind} post names the customer by subscription_id or by the "
+                    "click_hash of its conversion."
+                )
+            return customers.find_customer(conn, customer_id=page["conv_cid"], for_update=True)
         return customers.find_customer(
             conn,
             subscription_id=post.subscription_id,
@@ -59,10 +81,10 @@ def _named_page(conn: Connection, post: PixelParams, sender: Sender) -> Mapping[
 
 def follow_up(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, Any]:
     """Record a continuity, refund, cancel or expire post on its customer."""
-    if not post.subscription_id:
+    if not post.subscription_id and not post.click_hash:
         raise MissingParameter(
             f"Missing required parameter 'subscription_id': a {post.kind} post names the "
-            "customer by subscription_id."
+            "customer by subscription_id (or by the click_hash of its conversion)."
         )
     page = _named_page(conn, post, sender)
     customer = _find(conn, post, sender, page)
@@ -78,7 +100,8 @@ def follow_up(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, 
     page_ips = page["postback_ips"] if page is not None else ctx["postback_ips"]
     check_sender(sender, lists, page_id, page_ips, post.kind)
     precheck_orderid(conn, post, sender)
-    fields = post.customer_fields(STATUSES.get(post.kind))
+    fields = post.customer_fields(_status(post.kind, customer))
+    set_aside: SetAside = {}
     if fields:  # most rebills carry none: no update, so no audit origin to build
         customers.apply_advertiser_update(
             conn,
@@ -86,6 +109,7 @@ def follow_up(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, 
             fields,
             sender.origin.as_actor(str(ctx["advertiser_username"])),
             action=f"postback:{post.kind}",
+            set_aside=set_aside,
         )
     if post.kind == "refund":
         row = refunds.refund_row(
@@ -99,10 +123,11 @@ def follow_up(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, 
         )
     else:
         row = _event_row(post, sender, customer, ctx)
+    row["amount_raw"] = post.amount_raw
     transactionid = record(conn, row)
     if transactionid is None:
         after_conflict(conn, post, sender)
-    return answer(int(customer["customer_id"]), transactionid)
+    return answer(int(customer["customer_id"]), transactionid, set_aside)
 
 
 def _event_row(

@@ -15,6 +15,7 @@ KINDS = {
     "initial": "initial",
     "conversion": "initial",
     "sale": "initial",
+    "trial": "trial",
     "continuity": "continuity",
     "rebill": "continuity",
     "refund": "refund",

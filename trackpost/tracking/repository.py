@@ -119,6 +119,15 @@ def default_landing_page(conn: Connection, offerid: int) -> RowMapping | None:
     return conn.execute(_DEFAULT_LANDING_PAGE, {"offerid": offerid}).mappings().first()
 
 
+_EXTRA = select(C.c.extra).where(C.c.click_hash == bindparam("hash"))
+
+
+def click_extra(conn: Connection, click_hash: str) -> str | None:
+    """The click's pass-through parameters as stored (JSON), or None."""
+    value = conn.execute(_EXTRA, {"hash": click_hash}).scalar()
+    return None if value is None else str(value)
+
+
 def insert_click(conn: Connection, row: dict[str, Any]) -> None:
     """The click path's one write; under group commit it goes in with the batch's other rows
     just before the COMMIT (nothing reads a click back in the transaction that makes it)."""

@@ -62,6 +62,7 @@ def base_row(now: dt.datetime, *, kind: str, source: str) -> dict[str, Any]:
         "trans_type": kind,
         "status": APPROVED,
         "amount": 0,
+        "amount_raw": None,
         "affiliate_payout": 0,
         "chargeback_cost": 0,
         "click_hash": None,

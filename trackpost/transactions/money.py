@@ -6,29 +6,24 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from trackpost.core.errors import InvalidParameter
+from trackpost.core.fields import decimal_money
 
 MAX_CENTS = 10**13  # a hundred billion in the base currency: far above any real amount
-# [0-9], not \d: \d also matches Arabic-Indic and fullwidth digits, which Decimal and int accept.
-_DECIMAL_RE = re.compile(r"^[0-9]{1,11}(?:\.[0-9]{1,2})?\Z")
 _WHOLE_RE = re.compile(r"^[0-9]{1,13}\Z")
-_TOO_PRECISE_RE = re.compile(r"^[0-9]+\.[0-9]{3,}\Z")
 
 
 def decimal_cents(name: str, value: str) -> int:
-    """A decimal amount in the base currency ('9.95') as cents; exponents and 3+ decimals are 400s."""
-    text = value.strip()
-    if _DECIMAL_RE.match(text):
-        return int(Decimal(text) * 100)
-    if _TOO_PRECISE_RE.match(text):
-        problem = "has more than 2 decimal places"
-    elif "e" in text.lower():
-        problem = "is in exponent form"
-    else:
-        problem = "is not a plain decimal amount"
-    raise InvalidParameter(
-        f"Parameter '{name}' {problem}: send an amount in the base currency such as 9.95 "
-        f"(digits, at most 2 decimals), got {value[:32]!r}."
-    )
+    """A decimal amount in the base currency ('9.95', '10.000') as cents, rounded half up once.
+
+    Refused (400, with the reason) only when it is not a number, negative, or absurdly large.
+    """
+    try:
+        return decimal_money(value)
+    except ValueError as exc:
+        raise InvalidParameter(
+            f"Parameter '{name}' {exc}; got {value[:32]!r}. Any number of decimal places is "
+            "accepted and rounded half up to the cent."
+        ) from None
 
 
 def whole_cents(name: str, value: str) -> int:

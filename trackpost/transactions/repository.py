@@ -6,18 +6,21 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, func, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, func, literal_column, select, update
 
 from trackpost.core.hot import Hot, HotInsert
 from trackpost.models.tables import transactions as T
+from trackpost.models.transactions import CONVERSION_TYPES
 
-SALE_KINDS = ("initial", "continuity")
+SALE_KINDS = (*CONVERSION_TYPES, "continuity")
 OFFSET_KINDS = ("void", "chargeback")
 
 _BY_ID = select(T).where(T.c.transactionid == bindparam("tid"))
 _BY_ORDER = select(T).where(T.c.orderid == bindparam("oid"))
 # The click's conversion: at most one row, by the partial unique index.
-_BY_HASH = select(T).where(T.c.click_hash == bindparam("hash"), T.c.trans_type == "initial")
+# Constants inlined: the hot replay check binds only the request's values.
+_IS_CONVERSION = T.c.trans_type.in_([literal_column(f"'{t}'") for t in CONVERSION_TYPES])
+_BY_HASH = select(T).where(T.c.click_hash == bindparam("hash"), _IS_CONVERSION)
 _LOCKED = {
     "id": _BY_ID.with_for_update(),
     "orderid": _BY_ORDER.with_for_update(),
@@ -46,7 +49,7 @@ _REFUNDED = select(
 ).where(T.c.parent_transactionid == bindparam("parent"), T.c.trans_type == "refund")
 _LATEST_SALE = (
     select(T)
-    .where(T.c.customer_id == bindparam("cid"), T.c.trans_type == "initial")
+    .where(T.c.customer_id == bindparam("cid"), _IS_CONVERSION)
     .order_by(T.c.transactionid.desc())
     .limit(1)
     .with_for_update()

@@ -46,7 +46,7 @@ def process_void(ctx: RequestContext, params: VoidParams) -> dict[str, str]:
         ctx.conn,
         txn,
         ctx.origin,
-        approved=params.approved,
+        approved=params.approved_only(),
         remove_payout=params.remove_payout,
         custom=params.custom(),
     )

@@ -30,7 +30,8 @@ from trackpost.transactions.ledger import (
     record,
     source_of,
 )
-from trackpost.transactions.lookup import MAX_KEY, TransactionLookup, find_transaction
+from trackpost.transactions.lookup import MAX_KEY, find_transaction
+from trackpost.transactions.lookup import TransactionLookup as TransactionLookup
 from trackpost.transactions.money import percent_of
 from trackpost.transactions.repository import SALE_KINDS
 
@@ -38,6 +39,16 @@ from trackpost.transactions.repository import SALE_KINDS
 def find_by_orderid(conn: Connection, orderid: str) -> RowMapping:
     """The transaction with this orderid, row-locked; 404 invalid_transaction when none has it."""
     return find_transaction(conn, TransactionLookup(orderid=orderid))
+
+
+def find_by_id(conn: Connection, transactionid: int) -> RowMapping:
+    """The transaction with this id, row-locked; 404 invalid_transaction when there is none."""
+    return find_transaction(conn, TransactionLookup(transactionid=transactionid))
+
+
+def find_sale(conn: Connection, lookup: TransactionLookup) -> RowMapping:
+    """The one transaction these keys name, row-locked, or the lookup's 4xx."""
+    return find_transaction(conn, lookup)
 
 
 def find_by_orderid_or_none(conn: Connection, orderid: str) -> RowMapping | None:
@@ -92,7 +103,7 @@ def void(
     if txn["status"] == PENDING:
         if approved:
             raise TransactionNotActionable(
-                f"{_ident(txn).capitalize()} is pending, not approved (approved=1 was sent).",
+                f"{_ident(txn).capitalize()} is pending, not approved (approved was sent).",
                 code="transaction_pending",
             )
         amount = payout = 0

@@ -6,7 +6,7 @@ holds set_enabled_affiliates' overrides of a landing page's private and requesta
 which the click and get_links enforce.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0011 (the head when it merged; ids are not in order)
 """
 
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
