@@ -68,7 +68,8 @@ No documented parameter of a served endpoint is refused as unknown.
   other than `post` (no cookie-based conversions), `hostnpost_ips` (no host-and-post
   endpoint), `redirect_hash` (no geo-redirects), `disable_url_sanitization=1` (filled values are
   always URL-encoded), a percentage revenue (`cost_type` other than `flat`, `cost_perc` other
-  than 0).
+  than 0), `ip_lookup=1` (no conversion is matched by IP alone), and a postback for a goal
+  (`goal_id`, `type=goal`: goals do not exist yet, so such a post books nothing).
 - **Aliases**: where the reference's examples and headings disagree, both forms are served and
   marked as aliases in the OpenAPI document (listed per endpoint below).
 """
