@@ -91,7 +91,7 @@ LINK = (
     P("_ocid", "{clickid}", note="kept verbatim, braces included"),
     P("code_only", "0"),
 )
-NOT_BLOCKING = "accepted as stored; its enforcement is another #21 part's"
+NOT_BLOCKING = "stored; the statistics work (unique clicks, issue #23) enforces it"
 OFFER = (
     P("offer_description", "Winter deal"),
     P("hidden", "0"),
@@ -101,8 +101,8 @@ OFFER = (
     P("expire_url", "https://adv.example/sold-out", note="REMOVE clears"),
     P("expire_landing_pageid", "{landing_pageid}", note="0 clears"),
     P("no_personal_member_info", "0"),
-    P("subject_lines", ["Save now", "Last chance"], status=STORED),
-    P("from_addresses", "deals@adv.example", status=STORED),
+    P("subject_lines", ["Save now", "Last chance"], status=STORED, note="email hints, one a line"),
+    P("from_addresses", "deals@adv.example", status=STORED, note="email hints, one a line"),
     P(
         "ip_lookup",
         "0",
@@ -113,7 +113,7 @@ OFFER = (
         "ip_uniqueness_seconds",
         "3600",
         status=STORED,
-        note=NOT_BLOCKING + " (the statistics work: unique clicks)",
+        note=NOT_BLOCKING,
     ),
     P("offer_groups", "1,2", status=STORED, note="ids, a comma list or an array; 0 clears"),
     P("marketing_types", ["3"], status=STORED, note="ids, a comma list or an array; 0 clears"),

@@ -57,7 +57,7 @@ ADMIN_ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         "/api/transaction/transaction_payout_preview",
         "transaction/payout-preview",
-        missing="commissions are not built yet (issue: commissions and goals)",
+        missing="commissions are not built yet (issue #22)",
     ),
     Endpoint(
         "POST",
@@ -132,7 +132,7 @@ ADMIN_ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         "/api/report/profitloss",
         "reporting/profit-loss-report",
-        missing="the statistics work is building it; /api/service/profitloss (the page's URL "
+        missing="the statistics work (issue #23) is building it; /api/service/profitloss (the page's URL "
         "cell) will be its alias",
     ),
     Endpoint(

@@ -109,7 +109,9 @@ OFFER_ENDPOINTS: tuple[Endpoint, ...] = (
         answer="edited",
     ),
     *(
-        Endpoint(method, f"/api/offer/{name}", page, missing="commissions are not built yet")
+        Endpoint(
+            method, f"/api/offer/{name}", page, missing="commissions are not built yet (issue #22)"
+        )
         for method, name, page in (
             ("GET", "get_commission_changes", "offer/get-commission-changes"),
             ("POST", "add_commission_change", "offer/add-commission-change"),
@@ -137,7 +139,7 @@ OFFER_ENDPOINTS: tuple[Endpoint, ...] = (
         "PATCH",
         "/api/offer/set_offer_goals",
         "offer/set-offer-goals",
-        missing="goals are not built yet (issue: commissions and goals)",
+        missing="goals are not built yet (issue #22)",
     ),
     Endpoint(
         "PATCH",
@@ -180,7 +182,7 @@ OFFER_ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         "/api/offer/get_conversion_caps",
         "offer/get-conversion-caps",
-        missing="caps are not built yet (issue: statistics and caps)",
+        missing="caps are not built yet (issue #23)",
     ),
     Endpoint(
         "GET",
