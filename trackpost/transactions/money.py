@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from trackpost.core.errors import InvalidParameter
+from trackpost.core.money import percent_of, share_of
+
+__all__ = ["decimal_cents", "payout_for", "percent_of", "share_of", "whole_cents"]
 
 MAX_CENTS = 10**13  # a hundred billion in the base currency: far above any real amount
 # [0-9], not \d: \d also matches Arabic-Indic and fullwidth digits, which Decimal and int accept.
@@ -40,20 +43,6 @@ def whole_cents(name: str, value: str) -> int:
             f"got {value[:32]!r}."
         )
     return int(text)
-
-
-def percent_of(amount: int, basis_points: int) -> int:
-    """amount * basis_points / 10000 in cents, rounded half up (a 12.5% payout on 9.95 is 124)."""
-    exact = Decimal(amount) * Decimal(basis_points) / Decimal(10_000)
-    return int(exact.to_integral_value(rounding=ROUND_HALF_UP))
-
-
-def share_of(total: int, part: int, whole: int) -> int:
-    """total * part / whole in cents, rounded half up; 0 when whole is 0."""
-    if whole == 0:
-        return 0
-    exact = Decimal(total) * Decimal(part) / Decimal(whole)
-    return int(exact.to_integral_value(rounding=ROUND_HALF_UP))
 
 
 def payout_for(revenue: int, payout_type: str, payout: int) -> tuple[int, int | None]:
