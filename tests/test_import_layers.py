@@ -22,14 +22,15 @@ FLOORS: dict[str, int] = {
     "customers": 3,
     "reports": 3,
     "offers": 4,
-    "transactions": 4,
     "affiliates": 5,
     "advertisers": 6,
-    "postbacks": 6,
-    "cli": 7,
-    "app": 7,
-    "__main__": 8,
-    "__init__": 8,
+    "commissions": 6,
+    "transactions": 7,
+    "postbacks": 8,
+    "cli": 9,
+    "app": 9,
+    "__main__": 10,
+    "__init__": 10,
 }
 # Modules that speak HTTP: they alone may import starlette or the request pipeline.
 HTTP_MODULES = frozenset({"routes", "link_routes", "web"})
@@ -162,6 +163,17 @@ OWNERS = {
     "tracking_domains": "offers",
     "clicks": "tracking",
     "transactions": "transactions",
+    "transaction_payouts": "transactions",
+    "affiliate_managers": "affiliates",
+    "commission_changes": "commissions",
+    "commission_audit": "commissions",
+    "offer_commissions": "commissions",
+    "referral_tiers": "commissions",
+    "offer_partners": "commissions",
+    "manager_commissions": "commissions",
+    "goals": "commissions",
+    "offer_goals": "commissions",
+    "commission_counters": "commissions",
 }
 # cache_versions holds one row per cache; each domain keeps its own row (and reads others').
 SHARED_TABLES = frozenset({"cache_versions"})
@@ -181,6 +193,7 @@ READS = {
     ("postbacks", "transactions"): "a conversion's one read: a replay's earlier transaction",
     ("reports", "transactions"): "the transaction report reads the ledger",
     ("reports", "logins"): "the transaction report names each row's affiliate",
+    ("reports", "transaction_payouts"): "the transaction report lists each row's payees",
 }
 
 

@@ -28,6 +28,9 @@ _HAS_MANAGER = select(AM.c.loginid).where(
     AM.c.loginid == bindparam("loginid"), AM.c.manager_loginid == bindparam("manager")
 )
 _INSERT_MANAGER = insert(AM)
+_EVERY_MANAGER = select(AM.c.loginid, AM.c.manager_loginid).order_by(
+    AM.c.loginid, AM.c.manager_loginid
+)
 _MANAGERS = (
     select(AM.c.loginid, AM.c.manager_loginid)
     .where(AM.c.loginid.in_(bindparam("ids", expanding=True)))
@@ -74,3 +77,8 @@ def managers(conn: Connection, loginids: Iterable[int]) -> dict[int, list[int]]:
         for row in conn.execute(_MANAGERS, {"ids": ids}):
             out.setdefault(int(row.loginid), []).append(int(row.manager_loginid))
     return out
+
+
+def every_manager(conn: Connection) -> list[tuple[int, int]]:
+    """Every (affiliate, manager) pair."""
+    return [(int(r[0]), int(r[1])) for r in conn.execute(_EVERY_MANAGER)]

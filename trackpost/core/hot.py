@@ -8,7 +8,7 @@ column type's bind processor, and they run inside the request's own transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, TypeVar
 
@@ -194,6 +194,17 @@ class Hot:
             scope.rows.append((hs.sql, hs.params(values)))
             return
         self.rows(conn, values)
+
+    def many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run a write once per row in one driver call (executemany): no round trip per row."""
+        hs = self._for(conn)
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(hs.sql, [hs.params(v) for v in rows])
+            if hs.writes:
+                note_write()
+        finally:
+            cursor.close()
 
     def first(self, conn: Connection, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
         rows = self.rows(conn, values)

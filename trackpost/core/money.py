@@ -6,13 +6,49 @@ to whole cents. Nothing on the money path touches float (tests/core/test_money.p
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+
+from trackpost.core.errors import InvalidParameter
 
 BASIS = 10_000  # basis points in a whole: 1250 is 12.5 %
 PAYEE_KINDS = ("affiliate", "referral", "manager", "partner")
 # What a percentage is taken of: the event's revenue, or the affiliate's payout on it.
 REVENUE, PAYOUT = "revenue", "payout"
+MAX_CENTS = 10**13  # a hundred billion in the base currency: far above any real amount
+# [0-9], not \d: \d also matches Arabic-Indic and fullwidth digits, which Decimal and int accept.
+_DECIMAL_RE = re.compile(r"^[0-9]{1,11}(?:\.[0-9]{1,2})?\Z")
+_WHOLE_RE = re.compile(r"^[0-9]{1,13}\Z")
+_TOO_PRECISE_RE = re.compile(r"^[0-9]+\.[0-9]{3,}\Z")
+
+
+def decimal_cents(name: str, value: str) -> int:
+    """A decimal amount in the base currency ('9.95') as cents; exponents and 3+ decimals are 400s."""
+    text = value.strip()
+    if _DECIMAL_RE.match(text):
+        return int(Decimal(text) * 100)
+    if _TOO_PRECISE_RE.match(text):
+        problem = "has more than 2 decimal places"
+    elif "e" in text.lower():
+        problem = "is in exponent form"
+    else:
+        problem = "is not a plain decimal amount"
+    raise InvalidParameter(
+        f"Parameter '{name}' {problem}: send an amount in the base currency such as 9.95 "
+        f"(digits, at most 2 decimals), got {value[:32]!r}."
+    )
+
+
+def whole_cents(name: str, value: str) -> int:
+    """An amount already in cents ('2500' is 25.00): digits only."""
+    text = value.strip()
+    if not _WHOLE_RE.match(text) or int(text) > MAX_CENTS:
+        raise InvalidParameter(
+            f"Parameter '{name}' must be a whole number of cents such as 2500 (for 25.00), "
+            f"got {value[:32]!r}."
+        )
+    return int(text)
 
 
 def round_half_up(value: Decimal) -> int:

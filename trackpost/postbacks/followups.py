@@ -12,17 +12,19 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from trackpost.commissions import service as commissions
 from trackpost.core.db import utcnow
 from trackpost.core.errors import MissingParameter, TrackpostError
 from trackpost.customers import service as customers
 from trackpost.postbacks import repository as repo
 from trackpost.postbacks import resolve
+from trackpost.postbacks.conversion import rules_of, subaffs_of
 from trackpost.postbacks.params import PixelParams
 from trackpost.postbacks.replay import after_conflict, answer, precheck_orderid
 from trackpost.postbacks.sender import Sender, check_global, check_sender
 from trackpost.transactions import refunds
+from trackpost.transactions import service as txns
 from trackpost.transactions.ledger import ADVERTISER, base_row, click_attribution, record
-from trackpost.transactions.money import payout_for
 
 STATUSES = {"cancel": "cancelled", "expire": "expired"}
 
@@ -97,9 +99,11 @@ def follow_up(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, 
             fingerprint=sender.fingerprint,
             custom=post.custom(),
         )
+        transactionid = record(conn, row)
     else:
         row = _event_row(post, sender, customer, ctx)
-    transactionid = record(conn, row)
+        payouts = _payouts(conn, post, sender, customer, ctx, row["amount"])
+        transactionid = txns.book(conn, row, payouts)
     if transactionid is None:
         after_conflict(conn, post, sender)
     return answer(int(customer["customer_id"]), transactionid)
@@ -122,9 +126,30 @@ def _event_row(
     )
     if post.kind == "continuity":
         default = ctx["continuity_revenue"] or 0
-        revenue = post.amount if post.amount is not None else int(default)
-        payout, percent = payout_for(
-            revenue, ctx["continuity_payout_type"] or "flat", int(ctx["continuity_payout"] or 0)
-        )
-        row.update(amount=revenue, affiliate_payout=payout, payout_percent=percent)
+        row.update(amount=post.amount if post.amount is not None else int(default))
     return row
+
+
+def _payouts(
+    conn: Connection,
+    post: PixelParams,
+    sender: Sender,
+    customer: Mapping[str, Any],
+    ctx: Mapping[str, Any],
+    revenue: int,
+) -> list[commissions.PayoutRow]:
+    """A rebill's payout rows (cancel and expire pay no one)."""
+    if post.kind != "continuity":
+        return []
+    sale = commissions.Sale(
+        kind="continuity",
+        offerid=int(customer["offerid"] or 0),
+        loginid=customer["loginid"],
+        revenue=revenue,
+        default_type=ctx["continuity_payout_type"] or "flat",
+        default_amount=int(ctx["continuity_payout"] or 0),
+        country=post.country or customer.get("country"),
+        subaffs=subaffs_of(dict(ctx)),
+    )
+    rules = rules_of(conn, sender, dict(ctx))
+    return commissions.payees_for(conn, rules, sale, utcnow(), sender.policy)

@@ -10,6 +10,7 @@ from typing import Any
 
 from starlette.requests import cookie_parser
 
+from trackpost.commissions.service import RulesCache, policy_of
 from trackpost.core.http import RequestContext, Router
 from trackpost.core.params import header_values
 from trackpost.iplists.rules import IpListCache
@@ -52,7 +53,13 @@ def _parse_pixel(ctx: RequestContext, params: Any) -> Any:
     )
     post = parse_postback(params, cookie)
     fingerprint = services.auth.hasher.hash(post.canonical().decode("utf-8"))
-    sender = Sender(ctx.origin, fingerprint, services.cache(IpListCache))
+    sender = Sender(
+        ctx.origin,
+        fingerprint,
+        services.cache(IpListCache),
+        services.cache(RulesCache),
+        policy_of(services.settings),
+    )
     if post.password:
         return _with_password_hash(ctx, post, sender)
     return post, sender

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
+from trackpost.core.money import PayoutRow
 from trackpost.core.origin import Origin
 from trackpost.transactions import repository as repo
 
@@ -29,6 +30,7 @@ ATTRIBUTION = (
     "programid",
     "campaignid",
     "adtoolid",
+    "goalid",
 )
 # What a ledger row copies from the click that earned it, whatever the postback's type.
 CLICK_ATTRIBUTION = ("click_hash", "ocid", "programid", "campaignid", "adtoolid")
@@ -76,6 +78,12 @@ def base_row(now: dt.datetime, *, kind: str, source: str) -> dict[str, Any]:
         "programid": None,
         "campaignid": None,
         "adtoolid": None,
+        "total_payout": 0,
+        "changeid": None,
+        "goalid": None,
+        "approved_at": None,
+        "approved_by": None,
+        "hold_reason": None,
         "created_at": now,
         "updated_at": now,
     }
@@ -91,7 +99,7 @@ def adjustment_row(
     kind: str,
     source: str,
     amount: int,
-    payout: int,
+    payouts: list[PayoutRow],
     custom: Mapping[str, str],
     chargeback_cost: int = 0,
     orderid: str | None = None,
@@ -103,16 +111,44 @@ def adjustment_row(
         row[name] = original[name]
     row.update(
         amount=amount,
-        affiliate_payout=payout,
         chargeback_cost=chargeback_cost,
         parent_transactionid=original["transactionid"],
         orderid=orderid,
         fingerprint=fingerprint,
     )
     row.update(custom)
+    with_payouts(row, payouts)
     return row
 
 
+def with_payouts(row: dict[str, Any], payouts: list[PayoutRow]) -> None:
+    """Set a row's payout columns from its payout rows: the affiliate's own, and the total."""
+    affiliate = 0
+    changeid = None
+    percent = None
+    for p in payouts:
+        if p.kind == "affiliate":
+            affiliate += p.amount
+            changeid = p.changeid
+            percent = p.rate if p.rate and not p.flat else None
+    row["affiliate_payout"] = affiliate
+    row["total_payout"] = sum(p.amount for p in payouts)
+    if row["parent_transactionid"] is None:
+        row["changeid"] = changeid
+        row["payout_percent"] = percent
+    row["_payouts"] = payouts
+
+
 def record(conn: Connection, row: Mapping[str, Any]) -> int | None:
-    """Insert a row; None when its orderid or its click's conversion already exists."""
-    return repo.insert(conn, row)
+    """Insert a row and its payout rows; None when its orderid or click's conversion exists."""
+    payouts: list[PayoutRow] = row.get("_payouts") or []
+    tid = repo.insert(conn, row)
+    if tid is not None and payouts:
+        repo.insert_payouts(conn, tid, payouts)
+    return tid
+
+
+def book(conn: Connection, row: dict[str, Any], payouts: list[PayoutRow]) -> int | None:
+    """Write a sale (or goal) and one payout row per payee; total_payout is their sum."""
+    with_payouts(row, payouts)
+    return record(conn, row)

@@ -27,7 +27,7 @@ def _pk(table: str, *cols: str) -> sa.PrimaryKeyConstraint:
 
 
 def _fk(table: str, col: str, target: str) -> sa.ForeignKeyConstraint:
-    other, _, key = target.partition(".")
+    other, _, _key = target.partition(".")
     return sa.ForeignKeyConstraint([col], [target], name=op.f(f"fk_{table}_{col}_{other}"))
 
 
