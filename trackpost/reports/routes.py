@@ -27,7 +27,7 @@ EXAMPLE = {
         "chargeback_cost": 0,
         "total_payout": 500,
         "payouts": [
-            {"id": 1337, "type": "affiliate", "username": "aff1", "loginid": 4004, "amount": 500}
+            {"id": 2001, "type": "affiliate", "username": "aff1", "loginid": 4004, "amount": 500}
         ],
     }
 }

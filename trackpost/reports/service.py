@@ -65,18 +65,22 @@ def filters_of(params: TransactionReport, now: dt.datetime) -> dict[str, Any]:
     return out
 
 
-def _row(row: RowMapping) -> dict[str, Any]:
-    payouts = []
-    if row["loginid"] is not None:
-        payouts.append(
-            {
-                "id": row["transactionid"],
-                "type": "affiliate",
-                "username": row["affiliate_username"],
-                "loginid": row["loginid"],
-                "amount": row["affiliate_payout"],
-            }
-        )
+def _payout(p: RowMapping) -> dict[str, Any]:
+    """One payee's row as the lineage shows it; referral rows say their tier."""
+    out = {
+        "id": p["payoutid"],
+        "type": p["kind"],
+        "username": p["username"],
+        "loginid": p["loginid"],
+        "amount": p["amount"],
+    }
+    if p["kind"] == "referral":
+        out["tier"] = p["tier"]
+    return out
+
+
+def _row(row: RowMapping, payees: list[RowMapping]) -> dict[str, Any]:
+    payouts = [_payout(p) for p in payees]
     created: dt.datetime = row["created_at"]
     return {
         "time": int(created.timestamp()),
@@ -92,7 +96,7 @@ def _row(row: RowMapping) -> dict[str, Any]:
         "customer_id": row["customer_id"],
         "parent_transactionid": row["parent_transactionid"],
         "chargeback_cost": row["chargeback_cost"],
-        "total_payout": row["affiliate_payout"],
+        "total_payout": row["total_payout"],
         "payouts": payouts,
     }
 
@@ -103,4 +107,7 @@ def transaction_report(
     """(how many match, the page of rows keyed by transaction id)."""
     filters = filters_of(params, utcnow())
     total, rows = repo.report(conn, filters, params.trans_start, params.trans_count)
-    return total, {str(r["transactionid"]): _row(r) for r in rows}
+    payees = repo.payouts(conn, [int(r["transactionid"]) for r in rows])
+    return total, {
+        str(r["transactionid"]): _row(r, payees.get(r["transactionid"], [])) for r in rows
+    }
