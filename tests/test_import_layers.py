@@ -16,6 +16,7 @@ FLOORS: dict[str, int] = {
     "models": 1,
     "migrations": 2,
     "accounts": 2,
+    "events": 2,
     "iplists": 2,
     "system": 2,
     "tracking": 3,
@@ -163,6 +164,7 @@ OWNERS = {
     "tracking_domains": "offers",
     "clicks": "tracking",
     "transactions": "transactions",
+<<<<<<< HEAD
     "transaction_payouts": "transactions",
     "affiliate_managers": "affiliates",
     "commission_changes": "commissions",
@@ -174,6 +176,10 @@ OWNERS = {
     "goals": "commissions",
     "offer_goals": "commissions",
     "commission_counters": "commissions",
+=======
+    "events": "events",
+    "event_cursors": "events",
+>>>>>>> main
 }
 # cache_versions holds one row per cache; each domain keeps its own row (and reads others').
 SHARED_TABLES = frozenset({"cache_versions"})

@@ -188,7 +188,9 @@ def _set_default(
     before = {k: offer[k] for k in offer if k.endswith(("_payout", "_payout_type"))}
     if defaults:
         offers.set_default_payouts(conn, offerid, defaults)
-    clicks: dict[str, Any] = {k: values[k] for k in ("flat_click", "flat_visitor", "cpm") if k in values}
+    clicks: dict[str, Any] = {
+        k: values[k] for k in ("flat_click", "flat_visitor", "cpm") if k in values
+    }
     if clicks:
         repo.save_offer_money(conn, offerid, clicks)
     audit(conn, origin, "set_commission_change_payouts", offerid, 0, before, {**defaults, **clicks})

@@ -15,6 +15,7 @@ from trackpost.models.commissions import (
     TransactionPayout,
 )
 from trackpost.models.customers import Customer, CustomerAudit
+from trackpost.models.events import EventCursor, EventRow
 from trackpost.models.tracking import CacheVersion, Click, LandingPage, Offer, TrackingDomain
 from trackpost.models.transactions import IpListEntry, Transaction
 
@@ -30,6 +31,8 @@ __all__ = [
     "Customer",
     "CustomerAudit",
     "Goal",
+    "EventCursor",
+    "EventRow",
     "IpListEntry",
     "LandingPage",
     "Login",

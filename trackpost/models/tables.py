@@ -18,6 +18,7 @@ from trackpost.models.commissions import (
     TransactionPayout,
 )
 from trackpost.models.customers import Customer, CustomerAudit
+from trackpost.models.events import EventCursor, EventRow
 from trackpost.models.tracking import CacheVersion, Click, LandingPage, Offer, TrackingDomain
 from trackpost.models.transactions import IpListEntry, Transaction
 
@@ -44,6 +45,8 @@ goals = cast(Table, Goal.__table__)
 offer_goals = cast(Table, OfferGoal.__table__)
 commission_counters = cast(Table, CommissionCounter.__table__)
 transaction_payouts = cast(Table, TransactionPayout.__table__)
+events = cast(Table, EventRow.__table__)
+event_cursors = cast(Table, EventCursor.__table__)
 
 # The rows of cache_versions: each names a cache of committed state whose version moves on change.
 TRACKING_CACHE = "tracking"

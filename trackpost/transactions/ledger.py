@@ -10,6 +10,7 @@ from sqlalchemy import Connection, RowMapping
 
 from trackpost.core.money import PayoutRow
 from trackpost.core.origin import Origin
+from trackpost.events import service as events
 from trackpost.transactions import repository as repo
 
 CUSTOM_FIELDS = (
@@ -139,12 +140,56 @@ def with_payouts(row: dict[str, Any], payouts: list[PayoutRow]) -> None:
     row["_payouts"] = payouts
 
 
+# The event each kind of ledger row records (docs/events.md); other kinds are new events.
+EVENT_TYPES = {
+    "void": "transaction.voided",
+    "chargeback": "transaction.charged_back",
+    "reversal": "transaction.reversed",
+    "refund": "transaction.refunded",
+}
+
+
+def event_of(transactionid: int, row: Mapping[str, Any], payouts: list[PayoutRow]) -> events.Event:
+    """The event a new ledger row records, with every payee's row (money in cents)."""
+    kind = row["trans_type"]
+    payload = {
+        "transactionid": transactionid,
+        "trans_type": kind,
+        "status": row["status"],
+        "amount": row["amount"],
+        "total_payout": row["total_payout"],
+        "chargeback_cost": row["chargeback_cost"],
+        "loginid": row["loginid"],
+        "offerid": row["offerid"],
+        "landing_pageid": row["landing_pageid"],
+        "click_hash": row["click_hash"],
+        "orderid": row["orderid"],
+        "goalid": row["goalid"],
+        "changeid": row["changeid"],
+        "parent_transactionid": row["parent_transactionid"],
+        "source": row["source"],
+        "payouts": [
+            {"loginid": p.loginid, "type": p.kind, "tier": p.tier, "amount": p.amount}
+            for p in payouts
+        ],
+    }
+    name = EVENT_TYPES.get(kind, "transaction.created")
+    return events.Event(name, payload, row["customer_id"])
+
+
 def record(conn: Connection, row: Mapping[str, Any]) -> int | None:
-    """Insert a row and its payout rows; None when its orderid or click's conversion exists."""
+    """Insert a row, its payout rows and its event; None when its orderid or click's conversion
+    is taken (then nothing is written)."""
     payouts: list[PayoutRow] = row.get("_payouts") or []
     tid = repo.insert(conn, row)
-    if tid is not None and payouts:
+    if tid is None:
+        return None
+    if payouts:
         repo.insert_payouts(conn, tid, payouts)
+    events.record(conn, event_of(tid, row, payouts))
+    if row["hold_reason"]:
+        held = {"transactionid": tid, "offerid": row["offerid"], "reason": row["hold_reason"]}
+        events.record(conn, events.Event("transaction.held", held, row["customer_id"]))
     return tid
 
 

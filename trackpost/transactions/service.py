@@ -17,6 +17,7 @@ from trackpost.core.fields import cents_text
 from trackpost.core.money import PayoutRow
 from trackpost.core.origin import Origin
 from trackpost.customers import service as customers
+from trackpost.events import service as events
 from trackpost.transactions import repository as repo
 from trackpost.transactions.errors import (
     ChargebackExists,
@@ -264,6 +265,13 @@ def approve(conn: Connection, txn: RowMapping, origin: Origin) -> None:
         reason=f"{_ident(txn)} approved",
         at=now,
     )
+    approved = {
+        "transactionid": txn["transactionid"],
+        "approved_by": origin.actor,
+        "amount": txn["amount"],
+        "total_payout": txn["total_payout"],
+    }
+    events.record(conn, events.Event("transaction.approved", approved, txn["customer_id"]))
 
 
 def update_revenue(conn: Connection, txn: RowMapping, amount: int) -> None:

@@ -1,0 +1,66 @@
+"""The event log: an event commits or rolls back with its cause; consumers read each once, in order."""
+
+from __future__ import annotations
+
+import pytest
+
+from trackpost.core.http import Services
+from trackpost.events.service import Event, advance, pending, record
+
+
+def _types(services: Services, consumer: str) -> list[str]:
+    with services.db.transaction(write=True) as conn:
+        return [e.type for e in pending(conn, consumer)]
+
+
+def test_an_event_commits_with_its_cause_and_not_without(services: Services) -> None:
+    with services.db.transaction(write=True) as conn:
+        record(conn, Event("customer.locked", {"customer_id": 7, "reason": "fraud"}, 7))
+    try:
+        with services.db.transaction(write=True) as conn:
+            record(conn, Event("customer.unlocked", {"customer_id": 7}, 7))
+            raise RuntimeError("the cause failed")
+    except RuntimeError:
+        pass
+    with services.db.transaction(write=True) as conn:
+        (event,) = pending(conn, "stats")
+    assert (event.type, event.customer_id) == ("customer.locked", 7)
+    assert event.payload == {"customer_id": 7, "reason": "fraud"}
+
+
+def test_each_consumer_reads_every_event_once_in_order(services: Services) -> None:
+    with services.db.transaction(write=True) as conn:
+        for n in range(5):
+            record(conn, Event(f"e{n}", {"n": n}))
+    with services.db.transaction(write=True) as conn:
+        first = pending(conn, "delivery", limit=3)
+        advance(conn, "delivery", first[-1])
+    assert [e.type for e in first] == ["e0", "e1", "e2"]
+    assert _types(services, "delivery") == ["e3", "e4"]
+    # Another consumer has its own position.
+    assert _types(services, "stats") == ["e0", "e1", "e2", "e3", "e4"]
+
+
+def test_an_unadvanced_read_is_read_again(services: Services) -> None:
+    """A consumer that fails before advancing loses nothing: the next read starts where it was."""
+    with services.db.transaction(write=True) as conn:
+        record(conn, Event("transaction.created", {"amount": 4900}))
+    assert _types(services, "delivery") == ["transaction.created"]
+    assert _types(services, "delivery") == ["transaction.created"]
+
+
+def test_a_later_commit_never_appears_before_an_earlier_running_one(services: Services) -> None:
+    """PostgreSQL gives ids out of commit order; a reader must wait for the slower writer."""
+    if services.db.is_sqlite:
+        pytest.skip("SQLite has one writer: ids are in commit order")
+    engine = services.db.engine
+    slow = engine.connect()
+    slow_tx = slow.begin()
+    record(slow, Event("slow", {}))  # takes the lower id, commits last
+    with services.db.transaction(write=True) as conn:
+        record(conn, Event("fast", {}))
+    # The fast one is committed, but reading it now would let "slow" appear behind the cursor.
+    assert _types(services, "stats") == []
+    slow_tx.commit()
+    slow.close()
+    assert _types(services, "stats") == ["slow", "fast"]
