@@ -164,7 +164,6 @@ OWNERS = {
     "tracking_domains": "offers",
     "clicks": "tracking",
     "transactions": "transactions",
-<<<<<<< HEAD
     "transaction_payouts": "transactions",
     "affiliate_managers": "affiliates",
     "commission_changes": "commissions",
@@ -176,10 +175,8 @@ OWNERS = {
     "goals": "commissions",
     "offer_goals": "commissions",
     "commission_counters": "commissions",
-=======
     "events": "events",
     "event_cursors": "events",
->>>>>>> main
 }
 # cache_versions holds one row per cache; each domain keeps its own row (and reads others').
 SHARED_TABLES = frozenset({"cache_versions"})
