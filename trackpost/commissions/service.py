@@ -288,3 +288,9 @@ def fee_cap_of(conn: Connection, offerid: int | None) -> tuple[str, int | None]:
     if row is None:
         return "payout", None
     return str(row["fee_cap"]), row["fee_cap_amount"]
+
+
+def goal_of_offer_goal(conn: Connection, offer_goal_id: int) -> tuple[int, int] | None:
+    """(offerid, goalid) of an offer's goal row, or None."""
+    row = repo.offer_goal_by_id(conn, offer_goal_id)
+    return None if row is None else (int(row["offerid"]), int(row["goalid"]))

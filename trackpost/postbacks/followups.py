@@ -59,8 +59,10 @@ def _named_page(conn: Connection, post: PixelParams, sender: Sender) -> Mapping[
         raise
 
 
-def follow_up(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, Any]:
-    """Record a continuity, refund, cancel or expire post on its customer."""
+def customer_of(
+    conn: Connection, post: PixelParams, sender: Sender
+) -> tuple[Mapping[str, Any], dict[str, Any]]:
+    """The post's customer (row-locked) and its context, once the sender is allowed."""
     if not post.subscription_id:
         raise MissingParameter(
             f"Missing required parameter 'subscription_id': a {post.kind} post names the "
@@ -79,6 +81,12 @@ def follow_up(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, 
     page_id = page["landing_pageid"] if page is not None else customer["landing_pageid"]
     page_ips = page["postback_ips"] if page is not None else ctx["postback_ips"]
     check_sender(sender, lists, page_id, page_ips, post.kind)
+    return customer, ctx
+
+
+def follow_up(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, Any]:
+    """Record a continuity, refund, cancel or expire post on its customer."""
+    customer, ctx = customer_of(conn, post, sender)
     precheck_orderid(conn, post, sender)
     fields = post.customer_fields(STATUSES.get(post.kind))
     if fields:  # most rebills carry none: no update, so no audit origin to build

@@ -40,6 +40,7 @@ KINDS = {
     "refund": "refund",
     "cancel": "cancel",
     "expire": "expire",
+    "goal": "goal",
 }
 # The kind -> the ledger row's trans_type.
 TRANS_TYPES = {
@@ -48,6 +49,7 @@ TRANS_TYPES = {
     "refund": "refund",
     "cancel": "cancel",
     "expire": "expire",
+    "goal": "goal",
 }
 # The names of one parameter, canonical first: pydantic reads them as the field's aliases.
 SYNONYMS = {
@@ -283,6 +285,12 @@ class PixelParams(Post):
         validation_alias=AliasChoices(*SYNONYMS["amount"]),
         description="decimal in the base currency, e.g. 9.95",
     )
+    goal_id: IdParam = Field(
+        None,
+        validation_alias=AliasChoices("goal_id", "goalid"),
+        description="a goal post (also goalid): the offer goal reached",
+    )
+    offer_goal_id: IdParam = Field(None, description="a goal post naming the offer's goal row")
     advertiserid: IdParam = Field(None, description="narrows a subscription_id to one advertiser")
     landing_pageid: IdParam = Field(None, description="the landing page the post arrives for")
     firstname: Detail = None
@@ -354,6 +362,7 @@ class PixelParams(Post):
                 "advertiserid": v["advertiserid"],
                 "landing_pageid": v["landing_pageid"],
                 "original_orderid": v["original_orderid"],
+                "goal": [v["goal_id"], v["offer_goal_id"]],
             },
             option=orjson.OPT_SORT_KEYS,
         )
@@ -369,4 +378,11 @@ def parse_postback(params: Mapping[str, Any], cookie_hash: str | None) -> PixelP
         raise to_bad_request(exc) from None
     if cookie_hash and post.click_hash is None and post.ocode is None:
         post = post.model_copy(update={"click_hash": cookie_hash[:MAX_HASH]})
+    if post.kind != "goal" and (post.goal_id is not None or post.offer_goal_id is not None):
+        if "type" in params and post.kind != "conversion":
+            raise InvalidParameter(
+                f"Parameter 'goal_id' names a goal, but type is {post.kind}; send type=goal "
+                "or no type."
+            )
+        post = post.model_copy(update={"kind": "goal"})
     return post

@@ -87,6 +87,16 @@ _PAYEE_NET = (
 _SET_PAYOUT = (
     update(TP).where(TP.c.payoutid == bindparam("b_pid")).values(amount=bindparam("b_amount"))
 )
+_GOAL_REACHED = (
+    select(T.c.transactionid)
+    .where(
+        T.c.customer_id == bindparam("cid"),
+        T.c.goalid == bindparam("goalid"),
+        T.c.trans_type == "goal",
+        T.c.status.not_in(("voided", "denied")),
+    )
+    .limit(1)
+)
 _SET_TOTAL = (
     update(T)
     .where(T.c.transactionid == bindparam("b_tid"))
@@ -204,3 +214,9 @@ def set_amounts(
 ) -> None:
     params = {"b_tid": transactionid, "b_amount": amount, "b_payout": payout, "b_now": now}
     conn.execute(_SET_AMOUNTS, params)
+
+
+def goal_reached(conn: Connection, customer_id: int, goalid: int) -> int | None:
+    """The customer's standing transaction for this goal, if any."""
+    found = conn.execute(_GOAL_REACHED, {"cid": customer_id, "goalid": goalid}).scalar()
+    return int(found) if found is not None else None

@@ -340,3 +340,8 @@ def book(conn: Connection, row: dict[str, Any], payouts: list[PayoutRow]) -> int
     """Write an event and one payout row per payee (total_payout is their sum); None when its
     orderid or its click's conversion is already taken."""
     return ledger_book(conn, row, payouts)
+
+
+def goal_reached(conn: Connection, customer_id: int, goalid: int) -> int | None:
+    """The transaction by which the customer already reached this goal (not voided), or None."""
+    return repo.goal_reached(conn, customer_id, goalid)
