@@ -42,7 +42,8 @@ def test_get_commission_changes_keeps_the_vendors_keys(money: Money, net: Networ
     assert top["Sub Affiliates"] == {"Subaff": "a", "Subaff3": "c"}
     assert top["CPM Payout"] == "7.00"
     ((loginid, username),) = mine["Affiliates"].items()
-    assert loginid == str(aff) and username.startswith("aff")
+    assert loginid == str(aff)
+    assert username.startswith("aff")
     assert mine["Flat Conversion Payout"] == "7.50"
     assert mine["Percentage Continuity Payout"] == "12.50"
     assert mine["Page View Payout"] == "0.05"
