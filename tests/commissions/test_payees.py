@@ -108,7 +108,7 @@ def _payee_sums(money: Money, net: Network) -> dict[tuple[int, str], int]:
 
 
 def test_void_and_reversal_act_on_every_payee(money: Money, net: Network) -> None:
-    team, tid = _reversal_setup(money, net)
+    team, _tid = _reversal_setup(money, net)
     before = _payee_sums(money, net)
     assert before[(team["partner"], "partner")] == 200
     assert net.api.post("/api/transaction/process_void", {"orderid": "O-1"}).status_code == 200
@@ -122,7 +122,7 @@ def test_void_and_reversal_act_on_every_payee(money: Money, net: Network) -> Non
 def test_chargeback_takes_every_payee_back_and_charges_the_fee_to_the_affiliate(
     money: Money, net: Network
 ) -> None:
-    team, tid = _reversal_setup(money, net)
+    team, _tid = _reversal_setup(money, net)
     cb = {"orderid": "O-1", "type": "chargeback", "cost": "15.00"}
     assert net.api.post("/api/transaction/process_chargeback", cb).status_code == 200
     sums = _payee_sums(money, net)
@@ -134,7 +134,7 @@ def test_chargeback_takes_every_payee_back_and_charges_the_fee_to_the_affiliate(
 
 
 def test_refunds_take_each_payees_share(money: Money, net: Network) -> None:
-    team, tid = _reversal_setup(money, net)
+    team, _tid = _reversal_setup(money, net)
     refund = {"subscription_id": "S-1", "type": "refund", "amount": "5.00"}
     assert net.post(**refund, orderid="RF-1").status_code == 200
     sums = _payee_sums(money, net)
