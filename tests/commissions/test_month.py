@@ -58,10 +58,8 @@ class World:
         api = self.api
         advertisers = []
         for n in range(3):
-            params = {"username": f"madv{n}", "password": "Adv-pass-1234", "email": f"m{n}@a.com"}
-            advertisers.append(
-                created(api.post("/api/advertiser/add_advertiser", params), "loginid")
-            )
+            adv = {"username": f"madv{n}", "password": "Adv-pass-1234", "email": f"m{n}@a.com"}
+            advertisers.append(created(api.post("/api/advertiser/add_advertiser", adv), "loginid"))
         for i in range(11):  # ten sellers (index 1..10) and the manager (index 0)
             params: dict[str, Any] = {
                 "username": f"maff{i}",
@@ -78,7 +76,7 @@ class World:
             assert api.patch("/api/affiliate/edit_affiliate", edit).status_code == 200
         self._patch(
             "/api/affiliate/set_manager_commission",
-            loginid=self.boss,
+            loginid=str(self.boss),
             percentage_of_revenue="5",
             start_after_sales=str(MANAGER_START),
         )
