@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, RowMapping
 
@@ -20,6 +20,7 @@ from trackpost.commissions import repository as repo
 from trackpost.commissions.rules import (
     GOAL,
     INITIAL,
+    TIERED,
     Change,
     Event,
     GoalTerms,
@@ -155,6 +156,12 @@ def load_rules(conn: Connection, version: tuple[int, int]) -> Rules:
         if status:
             statuses[loginid] = status
     goals = {(int(r["offerid"]), int(r["goalid"])): goal_terms(r) for r in repo.offer_goals(conn)}
+    tiered = frozenset(k for k, v in changes.items() if any(c.type == TIERED for c in v))
+    counted = {
+        affiliate: found
+        for affiliate, mine in managers.items()
+        if (found := tuple(m for m in mine if terms[m][2] > 0))
+    }
     return Rules(
         version=version,
         changes={k: tuple(v) for k, v in changes.items()},
@@ -166,6 +173,8 @@ def load_rules(conn: Connection, version: tuple[int, int]) -> Rules:
         refs=refs,
         statuses=statuses,
         goals=goals,
+        tiered=tiered,
+        counted=counted,
     )
 
 
@@ -174,8 +183,7 @@ def forget_cached(conn: Connection) -> None:
     repo.bump_version(conn)
 
 
-@dataclass(frozen=True, slots=True)
-class Sale:
+class Sale(NamedTuple):
     """What booking (or the preview) knows of an event before its payouts are worked out."""
 
     kind: str  # initial | continuity | goal
