@@ -270,9 +270,7 @@ def affiliate_row(rules: Rules, event: Event) -> PayoutRow | None:
         changeid = change.changeid
         words = f"change {changeid} ({change.type})"
     amount = payout(flat, rate, event.revenue)
-    return PayoutRow(
-        event.loginid, "affiliate", amount, flat=flat, rate=rate, changeid=changeid, rule=words
-    )
+    return PayoutRow(event.loginid, "affiliate", amount, 0, flat, rate, REVENUE, changeid, words)
 
 
 def _switches(rules: Rules, event: Event) -> tuple[bool, bool, bool]:

@@ -20,6 +20,7 @@ from trackpost.commissions import repository as repo
 from trackpost.commissions.rules import (
     GOAL,
     INITIAL,
+    NO_COUNTS,
     TIERED,
     Change,
     Event,
@@ -219,8 +220,9 @@ def event_of(
     book: bool,
 ) -> Event:
     """The Event for a sale; booking a conversion counts it (a preview only reads the counts)."""
-    keys = _counter_keys(rules, sale)
-    counts: dict[str, int] = {}
+    sale_number = 0
+    manager_sales: Mapping[int, int] = NO_COUNTS
+    keys = _counter_keys(rules, sale) if rules.tiered or rules.counted else None
     if keys:
         if book and sale.kind == INITIAL:
             counts = {key: repo.count_up(conn, key) for key in keys}
@@ -229,23 +231,24 @@ def event_of(
             # A preview shows the payout of the next conversion: its number is one more.
             step = 1 if sale.kind == INITIAL else 0
             counts = {key: known.get(key, 0) + step for key in keys}
-    sale_number = counts.get(f"aff:{sale.loginid}:{sale.offerid}", 0)
-    manager_sales = {m: counts[k] for k, m in keys.items() if m is not None}
+        sale_number = counts.get(f"aff:{sale.loginid}:{sale.offerid}", 0)
+        manager_sales = {m: counts[k] for k, m in keys.items() if m is not None}
+    # Positional: this runs on every conversion.
     return Event(
-        kind=sale.kind,
-        offerid=sale.offerid,
-        loginid=sale.loginid,
-        revenue=sale.revenue,
-        now=now,
-        default_type=sale.default_type,
-        default_amount=sale.default_amount,
-        goalid=sale.goalid,
-        country=sale.country,
-        subaffs=sale.subaffs,
-        sale_number=sale_number,
-        manager_sales=manager_sales,
-        pay_disabled_rebills=policy.pay_disabled_rebills,
-        pay_banned_rebills=policy.pay_banned_rebills,
+        sale.kind,
+        sale.offerid,
+        sale.loginid,
+        sale.revenue,
+        now,
+        sale.default_type,
+        sale.default_amount,
+        sale.goalid,
+        sale.country,
+        sale.subaffs,
+        sale_number,
+        manager_sales,
+        policy.pay_disabled_rebills,
+        policy.pay_banned_rebills,
     )
 
 
