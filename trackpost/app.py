@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from trackpost.accounts import repository as accounts_repo
 from trackpost.advertisers.routes import router as advertisers_router
@@ -20,6 +20,9 @@ from trackpost.affiliates.link_routes import router as links_router
 from trackpost.affiliates.postbacks import service as affiliate_postbacks
 from trackpost.affiliates.postbacks.routes import router as affiliate_postbacks_router
 from trackpost.affiliates.routes import router as affiliates_router
+from trackpost.commissions.routes import affiliate_router as commissions_affiliate_router
+from trackpost.commissions.routes import preview_router as commissions_preview_router
+from trackpost.commissions.routes import router as commissions_router
 from trackpost.core.auth import Authenticator
 from trackpost.core.batch import WriteBatcher
 from trackpost.core.config import Settings, get_settings
@@ -27,6 +30,7 @@ from trackpost.core.db import Database, WriterGate, create_db_engine
 from trackpost.core.dispatch import Dispatcher
 from trackpost.core.errors import BadRequest, MethodNotAllowed, NotFound, TrackpostError
 from trackpost.core.http import Endpoint, Router, Services, build_route, request_id_of
+from trackpost.core.lifecycle import DrainState
 from trackpost.core.metrics import metrics_endpoint, new_metrics
 from trackpost.core.observe import Unrouted, observe
 from trackpost.core.openapi import SWAGGER_HTML, build_openapi
@@ -36,6 +40,7 @@ from trackpost.customers.routes import router as customers_router
 from trackpost.delivery.routes import router as delivery_router
 from trackpost.delivery.worker import Plan, Worker
 from trackpost.iplists.routes import router as iplists_router
+from trackpost.offers import service as offers_service
 from trackpost.offers.routes import router as offers_router
 from trackpost.postbacks.routes import router as postbacks_router
 from trackpost.reports.routes import router as reports_router
@@ -44,6 +49,7 @@ from trackpost.tracking.retention import RetentionJob
 from trackpost.tracking.routes import router as tracking_router
 from trackpost.transactions.routes import offer_router as transaction_offer_router
 from trackpost.transactions.routes import router as transactions_router
+from trackpost.ui.routes import console_routes
 from trackpost.webhooks import service as webhooks
 from trackpost.webhooks.routes import router as webhooks_router
 
@@ -56,11 +62,14 @@ ROUTERS: tuple[Router, ...] = (
     advertisers_router,
     affiliates_router,
     offers_router,
+    commissions_router,
+    commissions_affiliate_router,
     links_router,
     tracking_router,
     postbacks_router,
     transactions_router,
     transaction_offer_router,
+    commissions_preview_router,
     iplists_router,
     reports_router,
     affiliate_postbacks_router,
@@ -79,14 +88,21 @@ def delivery_plan() -> Plan:
 
 HTML_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
-        "style-src https://cdn.jsdelivr.net; img-src 'self' data: https://cdn.jsdelivr.net; "
-        "connect-src 'self'; frame-ancestors 'none'"
+        # Swagger UI's assets come from the package (ui/static/swagger-ui); it sets inline styles.
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
 }
+
+
+REDIRECT_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+PROTECTED_HTML = (
+    b'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Not found</title>'
+    b"</head>\n<body><h1>Not found</h1><p>There is no page at this address.</p></body></html>\n"
+)
 
 
 def collect_endpoints() -> list[Endpoint]:
@@ -114,10 +130,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     endpoints = collect_endpoints()
     openapi_doc = build_openapi(endpoints)
 
+    draining = DrainState.of_worker(settings.data_dir)
+    retry = {"Retry-After": "1"}
+
     async def healthz(request: Request) -> Response:
+        if draining():  # stopping: a balancer should send no more (core/lifecycle.py)
+            return json_response({"status": "draining", "database": "unknown"}, 503, retry)
         if services.db.ping():
             return json_response({"status": "ok", "database": "ok"})
-        return json_response({"status": "unavailable", "database": "unreachable"}, 503)
+        return json_response({"status": "unavailable", "database": "unreachable"}, 503, retry)
 
     async def openapi(request: Request) -> Response:
         return json_response(openapi_doc)
@@ -132,12 +153,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         "/docs": docs,
         "/metrics": metrics_endpoint(settings, metrics),
     }
-    routes: list[Route] = [
+    routes: list[BaseRoute] = [
         Route(path, observe(fn, path, metrics, settings), methods=["GET"])
         for path, fn in plain.items()
     ]
     built = [build_route(ep, services) for ep in endpoints]
     routes.extend(built)
+    routes.extend(console_routes(services))  # the admin console under /admin
     lean_routes = [route for ep, route in zip(endpoints, built, strict=True) if ep.lean]
 
     unrouted = Unrouted(metrics, settings)
@@ -151,12 +173,31 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                 headers=dict(exc.headers or {}),
             )
         elif exc.status_code == 404:
+            hidden = _tracking_domain_answer(request)
+            if hidden is not None:
+                unrouted.record(request, 404, hidden.status_code)
+                return hidden
             err = NotFound(f"No endpoint at {request.url.path}.", code="unknown_endpoint")
         else:
             err = BadRequest(str(exc.detail), code="http_error")
         response = error_response(err, vendor_status=settings.vendor_error_status == 200)
         unrouted.record(request, exc.status_code, response.status_code)
         return response
+
+    def _tracking_domain_answer(request: Request) -> Response | None:
+        """A tracking domain's own answer to a path that is no link (add_tracking_domain's
+        redirect_domain and template_protect): the API's JSON errors stay out of sight."""
+        host = request.headers.get("host")
+        if not host or request.url.path.startswith("/api/"):
+            return None
+        with services.db.transaction(write=False) as conn:
+            answer = offers_service.unrouted_answer(conn, host)
+        if answer is None:
+            return None
+        kind, url = answer
+        if kind == "redirect":
+            return Response(status_code=302, headers={"Location": url, **REDIRECT_HEADERS})
+        return Response(PROTECTED_HTML, 404, HTML_HEADERS, media_type="text/html; charset=utf-8")
 
     async def server_error(request: Request, exc: Exception) -> Response:
         rid = request_id_of(request)

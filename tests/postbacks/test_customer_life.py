@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from tests.postbacks.network import Network, build_network, ledger
 from tests.support import ApiClient
 from trackpost.core.http import Services
@@ -46,6 +48,9 @@ def test_a_customers_whole_life(api: ApiClient, services: Services) -> None:
     assert net.post(**refund).headers["x-trackpost-replayed"] == "true"
     # The biller charges back the first rebill with a 15.00 fee, then the network wins the
     # dispute and reverses it; the third rebill is charged back for good.
+    # A fee above the affiliate's payout needs the offer's consent (chargeback_fee_cap).
+    rules = {"offerid": net.offer, "chargeback_fee_cap": "none"}
+    assert api.patch("/api/offer/set_money_rules", rules).status_code == 200
     cb = {"type": "chargeback", "cost": "15.00"}
     assert api.post("/api/transaction/process_chargeback", {"orderid": "LIFE-r1", **cb}).json()
     reversal = {"orderid": "LIFE-r1", "reverse": "TRUE"}
@@ -78,8 +83,12 @@ def test_a_customers_whole_life(api: ApiClient, services: Services) -> None:
     # The same ledger through the report, and the customer's final state.
     report = api.get("/api/report/transaction", {"filter_transaction_hash": click, "period": 7})
     body = report.json()
-    assert sum(int(r["amount"]) for r in body.values() if r["status"] != "pending") == revenue
-    assert sum(int(r["total_payout"]) for r in body.values()) == payout
+    # Money in responses is a decimal string in the base currency.
+    cents = [
+        (Decimal(r["amount"]) * 100, Decimal(r["total_payout"]) * 100, r) for r in body.values()
+    ]
+    assert sum(a for a, _, r in cents if r["status"] != "pending") == revenue
+    assert sum(p for _, p, _ in cents) == payout
     assert {r["external_clickid"] for r in body.values()} == {"aff-click-1"}
     details = api.get("/api/customer/get_customer_details", {"customer_id": cid}).json()
     customer = details.get("customer", details)

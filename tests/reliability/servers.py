@@ -46,6 +46,14 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
 
+    def terminate(self) -> float:
+        """SIGTERM to the main process only, as a service manager sends it; wait for the exit.
+        Returns the seconds the server took to stop."""
+        started = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=60)
+        return time.monotonic() - started
+
     def stop(self) -> None:
         if self.proc.poll() is not None:
             return
@@ -69,13 +77,14 @@ class Site:
     headers: dict[str, str] = field(default_factory=dict)
     servers: list[Server] = field(default_factory=list)
 
-    def start(self, workers: int = 1) -> Server:
-        port = free_port()
+    def start(self, workers: int = 1, port: int | None = None, **env: str) -> Server:
+        """A server on `port` (a free one if None), with `env` added to the site's."""
+        port = port or free_port()
         log = self.workdir / f"serve-{port}.log"
-        with log.open("wb") as out:
+        with log.open("ab") as out:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "trackpost", "serve", "--port", str(port)],
-                env={**self.env, "TRACKPOST_WORKERS": str(workers)},
+                env={**self.env, "TRACKPOST_WORKERS": str(workers), **env},
                 cwd=self.workdir,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -121,10 +130,16 @@ def _database(backend: str, workdir: Path) -> tuple[str, str | None]:
 
 
 @contextmanager
-def site(backend: str, workdir: Path) -> Iterator[Site]:
-    """A migrated database with admin `ops`; every server started on it is stopped at the end."""
+def site(
+    backend: str, workdir: Path, database_url: str | None = None, **extra_env: str
+) -> Iterator[Site]:
+    """A migrated database with admin `ops`; every server started on it is stopped at the end.
+
+    `database_url` names a database to use as it is (a test's own PostgreSQL server); otherwise
+    SQLite in `workdir`, or a schema of its own on TRACKPOST_TEST_POSTGRES_URL.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
-    url, schema = _database(backend, workdir)
+    url, schema = (database_url, None) if database_url else _database(backend, workdir)
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKPOST_")}
     env.update(
         TRACKPOST_DATABASE_URL=url,
@@ -132,6 +147,7 @@ def site(backend: str, workdir: Path) -> Iterator[Site]:
         TRACKPOST_SECRET_KEY=SECRET,
         TRACKPOST_ACCESS_LOG="false",
         TRACKPOST_AUTH_FAIL_LIMIT="100000",
+        **extra_env,
     )
     settings = Settings(
         database_url=normalise_database_url(url), data_dir=workdir / "var", secret_key=SECRET

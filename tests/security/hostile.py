@@ -37,8 +37,9 @@ INVISIBLE = {
 BIG_INTS = ("9223372036854775808", "-9223372036854775809")
 # Python's int() takes Arabic-Indic and fullwidth digits: look-alike numbers must not name ids.
 NOT_INTS = ("1.5", "1e3", "0x10", "\u0661\u0662", "\uff11")
+# Any number of decimals is an amount (rounded half up to the cent): not among these.
 BAD_AMOUNTS = (
-    "9.999",
+    "9.99.9",
     "1e3",
     "1E-2",
     "NaN",
@@ -305,7 +306,10 @@ class Catalogue:
             # A search may find nothing; an optional reference may take 0 for "none" (PHP style).
             yield self.mutate(p, "-1", "id -1", strict=not self.reads)
             names_a_record = p.required or p.name in self.base
-            yield self.mutate(p, "0", "id 0", strict=not self.reads and names_a_record)
+            # A documented minimum of 0 makes 0 a value (changeid 0: the default change).
+            zero_is_a_value = p.schema.get("minimum") == 0
+            strict = not self.reads and names_a_record and not zero_is_a_value
+            yield self.mutate(p, "0", "id 0", strict=strict)
         for value in (*BIG_INTS, *NOT_INTS):
             yield self.mutate(p, value, f"not a 64-bit integer: {value!r}")
         # Past a 32-bit column (PostgreSQL refuses it there): a 4xx or a miss, never a 5xx.

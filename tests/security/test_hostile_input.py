@@ -84,14 +84,37 @@ def naming_problem(probe: Probe, resp: httpx.Response) -> str | None:
     return None
 
 
+def _set_aside(ep: Endpoint, probe: Probe, resp: httpx.Response) -> bool:
+    """A customer field a post cannot store is set aside and the sale booked, the answer naming
+    it in `warnings` (docs/postbacks.md): not a refusal, by design."""
+    if not (ep.path.startswith("/signup/process_pixel") and resp.status_code == 200):
+        return False
+    body = resp.json()
+    warnings = body.get("warnings") if isinstance(body, dict) else None
+    if not isinstance(warnings, list):
+        return False
+    return any(w.get("field") == probe.param for w in warnings)
+
+
+def _kept_refusal(ep: Endpoint, table: str, before: int, after: int) -> bool:
+    """A refused advertiser post writes exactly one row: its record in failed_postbacks."""
+    return ep.path.startswith("/signup/") and table == "failed_postbacks" and after == before + 1
+
+
 def judge(
     engine: Engine, ep: Endpoint, probe: Probe, resp: httpx.Response, before: dict[str, int]
 ) -> tuple[dict[str, int], str | None]:
     """(row counts now, the problem with this outcome or None)."""
     after = row_counts(engine)
     refused = refusal_problem(ep, probe, resp)
+    if refused is not None and _set_aside(ep, probe, resp):
+        return after, None
     if refused is None:
-        changed = {t: (before[t], n) for t, n in after.items() if before[t] != n}
+        changed = {
+            t: (before[t], n)
+            for t, n in after.items()
+            if before[t] != n and not _kept_refusal(ep, t, before[t], n)
+        }
         return after, (f"refused but wrote rows {changed}" if changed else None)
     if probe.strict or resp.status_code >= 500:
         return after, refused

@@ -59,7 +59,7 @@ def test_click_redirects_with_macros_cookie_and_record(
     assert location == (
         f"https://adv.example/land?ch={click_hash}&aff={net['loginid']}&o={net['offerid']}"
         f"&lp={net['landing_pageid']}&s1=a%20b&s2=x%26y%3Dz&s3=&s4=&s5=5&oc=click%2F1"
-        "&keep=%%theirs%%"
+        "&keep="
     )
     assert resp.headers["set-cookie"] == (
         f"tp_click={click_hash}; Max-Age=2592000; Path=/; HttpOnly; SameSite=Lax"

@@ -15,6 +15,7 @@ from sqlalchemy import (
     RowMapping,
     Select,
     bindparam,
+    delete,
     event,
     func,
     insert,
@@ -28,6 +29,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from trackpost.core.auth import AdminCredentials
 from trackpost.core.config import IPNetwork, parse_networks
 from trackpost.core.db import utcnow
+from trackpost.models.tables import admin_sessions as S
 from trackpost.models.tables import logins as L
 
 _CREDENTIALS = select(
@@ -35,7 +37,7 @@ _CREDENTIALS = select(
 ).where(func.lower(L.c.username) == func.lower(bindparam("username")), L.c.type == "admin")
 _BY_USERNAME = select(L.c.loginid).where(func.lower(L.c.username) == func.lower(bindparam("u")))
 _LIST = (
-    select(L.c.loginid, L.c.username, L.c.disabled, L.c.api_allow_ips, L.c.created_at)
+    select(L.c.loginid, L.c.username, L.c.disabled, L.c.api_allow_ips, L.c.created_at, L.c.role)
     .where(L.c.type == "admin")
     .order_by(L.c.loginid)
 )
@@ -53,6 +55,11 @@ _USERNAMES = select(L.c.loginid, L.c.username).where(
     L.c.loginid.in_(bindparam("ids", expanding=True))
 )
 _UPDATE = update(L).where(L.c.loginid == bindparam("b_loginid"))
+# The commission rules' view of the affiliates: only those with a referrer or a status other
+# than active (everyone else is active with no referrer).
+_REFERRAL_GRAPH = select(L.c.loginid, L.c.ref_loginid, L.c.status).where(
+    L.c.type == "affiliate", (L.c.ref_loginid.is_not(None)) | (L.c.status != 0)
+)
 _ADVERTISER_EMAIL_OWNER = select(L.c.loginid).where(
     func.lower(L.c.email) == func.lower(bindparam("email")), L.c.type == "advertiser"
 )
@@ -217,6 +224,11 @@ def affiliate_status(conn: Connection, loginid: int) -> int | None:
     return _first_id(conn, _AFFILIATE_STATUS, {"loginid": loginid})
 
 
+def referral_graph(conn: Connection) -> list[tuple[int, int | None, int]]:
+    """(loginid, ref_loginid, status) of every affiliate with a referrer or not active."""
+    return [(int(r[0]), r[1], int(r[2])) for r in conn.execute(_REFERRAL_GRAPH)]
+
+
 def usernames(conn: Connection, loginids: Iterable[int]) -> dict[int, str]:
     ids = list(loginids)
     if not ids:
@@ -257,6 +269,15 @@ _EXACT = {
     "city": L.c.city,
     "state": L.c.state,
     "country": L.c.country,
+    "aim": L.c.aim,
+    "icq": L.c.icq,
+}
+# Range filters: the column and the comparison a value is held to.
+_RANGES = {
+    "join_before": (L.c.join_date, "lt"),
+    "join_after": (L.c.join_date, "gt"),
+    "min_pay_below": (L.c.minimum_payout, "lt"),
+    "min_pay_at_least": (L.c.minimum_payout, "ge"),
 }
 _ORDER = {
     "loginid": L.c.loginid,
@@ -282,15 +303,34 @@ def search(
     name: str | None,
     orderby: str,
     start: int,
-    count: int,
+    count: int | None,
 ) -> list[RowMapping]:
-    """Accounts of one type matching every given filter, in a stable order."""
+    """Accounts of one type matching every given filter, in a stable order (count None: all)."""
     conds: list[ColumnElement[bool]] = [L.c.type == account_type]
     for key, value in filters.items():
         if key in _EXACT_CI:
             conds.append(func.lower(_EXACT_CI[key]) == func.lower(bindparam(key, value)))
         elif key in _EXACT:
             conds.append(_EXACT[key] == bindparam(key, value))
+        elif key in _RANGES:
+            col, op = _RANGES[key]
+            bound = bindparam(key, value, type_=col.type)
+            conds.append({"lt": col < bound, "gt": col > bound, "ge": col >= bound}[op])
+        elif key == "loginids":
+            conds.append(L.c.loginid.in_(bindparam("loginids", list(value), expanding=True)))
+        elif key in ("url", "address"):
+            pattern = f"%{_like_escape(str(value).lower())}%"
+            columns = (L.c.url,) if key == "url" else (L.c.address1, L.c.address2)
+            conds.append(
+                or_(
+                    *(
+                        func.lower(func.coalesce(c, "")).like(
+                            bindparam(f"{key}_{i}", pattern), escape="\\"
+                        )
+                        for i, c in enumerate(columns)
+                    )
+                )
+            )
     if name:
         pattern = f"%{_like_escape(name.lower())}%"
         full = func.lower(func.coalesce(L.c.firstname, "") + " " + func.coalesce(L.c.lastname, ""))
@@ -306,5 +346,66 @@ def search(
     column, _, direction = orderby.partition(" ")
     sort_key = _ORDER[column]
     order = [sort_key.desc() if direction == "desc" else sort_key.asc(), L.c.loginid.asc()]
-    stmt = select(L).where(*conds).order_by(*order).offset(start).limit(count)
+    stmt = select(L).where(*conds).order_by(*order).offset(start)
+    if count is not None:
+        stmt = stmt.limit(count)
     return list(conn.execute(stmt).mappings())
+
+
+# ---- the console: an admin's sign-in row, and server-side sessions ---------------------------
+
+_CONSOLE_ACCOUNT = select(
+    L.c.loginid, L.c.username, L.c.password_hash, L.c.disabled, L.c.role, L.c.api_allow_ips
+).where(func.lower(L.c.username) == func.lower(bindparam("u")), L.c.type == "admin")
+_SESSION = (
+    select(
+        S.c.loginid,
+        S.c.csrf_token,
+        S.c.created_at,
+        S.c.last_seen_at,
+        L.c.username,
+        L.c.role,
+        L.c.disabled,
+        L.c.api_allow_ips,
+    )
+    .join_from(S, L, S.c.loginid == L.c.loginid)
+    .where(S.c.token_hash == bindparam("h"))
+)
+_TOUCH_SESSION = (
+    update(S).where(S.c.token_hash == bindparam("b_h")).values(last_seen_at=bindparam("b_now"))
+)
+_DELETE_SESSION = delete(S).where(S.c.token_hash == bindparam("h"))
+_DELETE_STALE = delete(S).where(
+    S.c.loginid == bindparam("loginid"), S.c.last_seen_at < bindparam("before")
+)
+_DELETE_LOGIN_SESSIONS = delete(S).where(S.c.loginid == bindparam("loginid"))
+
+
+def console_account(conn: Connection, username: str) -> RowMapping | None:
+    """The admin of this username (any case) with its password hash and role, or None."""
+    return conn.execute(_CONSOLE_ACCOUNT, {"u": username}).mappings().first()
+
+
+def insert_session(conn: Connection, values: dict[str, Any]) -> None:
+    conn.execute(insert(S), values)
+
+
+def session(conn: Connection, token_hash: str) -> RowMapping | None:
+    """A session with its admin's name, role, state and allowed addresses."""
+    return conn.execute(_SESSION, {"h": token_hash}).mappings().first()
+
+
+def touch_session(conn: Connection, token_hash: str, now: Any) -> None:
+    conn.execute(_TOUCH_SESSION, {"b_h": token_hash, "b_now": now})
+
+
+def delete_session(conn: Connection, token_hash: str) -> None:
+    conn.execute(_DELETE_SESSION, {"h": token_hash})
+
+
+def delete_stale_sessions(conn: Connection, loginid: int, before: Any) -> None:
+    conn.execute(_DELETE_STALE, {"loginid": loginid, "before": before})
+
+
+def delete_login_sessions(conn: Connection, loginid: int) -> None:
+    conn.execute(_DELETE_LOGIN_SESSIONS, {"loginid": loginid})

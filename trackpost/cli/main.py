@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import logging
 import os
+import secrets
 import shutil
 import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from trackpost import __version__
+from trackpost.accounts import console
 from trackpost.accounts import service as accounts
 from trackpost.affiliates.postbacks import service as affiliate_postbacks
-from trackpost.core import migrate, pgbackup
+from trackpost.core import lifecycle, migrate, pgbackup
 from trackpost.core.backup import (
     Copied,
     OpsError,
@@ -29,7 +34,7 @@ from trackpost.core.backup import (
 from trackpost.core.config import Settings, get_settings
 from trackpost.core.db import Database, create_db_engine
 from trackpost.core.errors import TrackpostError
-from trackpost.core.logs import granian_log_config
+from trackpost.core.logs import JsonLines, granian_log_config
 from trackpost.core.metrics import prepare_multiprocess_dir
 from trackpost.core.security import KeyHasher, load_secret
 from trackpost.delivery.worker import Plan, Worker, drain
@@ -109,7 +114,45 @@ def cmd_admin_create(args: argparse.Namespace, settings: Settings) -> int:
     hasher = KeyHasher(load_secret(settings))
     with db.transaction(write=True) as conn:
         new = accounts.create_admin(conn, hasher, args.username, args.allow_ip)
-    _print_key("Created admin", new.username, new.api_key)
+        if args.role != "admin":
+            console.set_role(conn, new.username, args.role)
+    print(f"Give it a console password with: trackpost admin set-password {new.username}")
+    if args.role == "admin":
+        _print_key("Created admin", new.username, new.api_key)
+    else:
+        print(f"Created {args.role} '{new.username}' (console only: no API key).")
+    return 0
+
+
+def _read_password() -> str:
+    """From standard input when it is not a terminal (one line), else asked twice."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("New console password: ")
+    if getpass.getpass("Repeat it: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
+def cmd_admin_set_password(args: argparse.Namespace, settings: Settings) -> int:
+    password = _read_password()
+    console.check_password(password)
+    db = _db(settings)
+    with db.transaction(write=True) as conn:
+        console.set_password(conn, args.username, password)
+        creds = accounts.loginid_of(conn, args.username)
+        if creds is not None:
+            console.end_sessions(conn, creds)
+    print(f"console password set for admin '{args.username}'; its sessions were ended")
+    return 0
+
+
+def cmd_admin_set_role(args: argparse.Namespace, settings: Settings) -> int:
+    db = _db(settings)
+    with db.transaction(write=True) as conn:
+        console.set_role(conn, args.username, args.role)
+    extra = " (its API key no longer works)" if args.role == "support" else ""
+    print(f"admin '{args.username}' now has the {args.role} role{extra}")
     return 0
 
 
@@ -137,11 +180,12 @@ def cmd_admin_list(args: argparse.Namespace, settings: Settings) -> int:
     db = _db(settings)
     with db.transaction(write=False) as conn:
         rows = accounts.list_admins(conn)
-    print(f"{'loginid':>8}  {'username':<24} {'state':<9} allowed IPs")
+    print(f"{'loginid':>8}  {'username':<24} {'role':<8} {'state':<9} allowed IPs")
     for row in rows:
         state = "disabled" if row["disabled"] else "active"
         print(
-            f"{row['loginid']:>8}  {row['username']:<24} {state:<9} {row['api_allow_ips'] or 'any'}"
+            f"{row['loginid']:>8}  {row['username']:<24} {row['role']:<8} {state:<9} "
+            f"{row['api_allow_ips'] or 'any'}"
         )
     return 0
 
@@ -212,23 +256,56 @@ def bootstrap(settings: Settings) -> None:
     """Migrate, and on a database with no admin create one and show how to call ping."""
     db = _db(settings)
     hasher = KeyHasher(load_secret(settings))
+    password = secrets.token_urlsafe(12)
     try:
         with db.transaction(write=True) as conn:
             new = accounts.ensure_first_admin(conn, hasher)
+            if new is not None:
+                console.set_password(conn, new.username, password)
     except IntegrityError:
         new = None  # another process created it at the same moment
     db.dispose()
-    if new is None:
-        return
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host  # noqa: S104
+    url = f"http://{host}:{settings.port}"
+    if settings.log_format == "json":
+        _bootstrap_json(settings, url, new, password)
+        return
+    print(f"Admin console: {url}/admin/", flush=True)
+    if new is None:
+        print(
+            "  sign in with an admin's console password "
+            "(set one with: trackpost admin set-password NAME)",
+            flush=True,
+        )
+        return
+    print(f"  sign in as '{new.username}' with password {password} (shown once; change it with")
+    print(f"  trackpost admin set-password {new.username})")
     print("No admin existed, so one was created. Its API key is shown once; store it now:")
     print(f"  api-username: {new.username}")
     print(f"  api-key:      {new.api_key}")
     print(
         f"  curl -H 'api-username: {new.username}' -H 'api-key: {new.api_key}' "
-        f"http://{host}:{settings.port}/api/service/ping",
+        f"{url}/api/service/ping",
         flush=True,
     )
+
+
+def _bootstrap_json(settings: Settings, url: str, new: Any, password: str) -> None:
+    """With JSON logs the output is a log stream: one JSON line, and secrets only in a 0600 file."""
+    line: dict[str, Any] = {"console": f"{url}/admin/"}
+    if new is not None:
+        path = Path(settings.data_dir) / "first-admin.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(
+                f"api-username: {new.username}\napi-key: {new.api_key}\n"
+                f"console password: {password}\n"
+            )
+        line.update(first_admin=new.username, credentials_file=str(path))
+    record = logging.LogRecord("trackpost", logging.INFO, __file__, 0, "starting", None, None)
+    record.__dict__.update(line)
+    print(JsonLines().format(record), flush=True)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -247,8 +324,20 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     settings = get_settings()
     bootstrap(settings)
     # Before the workers start: each writes its metrics there, and a scrape adds them up.
-    metrics_dir = prepare_multiprocess_dir(settings.data_dir)
-    server = Server(
+    metrics_dir = prepare_multiprocess_dir(settings.data_dir, settings.metrics_dir)
+    # The workers inherit it: the drain marker their /healthz reads is this process's.
+    os.environ[lifecycle.SERVE_PID_ENV] = str(os.getpid())
+    lifecycle.clear_stale_markers(settings.data_dir)
+    drain = lifecycle.Drain(settings.data_dir, settings.shutdown_drain)
+
+    class GracefulServer(Server):  # type: ignore[valid-type, misc]
+        """granian's server, whose stop signal drains first (core/lifecycle.py)."""
+
+        def signal_handler_interrupt(self, *args: Any, **kwargs: Any) -> None:
+            stop = super().signal_handler_interrupt
+            drain.request(lambda: stop())
+
+    server = GracefulServer(
         "trackpost.app:create_worker_app",
         address=settings.host,
         port=settings.port,
@@ -261,11 +350,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         log_dictconfig=granian_log_config(settings),
         backlog=2048,
         respawn_failed_workers=True,
-        workers_kill_timeout=15,
+        # The bound on a stop: a worker still finishing requests after it is killed.
+        workers_kill_timeout=settings.shutdown_timeout,
     )
     try:
         server.serve()
     finally:
+        drain.close()
         shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
 
@@ -306,7 +397,19 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument(
         "--allow-ip", action="append", default=[], metavar="CIDR", help="restrict this admin's IPs"
     )
+    create.add_argument(
+        "--role", choices=("admin", "support"), default="admin", help="console role (admin)"
+    )
     create.set_defaults(func=cmd_admin_create)
+    setpw = asub.add_parser(
+        "set-password", help="set an admin's console password (read from stdin if not a tty)"
+    )
+    setpw.add_argument("username")
+    setpw.set_defaults(func=cmd_admin_set_password)
+    setrole = asub.add_parser("set-role", help="set an admin's console role")
+    setrole.add_argument("username")
+    setrole.add_argument("role", choices=("admin", "support"))
+    setrole.set_defaults(func=cmd_admin_set_role)
     asub.add_parser("list", help="list admins").set_defaults(func=cmd_admin_list)
     for name, func, text in (
         ("rotate-key", cmd_admin_rotate, "replace an admin's API key and print it"),

@@ -105,6 +105,11 @@ class Settings(BaseSettings):
     # Clicks older than this many days that no customer or transaction refers to are pruned
     # (trackpost/tracking/retention.py); None keeps every click.
     click_retention_days: int | None = Field(None, ge=1)
+    # Refused advertiser posts are kept for admins to read and replay: at most this many per
+    # sender address a minute in each worker (a sender on no list cannot grow the table at
+    # will; 0 keeps every one), and for this many days.
+    failed_postback_limit: int = Field(60, ge=0)
+    failed_postback_days: int = Field(30, ge=1, le=3650)
     # "json": every log line one JSON object, and trackpost writes the access log itself.
     log_format: Annotated[Literal["text", "json"], BeforeValidator(_lower)] = "text"
     # Set: /metrics answers only `Authorization: Bearer <token>`; unset, only allowed addresses.
@@ -123,6 +128,25 @@ class Settings(BaseSettings):
     delivery_poll_seconds: float = Field(0.5, gt=0, le=60)
     # A worker that dies mid-send leaves its deliveries leased this long before another sends them.
     delivery_lease_seconds: float = Field(60.0, gt=0)
+    # The network's rule for rebills of affiliates no longer active (docs/commissions.md):
+    # a disabled affiliate keeps earning on its customers' rebills, a banned one does not.
+    rebill_pay_disabled: bool = True
+    rebill_pay_banned: bool = False
+    # The admin console: a session ends after this many idle minutes, and at the latest this
+    # many hours after sign-in, whatever its use.
+    console_idle_minutes: int = Field(30, ge=1, le=24 * 60)
+    console_max_hours: int = Field(12, ge=1, le=24 * 30)
+    # Where `serve`'s workers keep their metrics files (memory-mapped; data_dir/metrics when
+    # unset). Best on a RAM-backed filesystem (/run, /dev/shm): a write to a memory-mapped page
+    # on a full disk kills the process (SIGBUS), where the database would only answer 503.
+    metrics_dir: Annotated[Path | None, BeforeValidator(_blank_is_none)] = None
+    # Stopping (SIGTERM): for this long /healthz answers 503 while everything else is served as
+    # usual, so that a load balancer's health check takes the host out first (0: no drain) ...
+    shutdown_drain: float = Field(0.0, ge=0, le=600)
+    # ... then the server stops accepting and gives the requests and write batches in flight
+    # this long to finish; a worker still busy after it is killed (nothing it had not
+    # answered was acknowledged).
+    shutdown_timeout: int = Field(10, ge=1, le=3600)
 
     @model_validator(mode="after")
     def _database(self) -> Settings:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -23,7 +23,12 @@ MAX_ID = 2**63 - 1
 # The words that mean "yes" wherever a flag is read by hand (query filters, postback switches).
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
-_MONEY_RE = re.compile(r"^\d{1,13}(?:\.\d{1,2})?$", re.ASCII)
+_MONEY_RE = re.compile(r"^\d{1,11}(?:\.\d{1,2})?$", re.ASCII)
+# Any plain decimal: digits, an optional point, digits (one side may be empty, not both).
+_ANY_DECIMAL_RE = re.compile(r"^(?:\d+(?:\.\d*)?|\.\d+)$", re.ASCII)
+# A hundred billion in the base currency: far above any real amount, and within BIGINT cents.
+MONEY_DIGITS = 11
+_CENT = Decimal("0.01")
 _PERCENT_RE = re.compile(r"^\d{1,3}(?:\.\d{1,2})?$", re.ASCII)
 # One email rule for every endpoint: a local part, and a host of letter/digit/hyphen labels.
 EMAIL_RE = re.compile(
@@ -31,6 +36,18 @@ EMAIL_RE = re.compile(
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
 )
 _CONTROL_RE = re.compile(r"[\x00-\x20\x7f]")
+
+
+def aliased(name: str, value: str | None, alias: str, other: str | None) -> str | None:
+    """One value sent under two names (subaff and its alias subaff1): the same twice is fine,
+    two different values are a 400 naming both; blank is not sent."""
+    value, other = value or None, other or None
+    if value is not None and other is not None and value != other:
+        raise InvalidParameter(
+            f"Parameters '{name}' and '{alias}' are one parameter under two names, but differ "
+            f"({value[:64]!r} and {other[:64]!r}); send one of them."
+        )
+    return value if value is not None else other
 
 
 def is_true(value: object) -> bool:
@@ -78,17 +95,40 @@ def email_problem(value: str) -> str | None:
 
 
 def _blank_is_false(value: object) -> object:
-    # PHP's http_build_query sends false as an empty string.
+    # A blank flag nested in a group (top-level blanks never get here: they are "not given").
     return False if value == "" else value
 
 
+def decimal_money(text: str) -> int:
+    """A decimal amount in the base currency ('9.95', '10.000', '9.9500') as cents.
+
+    Any number of decimal places is read, rounded half up to the cent once, as the vendor's
+    decimal columns store it; a ValueError says why anything else is not an amount.
+    """
+    text = text.strip()
+    if _MONEY_RE.match(text):  # the common case: at most two decimals, nothing to round
+        return int(Decimal(text) * 100)
+    if not _ANY_DECIMAL_RE.match(text):
+        if text[:1] == "-" and _ANY_DECIMAL_RE.match(text[1:]):
+            raise ValueError("is negative; send a positive amount such as 9.95")
+        if "e" in text.lower() and _ANY_DECIMAL_RE.match(text.lower().split("e", 1)[0]):
+            raise ValueError("is in exponent form; send plain digits such as 9.95")
+        raise ValueError("is not a number; send an amount in the base currency such as 9.95")
+    whole = text.partition(".")[0]
+    if len(whole.lstrip("0")) > MONEY_DIGITS:
+        raise ValueError(f"is too large: at most {MONEY_DIGITS} digits before the decimal point")
+    if len(text) > 64:
+        raise ValueError("has too many digits: at most 64 characters")
+    # Decimal(text) is exact and quantize rounds once; multiplying first would round to the
+    # context's 28 digits (half even) before our half-up rounding.
+    return int(Decimal(text).quantize(_CENT, rounding=ROUND_HALF_UP) * 100)
+
+
 def _money(value: object) -> int:
-    text = str(value).strip()
-    if not _MONEY_RE.match(text):
-        raise ValueError(
-            "must be an amount in the base currency such as 12.50 (digits, at most 2 decimals)"
-        )
-    return int(Decimal(text) * 100)
+    try:
+        return decimal_money(str(value))
+    except ValueError as exc:
+        raise ValueError(f"{exc} (an amount in the base currency such as 12.50)") from None
 
 
 def _percent(value: object) -> int:
@@ -101,10 +141,16 @@ def _percent(value: object) -> int:
     return basis_points
 
 
+# The value that clears an optional field on edits (a blank one is "not given"), as the vendor's
+# set_customer_details documents it.
+CLEAR = "REMOVE"
+
+
 def parse_when(value: object) -> dt.datetime | None:
-    """A date as the vendor's strtotime took it: ISO or Y/m/d text, or a unix timestamp; blank clears."""
+    """A date as the vendor's strtotime took it: ISO or Y/m/d text, or a unix timestamp; REMOVE
+    (or a blank, for the report's own reading) is None."""
     text = str(value).strip()
-    if text == "":
+    if text == "" or text == CLEAR:
         return None
     if text.lower() == "now":
         return dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -162,8 +208,11 @@ def _email(value: str) -> str:
 
 
 def _ip_list(value: object) -> str:
-    """A CSV (or list) of IPs or CIDR networks, stored normalised as 'a/nn,b/nn'."""
+    """A CSV (or list) of IPs or CIDR networks, stored normalised as 'a/nn,b/nn'; REMOVE empties."""
+    value = php_list(value)
     raw = ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    if raw.strip() == CLEAR:
+        return ""
     try:
         nets = parse_networks(raw, "list")
     except ValueError as exc:
@@ -174,7 +223,16 @@ def _ip_list(value: object) -> str:
     return ",".join(str(n) for n in nets)
 
 
+def php_list(value: object) -> object:
+    """A PHP indexed array as http_build_query sends it (x[0]=a&x[1]=b arrives keyed by
+    index) is a list, in index order; anything else is left as it is."""
+    if isinstance(value, dict) and value and all(str(k).isdigit() for k in value):
+        return [value[k] for k in sorted(value, key=lambda k: int(k))]
+    return value
+
+
 def _id_list(value: object) -> tuple[int, ...]:
+    value = php_list(value)
     parts = value if isinstance(value, list) else str(value).split(",")
     ids: list[int] = []
     for part in parts:
@@ -204,7 +262,14 @@ Flag = Annotated[bool, BeforeValidator(_blank_is_false)]
 Money = Annotated[
     int,
     BeforeValidator(_money),
-    WithJsonSchema({"type": "string", "pattern": r"^\d{1,13}(\.\d{1,2})?$", "examples": ["12.50"]}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{0,11}(\.\d*)?$",
+            "description": "in the base currency; more decimals are rounded half up to the cent",
+            "examples": ["12.50"],
+        }
+    ),
 ]
 Percent = Annotated[
     int,
@@ -225,8 +290,12 @@ Url = Annotated[
 ]
 OptionalUrl = Annotated[
     str,
-    Field(max_length=2048, json_schema_extra={"format": "tp-optional-url"}),
-    AfterValidator(lambda v: v and _url(v)),
+    Field(
+        max_length=2048,
+        description="an http(s) URL; REMOVE clears it",
+        json_schema_extra={"format": "tp-optional-url"},
+    ),
+    AfterValidator(lambda v: "" if v == CLEAR else v and _url(v)),
 ]
 Email = Annotated[
     str, Field(max_length=255, json_schema_extra={"format": "tp-email"}), AfterValidator(_email)
@@ -266,7 +335,11 @@ def iso(value: dt.datetime | None) -> str | None:
 def payout_text(kind: str, payout_type: str, amount: int) -> str | None:
     """A default payout in words, e.g. '5.00 per conversion' or '12.5% per continuity'."""
     if payout_type == "percent":
-        pct = f"{amount / 100:.2f}".rstrip("0").rstrip(".")
+        pct = (
+            str(Decimal(amount).scaleb(-2)).rstrip("0").rstrip(".")
+            if amount % 100
+            else str(amount // 100)
+        )
         return f"{pct}% per {kind}"
     if amount:
         return f"{cents_text(amount)} per {kind}"

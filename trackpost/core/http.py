@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import inspect
 import logging
+import sqlite3
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar, cast
 
 import psycopg
 from pydantic import BaseModel
 from sqlalchemy import Connection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -20,7 +21,7 @@ from starlette.routing import Route
 from trackpost.core.auth import Authenticator, Principal
 from trackpost.core.batch import WriteBatcher, is_transient
 from trackpost.core.config import Settings
-from trackpost.core.db import Database
+from trackpost.core.db import Database, unavailable
 from trackpost.core.errors import BadRequest, ServiceUnavailable, TrackpostError
 from trackpost.core.metrics import Metrics, new_metrics
 from trackpost.core.net import client_ip
@@ -177,6 +178,8 @@ class RequestContext:
 
 
 Handler = Callable[[RequestContext, Any], Any]
+# Given a refused request (4xx) and its error, the write that keeps a record of it, or None.
+Refused = Callable[[RequestContext, TrackpostError], Callable[[Connection], None] | None]
 
 
 @dataclass
@@ -210,6 +213,9 @@ class Endpoint:
     # OpenAPI links: what a success answer lets a client call next, as
     # {name: ("METHOD /path", {parameter: runtime expression})}; stateful fuzzing follows them.
     links: Links = field(default_factory=dict)
+    # Keeps a record of each refused request (the advertisers' posts): written after the
+    # refusal, in a transaction of its own, so the accepted path pays nothing for it.
+    on_refused: Refused | None = None
 
 
 Links = dict[str, tuple[str, dict[str, str]]]
@@ -255,6 +261,7 @@ class Router:
         render: Callable[[RequestContext, Any], Any] | None = None,
         tolerant: bool = False,
         links: Links | None = None,
+        on_refused: Refused | None = None,
     ) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
             self.endpoints.append(
@@ -278,11 +285,22 @@ class Router:
                     render=render,
                     tolerant=tolerant,
                     links=links or {},
+                    on_refused=on_refused,
                 )
             )
             return fn
 
         return register
+
+    def alias(self, method: str, path: str, *, of: str) -> None:
+        """Serve an endpoint (of: "METHOD /path") at another method or path too, exactly as
+        itself: for the vendor's examples that disagree with its headings."""
+        original = next(ep for ep in self.endpoints if f"{ep.method} {ep.path}" == of)
+        summary = f"Alias of {of}"
+        doc = f"The vendor's examples use this form; it is {of} exactly. {original.description}"
+        self.endpoints.append(
+            replace(original, method=method, path=path, summary=summary, description=doc, links={})
+        )
 
 
 def request_id_of(request: Request) -> str:
@@ -295,6 +313,16 @@ def _is_busy(exc: Exception) -> bool:
     orig = getattr(exc, "orig", None)
     text = str(orig if orig is not None else exc).lower()
     return "locked" in text or "busy" in text
+
+
+BUSY = ServiceUnavailable(
+    "The database is busy; retry shortly.", code="database_busy", headers={"Retry-After": "1"}
+)
+UNAVAILABLE = ServiceUnavailable(
+    "The database is unavailable (unreachable, or its disk full or read-only); retry shortly.",
+    code="database_unavailable",
+    headers={"Retry-After": "1"},
+)
 
 
 def build_route(ep: Endpoint, services: Services) -> Route:
@@ -310,8 +338,12 @@ def build_route(ep: Endpoint, services: Services) -> Route:
     vendor_status = settings.vendor_error_status == 200
     ignore_unknown = settings.unknown_params == "ignore"
     db_busy = services.metrics.db_busy
+    on_refused = ep.on_refused
+    db_unavailable = services.metrics.db_unavailable
 
     async def endpoint(request: Request) -> Response:
+        raw: Params = {}
+        ip = ""
         try:
             try:
                 raw = await read_params(request, max_body)
@@ -353,19 +385,25 @@ def build_route(ep: Endpoint, services: Services) -> Route:
             if render is not None:
                 result = render(ctx, result)
         except TrackpostError as exc:
+            if on_refused is not None and exc.status >= 400:
+                await _keep_refusal(on_refused, services, batcher, request, ip, raw, exc)
             return error_response(exc, vendor_status=vendor_status)
-        except (OperationalError, psycopg.OperationalError) as exc:
+        except (DBAPIError, psycopg.Error, sqlite3.Error) as exc:
             # A hot statement's error is the driver's own, not wrapped by SQLAlchemy.
-            if _is_busy(exc):
+            if isinstance(exc, OperationalError | psycopg.OperationalError) and _is_busy(exc):
                 db_busy.inc()
                 log.warning("database busy request_id=%s", request_id_of(request))
-                return error_response(
-                    ServiceUnavailable(
-                        "The database is busy; retry shortly.",
-                        code="database_busy",
-                        headers={"Retry-After": "1"},
-                    )
+                return error_response(BUSY)
+            if unavailable(exc):
+                db_unavailable.inc()
+                services.db.lost(exc)
+                # The error's class only: its text may quote a statement's values.
+                log.warning(
+                    "database unavailable request_id=%s error=%s",
+                    request_id_of(request),
+                    type(getattr(exc, "orig", None) or exc).__name__,
                 )
+                return error_response(UNAVAILABLE)
             raise
         if isinstance(result, Response):
             return result
@@ -374,6 +412,35 @@ def build_route(ep: Endpoint, services: Services) -> Route:
     endpoint.__name__ = ep.handler.__name__
     observed = observe(endpoint, ep.path, services.metrics, settings)
     return Route(ep.path, observed, methods=[ep.method])
+
+
+async def _keep_refusal(
+    on_refused: Refused,
+    services: Services,
+    batcher: WriteBatcher | None,
+    request: Request,
+    ip: str,
+    raw: Params,
+    exc: TrackpostError,
+) -> None:
+    """Write the record of a refused request in its own transaction (the refused one rolled
+    back); under group commit it joins the next batch. A failure here is logged, never the
+    answer: the client still learns why it was refused."""
+    if not ip:
+        client = request.scope.get("client")
+        ip = client[0] if client else ""
+    ctx = RequestContext(services, None, True, request, request_id_of(request), ip, None, raw)
+    try:
+        write = on_refused(ctx, exc)
+        if write is None:
+            return
+        if batcher is not None:
+            await batcher.run(write)
+        else:
+            with services.db.transaction(write=True) as conn:
+                write(conn)
+    except Exception:
+        log.exception("could not keep a refused request request_id=%s", ctx.request_id)
 
 
 class _NoParams(BaseModel):

@@ -87,12 +87,15 @@ class Metrics:
         )
         db_errors = Counter(
             "trackpost_db_errors",
-            "Database failures: busy answered a request 503 database_busy; batch_failed failed "
-            "every request of a group-commit batch (its commit or its connection).",
+            "Database failures: busy answered a request 503 database_busy; unavailable answered "
+            "503 database_unavailable (the server unreachable, its disk full or read-only); "
+            "batch_failed failed every request of a group-commit batch (its commit or its "
+            "connection).",
             ("kind",),
             registry=registry,
         )
         self.db_busy = db_errors.labels("busy")
+        self.db_unavailable = db_errors.labels("unavailable")
         self.batch_failed = db_errors.labels("batch_failed")
         retries = Counter(
             "trackpost_db_retries",
@@ -205,9 +208,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def prepare_multiprocess_dir(data_dir: Path) -> str:
-    """A fresh, empty data_dir/metrics/<host>-<pid> for the workers, in PROMETHEUS_MULTIPROC_DIR."""
-    parent = data_dir / "metrics"
+def prepare_multiprocess_dir(data_dir: Path, parent: Path | None = None) -> str:
+    """A fresh, empty <parent>/<host>-<pid> for the workers (parent: TRACKPOST_METRICS_DIR, else
+    data_dir/metrics), in PROMETHEUS_MULTIPROC_DIR."""
+    parent = parent or data_dir / "metrics"
     parent.mkdir(parents=True, exist_ok=True)
     host = socket.gethostname()
     # A server that was killed could not remove its own; the host's name keeps a data

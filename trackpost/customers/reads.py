@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from trackpost.core.errors import InvalidParameter
-from trackpost.core.fields import iso
+from trackpost.core.fields import cents_text, iso
+from trackpost.customers import aside
 from trackpost.customers import repository as repo
 from trackpost.customers.audit import decode_changes
 from trackpost.customers.lookup import Lookup, find_by
@@ -29,12 +30,19 @@ def customer_json(row: Mapping[Any, Any]) -> dict[str, Any]:
     """A customer as the API shows it: every field but the password, which is only `has_password`."""
     out = {name: _jsonable(row[name]) for name in _CUSTOMER_COLUMNS}
     out["locked"] = bool(out["locked"])
+    out["set_aside"] = aside.decode(out["set_aside"]) or None
     out["has_password"] = row["password_hash"] is not None
     return out
 
 
+# Money in responses is a decimal string in the base currency, as every response gives it.
+_MONEY = frozenset({"amount", "affiliate_payout", "chargeback_cost"})
+
+
 def _transaction_json(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: _jsonable(value) for key, value in row.items()}
+    return {
+        key: cents_text(value) if key in _MONEY else _jsonable(value) for key, value in row.items()
+    }
 
 
 def customer_details(conn: Connection, lookup: Lookup) -> dict[str, Any]:

@@ -20,7 +20,9 @@ from trackpost.core.errors import UsernameTaken
 from trackpost.core.fields import iso, parse_id
 from trackpost.core.origin import Origin
 from trackpost.core.security import password_hash_of
+from trackpost.customers import aside
 from trackpost.customers import repository as repo
+from trackpost.customers.aside import SetAside
 from trackpost.customers.audit import Changes, change, write_audit
 from trackpost.customers.errors import CustomerLocked, SubscriptionIdTaken
 from trackpost.customers.fields import advertiser_values, check_value
@@ -31,12 +33,14 @@ from trackpost.events.service import Event, record
 __all__ = [
     "CustomerRow",
     "Lookup",
+    "SetAside",
     "apply_advertiser_update",
     "convert_customer",
     "create_customer",
     "ensure_editable",
     "find_customer",
     "lock_customer",
+    "set_aside_warnings",
     "set_customer_details",
     "unlock_customer",
     "write_audit",
@@ -187,12 +191,25 @@ def set_customer_details(
 
 
 def _write_fields(
-    conn: Connection, customer: CustomerRow, values: Mapping[str, str | None], now: dt.datetime
+    conn: Connection,
+    customer: CustomerRow,
+    values: Mapping[str, str | None],
+    now: dt.datetime,
+    set_aside: SetAside | None = None,
 ) -> Changes:
-    """Update the fields that differ; returns their before/after (passwords masked)."""
+    """Update the fields that differ; returns their before/after (passwords masked).
+
+    With `set_aside` (an advertiser's post), a username another customer has is set aside
+    there instead of refused, and the customer's set-aside entries are brought up to date.
+    """
     columns: dict[str, Any] = {}
     changes: Changes = {}
+    if set_aside is not None:
+        _username_aside(conn, customer, values, set_aside)
+        _note_aside(customer, values, set_aside, now, columns, changes)
     for name, value in values.items():
+        if set_aside is not None and name in set_aside:
+            continue
         if name == "password":
             # A new password always counts as a change: comparing would need the slow hash anyway.
             columns["password_hash"] = password_hash_of(value) if value is not None else None
@@ -220,6 +237,42 @@ def _write_fields(
     return changes
 
 
+def _username_aside(
+    conn: Connection,
+    customer: CustomerRow,
+    values: Mapping[str, str | None],
+    set_aside: SetAside,
+) -> None:
+    username = values.get("username")
+    if username is None or username == customer["username"]:
+        return
+    if repo.username_taken(conn, customer["advertiserid"], username, customer["customer_id"]):
+        set_aside["username"] = (username, _username_taken(username).message)
+
+
+def _note_aside(
+    customer: CustomerRow,
+    values: Mapping[str, str | None],
+    set_aside: SetAside,
+    now: dt.datetime,
+    columns: dict[str, Any],
+    changes: Changes,
+) -> None:
+    """Record the fields set aside, and forget older entries of the fields now stored."""
+    before = aside.decode(customer["set_aside"])
+    stored = {k: v for k, v in values.items() if k not in set_aside}
+    if not set_aside and before.keys().isdisjoint(stored):
+        return
+    after = aside.merged(before, set_aside, stored, now)
+    columns["set_aside"] = aside.encode(after)
+    changes["set_aside"] = {"before": before or None, "after": after}
+
+
+def set_aside_warnings(set_aside: SetAside) -> list[dict[str, str]]:
+    """What a post's answer says of the fields it had set aside."""
+    return aside.warnings(set_aside)
+
+
 def _username_taken(username: str) -> UsernameTaken:
     return UsernameTaken(
         f"Username {username[:64]!r} is already used by another customer of this advertiser."
@@ -233,13 +286,22 @@ def apply_advertiser_update(
     origin: Origin,
     *,
     action: str,
+    set_aside: SetAside | None = None,
 ) -> Changes:
-    """Apply an advertiser's post to a customer, locked or not, and audit it as `origin`."""
-    values = advertiser_values(fields)
-    if not values:
+    """Apply an advertiser's post to a customer, locked or not, and audit it as `origin`.
+
+    With `set_aside`, fields that cannot be stored are added to it and kept on the customer
+    (customers/aside.py) instead of refusing the post; it may already hold the post's others.
+    """
+    if set_aside is None:
+        values = advertiser_values(fields)
+    else:
+        values, bad = aside.sort_fields(fields)
+        set_aside.update(bad)
+    if not values and not set_aside:
         return {}
     now = utcnow()
-    changes = _write_fields(conn, customer, values, now)
+    changes = _write_fields(conn, customer, values, now, set_aside)
     if changes:
         write_audit(conn, customer["customer_id"], origin, action=action, changes=changes, at=now)
         _tell(conn, "customer.updated", customer["customer_id"], origin, now, changes=changes)
@@ -259,9 +321,18 @@ def create_customer(
     clickid: int | None,
     origin: Origin,
     join_date: dt.datetime | None = None,
+    set_aside: SetAside | None = None,
 ) -> int:
-    """Create the customer of a conversion and audit it as `create`; returns its customer_id."""
-    values = advertiser_values(fields)
+    """Create the customer of a conversion and audit it as `create`; returns its customer_id.
+
+    With `set_aside`, fields that cannot be stored (a taken username too) are added to it and
+    kept on the customer instead of refusing the conversion; it may already hold others.
+    """
+    if set_aside is None:
+        values = advertiser_values(fields)
+    else:
+        values, bad = aside.sort_fields(fields)
+        set_aside.update(bad)
     if subscription_id is not None:
         subscription_id = check_value("subscription_id", subscription_id, {"subscription_id": 255})
     now = utcnow()
@@ -282,6 +353,8 @@ def create_customer(
     password = values.pop("password", None)
     row["password_hash"] = password_hash_of(password) if password else None
     row.update(values)
+    if set_aside:
+        row["set_aside"] = aside.encode(aside.entries(set_aside, now))
     customer_id = repo.insert_customer(conn, row)
     if customer_id is None:
         if subscription_id is not None and repo.subscription_taken(
@@ -291,11 +364,22 @@ def create_customer(
                 f"subscription_id {subscription_id[:128]!r} already belongs to a customer of "
                 f"advertiser {advertiserid}."
             )
-        raise _username_taken(str(values.get("username")))
+        username = str(values.get("username"))
+        if set_aside is None or "username" not in values:
+            raise _username_taken(username)
+        # The only other unique key is the username: set it aside, and create the customer.
+        set_aside["username"] = (username, _username_taken(username).message)
+        del values["username"], row["username"]
+        row["set_aside"] = aside.encode(aside.entries(set_aside, now))
+        customer_id = repo.insert_customer(conn, row)
+        if customer_id is None:
+            raise _username_taken(username)
     changes = {
         name: change(name, None, row.get(name))
         for name in ("advertiserid", "subscription_id", "status", *values)
     }
+    if set_aside:
+        changes["set_aside"] = {"before": None, "after": aside.entries(set_aside, now)}
     if password:
         changes["password"] = change("password", None, password)
     write_audit(conn, customer_id, origin, action="create", changes=changes, at=now)
@@ -326,8 +410,12 @@ def convert_customer(
     landing_pageid: int | None,
     clickid: int | None,
     origin: Origin,
+    set_aside: SetAside | None = None,
 ) -> int:
-    """A conversion's customer: created, or the advertiser's one with this subscription_id updated."""
+    """A conversion's customer: created, or the advertiser's one with this subscription_id updated.
+
+    With `set_aside`, fields that cannot be stored are set aside (customers/aside.py).
+    """
     try:
         return create_customer(
             conn,
@@ -340,11 +428,16 @@ def convert_customer(
             landing_pageid=landing_pageid,
             clickid=clickid,
             origin=origin,
+            set_aside=set_aside,
         )
     except SubscriptionIdTaken:
         pass
     customer = find_customer(
         conn, subscription_id=subscription_id, advertiserid=advertiserid, for_update=True
     )
-    apply_advertiser_update(conn, customer, fields, origin, action="postback:conversion")
+    if set_aside is not None:
+        set_aside.pop("username", None)  # a taken username is judged against this customer
+    apply_advertiser_update(
+        conn, customer, fields, origin, action="postback:conversion", set_aside=set_aside
+    )
     return int(customer["customer_id"])

@@ -2,6 +2,18 @@
 
 from trackpost.models.accounts import Login, PayviaInfo, PayviaType
 from trackpost.models.base import Base
+from trackpost.models.commissions import (
+    CommissionAudit,
+    CommissionChange,
+    CommissionCounter,
+    Goal,
+    ManagerCommission,
+    OfferCommission,
+    OfferGoal,
+    OfferPartner,
+    ReferralTier,
+    TransactionPayout,
+)
 from trackpost.models.customers import Customer, CustomerAudit
 from trackpost.models.delivery import (
     AffiliatePostback,
@@ -12,6 +24,7 @@ from trackpost.models.delivery import (
     WebhookEndpoint,
 )
 from trackpost.models.events import EventCursor, EventRow
+from trackpost.models.postbacks import FailedPostback
 from trackpost.models.tracking import CacheVersion, Click, LandingPage, Offer, TrackingDomain
 from trackpost.models.transactions import IpListEntry, Transaction
 
@@ -22,6 +35,9 @@ __all__ = [
     "Base",
     "CacheVersion",
     "Click",
+    "CommissionAudit",
+    "CommissionChange",
+    "CommissionCounter",
     "Customer",
     "CustomerAudit",
     "Delivery",
@@ -29,15 +45,23 @@ __all__ = [
     "DeliveryDestination",
     "EventCursor",
     "EventRow",
+    "FailedPostback",
+    "Goal",
     "IpListEntry",
     "LandingPage",
     "Login",
+    "ManagerCommission",
     "Offer",
+    "OfferCommission",
+    "OfferGoal",
+    "OfferPartner",
     "PayviaInfo",
     "PayviaType",
     "PostbackEventSetting",
+    "ReferralTier",
     "TrackingDomain",
     "Transaction",
+    "TransactionPayout",
     "WebhookEndpoint",
     "metadata",
 ]

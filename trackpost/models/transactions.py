@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from trackpost.models.base import Base, BigId, Timestamps
 
 S255 = String(255)
+# The trans_types that are a click's conversion: the customer's first transaction.
+CONVERSION_TYPES = ("initial", "trial")
+CONVERSION_WHERE = "trans_type IN ('initial', 'trial')"
 
 
 class Transaction(Timestamps, Base):
@@ -33,13 +36,14 @@ class Transaction(Timestamps, Base):
             sqlite_where=text("parent_transactionid IS NOT NULL"),
             postgresql_where=text("parent_transactionid IS NOT NULL"),
         ),
-        # A click converts once: the database, not a read-then-write check, keeps it so.
+        # A click converts once (a sale or a trial): the database, not a read-then-write
+        # check, keeps it so (migration 0011 added the trial).
         Index(
             "uq_transactions_click_initial",
             "click_hash",
             unique=True,
-            sqlite_where=text("trans_type = 'initial'"),
-            postgresql_where=text("trans_type = 'initial'"),
+            sqlite_where=text(CONVERSION_WHERE),
+            postgresql_where=text(CONVERSION_WHERE),
         ),
     )
 
@@ -49,6 +53,9 @@ class Transaction(Timestamps, Base):
     trans_type: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="approved")
     amount: Mapped[int] = mapped_column(BigId, default=0)
+    # The amount as the advertiser posted it ('10.000'), when it was posted: `amount` holds it
+    # rounded half up to the cent.
+    amount_raw: Mapped[str | None] = mapped_column(String(32))
     affiliate_payout: Mapped[int] = mapped_column(BigId, default=0)
     chargeback_cost: Mapped[int] = mapped_column(BigId, default=0)
     click_hash: Mapped[str | None] = mapped_column(String(40))
@@ -73,6 +80,15 @@ class Transaction(Timestamps, Base):
     programid: Mapped[int | None] = mapped_column(BigId)
     campaignid: Mapped[int | None] = mapped_column(BigId)
     adtoolid: Mapped[int | None] = mapped_column(BigId)
+    # The sum of the event's payout rows (transaction_payouts), one per payee.
+    total_payout: Mapped[int] = mapped_column(BigId, default=0, server_default="0")
+    # The commission change that decided the affiliate's payout (0: the default), frozen.
+    changeid: Mapped[int | None] = mapped_column(BigId)
+    goalid: Mapped[int | None] = mapped_column(BigId)
+    approved_at: Mapped[dt.datetime | None]
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    # Why a sale was recorded pending for review (an amount above the offer's maximum, say).
+    hold_reason: Mapped[str | None] = mapped_column(S255)
 
 
 class IpListEntry(Base):

@@ -15,6 +15,10 @@ class UnknownTrackingCode(NotFound):
     code = "unknown_ocode"
 
 
+class ClickNotConverted(NotFound):
+    code = "click_not_converted"
+
+
 class PostbackRefused(Forbidden):
     code = "postback_ip_not_allowed"
 
@@ -42,3 +46,15 @@ class Replayed(TrackpostError):
 
     def body(self) -> dict[str, Any]:
         return dict(self.original)
+
+
+class GoalNotEnabled(NotFound):
+    """The post names a goal its offer does not have (or has switched off)."""
+
+    code = "goal_not_enabled"
+
+
+class GoalAlreadyReached(Conflict):
+    """The customer already reached this goal, and the goal does not allow repeats."""
+
+    code = "goal_already_reached"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, NamedTuple, Self
 
 import orjson
 from pydantic import (
@@ -35,19 +35,25 @@ KINDS = {
     "conversion": "conversion",
     "initial": "conversion",
     "sale": "conversion",
+    "trial": "trial",
     "continuity": "continuity",
     "rebill": "continuity",
     "refund": "refund",
     "cancel": "cancel",
     "expire": "expire",
+    "goal": "goal",
 }
+# The kinds that are a click's conversion (its customer's first transaction).
+CONVERSIONS = frozenset({"conversion", "trial"})
 # The kind -> the ledger row's trans_type.
 TRANS_TYPES = {
     "conversion": "initial",
+    "trial": "trial",
     "continuity": "continuity",
     "refund": "refund",
     "cancel": "cancel",
     "expire": "expire",
+    "goal": "goal",
 }
 # The names of one parameter, canonical first: pydantic reads them as the field's aliases.
 SYNONYMS = {
@@ -140,15 +146,31 @@ def _trimmed(value: str | None) -> str | None:
 Trimmed = AfterValidator(_trimmed)
 
 
-def _amount(value: object) -> int | None:
+class Posted(NamedTuple):
+    """A posted amount: its cents (rounded half up once) and the text as sent."""
+
+    cents: int
+    raw: str
+
+
+def _amount(value: object) -> Posted | None:
     found = value if isinstance(value, str) and 0 < len(value) <= 32 else text("amount", value, 32)
-    return None if found is None else decimal_cents("amount", found)
+    return None if found is None else Posted(decimal_cents("amount", found), found)
 
 
 def _id(value: object, info: ValidationInfo) -> int | None:
     name = _name(info)
     found = text(name, value, 32)
     return None if found is None else parse_id(name, found)
+
+
+def _goal(value: object, info: ValidationInfo) -> int | None:
+    """A goal id; 0 is the vendor's "main offer", i.e. no goal (an ordinary post)."""
+    name = _name(info)
+    found = text(name, value, 32)
+    if found is None or found.strip() == "0":
+        return None
+    return parse_id(name, found)
 
 
 def _kind(value: object) -> str:
@@ -164,15 +186,18 @@ def _kind(value: object) -> str:
 
 
 def _ip(value: object) -> str | None:
-    found = text("ip", value, 64)
+    found = text("ip", value, MAX_FIELD)
     if found is None:
         return None
+    # Normalised when it is an address; kept as sent otherwise, to be set aside, not refused.
+    return _address(found) or found
+
+
+def _address(value: str) -> str | None:
     try:
-        return str(ipaddress.ip_address(found.strip()))
+        return str(ipaddress.ip_address(value.strip()))
     except ValueError:
-        raise InvalidParameter(
-            f"Parameter 'ip' must be the customer's IPv4 or IPv6 address, got {found[:64]!r}."
-        ) from None
+        return None
 
 
 def _custom(value: object, info: ValidationInfo) -> str | None:
@@ -210,13 +235,21 @@ def _merged(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 Key = Annotated[str | None, _text(MAX_KEY), string_doc(MAX_KEY)]
-Detail = Annotated[str | None, _text(1024), string_doc(1024)]
-Amount = Annotated[int | None, BeforeValidator(_amount), string_doc(32)]
+# Customer fields: any length is read, and what the customer record cannot hold is set aside
+# (customers/aside.py) rather than refused. The body's own cap bounds them.
+MAX_FIELD = 1 << 20
+Detail = Annotated[str | None, _text(MAX_FIELD), string_doc(1024)]
+Amount = Annotated[Posted | None, BeforeValidator(_amount), string_doc(32)]
 Kind = Annotated[str, BeforeValidator(_kind), WithJsonSchema({"type": "string", "enum": [*KINDS]})]
 IdParam = Annotated[
     int | None,
     BeforeValidator(_id),
     WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}]}),
+]
+GoalParam = Annotated[
+    int | None,
+    BeforeValidator(_goal),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0}, {"type": "null"}]}),
 ]
 Ip = Annotated[str | None, BeforeValidator(_ip), string_doc(64)]
 TransCustom = Annotated[str | None, BeforeValidator(_custom), string_doc(MAX_KEY)]
@@ -259,7 +292,8 @@ class PixelParams(Post):
     kind: Kind = Field(
         "conversion",
         validation_alias="type",
-        description="the event; synonyms: initial, sale, rebill",
+        description="the event; synonyms: initial, sale, rebill; trial is a conversion booked "
+        "as the vendor's trial type; goal (or a goal_id) records an offer goal",
     )
     click_hash: Annotated[str | None, _text(MAX_HASH, "click_hash"), string_doc(MAX_HASH)] = Field(
         None,
@@ -278,10 +312,19 @@ class PixelParams(Post):
     original_orderid: Annotated[Key, Trimmed] = Field(
         None, description="for a refund: the sale it refunds"
     )
-    amount: Amount = Field(
+    posted_amount: Amount = Field(
         None,
         validation_alias=AliasChoices(*SYNONYMS["amount"]),
-        description="decimal in the base currency, e.g. 9.95",
+        description="decimal in the base currency, e.g. 9.95; more decimals are rounded half "
+        "up to the cent (the text as sent is kept on the transaction as amount_raw)",
+    )
+    goal_id: GoalParam = Field(
+        None,
+        validation_alias=AliasChoices("goal_id", "goalid"),
+        description="a goal post (also goalid): the offer goal reached; 0 is the main offer",
+    )
+    offer_goal_id: GoalParam = Field(
+        None, description="a goal post naming the offer's goal row; 0 is the main offer"
     )
     advertiserid: IdParam = Field(None, description="narrows a subscription_id to one advertiser")
     landing_pageid: IdParam = Field(None, description="the landing page the post arrives for")
@@ -289,7 +332,8 @@ class PixelParams(Post):
     lastname: Detail = None
     email: Detail = None
     username: Detail = None
-    password: Detail = None
+    # Hashed before the transaction, so its length is checked here: a 400 past 1024 characters.
+    password: Annotated[str | None, _text(1024, "password"), string_doc(1024)] = None
     address1: Detail = None
     address2: Detail = None
     city: Detail = None
@@ -313,6 +357,17 @@ class PixelParams(Post):
     def trans_type(self) -> str:
         return TRANS_TYPES[self.kind]
 
+    @property
+    def amount(self) -> int | None:
+        """The posted amount in cents, or None when none was sent."""
+        posted = self.posted_amount
+        return None if posted is None else posted.cents
+
+    @property
+    def amount_raw(self) -> str | None:
+        posted = self.posted_amount
+        return None if posted is None else posted.raw
+
     def fields(self) -> dict[str, str | None]:
         """The customer fields sent (blank ones are not sent; None never occurs)."""
         sent = self.__pydantic_fields_set__
@@ -326,6 +381,13 @@ class PixelParams(Post):
         if status is not None:
             fields["status"] = status
         return fields
+
+    def join_ip(self) -> tuple[str | None, tuple[str, str] | None]:
+        """The customer's IP address, or None and the (raw, problem) that sets it aside."""
+        ip = self.ip
+        if ip is None or _address(ip) == ip:
+            return ip, None
+        return None, (ip, f"Parameter 'ip' is not an IPv4 or IPv6 address: {ip[:64]!r}.")
 
     def custom(self) -> dict[str, str]:
         """The trans_custom values sent, for the ledger row."""
@@ -347,20 +409,31 @@ class PixelParams(Post):
                 "ocode": v["ocode"],
                 "subscription_id": v["subscription_id"],
                 "orderid": v["orderid"],
-                "amount": v["amount"],
+                "amount": None if v["posted_amount"] is None else v["posted_amount"].cents,
                 "fields": fields,
                 "ip": v["ip"],
                 "custom": custom,
                 "advertiserid": v["advertiserid"],
                 "landing_pageid": v["landing_pageid"],
                 "original_orderid": v["original_orderid"],
+                "goal": [v["goal_id"], v["offer_goal_id"]],
             },
             option=orjson.OPT_SORT_KEYS,
         )
 
 
+_GOAL_NAMES = ("goal_id", "goalid")
+
+
+def _main_offer(value: Any) -> bool:
+    return isinstance(value, str) and value.strip() == "0"
+
+
 def parse_postback(params: Mapping[str, Any], cookie_hash: str | None) -> PixelParams:
     """Read a post; the click cookie stands in for click_hash when no key names the click."""
+    if any(_main_offer(params.get(name)) for name in _GOAL_NAMES):
+        # The vendor's goal 0 is the main offer: an ordinary conversion or rebill.
+        params = {k: v for k, v in params.items() if not (k in _GOAL_NAMES and _main_offer(v))}
     try:
         post = PixelParams.model_validate(
             params if _ALIASES.isdisjoint(params) else _merged(params)
@@ -369,4 +442,11 @@ def parse_postback(params: Mapping[str, Any], cookie_hash: str | None) -> PixelP
         raise to_bad_request(exc) from None
     if cookie_hash and post.click_hash is None and post.ocode is None:
         post = post.model_copy(update={"click_hash": cookie_hash[:MAX_HASH]})
+    if post.kind != "goal" and (post.goal_id is not None or post.offer_goal_id is not None):
+        if "type" in params and post.kind != "conversion":
+            raise InvalidParameter(
+                f"Parameter 'goal_id' names a goal, but type is {post.kind}; send type=goal "
+                "or no type."
+            )
+        post = post.model_copy(update={"kind": "goal"})
     return post

@@ -11,15 +11,26 @@ from typing import Any
 from sqlalchemy import Connection
 
 from trackpost.core.errors import Conflict
+from trackpost.customers.service import SetAside, set_aside_warnings
 from trackpost.postbacks.errors import ClickAlreadyConverted, Replayed
-from trackpost.postbacks.params import PixelParams
+from trackpost.postbacks.params import CONVERSIONS, PixelParams
 from trackpost.postbacks.sender import Sender
 from trackpost.transactions import service as txns
 
 
-def answer(customer_id: int, transactionid: int | None) -> dict[str, Any]:
-    """The success every postback answers (and a replay answers again)."""
-    return {"result": "success", "customer_id": customer_id, "transactionid": transactionid}
+def answer(
+    customer_id: int, transactionid: int | None, set_aside: SetAside | None = None
+) -> dict[str, Any]:
+    """The success every postback answers (and a replay answers again, without warnings);
+    `warnings` names each customer field set aside, only when there is one."""
+    body: dict[str, Any] = {
+        "result": "success",
+        "customer_id": customer_id,
+        "transactionid": transactionid,
+    }
+    if set_aside:
+        body["warnings"] = set_aside_warnings(set_aside)
+    return body
 
 
 def replay_or_conflict(
@@ -55,7 +66,7 @@ def precheck_orderid(conn: Connection, post: PixelParams, sender: Sender) -> Non
 def after_conflict(conn: Connection, post: PixelParams, sender: Sender) -> None:
     """The insert hit a unique key a concurrent post took first: find which, and answer."""
     precheck_orderid(conn, post, sender)
-    if post.click_hash and post.kind == "conversion":
+    if post.click_hash and post.kind in CONVERSIONS:
         row = txns.replay_target(conn, "hash", post.click_hash)
         if row is not None:
             replay_or_conflict(

@@ -8,7 +8,8 @@ from sqlalchemy import Connection
 
 from trackpost.postbacks.conversion import convert
 from trackpost.postbacks.followups import follow_up
-from trackpost.postbacks.params import PixelParams, parse_postback
+from trackpost.postbacks.goals import goal
+from trackpost.postbacks.params import CONVERSIONS, PixelParams, parse_postback
 from trackpost.postbacks.sender import Sender
 
 __all__ = ["PixelParams", "Sender", "parse_postback", "process"]
@@ -16,6 +17,8 @@ __all__ = ["PixelParams", "Sender", "parse_postback", "process"]
 
 def process(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, Any]:
     """Record one post; the answer is {"result":"success","customer_id":..,"transactionid":..}."""
-    if post.kind == "conversion":
+    if post.kind in CONVERSIONS:
         return convert(conn, post, sender)
+    if post.kind == "goal":
+        return goal(conn, post, sender)
     return follow_up(conn, post, sender)

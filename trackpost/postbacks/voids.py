@@ -10,7 +10,7 @@ from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import Connection
 
 from trackpost.core.errors import InvalidParameter, MissingParameter
-from trackpost.core.fields import is_true
+from trackpost.core.fields import FALSE_WORDS, TRUE_WORDS, is_true
 from trackpost.core.origin import Origin
 from trackpost.iplists.rules import IpListCache
 from trackpost.postbacks import repository as repo
@@ -19,6 +19,7 @@ from trackpost.postbacks.sender import global_void_allowed, void_allowed, void_r
 from trackpost.transactions import service as txns
 from trackpost.transactions.ledger import CUSTOM_FIELDS
 from trackpost.transactions.money import decimal_cents
+from trackpost.transactions.service import TransactionLookup
 
 SUCCESS = {"result": "success", "message": "*success*"}
 
@@ -32,6 +33,13 @@ def _orderid(value: object) -> str:
 
 def _flag(name: str) -> BeforeValidator:
     return BeforeValidator(lambda value: is_true(text(name, value, 32) or ""))
+
+
+def _approved(value: object) -> str | None:
+    found = text("approved", value, MAX_KEY)
+    if found is None or found.strip().lower() in FALSE_WORDS:
+        return None
+    return found.strip()
 
 
 def _void_kind(value: object) -> str:
@@ -58,13 +66,16 @@ class RemoteVoidParams(Post):
         WithJsonSchema({"type": "string", "enum": ["void", "chargeback"]}),
     ] = "void"
     cost: Annotated[int | None, BeforeValidator(_cost), string_doc(32)] = Field(
-        None, description="chargeback fee charged to the affiliate"
+        None,
+        description="chargeback fee charged to the affiliate, a decimal in the base currency (15.00)",
     )
     reverse: Annotated[bool, _flag("reverse"), string_doc(32)] = Field(
         False, description="1 undoes the newest void or chargeback"
     )
-    approved: Annotated[bool, _flag("approved"), string_doc(32)] = Field(
-        False, description="1 voids only an approved sale"
+    approved: Annotated[str | None, BeforeValidator(_approved), string_doc(MAX_KEY)] = Field(
+        None,
+        description="the initial transaction's identifier (transaction hash or orderid), which "
+        "must name the orderid's sale; or 1: void only an approved sale",
     )
     # Read like the API's, though the vendor's page for this script does not list them.
     trans_custom1: SkipJsonSchema[TransCustom] = None
@@ -92,11 +103,15 @@ def process_void(
     page_ips = repo.void_ips(conn, txn["landing_pageid"])
     if not void_allowed(origin, global_lists, page_ips):
         raise void_refused(origin, txn["landing_pageid"])
+    approved = post.approved
+    if approved is not None and approved.lower() not in TRUE_WORDS:
+        # The vendor's `approved` names the initial transaction: it must be this one.
+        txns.find_sale(conn, TransactionLookup(orderid=post.orderid, approved=approved))
     custom = post.custom()
     if post.reverse:
         txns.reverse(conn, txn, origin, custom=custom)
     elif post.type == "chargeback":
         txns.chargeback(conn, txn, origin, cost=post.cost or 0, custom=custom)
     else:
-        txns.void(conn, txn, origin, approved=post.approved, custom=custom)
+        txns.void(conn, txn, origin, approved=approved is not None, custom=custom)
     return SUCCESS

@@ -39,7 +39,10 @@ TRACK_DESCRIPTION = (
     "Records a click with a fresh click hash and answers 302 to the landing page, its macros "
     "filled; sets the click cookie. A paused or expired offer redirects to its expiration "
     "landing page or expire URL without recording a click. Unknown or malformed codes and "
-    "disabled, banned or denied affiliates get a plain 404 page (or TRACKPOST_TRACK_FALLBACK_URL)."
+    "disabled, banned or denied affiliates get a plain 404 page (or TRACKPOST_TRACK_FALLBACK_URL). "
+    "Every other link parameter (a custom pass-through such as cust_var) fills the landing page "
+    "macro of its name (%%cust_var%%) and is kept on the click; a macro with no value becomes "
+    "empty. subaff and subaff1 are one parameter: two different values are a 400."
 )
 
 
@@ -78,6 +81,7 @@ def not_found(ctx: RequestContext) -> Response:
 
 def _click_request(ctx: RequestContext, params: Any, path: str | None) -> service.ClickRequest:
     request = ctx.request
+    subs, extra = service.link_values(params)
     return service.ClickRequest(
         code=request.path_params["code"],
         path=path,
@@ -87,6 +91,8 @@ def _click_request(ctx: RequestContext, params: Any, path: str | None) -> servic
         referrer=header(request, b"referer"),
         click_hash=new_click_hash(),
         record=request.method != "HEAD",
+        subs=subs,
+        extra=extra,
     )
 
 
@@ -144,7 +150,7 @@ for _method in ("GET", "POST"):
             summary=_summary,
             description=_description,
             response={"redirect": True},
-            errors=(404,),
+            errors=(400, 404),
             prepare=_prepare,
             render=_answer,
             tolerant=True,

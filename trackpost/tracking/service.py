@@ -4,19 +4,52 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, RowMapping
 
 from trackpost.accounts import service as accounts
+from trackpost.core.fields import aliased
 from trackpost.tracking import repository as repo
 from trackpost.tracking.cache import Resolution, ResolutionCache, Target
 from trackpost.tracking.linkcode import MalformedCode, TrackingCode, decode
-from trackpost.tracking.urls import UrlTemplate, with_deep_link
+from trackpost.tracking.urls import MACROS, UrlTemplate, is_macro_name, with_deep_link
 
 # Affiliate statuses whose links stop working: 1 Disabled, 2 Banned, 5 Denied.
 BLOCKED_STATUSES = frozenset({1, 2, 5})
+
+
+# The link parameters the click row has columns for; subaff is the alias of subaff1.
+SUB_NAMES = ("subaff1", "subaff2", "subaff3", "subaff4", "subaff5", "subids", "_ocid")
+_KNOWN = frozenset({"subaff", *SUB_NAMES})
+# Custom pass-through parameters kept per click: how many, and how long each value may be.
+MAX_EXTRA = 20
+MAX_VALUE = 255
+
+
+def link_values(params: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """A click's sub values (subaff1..5, subids, _ocid) and its other parameters (cust_var...).
+
+    Needs no database: read before the transaction. subaff and subaff1 are one parameter; two
+    different values are a 400 naming both. Other names that could be a macro's (letters,
+    digits, underscore; at most 32) are kept, the first MAX_EXTRA of them, unless a built-in
+    macro has that name.
+    """
+    subs: dict[str, str] = {}
+    extra: dict[str, str] = {}
+    for name, value in params.items():
+        if not isinstance(value, str) or not value:
+            continue
+        if name in _KNOWN:
+            subs[name] = value[:MAX_VALUE]
+        elif len(extra) < MAX_EXTRA and name not in MACROS and is_macro_name(name):
+            extra[name] = value[:MAX_VALUE]
+    if "subaff" in subs:
+        subaff = subs.pop("subaff")
+        subs["subaff1"] = aliased("subaff", subaff, "subaff1", subs.get("subaff1")) or subaff
+    return subs, extra
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +66,9 @@ class ClickRequest:
     click_hash: str
     # False for HEAD: link-preview bots see where the link goes without counting as a click.
     record: bool = True
+    # link_values(params), read before the transaction.
+    subs: Mapping[str, str] = field(default_factory=dict)
+    extra: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +115,11 @@ def resolve(conn: Connection, text: str) -> Resolution:
             return _missing(code, "the offer has no landing page")
     else:
         return _missing(code, "the code names no offer or landing page")
+    # A private page takes clicks only from affiliates enabled for it (set_enabled_affiliates);
+    # a public one from everyone not disabled for it.
+    override = repo.enabled_override(conn, int(row["landing_pageid"]), code.loginid)
+    if not (override if override is not None else not row["private"]):
+        return _missing(code, "the landing page is not enabled for this affiliate")
     expire_target: Target | None = None
     if row["expire_landing_pageid"]:
         expire_row = repo.landing_page(conn, int(row["expire_landing_pageid"]))
@@ -101,29 +142,12 @@ def resolve(conn: Connection, text: str) -> Resolution:
     )
 
 
-def _sub_values(params: Mapping[str, Any]) -> dict[str, str]:
-    """subaff (alias subaff1) .. subaff5, subids and _ocid from the link, as short strings."""
-    out: dict[str, str] = {}
-    for name in (
-        "subaff",
-        "subaff1",
-        "subaff2",
-        "subaff3",
-        "subaff4",
-        "subaff5",
-        "subids",
-        "_ocid",
-    ):
-        value = params.get(name)
-        if isinstance(value, str) and value:
-            out["subaff1" if name == "subaff" else name] = value[:255]
-    return out
-
-
-def _macro_values(res: Resolution, target: Target, subs: dict[str, str]) -> dict[str, str]:
+def _macro_values(res: Resolution, target: Target, req: ClickRequest) -> dict[str, str]:
     code = res.code
     assert code is not None
-    values = dict(subs)
+    subs = req.subs
+    # Custom pass-throughs first: a built-in macro's value always wins.
+    values = {**req.extra, **subs} if req.extra else dict(subs)
     values["subaff"] = subs.get("subaff1", "")
     values["aff_id"] = str(code.loginid)
     values["offer_id"] = str(target.offerid)
@@ -144,15 +168,15 @@ def click(
     target = res.target
     if target is None or res.code is None:
         return ClickOutcome(None, reason=res.reason)
-    subs = _sub_values(req.params)
+    subs = req.subs
     if not res.available(now):
         expired = res.expire_target
         if expired is None:
             return ClickOutcome(None, reason="the offer is paused or expired")
         # Not a normal click: nothing recorded, so there is no click hash to pass on.
-        return ClickOutcome(expired.template.fill(_macro_values(res, expired, subs)))
+        return ClickOutcome(expired.template.fill(_macro_values(res, expired, req)))
     click_hash = req.click_hash
-    values = _macro_values(res, target, subs)
+    values = _macro_values(res, target, req)
     values["click_hash"] = values["transaction_hash"] = click_hash
     location = target.template.fill(values)
     if req.path and target.deep_linking:
@@ -177,6 +201,7 @@ def click(
             "subaff5": subs.get("subaff5"),
             "subids": subs.get("subids"),
             "ocid": subs.get("_ocid"),
+            "extra": orjson.dumps(req.extra).decode() if req.extra else None,
             "ip": req.ip[:64],
             "user_agent": req.user_agent[:512] if req.user_agent else None,
             "referrer": req.referrer[:2048] if req.referrer else None,
@@ -186,9 +211,23 @@ def click(
     return ClickOutcome(location, click_hash)
 
 
+def click_extras(conn: Connection, click_hash: str) -> dict[str, str]:
+    """The custom pass-through parameters (cust_var...) of a click; empty when none or unknown."""
+    raw = repo.click_extra(conn, click_hash)
+    if not raw:
+        return {}
+    found = orjson.loads(raw)
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
 def forget_cached(conn: Connection) -> None:
     """Called in the transaction of every change the click path caches, so workers drop it."""
     repo.bump_version(conn)
+
+
+def click_by_hash(conn: Connection, click_hash: str) -> RowMapping | None:
+    """A recorded click by its hash, or None."""
+    return repo.click_by_hash(conn, click_hash)
 
 
 def landing_page(conn: Connection, landing_pageid: int) -> RowMapping | None:
@@ -196,6 +235,19 @@ def landing_page(conn: Connection, landing_pageid: int) -> RowMapping | None:
     return repo.landing_page(conn, landing_pageid)
 
 
+def enabled_override(conn: Connection, landing_pageid: int, loginid: int) -> bool | None:
+    """Whether set_enabled_affiliates enabled (True) or disabled (False) the page for the
+    affiliate; None when it said nothing (the page's private setting applies)."""
+    return repo.enabled_override(conn, landing_pageid, loginid)
+
+
 def default_landing_page(conn: Connection, offerid: int) -> RowMapping | None:
     """The landing page a click on the offer alone reaches, or None."""
     return repo.default_landing_page(conn, offerid)
+
+
+def click_counts(
+    conn: Connection, loginids: list[int], lo: dt.datetime, hi: dt.datetime
+) -> dict[int, tuple[int, int]]:
+    """Per affiliate: (raw clicks, unique visitors by IP) in [lo, hi); absent means none."""
+    return repo.click_counts(conn, loginids, lo, hi) if loginids else {}

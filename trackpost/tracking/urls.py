@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlsplit, urlunsplit
 
 _MACRO_RE = re.compile(r"%%([A-Za-z0-9_]{1,32})%%")
+_NAME_RE = re.compile(r"[A-Za-z0-9_]{1,32}\Z")
 _DEEP_SAFE = "/:@!$&'()*+,;=-._~"
 
-# Every macro a landing page URL may carry; the values are filled URL-encoded.
+# The built-in macros of a landing page URL. Any other %%name%% is filled with the click's link
+# parameter of that name (a custom pass-through such as cust_var), or with nothing.
 MACROS = frozenset(
     {
         "click_hash",
@@ -48,12 +50,16 @@ class UrlTemplate:
         for i, part in enumerate(self.parts):
             if i % 2 == 0:
                 out.append(part)
-            elif part in MACROS:
-                out.append(quote(values.get(part, ""), safe=""))
             else:
-                # Someone else's macro (a later system's): left for it to fill.
-                out.append(f"%%{part}%%")
+                # A macro with no value becomes empty: a literal %%name%% is not a valid
+                # percent-encoding, and the advertiser's server may refuse the URL.
+                out.append(quote(values.get(part, ""), safe=""))
         return "".join(out)
+
+
+def is_macro_name(name: str) -> bool:
+    """Whether a link parameter's name is one a %%macro%% can carry."""
+    return _NAME_RE.match(name) is not None
 
 
 def with_deep_link(url: str, path: str) -> str:

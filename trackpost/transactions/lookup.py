@@ -31,6 +31,9 @@ class TransactionLookup(NamedTuple):
     click_hash: str | None = None
     orderid: str | None = None
     transactionid: int | None = None
+    # process_void's `approved` when it names the sale (its click hash or orderid), as the
+    # vendor documents, rather than being a flag.
+    approved: str | None = None
 
 
 def _hash(lookup: TransactionLookup) -> str | None:
@@ -49,7 +52,16 @@ def find_transaction(
     """Exactly one transaction (row-locked when for_update) or the lookup's 4xx error."""
     click_hash = _hash(lookup)
     tid, orderid = lookup.transactionid, lookup.orderid
-    require_one({"transaction_hash": click_hash, "orderid": orderid, "transactionid": tid}, MISSING)
+    approved = lookup.approved
+    require_one(
+        {
+            "transaction_hash": click_hash,
+            "orderid": orderid,
+            "transactionid": tid,
+            "approved": approved,
+        },
+        MISSING,
+    )
     found: list[tuple[str, str, RowMapping]] = []
     if tid is not None:
         row = repo.find(conn, "id", tid, for_update=for_update)
@@ -69,6 +81,17 @@ def find_transaction(
                 "or has not converted."
             )
         found.append(("transaction_hash", click_hash, row))
+    if approved:
+        key = approved[:MAX_KEY]
+        row = repo.find(conn, "hash", key, for_update=for_update) or repo.find(
+            conn, "orderid", key, for_update=for_update
+        )
+        if row is None:
+            raise InvalidTransaction(
+                f"Parameter 'approved' names no sale: no conversion with transaction hash and no "
+                f"transaction with orderid {approved[:128]!r}."
+            )
+        found.append(("approved", approved, row))
     # To mypy a RowMapping is not the Mapping[str, Any] that same_row takes; it is one at run time.
     rows = cast(list[tuple[str, str, Mapping[str, Any]]], found)
     return cast(RowMapping, same_row(rows, "transactionid", "transaction"))

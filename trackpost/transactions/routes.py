@@ -46,7 +46,7 @@ def process_void(ctx: RequestContext, params: VoidParams) -> dict[str, str]:
         ctx.conn,
         txn,
         ctx.origin,
-        approved=params.approved,
+        approved=params.approved_only(),
         remove_payout=params.remove_payout,
         custom=params.custom(),
     )
@@ -108,7 +108,7 @@ def process_reversal(ctx: RequestContext, params: ReversalParams) -> dict[str, s
 def approve_pending_transaction(ctx: RequestContext, params: ApproveParams) -> dict[str, str]:
     """For offers added or edited with pending_conversions=1."""
     txn = find_transaction(ctx.conn, params.lookup())
-    service.approve(ctx.conn, txn)
+    service.approve(ctx.conn, txn, ctx.origin)
     return {"result": "success", "message": "Transaction approved successfully."}
 
 
@@ -159,3 +159,15 @@ def check_orderid_exists(ctx: RequestContext, params: OrderidParams) -> dict[str
     """The message is the string TRUE or FALSE, as the vendor's lineage answers."""
     exists = service.orderid_exists(ctx.conn, params.orderid)
     return {"result": "success", "message": "TRUE" if exists else "FALSE"}
+
+
+# The vendor's update-revenue pages head their examples POST while the tables say PATCH, and
+# its check_orderid_exists page spells the path check_orderid_exsits: both forms are served.
+for _path in (
+    "/api/transaction/transaction_update_revenue_by_orderid",
+    "/api/transaction/transaction_update_revenue_by_transaction_hash",
+):
+    router.alias("POST", _path, of=f"PATCH {_path}")
+offer_router.alias(
+    "GET", "/api/offer/check_orderid_exsits", of="GET /api/offer/check_orderid_exists"
+)

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema, mod
 from pydantic_core import PydanticKnownError
 
 from trackpost.core.errors import InvalidParameter, MissingParameter
-from trackpost.core.fields import Flag, is_true, parse_id
+from trackpost.core.fields import FALSE_WORDS, TRUE_WORDS, Flag, is_true, parse_id
 from trackpost.core.validation import ParamModel
 from trackpost.transactions.errors import MissingChargebackType, MissingReverseFlag
 from trackpost.transactions.ledger import CUSTOM_FIELDS
@@ -86,8 +86,11 @@ class TransactionLookupParams(ParamModel):
 
     def lookup(self) -> TransactionLookup:
         """The lookup keys as find_transaction takes them."""
+        return self._lookup(None)
+
+    def _lookup(self, approved: str | None) -> TransactionLookup:
         return TransactionLookup(
-            self.transaction_hash, self.click_hash, self.orderid, self.transactionid
+            self.transaction_hash, self.click_hash, self.orderid, self.transactionid, approved
         )
 
 
@@ -107,12 +110,33 @@ class VoidParams(CustomParams):
     type: Annotated[Text32, _expect("void")] | None = Field(
         default=None, description="void (optional)"
     )
-    approved: Flag = Field(
-        default=False, description="1: the sale must be approved (not pending) to be voided"
+    approved: Key | None = Field(
+        default=None,
+        description="the initial transaction's identifier (its transaction hash or orderid), as "
+        "the vendor documents: voids that sale's approval, so it must be approved, not pending; "
+        "it may name the sale alone or agree with the other keys. 1/true (0/false) is read as "
+        "a flag: the sale named by the other keys must be approved",
     )
     remove_payout: Flag = Field(
         default=True, description="0 keeps the affiliate's payout; by default it is removed"
     )
+
+    def approved_id(self) -> str | None:
+        """`approved` when it names the sale; None when it is a flag or not sent."""
+        value = self.approved
+        if not value or value.lower() in TRUE_WORDS or value.lower() in FALSE_WORDS:
+            return None
+        return value
+
+    def approved_only(self) -> bool:
+        """Whether only an approved sale may be voided (approved is 1, or names the sale)."""
+        value = self.approved
+        if not value:
+            return False
+        return self.approved_id() is not None or value.lower() in TRUE_WORDS
+
+    def lookup(self) -> TransactionLookup:
+        return self._lookup(self.approved_id())
 
 
 class ChargebackParams(CustomParams):

@@ -37,15 +37,19 @@ EVENT_TYPES = (
     "customer.updated",
     "transaction.created",
     "transaction.voided",
-    "transaction.chargeback",
+    "transaction.charged_back",
     "transaction.reversed",
+    "transaction.refunded",
     "transaction.approved",
+    "transaction.held",
     "cap.reached",
     "delivery.destination_paused",
 )
 ALL = "*"
 # Payload keys holding integer minor units: sent as decimal strings ("49.00"), as the API answers.
-MONEY_KEYS = frozenset({"amount", "affiliate_payout", "chargeback_cost", "payout", "revenue"})
+MONEY_KEYS = frozenset(
+    {"amount", "affiliate_payout", "total_payout", "chargeback_cost", "payout", "revenue"}
+)
 
 
 def event_types(raw: Iterable[str]) -> tuple[str, ...]:

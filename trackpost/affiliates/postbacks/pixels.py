@@ -8,7 +8,6 @@ from trackpost.accounts import service as accounts
 from trackpost.affiliates.postbacks import repository as repo
 from trackpost.affiliates.postbacks.service import event_settings, template, variables
 from trackpost.core.db import utcnow
-from trackpost.transactions import service as transactions
 
 
 def pixels(conn: Connection, click_hash: str) -> list[tuple[str, str]]:
@@ -39,7 +38,7 @@ def pixels(conn: Connection, click_hash: str) -> list[tuple[str, str]]:
         "landing_pageid": click["landing_pageid"],
         "campaignid": click["campaignid"],
         "click_hash": click["click_hash"],
-        **(transactions.conversion_of_click(conn, click_hash) or {}),
+        **(repo.conversion_of_click(conn, click_hash) or {}),
     }
     values = variables(
         "conversion",

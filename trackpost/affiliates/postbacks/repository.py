@@ -16,6 +16,7 @@ from trackpost.models.tables import customers as U
 from trackpost.models.tables import landing_pages as L
 from trackpost.models.tables import offers as O
 from trackpost.models.tables import postback_event_settings as E
+from trackpost.models.tables import transactions as T
 
 _ONE = select(P).where(P.c.postbackid == bindparam("pid"))
 _FOR_AFFILIATES = select(P).where(
@@ -27,6 +28,8 @@ _SETTINGS = select(E).where(E.c.loginid.in_(bindparam("ids", expanding=True)))
 _CLICKS = select(C).where(C.c.click_hash.in_(bindparam("hashes", expanding=True)))
 _CUSTOMERS = select(U).where(U.c.customer_id.in_(bindparam("ids", expanding=True)))
 _CONVERSION_TYPE = select(L.c.conversion_type).where(L.c.landing_pageid == bindparam("lp"))
+_TRANSACTIONS = select(T).where(T.c.transactionid.in_(bindparam("ids", expanding=True)))
+_CONVERSION = select(T).where(T.c.click_hash == bindparam("hash"), T.c.trans_type == "initial")
 _OFFERS = select(O.c.offerid, O.c.no_personal_member_info).where(
     O.c.offerid.in_(bindparam("ids", expanding=True))
 )
@@ -101,3 +104,14 @@ def conversion_type(conn: Connection, landing_pageid: int) -> str | None:
     """How the landing page's conversions arrive: iframe, image or post."""
     value = conn.execute(_CONVERSION_TYPE, {"lp": landing_pageid}).scalar()
     return None if value is None else str(value)
+
+
+def transactions_by_id(conn: Connection, ids: Sequence[int]) -> dict[int, RowMapping]:
+    if not ids:
+        return {}
+    rows = conn.execute(_TRANSACTIONS, {"ids": sorted(set(ids))}).mappings()
+    return {int(r["transactionid"]): r for r in rows}
+
+
+def conversion_of_click(conn: Connection, click_hash: str) -> RowMapping | None:
+    return conn.execute(_CONVERSION, {"hash": click_hash}).mappings().first()

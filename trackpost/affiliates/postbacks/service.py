@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
@@ -55,8 +56,9 @@ _CREATED = {"initial": "conversion", "trial": "conversion", "continuity": "conti
 _CREATED.update(refund="refund", goal="goal")
 _OTHERS = {
     "transaction.voided": "void",
-    "transaction.chargeback": "chargeback",
+    "transaction.charged_back": "chargeback",
     "transaction.reversed": "reversal",
+    "transaction.refunded": "refund",
     "transaction.approved": "pending_approved",
 }
 # Where a click's custom pass-through parameters will live (h-21b stores the extra parameters
@@ -244,9 +246,28 @@ def _matches(pb: Row, name: str, payload: Row) -> bool:
     return True
 
 
+def _normal(event: StoredEvent, row: Row | None) -> StoredEvent:
+    """The event's payload with what the variables read: the customer, the goal, the
+    affiliate's own payout (its payout rows' sum), the sale's columns where it lacks them."""
+    payload: dict[str, Any] = {**(row or {}), **event.payload}
+    payload["customer_id"] = event.customer_id
+    payload.setdefault("goal_id", payload.get("goalid"))
+    if "affiliate_payout" not in event.payload and "payouts" in payload:
+        own = [p["amount"] for p in payload["payouts"] if p.get("type") == "affiliate"]
+        payload["affiliate_payout"] = sum(own)
+    return replace(event, payload=payload)
+
+
 def fan_out(conn: Connection, events: Sequence[StoredEvent]) -> list[NewDelivery]:
     """The delivery subscriber: each matching, enabled server postback, rendered."""
-    wanted = [(e, n) for e in events if (n := postback_event(e)) and e.payload.get("loginid")]
+    named = [(e, n) for e in events if (n := postback_event(e))]
+    if not named:
+        return []
+    # An approval's event names only its transaction: the sale's row gives the rest.
+    missing = [int(e.payload["transactionid"]) for e, _ in named if not e.payload.get("loginid")]
+    rows = repo.transactions_by_id(conn, missing)
+    named = [(_normal(e, rows.get(int(e.payload.get("transactionid") or 0))), n) for e, n in named]
+    wanted = [(e, n) for e, n in named if e.payload.get("loginid")]
     if not wanted:
         return []
     loginids = sorted({int(e.payload["loginid"]) for e, _ in wanted})
