@@ -93,11 +93,12 @@ def test_transactions_are_told_with_money_as_decimal_strings(
     assert created["type"] == "transaction.created"
     data = created["data"]
     assert data["transactionid"] == body["transactionid"]
-    assert (data["trans_type"], data["amount"], data["affiliate_payout"]) == (
+    assert (data["trans_type"], data["amount"], data["total_payout"]) == (
         "initial",
         "19.95",
         "5.00",
     )
+    assert [(p["type"], p["amount"]) for p in data["payouts"]] == [("affiliate", "5.00")]
     assert (data["customer_id"], data["orderid"]) == (body["customer_id"], "O-1")
     assert voided["type"] == "transaction.voided"
     assert voided["data"]["amount"] == "-19.95"

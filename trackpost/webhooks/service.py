@@ -74,9 +74,14 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
-def _data(payload: dict[str, Any]) -> dict[str, Any]:
+def _data(payload: Any) -> Any:
+    """Money keys as decimal strings, in nested payout rows too."""
+    if isinstance(payload, list):
+        return [_data(v) for v in payload]
+    if not isinstance(payload, dict):
+        return payload
     return {
-        k: cents_text(v) if k in MONEY_KEYS and isinstance(v, int) else v
+        k: cents_text(v) if k in MONEY_KEYS and isinstance(v, int) else _data(v)
         for k, v in payload.items()
     }
 
@@ -200,7 +205,8 @@ def fan_out(conn: Connection, events: Sequence[StoredEvent]) -> list[NewDelivery
         body: str | None = None
         for eid, url, types in endpoints:
             if event.type in types or ALL in types:
-                body = body or message(event.type, event.id, event.created_at, event.payload)
+                data = {"customer_id": event.customer_id, **event.payload}
+                body = body or message(event.type, event.id, event.created_at, data)
                 out.append(_delivery(eid, url, event, event.type, body, event.customer_id))
     return out
 
