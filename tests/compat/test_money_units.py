@@ -11,7 +11,10 @@ from starlette.testclient import TestClient
 from tests.support import ApiClient
 
 MONEY = re.compile(r"amount|cost|payout|revenue|^conversion$|^continuity$|min_pay|total|gross")
-NOT_MONEY = re.compile(r"percent|count|cost_type|remove_payout|_perc$")
+# The goal switches (aff_manager_payout, ...) say whether a payee is paid: flags, not money.
+NOT_MONEY = re.compile(
+    r"percent|count|cost_type|remove_payout|_perc$|^(aff_manager|aff_referral|offer_partner)_payout$"
+)
 UNITS = ("base currency", "cents", "synonym of amount")
 
 

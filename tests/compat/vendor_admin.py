@@ -84,7 +84,7 @@ ADMIN_ENDPOINTS: tuple[Endpoint, ...] = (
             *SALE_KEYS,
             *TRANS_CUSTOM,
             P("type", "chargeback", required=True),
-            P("cost", "15.00", note="a decimal in the base currency"),
+            P("cost", "5.00", note="a decimal in the base currency"),
         ),
         world="sale",
     ),
