@@ -98,6 +98,14 @@ def bump_version(conn: Connection) -> None:
     conn.execute(_BUMP)
 
 
+_CLICK_BY_HASH = select(C).where(C.c.click_hash == bindparam("hash"))
+
+
+def click_by_hash(conn: Connection, click_hash: str) -> RowMapping | None:
+    """One click by its hash (the payout preview's lookup)."""
+    return conn.execute(_CLICK_BY_HASH, {"hash": click_hash}).mappings().first()
+
+
 def landing_page(conn: Connection, landing_pageid: int) -> RowMapping | None:
     """A landing page with its offer's availability columns."""
     return conn.execute(_LANDING_PAGE, {"landing_pageid": landing_pageid}).mappings().first()
