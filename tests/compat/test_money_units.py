@@ -11,9 +11,10 @@ from starlette.testclient import TestClient
 from tests.support import ApiClient
 
 MONEY = re.compile(r"amount|cost|payout|revenue|^conversion$|^continuity$|min_pay|total|gross")
-# The goal switches (aff_manager_payout, ...) say whether a payee is paid: flags, not money.
+# Flags named after a payout (goal changes: whether managers, referrers, partners are paid).
 NOT_MONEY = re.compile(
-    r"percent|count|cost_type|remove_payout|_perc$|^(aff_manager|aff_referral|offer_partner)_payout$"
+    r"percent|count|cost_type|remove_payout|_perc$|"
+    r"^(aff_manager_payout|aff_referral_payout|offer_partner_payout)$"
 )
 UNITS = ("base currency", "cents", "synonym of amount")
 

@@ -185,7 +185,7 @@ class SetMoneyRules(ParamModel):
     )
     max_transaction_amount: Annotated[str, Field(max_length=32)] | None = Field(
         default=None,
-        description="In the base currency (49.00); sales above it are held pending for review; 0 removes it",
+        description="Sales above it (base currency) are held pending for review; 0 removes it",
     )
 
 
@@ -193,7 +193,8 @@ class PreviewParams(ParamModel):
     transaction_hash: Annotated[str, Field(min_length=1, max_length=64)]
     amount: Annotated[str, Field(max_length=32)] | None = Field(
         default=None,
-        description="The sale's amount in the base currency (9.95); percentages use 100 when not sent",
+        description="The sale's amount in the base currency (9.95); percentages use 100 when "
+        "not sent",
     )
     transaction_type: Literal["initial", "continuity", "goal"] = "initial"
     goal_id: Id | None = Field(default=None, validation_alias=AliasChoices("goal_id", "goalid"))
