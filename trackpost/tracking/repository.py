@@ -115,6 +115,21 @@ def click_extra(conn: Connection, click_hash: str) -> str | None:
     return None if value is None else str(value)
 
 
+# The console's acquisition block: one click by its primary key or its unique hash.
+_CLICK_BY_ID = select(C).where(C.c.clickid == bindparam("clickid"))
+_CLICK_BY_HASH = select(C).where(C.c.click_hash == bindparam("hash"))
+
+
+def click_by_id(conn: Connection, clickid: int) -> RowMapping | None:
+    """A whole click row by clickid, or None (retention may have pruned it)."""
+    return conn.execute(_CLICK_BY_ID, {"clickid": clickid}).mappings().first()
+
+
+def click_by_hash(conn: Connection, click_hash: str) -> RowMapping | None:
+    """A whole click row by click_hash, or None."""
+    return conn.execute(_CLICK_BY_HASH, {"hash": click_hash}).mappings().first()
+
+
 def insert_click(conn: Connection, row: dict[str, Any]) -> None:
     """The click path's one write; under group commit it goes in with the batch's other rows
     just before the COMMIT (nothing reads a click back in the transaction that makes it)."""

@@ -44,6 +44,8 @@ def find_by_orderid(conn: Connection, orderid: str) -> RowMapping:
 def find_by_id(conn: Connection, transactionid: int) -> RowMapping:
     """The transaction with this id, row-locked; 404 invalid_transaction when there is none."""
     return find_transaction(conn, TransactionLookup(transactionid=transactionid))
+
+
 def find_sale(conn: Connection, lookup: TransactionLookup) -> RowMapping:
     """The one transaction these keys name, row-locked, or the lookup's 4xx."""
     return find_transaction(conn, lookup)
