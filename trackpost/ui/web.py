@@ -64,6 +64,7 @@ NAV = (
     ("Advertisers", f"{ROOT}/advertisers", Permission.CATALOGUE),
     ("Reports", f"{ROOT}/reports/transactions", Permission.REPORTS),
     ("Profit & loss", f"{ROOT}/reports/pnl", Permission.REPORTS),
+    ("Failed postbacks", f"{ROOT}/postbacks/failed", Permission.POSTBACKS),
     ("Settings", f"{ROOT}/settings", Permission.SETTINGS),
 )
 
@@ -260,6 +261,7 @@ class Console:
                         self.settings,
                         self.hasher,
                         base,
+                        self.services.cache,
                     )
 
                 result: Result
