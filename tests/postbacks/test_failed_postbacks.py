@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import text
+
+from tests.conftest import BuildApp
 from tests.postbacks.network import PIXEL, VOID, Network
 from tests.support import assert_error
 
@@ -144,3 +147,25 @@ def test_a_refused_remote_void_is_kept_and_replayable(net: Network) -> None:
 def test_the_failed_endpoints_need_a_key(net: Network) -> None:
     assert net.http.get(FAILED).status_code == 401
     assert net.http.post(REPLAY, data={"failedid": "1"}).status_code == 401
+
+
+def test_a_sender_cannot_grow_the_log_at_will(net: Network) -> None:
+    """Kept per sender address and minute up to the limit; other senders are still kept."""
+    net.services.settings = net.services.settings.replace(failed_postback_limit=3)
+    for _ in range(5):
+        assert net.post(click_hash="nope", _ip=STRANGER).status_code in (403, 404)
+    assert _failed(net)["total"] == 3
+    assert net.post(click_hash="nope", _ip="192.0.2.100").status_code in (403, 404)
+    assert _failed(net)["total"] == 4
+
+
+def test_records_older_than_the_retention_are_pruned(net: Network, build_app: BuildApp) -> None:
+    assert net.post(click_hash="old").status_code == 404
+    with net.services.db.transaction(write=True) as conn:
+        conn.execute(text("UPDATE failed_postbacks SET received_at = :t"), {"t": "2001-01-01"})
+    # A worker's first kept record (then one in every hundred) prunes what is older than
+    # failed_postback_days: a freshly started server here.
+    restarted = build_app(failed_postback_days=30).client()
+    assert restarted.get(PIXEL, params={"click_hash": "new"}).status_code == 404
+    (kept,) = _failed(net)["failed"]
+    assert kept["params"]["click_hash"] == "new"

@@ -105,6 +105,11 @@ class Settings(BaseSettings):
     # Clicks older than this many days that no customer or transaction refers to are pruned
     # (trackpost/tracking/retention.py); None keeps every click.
     click_retention_days: int | None = Field(None, ge=1)
+    # Refused advertiser posts are kept for admins to read and replay: at most this many per
+    # sender address a minute in each worker (a sender on no list cannot grow the table at
+    # will; 0 keeps every one), and for this many days.
+    failed_postback_limit: int = Field(60, ge=0)
+    failed_postback_days: int = Field(30, ge=1, le=3650)
     # "json": every log line one JSON object, and trackpost writes the access log itself.
     log_format: Annotated[Literal["text", "json"], BeforeValidator(_lower)] = "text"
     # Set: /metrics answers only `Authorization: Bearer <token>`; unset, only allowed addresses.

@@ -7,6 +7,7 @@ once the cause is fixed (postbacks/redo.py).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,12 +17,43 @@ from sqlalchemy import Connection
 from trackpost.core.db import utcnow
 from trackpost.core.errors import TrackpostError
 from trackpost.core.fields import iso, parse_id
+from trackpost.core.throttle import FailureThrottle
 from trackpost.postbacks import repository as repo
 
 PIXEL, VOID = "pixel", "void"
 MASK = "********"
 MAX_VALUE = 2048
 MAX_PARAMS = 100
+# One write in this many also deletes a bounded batch of expired records.
+PRUNE_EVERY = 100
+PRUNE_BATCH = 500
+
+
+class KeepLimit:
+    """This worker's count of records kept per sender address in the last minute."""
+
+    def __init__(self) -> None:
+        self._throttle: FailureThrottle | None = None
+        self._writes = 0
+
+    def clear(self) -> None:
+        """Nothing here is read from the database, so a failed batch leaves it true."""
+
+    def allow(self, sender_ip: str, per_minute: int) -> bool:
+        """Whether this refusal is kept; 0 keeps every one."""
+        if per_minute == 0:
+            return True
+        if self._throttle is None or self._throttle.limit != per_minute:
+            self._throttle = FailureThrottle(per_minute, 60.0)
+        if self._throttle.retry_after(sender_ip):
+            return False
+        self._throttle.record(sender_ip)
+        return True
+
+    def prune_due(self) -> bool:
+        """True once every PRUNE_EVERY kept records (and for the first)."""
+        self._writes += 1
+        return self._writes % PRUNE_EVERY == 1
 
 
 def _secret(name: str) -> bool:
@@ -84,8 +116,11 @@ def record(
     sender_ip: str,
     request_id: str,
     error: TrackpostError,
+    prune_before: dt.datetime | None = None,
 ) -> None:
-    """Keep one refused post."""
+    """Keep one refused post (and, when given a time, delete a batch of records older than it)."""
+    if prune_before is not None:
+        repo.prune_failed(conn, prune_before, PRUNE_BATCH)
     repo.insert_failed(
         conn,
         {

@@ -7,6 +7,7 @@ post's orderid or the click's conversion (for replays).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    delete,
     func,
     insert,
     literal_column,
@@ -167,6 +169,16 @@ def void_ips(conn: Connection, landing_pageid: int | None) -> str | None:
 
 # The failed-postback log: written only on the refused path, read by admins.
 _INSERT_FAILED = insert(F)
+# A bounded batch of the oldest expired records: pruning never holds the writer for long.
+_PRUNE_FAILED = delete(F).where(
+    F.c.failedid.in_(
+        select(F.c.failedid)
+        .where(F.c.received_at < bindparam("before"))
+        .order_by(F.c.received_at)
+        .limit(bindparam("lim"))
+        .scalar_subquery()
+    )
+)
 _CLICK_ADVERTISER = (
     select(O.c.advertiserid)
     .select_from(CL)
@@ -215,6 +227,11 @@ _SET_REPLAYED = (
 
 def insert_failed(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(_INSERT_FAILED, row)
+
+
+def prune_failed(conn: Connection, before: dt.datetime, limit: int) -> int:
+    """Delete up to `limit` records received before `before`; how many went."""
+    return int(conn.execute(_PRUNE_FAILED, {"before": before, "lim": limit}).rowcount)
 
 
 def advertiser_of(conn: Connection, key: str, value: Any) -> int | None:

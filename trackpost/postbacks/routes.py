@@ -6,12 +6,14 @@ is committed: the pipeline commits before it answers.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection
 from starlette.requests import cookie_parser
 
+from trackpost.core.db import utcnow
 from trackpost.core.errors import TrackpostError
 from trackpost.core.http import Refused, RequestContext, Router
 from trackpost.core.params import header_values
@@ -96,7 +98,14 @@ def _void(ctx: RequestContext, post: RemoteVoidParams) -> dict[str, str]:
 def _keeper(endpoint: str) -> Refused:
     """The record of a refused post (postbacks/failed.py), written after the refusal."""
 
-    def keep(ctx: RequestContext, error: TrackpostError) -> Callable[[Connection], None]:
+    def keep(ctx: RequestContext, error: TrackpostError) -> Callable[[Connection], None] | None:
+        settings = ctx.services.settings
+        limit = ctx.services.cache(failed.KeepLimit)
+        if not limit.allow(ctx.client_ip, settings.failed_postback_limit):
+            return None
+        prune_before = None
+        if limit.prune_due():
+            prune_before = utcnow() - dt.timedelta(days=settings.failed_postback_days)
         params, cookie = dict(ctx.raw_params), _click_cookie(ctx)
         ip, request_id = ctx.client_ip, ctx.request_id
 
@@ -109,6 +118,7 @@ def _keeper(endpoint: str) -> Refused:
                 sender_ip=ip,
                 request_id=request_id,
                 error=error,
+                prune_before=prune_before,
             )
 
         return write
