@@ -25,7 +25,7 @@ end
 
 local function list_path(c)
   turn = turn + 1
-  local k = turn % 10
+  local k = turn % 11
   if k == 0 then return "/admin/customers" end
   if k == 1 then return "/admin/customers?sort=oldest" end
   if k == 2 then return "/admin/customers?sort=joined_desc" end
@@ -39,6 +39,9 @@ local function list_path(c)
   if k == 6 then return "/admin/customers?status=active&sort=oldest" end
   if k == 7 then return "/admin/customers?after=" .. c end
   if k == 8 then return "/admin/customers?locked=yes" end
+  if k == 9 then
+    return "/admin/customers?sort=joined_desc&offerid=" .. math.random(1, tonumber(o.offers))
+  end
   local from = math.random(2, 80)
   return "/admin/customers?sort=joined_desc&joined_from=" .. day(from) .. "&joined_to=" .. day(from - 1)
 end
