@@ -38,8 +38,9 @@ bench-quick: $(STAMP)
 
 # Long runs of the bounded security and reliability tests (see SECURITY.md). A fresh seed each
 # run unless TRACKPOST_FUZZ_SEED is given; set TRACKPOST_TEST_POSTGRES_URL to cover PostgreSQL.
-# `crash` also sends RYW_PAIRS write-then-read pairs across two servers (click then postback,
-# lock or unlock then set_customer_details), each read expected to see its write.
+# `crash` also sends RYW_PAIRS write-then-read pairs across two servers and across one server's
+# two workers (click then postback, lock or unlock then set_customer_details, lock then a read),
+# each read expected to see its write.
 FUZZ_EXAMPLES ?= 3000
 CRASH_ROUNDS ?= 25
 CONCURRENCY_REQUESTS ?= 5000

@@ -120,7 +120,13 @@ def test_a_cancelled_gate_wait_gives_the_gate_back(
         outcome = (await asyncio.gather(waiter, return_exceptions=True))[0]
         release.set()
         await asyncio.sleep(0.2)
-        return outcome, WriterGate(path).try_lock()
+        # Polled: the checkpointer takes the gate too, for one checkpoint at a time.
+        probe = WriterGate(path)
+        for _ in range(5000):
+            if probe.try_lock():
+                return outcome, True
+            await asyncio.sleep(0.001)
+        return outcome, False
 
     outcome, free = asyncio.run(scenario())
     holder.join(5)

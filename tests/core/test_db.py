@@ -6,9 +6,12 @@ import datetime as dt
 import fcntl
 import os
 import sqlite3
+import subprocess
+import sys
 import time
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -26,6 +29,7 @@ from trackpost.core.db import (
     Checkpointer,
     Database,
     UTCDateTime,
+    WriterGate,
     create_db_engine,
     sqlite_utc_text,
 )
@@ -51,6 +55,31 @@ def _gate_is_free(path: Path) -> bool:
     return True
 
 
+def _gate_frees(path: Path) -> bool:
+    """The gate is free, or soon: the checkpointer holds it too, for one checkpoint at a time."""
+    deadline = time.monotonic() + 5
+    while not _gate_is_free(path):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
+    return True
+
+
+def wal_frames(db_file: Path) -> tuple[int, int]:
+    """(frames in the WAL, frames copied) from the wal-index header, read by another process:
+    closing a descriptor of the -shm file here would drop this process's SQLite locks on it."""
+    code = (
+        "import sys; raw = open(sys.argv[1], 'rb').read(100); "
+        "print(int.from_bytes(raw[16:20], sys.byteorder), int.from_bytes(raw[96:100], sys.byteorder))"
+    )
+    shm = db_file.with_name(db_file.name + "-shm")
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(shm)], capture_output=True, text=True, check=True
+    )
+    frames, copied = out.stdout.split()
+    return int(frames), int(copied)
+
+
 def test_a_write_transaction_holds_the_gate_until_it_commits(sqlite_db: Database) -> None:
     assert sqlite_db.gate is not None
     gate = sqlite_db.gate.path
@@ -60,9 +89,9 @@ def test_a_write_transaction_holds_the_gate_until_it_commits(sqlite_db: Database
         with sqlite_db.transaction(write=False) as reader:
             # Readers never queue on the gate (WAL lets them read while a writer works).
             assert reader.execute(text("SELECT count(*) FROM cache_versions")).scalar()
-    assert _gate_is_free(gate)
+    assert _gate_frees(gate)
     with sqlite_db.transaction(write=False):
-        assert _gate_is_free(gate)
+        assert _gate_frees(gate)
     sqlite_db.dispose()
 
 
@@ -76,7 +105,7 @@ def test_a_failed_write_releases_the_gate(sqlite_db: Database) -> None:
 
     with pytest.raises(RuntimeError):
         failing_handler()
-    assert _gate_is_free(sqlite_db.gate.path)
+    assert _gate_frees(sqlite_db.gate.path)
     with sqlite_db.transaction(write=False) as conn:
         assert conn.execute(text("SELECT max(version) FROM cache_versions")).scalar() == 0
     sqlite_db.dispose()
@@ -166,6 +195,104 @@ def test_one_checkpointer_per_database_file_and_another_takes_over_when_it_stops
     finally:
         second.stop()
     assert not second.leading.is_set()
+
+
+def _wal_file(path: Path) -> sqlite3.Connection:
+    """A WAL-mode file and a writer on it that never checkpoints by itself."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA wal_autocheckpoint=0")
+    conn.execute("CREATE TABLE filler (x TEXT)")
+    return conn
+
+
+def _copied(path: Path, frames: int) -> bool:
+    deadline = time.monotonic() + 5
+    while wal_frames(path) != (frames, frames):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+def _recording(checkpointer: Checkpointer) -> list[tuple[bool, bool]]:
+    """Each checkpoint from now on: (held the gate, left frames uncopied)."""
+    calls: list[tuple[bool, bool]] = []
+    real = checkpointer._checkpoint
+
+    def recorded(conn: sqlite3.Connection, gated: bool, state: Any) -> int:
+        frames = real(conn, gated, state)
+        calls.append((gated, state.waiting))
+        return frames
+
+    checkpointer._checkpoint = recorded  # type: ignore[method-assign]
+    return calls
+
+
+def test_no_unguarded_checkpoint_starts_while_every_frame_is_copied(tmp_path: Path) -> None:
+    """SQLite's WAL-reset race (before 3.51.3) needs a checkpoint started while the WAL is wholly
+    copied, when the next commit may start it over (docs/ARCHITECTURE.md, "Why an acknowledged
+    write is visible to every later request"). The checkpointer this replaced checkpointed a
+    copied WAL every 100 ms, without the gate."""
+    path = tmp_path / "w.db"
+    writer = _wal_file(path)
+    checkpointer = Checkpointer(path)
+    calls = _recording(checkpointer)
+    try:
+        for _ in range(3):
+            writer.executemany("INSERT INTO filler VALUES (?)", [("y" * 2000,)] * 20)
+            frames = wal_frames(path)[0]
+            assert _copied(path, frames)
+            seen = len(calls)
+            time.sleep(0.3)  # nothing to copy: at most a few gated looks, every 100 ms or more
+            idle = calls[seen:]
+            assert len(idle) <= 5, idle
+            assert all(gated for gated, _waiting in idle), idle
+        assert any(not gated for gated, _waiting in calls), "frames that wait go unguarded"
+    finally:
+        checkpointer.stop()
+        writer.close()
+
+
+def test_frames_known_to_wait_are_copied_while_a_writer_holds_the_gate(tmp_path: Path) -> None:
+    """The common case costs writers nothing: once the checkpointer knows the WAL (it copied it
+    all, then data_version moved), a short WAL's checkpoint runs beside the writers."""
+    path = tmp_path / "w.db"
+    writer = _wal_file(path)
+    checkpointer = Checkpointer(path)
+    try:
+        writer.execute("INSERT INTO filler VALUES ('x')")
+        assert _copied(path, wal_frames(path)[0])
+        time.sleep(0.05)
+        with WriterGate(path).hold():
+            writer.executemany("INSERT INTO filler VALUES (?)", [("y" * 2000,)] * 5)
+            frames = wal_frames(path)[0]
+            assert _copied(path, frames), "copied with the gate held"
+    finally:
+        checkpointer.stop()
+        writer.close()
+
+
+def test_a_checkpoint_of_a_long_wal_waits_for_the_writer_gate(tmp_path: Path) -> None:
+    """From gate_frames on, SQLite's own backstop checkpoint (inside a writer's commit, behind
+    the gate) could complete between the checkpointer's look and its checkpoint: so it takes
+    the gate, and copies nothing while a writer holds it."""
+    path = tmp_path / "w.db"
+    writer = _wal_file(path)
+    checkpointer = Checkpointer(path, gate_frames=10)
+    try:
+        writer.executemany("INSERT INTO filler VALUES (?)", [("y" * 2000,)] * 20)
+        assert _copied(path, wal_frames(path)[0])  # it saw a WAL of 20 frames or more
+        with WriterGate(path).hold():
+            writer.executemany("INSERT INTO filler VALUES (?)", [("y" * 2000,)] * 3)
+            frames, copied = wal_frames(path)
+            time.sleep(0.3)  # sixty checkpoint intervals
+            assert wal_frames(path) == (frames, copied)
+            assert copied < frames
+        assert _copied(path, frames), "copied once the gate was free"
+    finally:
+        checkpointer.stop()
+        writer.close()
 
 
 @settings_h(max_examples=300, deadline=None)

@@ -13,10 +13,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, event, select
 from sqlalchemy.pool import NullPool
 from starlette.testclient import TestClient
 
@@ -154,3 +155,52 @@ def test_the_click_is_answered_only_once_every_connection_can_read_it(
     finally:
         engine.dispose()
     assert seen == [True] * ROUNDS
+
+
+# Statements of a connection that have started and not run to their end (the query itself aside).
+RUNNING = "SELECT sql FROM sqlite_stmt WHERE busy AND sql NOT LIKE '%sqlite_stmt%'"
+
+
+def test_no_request_leaves_a_statement_running_on_its_connection(
+    http: TestClient, services: Services, net: Network, admin: Admin
+) -> None:
+    """SQLite keeps a connection's read snapshot while any of its statements is unfinished, even
+    across COMMIT and the pool's rollback: a connection handed back so would serve the next
+    request a state older than writes acknowledged meanwhile. Every read and write endpoint,
+    paged lists cut short included, must leave its connection with nothing running."""
+    if not services.settings.is_sqlite:
+        pytest.skip("sqlite_stmt is SQLite's")
+    running: list[str] = []
+
+    def check(dbapi_conn: Any, _record: Any) -> None:
+        running.extend(str(row[0]) for row in dbapi_conn.execute(RUNNING).fetchall())
+
+    event.listen(services.db.engine, "checkin", check)
+    try:
+        customer_id = net.convert(orderid="open-1", subscription_id="open-sub")["customer_id"]
+        net.convert(orderid="open-2")
+        assert customer_api(http, admin, "lock", customer_id=customer_id).status_code == 200
+        code = urlsplit(net.link).path.rsplit("/", 1)[-1]
+        reads = {
+            "/api/customer/get_customer_details": {"customer_id": customer_id},
+            "/api/customer/search": {"count": 1},
+            "/api/customer/history": {"customer_id": customer_id, "count": 1},
+            "/api/affiliate/search": {"count": 1},
+            "/api/offer/get_details": {"advertiserid": net.advertiser, "count": 1},
+            "/api/affiliate/get_single_link": {"loginid": net.affiliate, "offerid": net.offer},
+            "/api/affiliate/get_links": {"loginid": net.affiliate},
+            "/api/affiliate/decode_trackingcode": {"ocode": code},
+            "/api/offer/check_orderid_exists": {"orderid": "open-1"},
+            "/api/config/get_global_ips": {},
+            "/api/report/transaction": {"period": 8},
+        }
+        for path, params in reads.items():
+            resp = http.get(path, params=params, headers=admin.headers)
+            assert resp.status_code == 200, (path, resp.text)
+        assert services.batcher is not None
+        writer = services.batcher._conn  # kept from batch to batch, never checked in
+        assert writer is not None
+        check(writer.connection.driver_connection, None)
+    finally:
+        event.remove(services.db.engine, "checkin", check)
+    assert running == []

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
-import os
 import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,11 +17,13 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
 from trackpost.core.config import Settings
+from trackpost.core.wal import CHECKPOINT_THREAD as CHECKPOINT_THREAD
+from trackpost.core.wal import GATE_THREAD as GATE_THREAD
+from trackpost.core.wal import Checkpointer as Checkpointer
+from trackpost.core.wal import WriterGate as WriterGate
+from trackpost.core.wal import name_os_thread as name_os_thread
 
 WRITE_OPTION = "trackpost_write"
-# The OS names of trackpost's own threads (bench/procs.py reports CPU by them).
-CHECKPOINT_THREAD = "tp-checkpoint"
-GATE_THREAD = "tp-writer-gate"
 
 
 # SQLite's primary result codes that say the storage failed, not the request: the disk is full
@@ -99,17 +98,6 @@ def sqlite_utc_text(value: dt.datetime | None) -> str | None:
     if value.tzinfo is None:
         raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
     return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-def name_os_thread(name: str) -> None:
-    """Name the calling thread for the OS, so that `top -H` and /proc tell trackpost's apart."""
-    # Python 3.11 names threads for itself only; a thread may rename itself through procfs
-    # (Linux; at most 15 characters). Elsewhere the name is only cosmetic, so failure is fine.
-    try:
-        with open("/proc/thread-self/comm", "w", encoding="ascii") as comm:
-            comm.write(name[:15])
-    except OSError:
-        pass
 
 
 def utcnow() -> dt.datetime:
@@ -188,154 +176,6 @@ def create_db_engine(settings: Settings, *, pool_size: int = 8) -> Engine:
     return engine
 
 
-class WriterGate:
-    """Queues SQLite writers of every process on one host in the kernel, not in SQLite.
-
-    SQLite's own busy handler sleeps 1 ms, then 2, 5, 10 ... when a second process finds the
-    write lock taken, and it sleeps inside the event loop, so two busy workers spend most of
-    their time asleep. An exclusive flock on a file beside the database is granted the moment
-    the holder releases it, which keeps writes serial (as SQLite requires) without the sleeps.
-    SQLite's lock still guards correctness; this only decides who asks for it first.
-    """
-
-    def __init__(self, db_path: Path) -> None:
-        self.path = db_path.with_name(db_path.name + ".writer")
-        self._fd: int | None = None
-        self._pid = 0
-        # Re-entrant, and the flock is taken once per outermost hold, so a nested write
-        # transaction in the same thread does not deadlock on the gate itself.
-        self._thread_lock = threading.RLock()
-        self._depth = 0
-
-    def _file(self) -> int:
-        # Opened per process: a descriptor inherited across fork would share one lock.
-        if self._fd is None or self._pid != os.getpid():
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            self._pid = os.getpid()
-        return self._fd
-
-    def try_lock(self) -> bool:
-        """Take the gate now if it is free; for a holder that is not re-entrant (the batcher)."""
-        try:
-            fcntl.flock(self._file(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-
-    def lock(self) -> None:
-        """Wait for the gate; blocks the calling thread."""
-        fcntl.flock(self._file(), fcntl.LOCK_EX)
-
-    def unlock(self) -> None:
-        fcntl.flock(self._file(), fcntl.LOCK_UN)
-
-    @contextmanager
-    def hold(self) -> Iterator[None]:
-        with self._thread_lock:
-            fd = self._file()
-            if self._depth == 0:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-                if self._depth == 0:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
-
-
-class Checkpointer:
-    """Copies SQLite's WAL back into the database from a background thread, off the write path.
-
-    Left to itself SQLite checkpoints inside whichever commit crosses the threshold, so that one
-    request pays for writing back and syncing a thousand pages while every other writer waits
-    behind the write lock. A PASSIVE checkpoint never waits for readers or writers.
-
-    One thread per database file checkpoints, whichever worker process holds the `.checkpoint`
-    flock beside it; the others stand by and take over within `standby_interval` if that
-    worker goes. With one checkpointer per worker the WAL was copied twice as often, so a page
-    rewritten by every batch (a click table's last leaf) was copied and synced twice as often
-    too, at a measured cost in every worker's CPU (BENCHMARKS.md).
-    """
-
-    # Small and often while writes come in: at 1M customers nearly every write dirties a
-    # different page, and the copy and fsync of many pages stall commits; the shorter the
-    # interval, the shorter the stalls (BENCHMARKS.md measures each interval). With nothing new
-    # in the WAL it backs off, so an idle server does not wake hundreds of times a second.
-    def __init__(
-        self,
-        path: Path,
-        interval: float = 0.005,
-        idle_interval: float = 0.1,
-        standby_interval: float = 0.5,
-    ) -> None:
-        self.path = path
-        self.interval = interval
-        self.idle_interval = idle_interval
-        self.standby_interval = standby_interval
-        self.leading = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
-        self._thread.start()
-
-    def _lead(self) -> int | None:
-        """The flock that makes this thread the file's checkpointer, or None if another has it."""
-        lock_path = self.path.with_name(self.path.name + ".checkpoint")
-        try:
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError:
-            return None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            return None
-        self.leading.set()
-        return fd
-
-    def _run(self) -> None:
-        name_os_thread(CHECKPOINT_THREAD)
-        lock_fd = None
-        while lock_fd is None:
-            lock_fd = self._lead()
-            if lock_fd is None and self._stop.wait(self.standby_interval):
-                return
-        try:
-            self._checkpoint_until_stopped()
-        finally:
-            self.leading.clear()
-            os.close(lock_fd)  # closing the last descriptor releases the flock
-
-    def _checkpoint_until_stopped(self) -> None:
-        conn: sqlite3.Connection | None = None
-        wait, last_size = self.interval, -1
-        while not self._stop.wait(wait):
-            try:
-                if conn is None:
-                    conn = sqlite3.connect(self.path, isolation_level=None, timeout=0)
-                # (busy, frames in the WAL, frames copied): the WAL's size changes with each
-                # commit, and when a writer starts it over from the beginning.
-                _busy, size, _copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            except sqlite3.Error:
-                # Busy or not yet created: the next tick tries again, the backstop still holds.
-                size = -1
-            if size == -1 and conn is not None:
-                # Also -1 when the file was not in WAL mode as this connection opened it: it
-                # would not notice the switch (the first writer's), so it is opened again.
-                conn.close()
-                conn = None
-            if size != last_size:
-                wait, last_size = self.interval, size
-            else:
-                wait = min(wait * 2, self.idle_interval)
-        if conn is not None:
-            conn.close()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-
 class Database:
     """Owns the engine; hands each request one connection inside one transaction."""
 
@@ -392,4 +232,7 @@ class Database:
     def dispose(self) -> None:
         if self.checkpointer is not None:
             self.checkpointer.stop()
+        if self.gate is not None:
+            # Else `serve` forks its workers holding the descriptor its start-up opened.
+            self.gate.close()
         self.engine.dispose()
