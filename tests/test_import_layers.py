@@ -167,6 +167,7 @@ OWNERS = {
     "ip_list_entries": "iplists",
     "offers": "offers",
     "landing_pages": "offers",
+    "landing_page_access": "offers",
     "tracking_domains": "offers",
     "clicks": "tracking",
     "transactions": "transactions",
@@ -183,6 +184,10 @@ READS = {
         "tracking",
         "landing_pages",
     ): "the click's resolution reads its offer and landing page at once",
+    (
+        "tracking",
+        "landing_page_access",
+    ): "the click's resolution (a cache miss) reads the affiliate's access to a private page",
     ("tracking", "customers"): "retention keeps the clicks a customer refers to",
     ("tracking", "transactions"): "retention keeps the clicks a transaction refers to",
     ("postbacks", "clicks"): "a conversion's one read: the click with its offer and page",

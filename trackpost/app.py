@@ -33,6 +33,7 @@ from trackpost.core.responses import error_response, json_response
 from trackpost.core.security import KeyHasher, load_secret
 from trackpost.customers.routes import router as customers_router
 from trackpost.iplists.routes import router as iplists_router
+from trackpost.offers import service as offers_service
 from trackpost.offers.routes import router as offers_router
 from trackpost.postbacks.routes import router as postbacks_router
 from trackpost.reports.routes import router as reports_router
@@ -71,6 +72,13 @@ HTML_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
 }
+
+
+REDIRECT_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+PROTECTED_HTML = (
+    b'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Not found</title>'
+    b"</head>\n<body><h1>Not found</h1><p>There is no page at this address.</p></body></html>\n"
+)
 
 
 def collect_endpoints() -> list[Endpoint]:
@@ -141,12 +149,31 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                 headers=dict(exc.headers or {}),
             )
         elif exc.status_code == 404:
+            hidden = _tracking_domain_answer(request)
+            if hidden is not None:
+                unrouted.record(request, 404, hidden.status_code)
+                return hidden
             err = NotFound(f"No endpoint at {request.url.path}.", code="unknown_endpoint")
         else:
             err = BadRequest(str(exc.detail), code="http_error")
         response = error_response(err, vendor_status=settings.vendor_error_status == 200)
         unrouted.record(request, exc.status_code, response.status_code)
         return response
+
+    def _tracking_domain_answer(request: Request) -> Response | None:
+        """A tracking domain's own answer to a path that is no link (add_tracking_domain's
+        redirect_domain and template_protect): the API's JSON errors stay out of sight."""
+        host = request.headers.get("host")
+        if not host or request.url.path.startswith("/api/"):
+            return None
+        with services.db.transaction(write=False) as conn:
+            answer = offers_service.unrouted_answer(conn, host)
+        if answer is None:
+            return None
+        kind, url = answer
+        if kind == "redirect":
+            return Response(status_code=302, headers={"Location": url, **REDIRECT_HEADERS})
+        return Response(PROTECTED_HTML, 404, HTML_HEADERS, media_type="text/html; charset=utf-8")
 
     async def server_error(request: Request, exc: Exception) -> Response:
         rid = request_id_of(request)

@@ -66,6 +66,8 @@ def test_default_landing_page_is_the_first_public_one(api: ApiClient) -> None:
     public = add_landing_page(api, offer, "https://adv.example/q")
     code = link(api, loginid=aff, offerid=offer, code_only="1", style="unencoded")
     assert code == f"{aff}.0.{offer}.{public}.0.0.0.0.0.0.0.0"
+    enable = {"action": "enable", "loginids": aff, "landing_pageids": private}
+    ok(api.patch("/api/offer/set_enabled_affiliates", enable))
     chosen = link(api, loginid=aff, landing_pageid=private, code_only="1", style="unencoded")
     assert chosen == f"{aff}.0.{offer}.{private}.0.0.0.0.0.0.0.0"
 
@@ -107,7 +109,7 @@ def test_get_links_lists_one_link_per_landing_page(api: ApiClient) -> None:
     visible = add_offer(api, adv, name="Visible", flat_amount_per_conversion="4")
     hidden = add_offer(api, adv, name="Hidden", hidden="1", percentage_of_customer_conversion="20")
     lp1 = add_landing_page(api, visible, "https://adv.example/1")
-    lp2 = add_landing_page(api, visible, "https://adv.example/2", private="1")
+    lp2 = add_landing_page(api, visible, "https://adv.example/2", private="1", requestable="1")
     lp3 = add_landing_page(api, hidden, "https://adv.example/3")
     body = ok(api.get("/api/affiliate/get_links", {"loginid": aff}))
     assert body["result"] == "Success"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from tests.support import ApiClient, assert_error
-from tests.tracking.support import add_advertiser, add_affiliate, ok
+from tests.tracking.support import add_advertiser, add_affiliate, link, network, ok
 
 
 def _search(api: ApiClient, **params: str) -> dict[str, dict[str, object]]:
@@ -61,4 +63,63 @@ def test_paging_and_order(api: ApiClient) -> None:
     )
     assert_error(
         api.get("/api/affiliate/search", {"type": "root"}), 400, "invalid_parameter", "type"
+    )
+
+
+def test_every_documented_filter_is_accepted_and_filters(api: ApiClient) -> None:
+    net = network(api)
+    clicker = net["loginid"]
+    a = add_affiliate(
+        api, username="alpha", address1="1 Main Street", aim="aimy", url="https://a.example"
+    )
+    b = add_affiliate(api, username="beta", ref=a, minimum_payout="50.00", icq="123")
+    ok(api.patch("/api/affiliate/edit_affiliate", {"loginid": b, "affiliate_manager_loginid": a}))
+    ok(
+        api.patch(
+            "/api/affiliate/payvia",
+            {
+                "loginid": b,
+                "payvia_type_id": "1",
+                "payvia_info[0][field]": "Pay To",
+                "payvia_info[0][value]": "Beta Holdings",
+            },
+        )
+    )
+    assert list(_search(api, address="main st")) == [a]
+    assert list(_search(api, aim="aimy")) == [a]
+    assert list(_search(api, icq="123")) == [b]
+    assert list(_search(api, url="a.example")) == [a]
+    assert list(_search(api, password="beta")) == [b]  # the reference's misprint of username
+    assert list(_search(api, ref=a)) == [b]
+    assert list(_search(api, sales_rep=a)) == [b]
+    assert list(_search(api, payvia_details="holdings")) == [b]
+    assert list(_search(api, min_pay="10.00", pay_range="1")) == [b]
+    assert list(_search(api, deleted="1")) == []
+    assert list(_search(api, deleted="0", login_date="", login_ip="")) == [clicker, a, b]
+    assert list(_search(api, login_ip="203.0.113.7")) == []  # no affiliate login is recorded
+    assert list(_search(api, join_date="2999-01-01")) == [clicker, a, b]
+    assert list(_search(api, join_date="2999-01-01", join_range="1")) == []
+    code = link(api, loginid=b, offerid=net["offerid"]).rsplit("/", 1)[-1]
+    assert list(_search(api, trackingcode=code)) == [b]
+    assert list(_search(api, start="1", end="2")) == [a]
+    # Statistics: the vendor's "less than" rule over the stats period.
+    track = link(api, loginid=clicker, offerid=net["offerid"])
+    api.client.get(urlsplit(track).path, follow_redirects=False)
+    assert list(_search(api, raw_clicks="1")) == [a, b]
+    assert list(_search(api, raw_clicks="2", stats_period="7")) == [clicker, a, b]
+    assert list(_search(api, unq_clicks="1", join_count="1", void_count="1")) == [a, b]
+    # One click and no conversion: a ratio of 1 click per conversion is not below 1.
+    assert list(_search(api, ratio="1")) == [a, b]
+    for name in ("continuity_count", "ratio", "total_earned", "total"):
+        assert list(_search(api, **{name: "2"})) == [clicker, a, b], name
+    # The extra details.
+    found = _search(api, loginid=b, return_referred_info="1", return_referring_info="1")
+    assert found[b]["referred_details"] == [{"loginid": a, "username": "alpha"}]
+    found = _search(api, loginid=a, return_referring_info="1")
+    assert found[a]["referring_details"] == [{"loginid": b, "username": "beta"}]
+    assert_error(
+        api.get("/api/affiliate/search", {"start": "2", "end": "1"}),
+        400,
+        "invalid_parameter",
+        "end",
     )

@@ -49,7 +49,7 @@ def test_transactions_newest_first_bounded_with_count(
     assert body["transaction_count"] == 105
     assert len(body["transactions"]) == 100
     assert body["transactions"][0]["orderid"] == "ORD-104"
-    assert body["transactions"][0]["amount"] == 204
+    assert body["transactions"][0]["amount"] == "2.04"  # money as every response gives it
     assert body["transactions"][-1]["orderid"] == "ORD-005"
     assert body["customer"]["customer_id"] == customer
 

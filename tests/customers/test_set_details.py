@@ -17,6 +17,7 @@ def test_sets_every_documented_field(api: ApiClient, db: Database, customer: int
     values = {name: f"new {name}" for name in DETAIL_FIELDS}
     values["email"] = "new@example.org"
     values["zip"] = "SW1A 1AA"
+    values["status"] = "inactive"
     resp = api.patch(DETAILS, {"customer_id": customer, **values})
     assert resp.status_code == 200
     assert resp.headers["content-type"] == "application/json"
@@ -90,9 +91,31 @@ def test_lengths_are_bounded(
     assert customer_row(db, customer)[field] == "z" * limit
 
 
-def test_empty_value_is_400_pointing_at_remove(api: ApiClient, customer: int) -> None:
+def test_a_blank_value_is_not_given(api: ApiClient, db: Database, customer: int) -> None:
+    before = customer_row(db, customer)["lastname"]
     resp = api.patch(DETAILS, {"customer_id": customer, "lastname": ""})
-    assert_error(resp, 400, "invalid_parameter", "lastname", "REMOVE")
+    assert_error(resp, 400, "no_fields")
+    resp = api.patch(DETAILS, {"customer_id": customer, "lastname": "", "city": "Paris"})
+    assert resp.content == b"true"
+    row = customer_row(db, customer)
+    assert (row["lastname"], row["city"]) == (before, "Paris")
+
+
+def test_phone_and_status_are_set_as_the_customer_record_has_them(
+    api: ApiClient, db: Database, customer: int
+) -> None:
+    resp = api.patch(
+        DETAILS, {"customer_id": customer, "phone": "+1 555 0100", "status": "expired"}
+    )
+    assert resp.content == b"true"
+    row = customer_row(db, customer)
+    assert (row["phone"], row["status"]) == ("+1 555 0100", "expired")
+    assert api.patch(DETAILS, {"customer_id": customer, "phone": "REMOVE"}).content == b"true"
+    assert customer_row(db, customer)["phone"] is None
+    resp = api.patch(DETAILS, {"customer_id": customer, "status": "REMOVE"})
+    assert_error(resp, 400, "invalid_parameter", "status")
+    resp = api.patch(DETAILS, {"customer_id": customer, "status": "gone"})
+    assert_error(resp, 400, "invalid_parameter", "status", "cancelled")
 
 
 def test_control_characters_are_refused(api: ApiClient, customer: int) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from starlette.testclient import TestClient
 
 from tests.support import ApiClient, assert_error
 from tests.tracking.support import add_advertiser, add_affiliate, add_offer, link, ok
@@ -39,7 +40,7 @@ def test_add_landing_page_body_and_stored_fields(
                 "url": "https://adv.example/l?ch=%%click_hash%%",
                 "postback_ips": "203.0.113.7, 198.51.100.0/24",
                 "void_ips": "",
-                "conversion_type": "image",
+                "conversion_type": "post",
                 "private": "1",
                 "disable_deep_linking": "TRUE",
             },
@@ -52,10 +53,29 @@ def test_add_landing_page_body_and_stored_fields(
     assert row["postback_ips"] == "203.0.113.7/32,198.51.100.0/24"
     assert row["void_ips"] == ""
     assert (row["conversion_type"], row["private"], row["disable_deep_linking"]) == (
-        "image",
+        "post",
         True,
         True,
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("conversion_type", "iframe"),
+        ("conversion_type", "image"),
+        ("hostnpost_ips", "203.0.113.7"),
+        ("redirect_hash", "geo-1"),
+        ("disable_url_sanitization", "1"),
+    ],
+)
+def test_settings_trackpost_cannot_enforce_are_refused(
+    api: ApiClient, offerid: str, name: str, value: str
+) -> None:
+    data = {"name": "L", "offerid": offerid, "url": "https://adv.example/", name: value}
+    assert_error(api.post(ADD, data), 400, "not_supported", name)
+    lp = ok(api.post(ADD, {**data, name: ""}))[0]["message"]["landing_pageid"]
+    assert_error(api.patch(EDIT, {"landing_pageid": lp, name: value}), 400, "not_supported", name)
 
 
 @pytest.mark.parametrize(
@@ -137,3 +157,24 @@ def test_tracking_domain_is_used_for_links(
         "invalid_parameter",
         "domain",
     )
+
+
+def test_a_tracking_domain_hides_what_is_no_link(api: ApiClient, http: TestClient) -> None:
+    """redirect_domain and template_protect decide what a tracking domain shows at any other
+    path: the API's own 404 never shows there."""
+    add = "/api/offer/add_tracking_domain"
+    ok(api.post(add, {"domain": "https://t.example.com", "redirect_domain": "https://www.ex.com"}))
+    ok(api.post(add, {"domain": "https://p.example.com", "template_protect": "1"}))
+    ok(api.post(add, {"domain": "https://plain.example.com"}))
+    resp = http.get("/signup/", headers={"host": "t.example.com"}, follow_redirects=False)
+    assert (resp.status_code, resp.headers["location"]) == (302, "https://www.ex.com")
+    resp = http.get("/members", headers={"host": "p.example.com"})
+    assert resp.status_code == 404
+    assert resp.headers["content-type"].startswith("text/html")
+    assert "unknown_endpoint" not in resp.text
+    for host in ("plain.example.com", "other.example.com"):
+        resp = http.get("/members", headers={"host": host})
+        assert (resp.status_code, resp.json()["code"]) == (404, "unknown_endpoint")
+    # The API keeps its own answers on every host.
+    resp = http.get("/api/nope", headers={"host": "t.example.com"})
+    assert resp.json()["code"] == "unknown_endpoint"

@@ -89,7 +89,6 @@ def test_bad_values_are_400_and_write_nothing(api: ApiClient, name: str, value: 
 
 
 def test_advertiser_must_exist_and_be_an_advertiser(api: ApiClient) -> None:
-    assert_error(api.post(ADD, {"name": "X"}), 400, "missing_parameter", "advertiserid")
     assert_error(
         api.post(ADD, {"name": "X", "advertiserid": "999"}), 404, "advertiser_not_found", "999"
     )
@@ -145,7 +144,10 @@ def test_dates_accept_vendor_forms_and_return_iso_utc(api: ApiClient) -> None:
     assert shown["date_live"] == "2030-03-20T00:00:00+00:00"
     assert shown["date_expire"] == "2030-12-31T23:59:59+00:00"
     assert shown["status"] == "scheduled"
+    # Blank is "not given"; REMOVE clears.
     ok(api.patch("/api/offer/edit_offer", {"offerid": offerid, "date_live": ""}))
+    assert details(api, offerid=offerid)[offerid]["date_live"] == "2030-03-20T00:00:00+00:00"
+    ok(api.patch("/api/offer/edit_offer", {"offerid": offerid, "date_live": "REMOVE"}))
     assert details(api, offerid=offerid)[offerid]["date_live"] is None
 
 
@@ -164,7 +166,9 @@ def test_get_details_selectors_in_the_vendors_order(api: ApiClient) -> None:
     # The first selector present wins: offerid over name.
     assert list(details(api, offerid=c, name="Winter Sale")) == [c]
     assert list(details(api, advertiserid=adv1, start="1", count="1")) == [b]
-    assert_error(api.get("/api/offer/get_details", {}), 400, "missing_parameter", "offerid, name")
+    # No selector: nothing, as the vendor documents (not every offer, not an error).
+    assert ok(api.get("/api/offer/get_details", {})) == {"result": "Success", "message": {}}
+    assert details(api, offerid="", name="", return_columns="") == {}
     assert_error(
         api.get("/api/offer/get_details", {"offerid": "1,x"}), 400, "invalid_parameter", "offerid"
     )
@@ -237,3 +241,86 @@ def test_pause_and_activate(api: ApiClient, services: Services) -> None:
         "landing_page_not_found",
     )
     assert_error(api.patch("/api/offer/activate_offer", {"offerid": "999"}), 404, "offer_not_found")
+
+
+def test_an_offer_without_advertiser_belongs_to_the_house_advertiser(api: ApiClient) -> None:
+    first = ok(api.post(ADD, {"name": "Network offer", "advertiserid": ""}))
+    second = ok(api.post(ADD, {"name": "Another"}))
+    a, b = first[0]["message"]["offerid"], second[0]["message"]["offerid"]
+    shown = details(api, offerid=f"{a},{b}", return_columns="advertiserid,advertiser_username")
+    assert shown[a]["advertiser_username"] == shown[b]["advertiser_username"] == "house"
+    assert shown[a]["advertiserid"] == shown[b]["advertiserid"]
+    # The account is an advertiser nobody can log in as (it has no password).
+    found = ok(api.get("/api/affiliate/search", {"type": "advertiser", "username": "house"}))
+    assert list(found) == [shown[a]["advertiserid"]]
+
+
+def test_vendor_offer_fields_are_stored_and_returned(api: ApiClient) -> None:
+    adv = add_advertiser(api)
+    offerid = add_offer(
+        api,
+        adv,
+        offer_groups="3,1",
+        marketing_types="7",
+        subject_lines="Save now\nLast chance",
+        from_addresses="deals@adv.example",
+        cost_flat="12.50",
+        cost_perc="0",
+        cost_type="flat",
+    )
+    cols = "groups,marketing_types,subject_lines,from_addresses,cost_flat,conversion,cost_type"
+    shown = details(api, offerid=offerid, return_columns=cols)[offerid]
+    assert shown == {
+        "offerid": offerid,
+        "groups": ["3", "1"],
+        "marketing_types": ["7"],
+        "subject_lines": ["Save now", "Last chance"],
+        "from_addresses": ["deals@adv.example"],
+        "conversion": "12.50",
+        "cost_flat": "12.50",
+        "cost_type": "flat",
+    }
+    # PHP arrays are accepted too; REMOVE (or 0 for ids) clears.
+    edit = "/api/offer/edit_offer"
+    ok(
+        api.patch(
+            edit, {"offerid": offerid, "offer_groups[]": ["4", "5"], "subject_lines": "REMOVE"}
+        )
+    )
+    ok(api.patch(edit, {"offerid": offerid, "marketing_types": "0"}))
+    shown = details(api, offerid=offerid, return_columns=cols)[offerid]
+    assert (shown["groups"], shown["subject_lines"], shown["marketing_types"]) == (
+        ["4", "5"],
+        [],
+        [],
+    )
+
+
+def test_vendor_revenue_columns_refuse_what_trackpost_cannot_compute(api: ApiClient) -> None:
+    adv = add_advertiser(api)
+    base = {"name": "X", "advertiserid": adv}
+    assert_error(api.post(ADD, {**base, "cost_type": "perc"}), 400, "not_supported", "cost_type")
+    assert_error(api.post(ADD, {**base, "cost_perc": "25"}), 400, "not_supported", "cost_perc")
+    assert_error(
+        api.post(ADD, {**base, "cost_flat": "1.00", "conversion": "2.00"}),
+        400,
+        "conflicting_parameters",
+        "cost_flat",
+    )
+
+
+def test_get_details_accepts_the_vendors_column_names(api: ApiClient) -> None:
+    offerid = add_offer(api, add_advertiser(api), conversion="9.95")
+    cols = "cookie_duration,cost_type,conversion_cap,authorized_countries,deleted,approved"
+    shown = details(api, offerid=offerid, return_columns=cols)[offerid]
+    assert shown == {
+        "offerid": offerid,
+        "cookie_duration": str(30 * 86_400),
+        "cost_type": "flat",
+        "conversion_cap": None,
+        "authorized_countries": ["All"],
+        "deleted": "0",
+        "approved": "1",
+    }
+    resp = api.get("/api/offer/get_details", {"offerid": offerid, "return_columns": "nope"})
+    assert_error(resp, 400, "invalid_parameter", "nope")

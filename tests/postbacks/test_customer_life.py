@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from tests.postbacks.network import Network, build_network, ledger
 from tests.support import ApiClient
 from trackpost.core.http import Services
@@ -78,8 +80,12 @@ def test_a_customers_whole_life(api: ApiClient, services: Services) -> None:
     # The same ledger through the report, and the customer's final state.
     report = api.get("/api/report/transaction", {"filter_transaction_hash": click, "period": 7})
     body = report.json()
-    assert sum(int(r["amount"]) for r in body.values() if r["status"] != "pending") == revenue
-    assert sum(int(r["total_payout"]) for r in body.values()) == payout
+    # Money in responses is a decimal string in the base currency.
+    cents = [
+        (Decimal(r["amount"]) * 100, Decimal(r["total_payout"]) * 100, r) for r in body.values()
+    ]
+    assert sum(a for a, _, r in cents if r["status"] != "pending") == revenue
+    assert sum(p for _, p, _ in cents) == payout
     assert {r["external_clickid"] for r in body.values()} == {"aff-click-1"}
     details = api.get("/api/customer/get_customer_details", {"customer_id": cid}).json()
     customer = details.get("customer", details)

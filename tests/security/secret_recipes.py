@@ -23,11 +23,14 @@ def _customer_details(world: World) -> list[str]:
     return [secret]
 
 
-def _add_advertiser(world: World) -> list[str]:
-    secret, n = "Adv-Passw0rd-add", next(_seq)
-    data = {"username": f"sadv{n}", "password": secret, "email": f"sadv{n}@example.com"}
-    _ok(world.api.post("/api/advertiser/add_advertiser", data))
-    return [secret]
+def _add_advertiser(path: str) -> Recipe:
+    def recipe(world: World) -> list[str]:
+        secret, n = "Adv-Passw0rd-add", next(_seq)
+        data = {"username": f"sadv{n}", "password": secret, "email": f"sadv{n}@example.com"}
+        _ok(world.api.post(path, data))
+        return [secret]
+
+    return recipe
 
 
 def _edit_advertiser(world: World) -> list[str]:
@@ -83,14 +86,25 @@ def _postback(path: str) -> Recipe:
     return recipe
 
 
+def _search(world: World) -> list[str]:
+    """search's `password` is the reference's misprint of username: whatever a client puts
+    there (a real password, by mistake) is compared with usernames and never kept."""
+    secret = "Srch-Passw0rd-filter"
+    resp = world.api.get("/api/affiliate/search", {"password": secret})
+    assert resp.status_code == 200, resp.text
+    return [secret]
+
+
 # path -> recipe; each recipe sends its secrets, expects a 2xx and returns the secrets it sent.
 RECIPES: dict[str, Recipe] = {
     "/api/customer/set_customer_details": _customer_details,
-    "/api/advertiser/add_advertiser": _add_advertiser,
+    "/api/advertiser/add_advertiser": _add_advertiser("/api/advertiser/add_advertiser"),
+    "/api/affiliate/add_advertiser": _add_advertiser("/api/affiliate/add_advertiser"),
     "/api/advertiser/edit_advertiser": _edit_advertiser,
     "/api/affiliate/add_affiliate": _add_affiliate("/api/affiliate/add_affiliate"),
     "/api/affiliate/addaffiliate": _add_affiliate("/api/affiliate/addaffiliate"),
     "/api/affiliate/edit_affiliate": _edit_affiliate,
+    "/api/affiliate/search": _search,
     "/signup/process_pixel.php": _postback("/signup/process_pixel.php"),
     "/signup/process_pixel": _postback("/signup/process_pixel"),
 }

@@ -148,7 +148,7 @@ def test_paused_offer_with_expire_url_or_nothing(
         )
     )
     assert track(http, f"/track/{code}").headers["location"] == "https://adv.example/sold-out"
-    ok(api.patch("/api/offer/edit_offer", {"offerid": net["offerid"], "expire_url": ""}))
+    ok(api.patch("/api/offer/edit_offer", {"offerid": net["offerid"], "expire_url": "REMOVE"}))
     assert_dead_end(track(http, f"/track/{code}"))
     assert click_rows(services) == []
 
@@ -171,7 +171,7 @@ def test_offer_dates_decide_availability(
     ok(
         api.patch(
             "/api/offer/edit_offer",
-            {"offerid": offer, "date_expire": "", "date_live": "2099-01-01"},
+            {"offerid": offer, "date_expire": "REMOVE", "date_live": "2099-01-01"},
         )
     )
     assert track(http, f"/track/{code}").headers["location"] == "https://adv.example/gone"

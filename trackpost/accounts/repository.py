@@ -259,6 +259,15 @@ _EXACT = {
     "city": L.c.city,
     "state": L.c.state,
     "country": L.c.country,
+    "aim": L.c.aim,
+    "icq": L.c.icq,
+}
+# Range filters: the column and the comparison a value is held to.
+_RANGES = {
+    "join_before": (L.c.join_date, "lt"),
+    "join_after": (L.c.join_date, "gt"),
+    "min_pay_below": (L.c.minimum_payout, "lt"),
+    "min_pay_at_least": (L.c.minimum_payout, "ge"),
 }
 _ORDER = {
     "loginid": L.c.loginid,
@@ -284,15 +293,34 @@ def search(
     name: str | None,
     orderby: str,
     start: int,
-    count: int,
+    count: int | None,
 ) -> list[RowMapping]:
-    """Accounts of one type matching every given filter, in a stable order."""
+    """Accounts of one type matching every given filter, in a stable order (count None: all)."""
     conds: list[ColumnElement[bool]] = [L.c.type == account_type]
     for key, value in filters.items():
         if key in _EXACT_CI:
             conds.append(func.lower(_EXACT_CI[key]) == func.lower(bindparam(key, value)))
         elif key in _EXACT:
             conds.append(_EXACT[key] == bindparam(key, value))
+        elif key in _RANGES:
+            col, op = _RANGES[key]
+            bound = bindparam(key, value, type_=col.type)
+            conds.append({"lt": col < bound, "gt": col > bound, "ge": col >= bound}[op])
+        elif key == "loginids":
+            conds.append(L.c.loginid.in_(bindparam("loginids", list(value), expanding=True)))
+        elif key in ("url", "address"):
+            pattern = f"%{_like_escape(str(value).lower())}%"
+            columns = (L.c.url,) if key == "url" else (L.c.address1, L.c.address2)
+            conds.append(
+                or_(
+                    *(
+                        func.lower(func.coalesce(c, "")).like(
+                            bindparam(f"{key}_{i}", pattern), escape="\\"
+                        )
+                        for i, c in enumerate(columns)
+                    )
+                )
+            )
     if name:
         pattern = f"%{_like_escape(name.lower())}%"
         full = func.lower(func.coalesce(L.c.firstname, "") + " " + func.coalesce(L.c.lastname, ""))
@@ -308,7 +336,9 @@ def search(
     column, _, direction = orderby.partition(" ")
     sort_key = _ORDER[column]
     order = [sort_key.desc() if direction == "desc" else sort_key.asc(), L.c.loginid.asc()]
-    stmt = select(L).where(*conds).order_by(*order).offset(start).limit(count)
+    stmt = select(L).where(*conds).order_by(*order).offset(start)
+    if count is not None:
+        stmt = stmt.limit(count)
     return list(conn.execute(stmt).mappings())
 
 

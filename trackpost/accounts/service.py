@@ -176,9 +176,9 @@ def search(
     name: str | None,
     orderby: str,
     start: int,
-    count: int,
+    count: int | None,
 ) -> list[RowMapping]:
-    """Accounts of one type matching every filter given, a page at a time."""
+    """Accounts of one type matching every filter given, a page at a time (count None: all)."""
     return repo.search(conn, kind, filters, name, orderby, start, count)
 
 
@@ -233,3 +233,29 @@ def advertiser_id(conn: Connection, username: str) -> int:
     if found is None:
         raise AdvertiserNotFound(f"No advertiser with advertiser_username {username[:64]!r}.")
     return found
+
+
+# The advertiser of offers added without one: the network's own offers (docs/compatibility.md).
+HOUSE_ADVERTISER = "house"
+
+
+def house_advertiser(conn: Connection) -> int:
+    """The 'house' advertiser's loginid, made on first use with no password (it cannot log in)."""
+    found = repo.advertiser_id(conn, HOUSE_ADVERTISER)
+    if found is not None:
+        return found
+    if repo.loginid_of(conn, HOUSE_ADVERTISER) is not None:
+        raise UsernameTaken(
+            f"Parameter 'advertiserid' is needed: the username {HOUSE_ADVERTISER!r}, kept for the "
+            "network's own offers, belongs to an account that is not an advertiser."
+        )
+    try:
+        with conn.begin_nested():  # two first uses at once: the unique username decides
+            return repo.insert_login(
+                conn, {"type": "advertiser", "username": HOUSE_ADVERTISER, "status": 0}
+            )
+    except IntegrityError:
+        found = repo.advertiser_id(conn, HOUSE_ADVERTISER)
+        if found is None:
+            raise
+        return found

@@ -45,3 +45,7 @@ def edit_advertiser(ctx: RequestContext, params: EditAdvertiser) -> list[dict[st
     """Only the parameters sent change; a new email must not belong to another advertiser."""
     service.edit_advertiser(ctx.conn, params)
     return [{"result": "Success"}]
+
+
+# The vendor's add_advertiser example posts to the affiliate family's path.
+router.alias("POST", "/api/affiliate/add_advertiser", of="POST /api/advertiser/add_advertiser")

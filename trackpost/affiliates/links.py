@@ -8,10 +8,11 @@ from urllib.parse import quote
 from sqlalchemy import Connection
 
 from trackpost.accounts import service as accounts
-from trackpost.affiliates.errors import InvalidTrackingCode
+from trackpost.affiliates.errors import InvalidTrackingCode, LandingPagePrivate
 from trackpost.affiliates.schemas import LinkParams, Links
 from trackpost.affiliates.service import affiliate
 from trackpost.core.fields import aliased
+from trackpost.offers import access
 from trackpost.offers import service as offers
 from trackpost.tracking.linkcode import FIELDS, MalformedCode, TrackingCode, decode
 
@@ -50,6 +51,13 @@ def single_link(conn: Connection, params: LinkParams, base_url: str) -> str:
     """The affiliate's link to one offer: its chosen landing page, or the offer's default one."""
     affiliate(conn, params.loginid)
     row = offers.link_page(conn, params.offerid, params.landing_pageid)
+    lp_id = int(row["landing_pageid"])
+    override = offers.enabled_override(conn, lp_id, params.loginid)
+    if not access.may_use(row, None if override is None else (override, None)):
+        raise LandingPagePrivate(
+            f"Landing page {lp_id} is private and affiliate {params.loginid} is not enabled "
+            "for it (set_enabled_affiliates)."
+        )
     code = TrackingCode(
         loginid=params.loginid,
         offerid=int(row["offerid"]),
@@ -73,11 +81,16 @@ def links(conn: Connection, params: Links, base_url: str) -> dict[str, dict[str,
         private=_tristate(params.get_hidden, 1),
         hidden_offers=_tristate(params.get_hidden_offers, 1),
     )
+    overrides = access.access_of(conn, params.loginid)
     names: dict[int, str] = {}
     if params.get_advertiser:
         names = accounts.usernames(conn, {int(row["advertiserid"]) for row in rows})
     out: dict[str, dict[str, Any]] = {}
     for row in rows:
+        override = overrides.get(int(row["landing_pageid"]))
+        usable = access.may_use(row, override)
+        if not usable and not access.requestable(row, override):
+            continue  # a private page the affiliate may neither use nor request
         code = TrackingCode(
             loginid=params.loginid,
             offerid=int(row["offerid"]),
@@ -88,7 +101,9 @@ def links(conn: Connection, params: Links, base_url: str) -> dict[str, dict[str,
             "offer_name": row["offer_name"],
             "landing_pageid": str(row["landing_pageid"]),
             "landing_page_name": row["name"],
-            "link": _render(params, code, base_url, row["tracking_domain"]),
+            # A requestable page is listed without a link until the affiliate is enabled.
+            "link": _render(params, code, base_url, row["tracking_domain"]) if usable else None,
+            "requestable": "0" if usable else "1",
         }
         if params.get_advertiser:
             entry["advertiserid"] = str(row["advertiserid"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import cast
 
-from sqlalchemy import Connection, RowMapping, Table, bindparam, delete, insert, select
+from sqlalchemy import Connection, RowMapping, Table, bindparam, delete, func, insert, select
 
 from trackpost.core.db import utcnow
 from trackpost.models.accounts import AffiliateManager
@@ -74,3 +74,23 @@ def managers(conn: Connection, loginids: Iterable[int]) -> dict[int, list[int]]:
         for row in conn.execute(_MANAGERS, {"ids": ids}):
             out.setdefault(int(row.loginid), []).append(int(row.manager_loginid))
     return out
+
+
+_MANAGED_BY = select(AM.c.loginid).where(AM.c.manager_loginid == bindparam("manager"))
+_DETAIL_OWNERS = (
+    select(PI.c.loginid)
+    .where(func.lower(PI.c.value).like(bindparam("pattern"), escape="\\"))
+    .distinct()
+)
+
+
+def managed_by(conn: Connection, manager: int) -> list[int]:
+    """The affiliates a manager manages."""
+    return [int(r.loginid) for r in conn.execute(_MANAGED_BY, {"manager": manager})]
+
+
+def payvia_detail_owners(conn: Connection, fragment: str) -> list[int]:
+    """The accounts with a payout detail value containing the fragment (any case)."""
+    escaped = fragment.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = conn.execute(_DETAIL_OWNERS, {"pattern": f"%{escaped}%"})
+    return [int(r.loginid) for r in rows]

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 from trackpost.accounts.schemas import ContactFields, Password, Username, success_message
-from trackpost.core.fields import Email, Flag, Id, Money, SmallId, Str64, Str255
+from trackpost.core.fields import Email, Flag, Id, Money, SmallId, Str64, Str255, When
 from trackpost.core.validation import ParamModel
 
 
@@ -46,7 +46,9 @@ PayviaInfo = Annotated[
 class AffiliateFields(ContactFields):
     """What an affiliate has beyond contact fields: payout method, threshold, status."""
 
-    minimum_payout: Money | None = None
+    minimum_payout: Money | None = Field(
+        default=None, description="payout threshold in the base currency (50.00)"
+    )
     status: Status | None = None
     tax_id_or_ssn: Str64 | None = None
 
@@ -101,9 +103,22 @@ def _orderby(value: str) -> str:
     return " ".join(parts)
 
 
+Period = Annotated[int, Field(ge=0, le=8)]
+Bound = Annotated[str, Field(max_length=32)]
+Count = Annotated[int, Field(ge=0, le=2**62)]
+_LESS = "accounts whose {} in the stats period is less than this (the vendor's rule)"
+
+
 class SearchAffiliates(ParamModel):
+    """Every filter of the vendor's search page; they combine with AND (docs/compatibility.md)."""
+
     loginid: Id | None = None
     username: Str64 | None = None
+    password: Str64 | None = Field(
+        default=None,
+        description="The reference's misprint of username (searched as the username); "
+        "passwords are never compared or returned",
+    )
     email: Str255 | None = None
     status: Status | None = None
     name: Str255 | None = None
@@ -111,14 +126,78 @@ class SearchAffiliates(ParamModel):
     firstname: Str255 | None = None
     lastname: Str255 | None = None
     company: Str255 | None = None
+    address: Str255 | None = Field(default=None, description="fragment of address1 or address2")
     city: Str255 | None = None
     state: Str255 | None = None
     country: Str255 | None = None
+    aim: Str64 | None = None
+    icq: Str64 | None = None
+    url: Str255 | None = Field(default=None, description="fragment of the website")
     inhouse: Flag | None = None
+    deleted: Flag | None = Field(
+        default=None, description="trackpost deletes no accounts: 1 matches none, 0 all"
+    )
     payvia_type_id: SmallId | None = None
+    payvia_details: Str255 | None = Field(
+        default=None, description="fragment of any payout detail value"
+    )
     refid: Id | None = None
+    ref: Annotated[str, Field(max_length=400)] | None = Field(
+        default=None, description="the referring affiliate: loginid or tracking code"
+    )
+    trackingcode: Annotated[str, Field(max_length=400)] | None = Field(
+        default=None, description="the affiliate a tracking code belongs to"
+    )
+    sales_rep: Id | None = Field(default=None, description="affiliates this manager manages")
+    join_date: When = Field(default=None, description="joined before this date")
+    join_range: Flag = Field(default=False, description="1: join_date means joined after it")
+    login_date: When = Field(
+        default=None,
+        description="last login before this date; trackpost records no affiliate logins, so "
+        "it matches none",
+    )
+    login_ip: Str64 | None = Field(
+        default=None, description="trackpost records no affiliate logins: matches none"
+    )
+    login_range: Flag = Field(default=False, description="1: login_date means after it")
+    min_pay: Money | None = Field(
+        default=None,
+        description="minimum payout (base currency, 50.00) below this; with pay_range=1, "
+        "at least this",
+    )
+    pay_range: Flag = False
+    stats_period: Period | None = Field(
+        default=None, description="period code of the statistics filters (default all time)"
+    )
+    stats_start: Bound | None = None
+    stats_end: Bound | None = None
+    raw_clicks: Count | None = Field(default=None, description=_LESS.format("click count"))
+    unq_clicks: Count | None = Field(
+        default=None, description=_LESS.format("count of distinct visitor IPs")
+    )
+    join_count: Count | None = Field(default=None, description=_LESS.format("conversion count"))
+    continuity_count: Count | None = Field(
+        default=None, description=_LESS.format("continuity count")
+    )
+    void_count: Count | None = Field(default=None, description=_LESS.format("void count"))
+    ratio: Count | None = Field(default=None, description=_LESS.format("clicks per conversion"))
+    total_earned: Money | None = Field(
+        default=None, description=_LESS.format("payout (base currency)")
+    )
+    total: Money | None = Field(
+        default=None, description=_LESS.format("approved revenue (base currency)")
+    )
     return_payvia_info: Flag = False
+    return_referred_info: Flag = Field(
+        default=False, description="adds referred_details: the chain of referring affiliates"
+    )
+    return_referring_info: Flag = Field(
+        default=False, description="adds referring_details: the affiliates this one referred"
+    )
     start: Annotated[int, Field(ge=0, le=10**9)] = 0
+    end: Annotated[int, Field(ge=1, le=10**9)] | None = Field(
+        default=None, description="the position after the last row: count = end - start"
+    )
     count: Annotated[int, Field(ge=1, le=1000)] = 100
     orderby: Annotated[str, Field(max_length=32), AfterValidator(_orderby)] = "loginid"
 
@@ -198,7 +277,11 @@ LINKS_RESPONSE = success_message(
                 "offer_name": {"type": "string"},
                 "landing_pageid": {"type": "string"},
                 "landing_page_name": {"type": "string"},
-                "link": {"type": "string"},
+                "link": {
+                    "type": ["string", "null"],
+                    "description": "null for a private page the affiliate may only request",
+                },
+                "requestable": {"enum": ["0", "1"]},
             },
         },
     }

@@ -118,3 +118,9 @@ class UsernameTaken(Conflict):
 
 class InvalidUsername(BadRequest):
     code = "invalid_username"
+
+
+class NotSupported(BadRequest):
+    """A documented vendor setting trackpost does not implement: refused, never silently kept."""
+
+    code = "not_supported"

@@ -95,7 +95,7 @@ def email_problem(value: str) -> str | None:
 
 
 def _blank_is_false(value: object) -> object:
-    # PHP's http_build_query sends false as an empty string.
+    # A blank flag nested in a group (top-level blanks never get here: they are "not given").
     return False if value == "" else value
 
 
@@ -141,10 +141,16 @@ def _percent(value: object) -> int:
     return basis_points
 
 
+# The value that clears an optional field on edits (a blank one is "not given"), as the vendor's
+# set_customer_details documents it.
+CLEAR = "REMOVE"
+
+
 def parse_when(value: object) -> dt.datetime | None:
-    """A date as the vendor's strtotime took it: ISO or Y/m/d text, or a unix timestamp; blank clears."""
+    """A date as the vendor's strtotime took it: ISO or Y/m/d text, or a unix timestamp; REMOVE
+    (or a blank, for the report's own reading) is None."""
     text = str(value).strip()
-    if text == "":
+    if text == "" or text == CLEAR:
         return None
     if text.lower() == "now":
         return dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -202,8 +208,11 @@ def _email(value: str) -> str:
 
 
 def _ip_list(value: object) -> str:
-    """A CSV (or list) of IPs or CIDR networks, stored normalised as 'a/nn,b/nn'."""
+    """A CSV (or list) of IPs or CIDR networks, stored normalised as 'a/nn,b/nn'; REMOVE empties."""
+    value = php_list(value)
     raw = ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    if raw.strip() == CLEAR:
+        return ""
     try:
         nets = parse_networks(raw, "list")
     except ValueError as exc:
@@ -214,7 +223,16 @@ def _ip_list(value: object) -> str:
     return ",".join(str(n) for n in nets)
 
 
+def php_list(value: object) -> object:
+    """A PHP indexed array as http_build_query sends it (x[0]=a&x[1]=b arrives keyed by
+    index) is a list, in index order; anything else is left as it is."""
+    if isinstance(value, dict) and value and all(str(k).isdigit() for k in value):
+        return [value[k] for k in sorted(value, key=lambda k: int(k))]
+    return value
+
+
 def _id_list(value: object) -> tuple[int, ...]:
+    value = php_list(value)
     parts = value if isinstance(value, list) else str(value).split(",")
     ids: list[int] = []
     for part in parts:
@@ -272,8 +290,12 @@ Url = Annotated[
 ]
 OptionalUrl = Annotated[
     str,
-    Field(max_length=2048, json_schema_extra={"format": "tp-optional-url"}),
-    AfterValidator(lambda v: v and _url(v)),
+    Field(
+        max_length=2048,
+        description="an http(s) URL; REMOVE clears it",
+        json_schema_extra={"format": "tp-optional-url"},
+    ),
+    AfterValidator(lambda v: "" if v == CLEAR else v and _url(v)),
 ]
 Email = Annotated[
     str, Field(max_length=255, json_schema_extra={"format": "tp-email"}), AfterValidator(_email)

@@ -7,7 +7,7 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar, cast
 
 import psycopg
@@ -291,6 +291,16 @@ class Router:
             return fn
 
         return register
+
+    def alias(self, method: str, path: str, *, of: str) -> None:
+        """Serve an endpoint (of: "METHOD /path") at another method or path too, exactly as
+        itself: for the vendor's examples that disagree with its headings."""
+        original = next(ep for ep in self.endpoints if f"{ep.method} {ep.path}" == of)
+        summary = f"Alias of {of}"
+        doc = f"The vendor's examples use this form; it is {of} exactly. {original.description}"
+        self.endpoints.append(
+            replace(original, method=method, path=path, summary=summary, description=doc, links={})
+        )
 
 
 def request_id_of(request: Request) -> str:

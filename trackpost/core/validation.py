@@ -49,17 +49,21 @@ def known_names(model: type[BaseModel]) -> frozenset[str]:
 
 def validate(model: type[M], params: dict[str, Any], *, ignore_unknown: bool = False) -> M:
     """Build the model, reporting every unknown name or else the first bad parameter."""
-    if None in params.values():
-        # JSON null means "not given", as an absent form field does: it never reaches a
-        # column as NULL, whatever the parameter's type.
-        params = {k: v for k, v in params.items() if v is not None}
     known = known_names(model)
     if not known.issuperset(params) and model.model_config.get("extra") == "forbid":
         if ignore_unknown:
             params = {k: v for k, v in params.items() if k in known}
         else:
-            # Before any value is judged: a typo is the likelier cause of a bad request.
+            # Before any value is judged: a typo is the likelier cause of a bad request (a
+            # blank one too: it is judged by its name before blanks are dropped).
             raise unknown_names(sorted(k for k in params if k not in known), model)
+    values = params.values()
+    if None in values or "" in values:
+        # A blank value (PHP clients send one for every field they do not set) and JSON null
+        # both mean "not given", as an absent field does, on every endpoint and for every
+        # type: they never reach a column as NULL nor change a stored value. Clearing is said
+        # with a value of its own (REMOVE, or 0 for an optional id).
+        params = {k: v for k, v in params.items() if v is not None and v != ""}
     try:
         return model.model_validate(params)
     except ValidationError as exc:

@@ -47,9 +47,11 @@ DETAIL_FIELDS: dict[str, int] = {
     "custom3": 255,
     "custom4": 255,
     "custom5": 255,
+    "phone": 64,
+    "status": 16,
 }
-# Advertiser posts may also carry a phone number and a status.
-ADVERTISER_FIELDS: dict[str, int] = {**DETAIL_FIELDS, "phone": 64, "status": 16}
+# Advertiser posts carry the same fields (status: active, inactive, cancelled, expired).
+ADVERTISER_FIELDS: dict[str, int] = dict(DETAIL_FIELDS)
 
 CUSTOMER_STATUSES = frozenset({"active", "inactive", "cancelled", "expired"})
 REASON_MAX = 500
@@ -116,6 +118,11 @@ def detail(name: str) -> AfterValidator:
 
     def check(value: str) -> str:
         if value == REMOVE:
+            if name == "status":
+                raise InvalidField(
+                    "Parameter 'status' cannot be REMOVE: a customer always has a status "
+                    "(active, inactive, cancelled or expired)."
+                )
             if name == "password":
                 raise InvalidField(
                     "Parameter 'password' cannot be REMOVE: a customer's password can be "

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from trackpost.core.errors import InvalidParameter
-from trackpost.core.fields import iso
+from trackpost.core.fields import cents_text, iso
 from trackpost.customers import aside
 from trackpost.customers import repository as repo
 from trackpost.customers.audit import decode_changes
@@ -35,8 +35,14 @@ def customer_json(row: Mapping[Any, Any]) -> dict[str, Any]:
     return out
 
 
+# Money in responses is a decimal string in the base currency, as every response gives it.
+_MONEY = frozenset({"amount", "affiliate_payout", "chargeback_cost"})
+
+
 def _transaction_json(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: _jsonable(value) for key, value in row.items()}
+    return {
+        key: cents_text(value) if key in _MONEY else _jsonable(value) for key, value in row.items()
+    }
 
 
 def customer_details(

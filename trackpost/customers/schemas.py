@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from pydantic import Field
+
 from trackpost.core.validation import ParamModel
 from trackpost.customers.errors import NoFields
 from trackpost.customers.fields import (
@@ -68,6 +70,10 @@ class DetailsParams(LockParams):
     custom3: Annotated[str, detail("custom3")] | None = None
     custom4: Annotated[str, detail("custom4")] | None = None
     custom5: Annotated[str, detail("custom5")] | None = None
+    phone: Annotated[str, detail("phone")] | None = None
+    status: Annotated[str, detail("status")] | None = Field(
+        default=None, description="active, inactive, cancelled or expired (not REMOVE)"
+    )
 
     def changes(self) -> dict[str, str | None]:
         """The fields sent, REMOVE as None (clear); 400 no_fields when there is none."""
@@ -179,9 +185,15 @@ TRANSACTION_SCHEMA: dict[str, Any] = {
         "orderid": _NULLABLE_STR,
         "trans_type": {"type": "string"},
         "status": {"type": "string"},
-        "amount": {"type": "integer", "description": "integer cents"},
-        "affiliate_payout": {"type": "integer", "description": "integer cents"},
-        "chargeback_cost": {"type": "integer", "description": "integer cents"},
+        "amount": {"type": "string", "description": "base currency, two decimals ('9.95')"},
+        "affiliate_payout": {
+            "type": "string",
+            "description": "base currency, two decimals ('9.95')",
+        },
+        "chargeback_cost": {
+            "type": "string",
+            "description": "base currency, two decimals ('9.95')",
+        },
         "click_hash": _NULLABLE_STR,
         "loginid": _NULLABLE_INT,
         "offerid": _NULLABLE_INT,

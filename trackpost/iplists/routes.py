@@ -56,6 +56,13 @@ for _list, _label, _note in ((VOID, "void", VOID_NOTE), (POST, "postback", POST_
     )(_remover(_list))
 
 
+# The vendor's config pages head their examples "GET" while the tables and code say POST.
+for _word in ("void", "post"):
+    for _action in ("add", "remove"):
+        _path = f"/api/config/{_action}_global_{_word}_ip"
+        router.alias("GET", _path, of=f"POST {_path}")
+
+
 @router.route(
     "GET",
     "/api/config/get_global_ips",

@@ -8,7 +8,14 @@ from trackpost.models.accounts import AdminSession, Login, PayviaInfo, PayviaTyp
 from trackpost.models.customers import Customer, CustomerAudit
 from trackpost.models.events import EventCursor, EventRow
 from trackpost.models.postbacks import FailedPostback
-from trackpost.models.tracking import CacheVersion, Click, LandingPage, Offer, TrackingDomain
+from trackpost.models.tracking import (
+    CacheVersion,
+    Click,
+    LandingPage,
+    LandingPageAccess,
+    Offer,
+    TrackingDomain,
+)
 from trackpost.models.transactions import IpListEntry, Transaction
 
 logins = cast(Table, Login.__table__)
@@ -17,6 +24,7 @@ payvia_types = cast(Table, PayviaType.__table__)
 payvia_info = cast(Table, PayviaInfo.__table__)
 offers = cast(Table, Offer.__table__)
 landing_pages = cast(Table, LandingPage.__table__)
+landing_page_access = cast(Table, LandingPageAccess.__table__)
 tracking_domains = cast(Table, TrackingDomain.__table__)
 clicks = cast(Table, Click.__table__)
 cache_versions = cast(Table, CacheVersion.__table__)

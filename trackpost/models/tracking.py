@@ -42,6 +42,12 @@ class Offer(Timestamps, Base):
     ip_uniqueness_seconds: Mapped[int | None]
     thumb_url: Mapped[str | None] = mapped_column(String(2048))
     force_url: Mapped[str | None] = mapped_column(String(2048))
+    # Stored and returned only (no such concept yet): offer group and marketing type ids as
+    # "1,2", and the email-promotion hints, one per line.
+    offer_groups: Mapped[str | None] = mapped_column(Text)
+    marketing_types: Mapped[str | None] = mapped_column(Text)
+    subject_lines: Mapped[str | None] = mapped_column(Text)
+    from_addresses: Mapped[str | None] = mapped_column(Text)
 
 
 class LandingPage(Timestamps, Base):
@@ -70,6 +76,22 @@ class LandingPage(Timestamps, Base):
     disable_url_sanitization: Mapped[bool] = mapped_column(default=False)
     redirect_hash: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[int | None]
+
+
+class LandingPageAccess(Base):
+    """One affiliate's override of a landing page's private and requestable settings."""
+
+    __tablename__ = "landing_page_access"
+    __table_args__ = (Index("ix_landing_page_access_loginid", "loginid"),)
+
+    landing_pageid: Mapped[int] = mapped_column(
+        ForeignKey("landing_pages.landing_pageid"), primary_key=True
+    )
+    loginid: Mapped[int] = mapped_column(ForeignKey("logins.loginid"), primary_key=True)
+    # None: no override (the page's own setting applies).
+    enabled: Mapped[bool | None]
+    requestable: Mapped[bool | None]
+    updated_at: Mapped[dt.datetime]
 
 
 class TrackingDomain(Timestamps, Base):

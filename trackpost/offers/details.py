@@ -12,7 +12,7 @@ from trackpost.accounts import service as accounts
 from trackpost.core.db import utcnow
 from trackpost.core.fields import cents_text, iso
 from trackpost.offers import repository as repo
-from trackpost.offers.errors import InvalidColumn, MissingSelector
+from trackpost.offers.errors import InvalidColumn
 from trackpost.offers.schemas import OfferDetails
 from trackpost.offers.service import commission_text
 
@@ -36,6 +36,21 @@ def offer_status(row: Mapping[str, Any], now: dt.datetime) -> str:
     if row["date_live"] is not None and now < row["date_live"]:
         return "scheduled"
     return "active"
+
+
+def _ids(stored: str | None) -> list[str]:
+    return stored.split(",") if stored else []
+
+
+def _items(stored: str | None) -> list[str]:
+    return stored.split("\n") if stored else []
+
+
+def _payout_text(row: Mapping[str, Any]) -> str | None:
+    """The default conversion payout as the vendor's column shows it: '5.00' or '30%'."""
+    if row["conversion_payout_type"] == "percent":
+        return f"{row['conversion_payout'] / 100:g}%"
+    return cents_text(row["conversion_payout"])
 
 
 def _payout(kind: str, want: str) -> Callable[[Mapping[str, Any]], str | None]:
@@ -77,7 +92,55 @@ COLUMNS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "thumb_url": lambda r: r["thumb_url"],
     "force_url": lambda r: r["force_url"],
     "landing_pages": lambda r: {},  # filled from the landing page query
+    # The vendor's names for trackpost's own values.
+    "cost_flat": lambda r: cents_text(r["conversion_revenue"]),
+    "cost_perc": lambda r: "0.00",
+    "cost_type": lambda r: "flat",
+    "approved": lambda r: _flag(not r["pending_conversions"]),
+    "deleted": lambda r: "0",
+    "expire_offer": lambda r: iso(r["date_expire"]),
+    "conversion_type": lambda r: "post",
+    "cookie_duration": lambda r: str(r["cookie_days"] * 86_400),
+    "affiliate_payout": _payout_text,
+    "commission_description": commission_text,
+    # Stored and returned only: trackpost has no such concept yet.
+    "groups": lambda r: _ids(r["offer_groups"]),
+    "marketing_types": lambda r: _ids(r["marketing_types"]),
+    "subject_lines": lambda r: _items(r["subject_lines"]),
+    "from_addresses": lambda r: _items(r["from_addresses"]),
 }
+# Vendor columns for features trackpost does not have: each value says so truthfully (no cap,
+# every country, no restriction, nothing to deduct), so a client reading them is not misled.
+ABSENT_COLUMNS: dict[str, Any] = {
+    "admin_threshold_email": None,
+    "adv_cpm_click": "0.00",
+    "allow_s2s_ip": "1",
+    "allowed_hours": None,
+    "allowed_states": None,
+    "authorized_countries": ["All"],
+    "authorized_countries_iso": ["All"],
+    "categories": [],
+    "conversion_cap": None,
+    "conversion_trans_type": "initial",
+    "created_by": None,
+    "deduct_full_customer_commission": "0",
+    "deduct_window": "0",
+    "expire_program": None,
+    "geoip_group_redirect": "0",
+    "hide_payout_string": "0",
+    "ip_conversion_group": None,
+    "ip_conversion_limit": "0",
+    "ip_conversion_limit_flag": "0",
+    "min_deduct_date": None,
+    "mobile_landing_page": None,
+}
+
+
+def _constant(value: Any) -> Callable[[Mapping[str, Any]], Any]:
+    return lambda row: value
+
+
+COLUMNS.update({name: _constant(value) for name, value in ABSENT_COLUMNS.items()})
 
 
 def _columns(raw: str | None) -> list[str]:
@@ -98,15 +161,17 @@ def _like(fragment: str) -> str:
     return f"%{escaped}%"
 
 
-def get_details(conn: Connection, params: OfferDetails) -> dict[str, dict[str, Any]]:
-    """Offers keyed by offerid; only the first selector sent (in the vendor's order) is used."""
+def get_details(
+    conn: Connection, params: OfferDetails, cookie_days: int
+) -> dict[str, dict[str, Any]]:
+    """Offers keyed by offerid; only the first selector sent (in the vendor's order) is used.
+
+    No selector answers nothing, as the vendor documents it (an empty object)."""
+    columns = _columns(params.return_columns)
     selector = next((s for s in SELECTORS if getattr(params, s) is not None), None)
     if selector is None:
-        raise MissingSelector(
-            "Send one of offerid, name, name_like, advertiserid or advertiser_username."
-        )
+        return {}
     value: Any = getattr(params, selector)
-    columns = _columns(params.return_columns)
     if selector == "offerid":
         value = list(value)
     elif selector == "name_like":
@@ -122,7 +187,11 @@ def get_details(conn: Connection, params: OfferDetails) -> dict[str, dict[str, A
         names = accounts.usernames(conn, {int(r["advertiserid"]) for r in rows})
     out: dict[str, dict[str, Any]] = {}
     for row in rows:
-        values = {**row, "advertiser_username": names.get(int(row["advertiserid"]))}
+        values = {
+            **row,
+            "advertiser_username": names.get(int(row["advertiserid"])),
+            "cookie_days": cookie_days,
+        }
         out[str(row["offerid"])] = {c: COLUMNS[c](values) for c in columns}
     if "landing_pages" in columns and rows:
         for lp in repo.landing_pages_of(conn, (int(r["offerid"]) for r in rows)):

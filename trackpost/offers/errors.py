@@ -17,9 +17,5 @@ class ConflictingPayout(BadRequest):
     code = "conflicting_parameters"
 
 
-class MissingSelector(BadRequest):
-    code = "missing_parameter"
-
-
 class InvalidColumn(BadRequest):
     code = "invalid_parameter"

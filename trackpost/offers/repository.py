@@ -11,6 +11,7 @@ from sqlalchemy import (
     Select,
     Table,
     bindparam,
+    delete,
     func,
     insert,
     select,
@@ -18,6 +19,7 @@ from sqlalchemy import (
 )
 
 from trackpost.core.db import utcnow
+from trackpost.models.tables import landing_page_access as LPA
 from trackpost.models.tables import landing_pages as LP
 from trackpost.models.tables import offers as O
 from trackpost.models.tables import tracking_domains as TD
@@ -40,6 +42,8 @@ _LINK_PAGES = (
         LP.c.offerid,
         LP.c.name,
         LP.c.tracking_domain,
+        LP.c.private,
+        LP.c.requestable,
         O.c.name.label("offer_name"),
         O.c.advertiserid,
         O.c.conversion_payout_type,
@@ -57,6 +61,9 @@ _LINK_FILTERS = {
     "hidden": O.c.hidden,
 }
 _DOMAIN = select(TD).where(TD.c.domain == bindparam("domain"))
+_DOMAIN_OF_HOST = select(TD.c.redirect_domain, TD.c.template_protect).where(
+    TD.c.domain.in_(bindparam("domains", expanding=True))
+)
 _UPDATE_DOMAIN = update(TD).where(TD.c.domain == bindparam("b_domain"))
 
 # get_details: one statement per selector (an advertiser_username is looked up as its loginid).
@@ -139,3 +146,79 @@ def insert_domain(conn: Connection, values: dict[str, Any]) -> None:
 
 def update_domain(conn: Connection, domain: str, values: dict[str, Any]) -> None:
     conn.execute(_UPDATE_DOMAIN, {"b_domain": domain, "updated_at": utcnow(), **values})
+
+
+# set_enabled_affiliates and store_offer_ips: the landers a selector names.
+_LANDER_IDS = select(LP.c.landing_pageid).join_from(LP, O, LP.c.offerid == O.c.offerid)
+_ACCESS_OF = select(LPA.c.landing_pageid, LPA.c.enabled, LPA.c.requestable).where(
+    LPA.c.loginid == bindparam("loginid")
+)
+_ACCESS_ROW = select(LPA.c.enabled, LPA.c.requestable).where(
+    LPA.c.landing_pageid == bindparam("landing_pageid"), LPA.c.loginid == bindparam("loginid")
+)
+_INSERT_ACCESS = insert(LPA)
+_UPDATE_ACCESS = (
+    update(LPA)
+    .where(
+        LPA.c.landing_pageid == bindparam("b_landing_pageid"),
+        LPA.c.loginid == bindparam("b_loginid"),
+    )
+    .values(
+        enabled=bindparam("enabled"),
+        requestable=bindparam("requestable"),
+        updated_at=bindparam("updated_at"),
+    )
+)
+_DELETE_EMPTY_ACCESS = delete(LPA).where(LPA.c.enabled.is_(None), LPA.c.requestable.is_(None))
+
+
+def lander_ids(conn: Connection, filters: dict[str, Any]) -> list[int]:
+    """Landing page ids matching every filter: ids lists, or lower-case LIKE patterns."""
+    stmt = _LANDER_IDS
+    columns = {
+        "landing_pageids": LP.c.landing_pageid,
+        "offerids": LP.c.offerid,
+        "advertiser_ids": O.c.advertiserid,
+    }
+    likes = {"offer_name_like": O.c.name, "landing_page_name_like": LP.c.name, "url_like": LP.c.url}
+    for name, value in filters.items():
+        if name in columns:
+            stmt = stmt.where(columns[name].in_(bindparam(name, list(value), expanding=True)))
+        else:
+            stmt = stmt.where(func.lower(likes[name]).like(bindparam(name, value), escape="\\"))
+    return [int(r[0]) for r in conn.execute(stmt.order_by(LP.c.landing_pageid))]
+
+
+def access_of(conn: Connection, loginid: int) -> dict[int, tuple[bool | None, bool | None]]:
+    """An affiliate's overrides by landing page: (enabled, requestable), None = no override."""
+    rows = conn.execute(_ACCESS_OF, {"loginid": loginid})
+    return {int(r.landing_pageid): (r.enabled, r.requestable) for r in rows}
+
+
+def set_access(
+    conn: Connection, pairs: list[tuple[int, int]], column: str, value: bool | None
+) -> None:
+    """Set one override column for each (landing_pageid, loginid); rows left empty go."""
+    now = utcnow()
+    for lp_id, loginid in pairs:
+        key = {"landing_pageid": lp_id, "loginid": loginid}
+        row = conn.execute(_ACCESS_ROW, key).first()
+        if row is None:
+            if value is not None:
+                conn.execute(
+                    _INSERT_ACCESS,
+                    {**key, "enabled": None, "requestable": None, column: value, "updated_at": now},
+                )
+            continue
+        values = {"enabled": row.enabled, "requestable": row.requestable, column: value}
+        conn.execute(
+            _UPDATE_ACCESS,
+            {"b_landing_pageid": lp_id, "b_loginid": loginid, **values, "updated_at": now},
+        )
+    conn.execute(_DELETE_EMPTY_ACCESS)
+
+
+def domain_of_host(conn: Connection, host: str) -> RowMapping | None:
+    """The tracking domain served at this host (either scheme), or None."""
+    domains = [f"http://{host}", f"https://{host}"]
+    return conn.execute(_DOMAIN_OF_HOST, {"domains": domains}).mappings().first()

@@ -6,7 +6,13 @@ from typing import Any
 
 from trackpost.accounts.schemas import SUCCESS_ONLY
 from trackpost.core.http import RequestContext, Router, created_links
-from trackpost.offers import details, service
+from trackpost.offers import access, details, service
+from trackpost.offers.access_schemas import (
+    ACCESS_RESPONSE,
+    STORE_IPS_RESPONSE,
+    SetEnabledAffiliates,
+    StoreOfferIps,
+)
 from trackpost.offers.schemas import (
     ADD_LANDING_PAGE_RESPONSE,
     ADD_OFFER_RESPONSE,
@@ -72,8 +78,10 @@ def edit_offer(ctx: RequestContext, params: EditOffer) -> list[dict[str, str]]:
     errors=(404,),
 )
 def get_details(ctx: RequestContext, params: OfferDetails) -> dict[str, Any]:
-    """The first of offerid, name, name_like, advertiserid, advertiser_username sent is used."""
-    return {"result": "Success", "message": details.get_details(ctx.conn, params)}
+    """The first of offerid, name, name_like, advertiserid, advertiser_username sent is used;
+    none answers an empty message, as the vendor documents."""
+    days = ctx.services.settings.click_cookie_days
+    return {"result": "Success", "message": details.get_details(ctx.conn, params, days)}
 
 
 @router.route(
@@ -149,3 +157,49 @@ def add_tracking_domain(ctx: RequestContext, params: AddTrackingDomain) -> dict[
     """Adding an existing domain updates its options; /track answers on any host anyway."""
     service.add_tracking_domain(ctx.conn, params)
     return {"result": "Success", "message": "Access modified"}
+
+
+# The vendor's activate and pause pages head their examples GET while the tables say PATCH.
+for _path in ("/api/offer/activate_offer", "/api/offer/pause_offer"):
+    router.alias("GET", _path, of=f"PATCH {_path}")
+
+
+@router.route(
+    "PATCH",
+    "/api/offer/set_enabled_affiliates",
+    params=SetEnabledAffiliates,
+    summary="Let affiliates use (or not) landing pages, whatever their private setting",
+    description="A private landing page takes clicks only from affiliates enabled for it, and "
+    "get_links lists it only to them (or, when requestable, as requestable without a link); "
+    "disable shuts a public page to the affiliates named. Selectors are evaluated in the "
+    "vendor's order: all_landers, landing_pageids, offerids, advertiser_ids (the first sent "
+    "wins), narrowed by offer_name_like, landing_page_name_like and url_like. all_users means "
+    "every affiliate that exists now.",
+    response=ACCESS_RESPONSE,
+    example={"result": "Success", "message": {"landing_pageids": ["7"], "loginids": ["12"]}},
+    errors=(400,),
+)
+def set_enabled_affiliates(ctx: RequestContext, params: SetEnabledAffiliates) -> dict[str, Any]:
+    """The answer names the landers and affiliates written."""
+    return {"result": "Success", "message": access.set_enabled_affiliates(ctx.conn, params)}
+
+
+@router.route(
+    "PATCH",
+    "/api/offer/store_offer_ips",
+    params=StoreOfferIps,
+    summary="Set the postback and void IP lists of many landing pages at once",
+    description="ips[postback_ips] and ips[void_ips] (CSV or array; REMOVE empties a list) are "
+    "written to every landing page of the targets: targets[landing_pageids], "
+    "targets[offerids] and targets[advertiserids] (offers and advertisers fan out to all "
+    "their pages). ips[hostnpost_ips] is 400 not_supported (no host-and-post endpoint).",
+    response=STORE_IPS_RESPONSE,
+    example={
+        "result": "Success",
+        "message": {"7": {"postback_ips": {"203.0.113.7": True}, "void_ips": {}}},
+    },
+    errors=(400,),
+)
+def store_offer_ips(ctx: RequestContext, params: StoreOfferIps) -> dict[str, Any]:
+    """Each landing page's lists as written, keyed by landing_pageid."""
+    return {"result": "Success", "message": access.store_offer_ips(ctx.conn, params)}

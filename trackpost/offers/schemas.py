@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 from trackpost.accounts.schemas import success_message, success_with
 from trackpost.core.errors import InvalidParameter
 from trackpost.core.fields import (
+    CLEAR,
     MAX_ID,
     Flag,
     Id,
@@ -22,12 +23,50 @@ from trackpost.core.fields import (
     Text,
     Url,
     When,
+    php_list,
 )
 from trackpost.core.validation import ParamModel
 
 Name = Annotated[str, Field(min_length=1, max_length=255)]
 OptionalId = Annotated[int, Field(ge=0, le=MAX_ID, description="0 clears it")]
 Seconds = Annotated[int, Field(ge=0, le=10 * 365 * 86_400)]
+
+
+def _id_csv(value: object) -> str:
+    """Ids as an int, a comma list or a PHP array, stored as '1,2'; 0 or REMOVE clears."""
+    value = php_list(value)
+    items = value if isinstance(value, list) else str(value).split(",")
+    text = [str(i).strip() for i in items if str(i).strip()]
+    if text in (["0"], [CLEAR]):
+        return ""
+    if len(text) > 1000 or not all(t.isascii() and t.isdigit() and len(t) <= 19 for t in text):
+        raise ValueError("must be one id, a comma-separated list of ids or an array of ids")
+    return ",".join(str(int(t)) for t in text)
+
+
+def _lines(value: object) -> str:
+    """Text lines as a PHP array or one text (one item per line); REMOVE clears."""
+    value = php_list(value)
+    items = value if isinstance(value, list) else [value]
+    if items == [CLEAR]:
+        return ""
+    if not all(isinstance(i, str) for i in items):
+        raise ValueError("must be text or an array of texts")
+    return "\n".join(str(i).strip() for i in items if str(i).strip())
+
+
+IdCsv = Annotated[
+    str,
+    BeforeValidator(_id_csv),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+(,\d+)*$", "examples": ["1,2"]}),
+]
+Lines = Annotated[
+    str,
+    BeforeValidator(_lines),
+    Field(max_length=65_536),
+    WithJsonSchema({"type": "string", "description": "text, one item per line, or an array"}),
+]
+STORED_ONLY = "Stored and returned by get_details; trackpost has no such concept yet."
 
 
 def _no_ip_lookup(value: bool) -> bool:
@@ -61,17 +100,43 @@ class OfferFields(ParamModel):
     ip_uniqueness_seconds: Seconds | None = None
     thumb_url: OptionalUrl | None = None
     force_url: OptionalUrl | None = None
+    offer_groups: IdCsv | None = Field(default=None, description="Offer group ids. " + STORED_ONLY)
+    marketing_types: IdCsv | None = Field(
+        default=None, description="Marketing type ids. " + STORED_ONLY
+    )
+    subject_lines: Lines | None = Field(default=None, description="Email hints. " + STORED_ONLY)
+    from_addresses: Lines | None = Field(default=None, description="Email hints. " + STORED_ONLY)
     conversion: Money | None = Field(
-        default=None, description="Default revenue per conversion, e.g. 29.95"
+        default=None,
+        description="Default revenue per conversion in the base currency (29.95); a postback's "
+        "amount overrides it",
+    )
+    cost_flat: Money | None = Field(
+        default=None,
+        description="The vendor's name for 'conversion' (base currency, 29.95); both sent must "
+        "agree",
+    )
+    cost_perc: Percent | None = Field(
+        default=None,
+        description="Revenue as a percentage of the sale: only 0 is accepted (400 not_supported "
+        "otherwise: send the sale's amount in each postback)",
+    )
+    cost_type: Literal["flat", "perc", "percent", "percentage"] | None = Field(
+        default=None,
+        description="flat (the only kind trackpost computes; a percentage type is 400 "
+        "not_supported)",
     )
     continuity: Money | None = Field(
-        default=None, description="Default revenue per continuity (rebill) sale"
+        default=None, description="Default revenue per continuity (rebill) sale, base currency"
     )
     flat_amount_per_conversion: Money | None = Field(
-        default=None, description="Default affiliate payout per conversion, a flat amount"
+        default=None,
+        description="Default affiliate payout per conversion, a flat amount in the base currency",
     )
     flat_amount_per_continuity: Money | None = Field(
-        default=None, description="Default affiliate payout per continuity sale, a flat amount"
+        default=None,
+        description="Default affiliate payout per continuity sale, a flat amount in the base "
+        "currency",
     )
     percentage_of_customer_conversion: Percent | None = Field(
         default=None, description="Default affiliate payout per conversion, % of its revenue"
@@ -86,7 +151,11 @@ class OfferFields(ParamModel):
 
 class AddOffer(OfferFields):
     name: Name
-    advertiserid: Id
+    advertiserid: Id | None = Field(
+        default=None,
+        description="The offer's advertiser; without it the offer belongs to the network's own "
+        "'house' advertiser account (made on first use, unable to log in)",
+    )
 
 
 class EditOffer(OfferFields):

@@ -11,8 +11,13 @@ from sqlalchemy import Connection, RowMapping
 
 from trackpost.accounts import service as accounts
 from trackpost.core.db import utcnow
-from trackpost.core.errors import AdvertiserNotFound, InvalidParameter, LandingPageNotFound
-from trackpost.core.fields import payout_text
+from trackpost.core.errors import (
+    AdvertiserNotFound,
+    InvalidParameter,
+    LandingPageNotFound,
+    NotSupported,
+)
+from trackpost.core.fields import CLEAR, payout_text
 from trackpost.offers import repository as repo
 from trackpost.offers.errors import ConflictingPayout, OfferNotFound, TrackingDomainNotFound
 from trackpost.offers.schemas import (
@@ -37,6 +42,10 @@ _PLAIN_OFFER_FIELDS = (
     "ip_lookup",
     "ip_uniqueness_seconds",
     "pending_conversions",
+    "offer_groups",
+    "marketing_types",
+    "subject_lines",
+    "from_addresses",
 )
 _URL_FIELDS = ("expire_url", "thumb_url", "force_url")
 _PAYOUTS = {
@@ -81,8 +90,14 @@ def _offer_values(conn: Connection, params: OfferFields) -> dict[str, Any]:
         if lp_id is not None:
             _check_landing_page(conn, lp_id, "expire_landing_pageid")
         values["expire_landing_pageid"] = lp_id
+    for key in ("offer_groups", "marketing_types", "subject_lines", "from_addresses"):
+        if key in values:
+            values[key] = values[key] or None  # REMOVE (or 0) cleared it
+    _check_cost(params)
     if "conversion" in sent:
         values["conversion_revenue"] = params.conversion
+    elif "cost_flat" in sent:
+        values["conversion_revenue"] = params.cost_flat
     if "continuity" in sent:
         values["continuity_revenue"] = params.continuity
     for kind, (flat_name, pct_name) in _PAYOUTS.items():
@@ -100,6 +115,26 @@ def _offer_values(conn: Connection, params: OfferFields) -> dict[str, Any]:
     return values
 
 
+def _check_cost(params: OfferFields) -> None:
+    """The vendor's revenue columns: cost_flat is 'conversion'; a percentage revenue is refused."""
+    sent = params.model_fields_set
+    if "cost_flat" in sent and "conversion" in sent and params.cost_flat != params.conversion:
+        raise ConflictingPayout(
+            "Parameters 'cost_flat' and 'conversion' both set the revenue per conversion and "
+            "differ: send one of them."
+        )
+    if params.cost_type not in (None, "flat"):
+        raise NotSupported(
+            f"Parameter 'cost_type' {params.cost_type!r} is not supported: trackpost computes "
+            "flat revenue only (send the sale's amount in each postback)."
+        )
+    if params.cost_perc:
+        raise NotSupported(
+            "Parameter 'cost_perc' is not supported: trackpost computes no revenue as a "
+            "percentage (send 0, or the sale's amount in each postback)."
+        )
+
+
 def _check_dates(live: dt.datetime | None, expire: dt.datetime | None) -> None:
     if live is not None and expire is not None and expire <= live:
         raise InvalidParameter("Parameter 'date_expire' must be later than 'date_live'.")
@@ -107,11 +142,15 @@ def _check_dates(live: dt.datetime | None, expire: dt.datetime | None) -> None:
 
 def add_offer(conn: Connection, params: AddOffer) -> int:
     """Create an offer (active); its landing pages come with add_landing_page."""
-    _check_advertiser(conn, params.advertiserid)
+    if params.advertiserid is None:
+        advertiserid = accounts.house_advertiser(conn)
+    else:
+        advertiserid = params.advertiserid
+        _check_advertiser(conn, advertiserid)
     values = _offer_values(conn, params)
     _check_dates(values.get("date_live"), values.get("date_expire"))
     offerid = repo.insert_offer(
-        conn, {**values, "name": params.name, "advertiserid": params.advertiserid, "active": True}
+        conn, {**values, "name": params.name, "advertiserid": advertiserid, "active": True}
     )
     tracking.forget_cached(conn)
     return offerid
@@ -176,14 +215,43 @@ def normalise_domain(url: str) -> str:
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
+def _check_lp_settings(params: LandingPageFields) -> None:
+    """The landing page settings trackpost cannot enforce are refused, never kept unused."""
+    if params.conversion_type not in (None, "post"):
+        raise NotSupported(
+            f"Parameter 'conversion_type' {params.conversion_type!r} is not supported: trackpost "
+            "records conversions by server postback only (conversion_type=post)."
+        )
+    if params.hostnpost_ips:
+        raise NotSupported(
+            "Parameter 'hostnpost_ips' is not supported: trackpost has no host-and-post "
+            "endpoint for such a list to guard."
+        )
+    if params.disable_url_sanitization:
+        raise NotSupported(
+            "Parameter 'disable_url_sanitization' is not supported: trackpost always "
+            "URL-encodes the values it fills into a landing page URL (send 0)."
+        )
+    if params.redirect_hash not in (None, CLEAR):
+        raise NotSupported(
+            "Parameter 'redirect_hash' is not supported: trackpost has no geo-redirects within "
+            "offer groups for it to key."
+        )
+
+
 def _lp_values(conn: Connection, params: LandingPageFields) -> dict[str, Any]:
+    _check_lp_settings(params)
     sent = params.model_fields_set
     values: dict[str, Any] = {k: getattr(params, k) for k in _PLAIN_LP_FIELDS if k in sent}
+    if "redirect_hash" in values:
+        values["redirect_hash"] = None  # only REMOVE gets here: it clears an old value
     for key in ("preview_url", "thumb_url", "force_url"):
         if key in sent:
             values[key] = getattr(params, key) or None
     if "tracking_domain" in sent:
         domain = (params.tracking_domain or "").strip()
+        if domain == CLEAR:
+            domain = ""
         if domain:
             domain = domain.lower().rstrip("/")
             if repo.get_domain(conn, domain) is None:
@@ -229,6 +297,19 @@ def add_tracking_domain(conn: Connection, params: AddTrackingDomain) -> None:
         repo.update_domain(conn, domain, {**values, **values_flag})
 
 
+def unrouted_answer(conn: Connection, host: str) -> tuple[str, str] | None:
+    """What a tracking domain answers for a path that is no tracking link, as its options say:
+    ("redirect", URL) for redirect_domain, ("protect", "") for template_protect, else None."""
+    row = repo.domain_of_host(conn, host.strip().lower()[:255])
+    if row is None:
+        return None
+    if row["redirect_domain"]:
+        return "redirect", str(row["redirect_domain"])
+    if row["template_protect"]:
+        return "protect", ""
+    return None
+
+
 def commission_text(offer: Mapping[Any, Any]) -> str:
     """An offer's default payouts in words, e.g. '5.00 per conversion, 10% per continuity'."""
     parts = [
@@ -259,6 +340,11 @@ def link_page(conn: Connection, offerid: int | None, landing_pageid: int | None)
             "add one with add_landing_page."
         )
     return row
+
+
+def enabled_override(conn: Connection, landing_pageid: int, loginid: int) -> bool | None:
+    """set_enabled_affiliates' word on an affiliate and a page (None: the page's setting)."""
+    return tracking.enabled_override(conn, landing_pageid, loginid)
 
 
 def code_page(conn: Connection, offerid: int, landing_pageid: int) -> RowMapping | None:

@@ -66,7 +66,8 @@ class RemoteVoidParams(Post):
         WithJsonSchema({"type": "string", "enum": ["void", "chargeback"]}),
     ] = "void"
     cost: Annotated[int | None, BeforeValidator(_cost), string_doc(32)] = Field(
-        None, description="chargeback fee charged to the affiliate"
+        None,
+        description="chargeback fee charged to the affiliate, a decimal in the base currency (15.00)",
     )
     reverse: Annotated[bool, _flag("reverse"), string_doc(32)] = Field(
         False, description="1 undoes the newest void or chargeback"

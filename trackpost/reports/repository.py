@@ -6,7 +6,18 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, Select, and_, bindparam, false, func, select, true
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    Select,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    select,
+    true,
+)
 
 from trackpost.models.tables import logins as L
 from trackpost.models.tables import transactions as T
@@ -79,3 +90,28 @@ def report(
         return total, []
     found = list(conn.execute(rows_stmt, {**params, "lim": count, "off": start}).mappings())
     return total, found
+
+
+# Per-affiliate totals for the affiliate search's statistics filters (an admin listing).
+_TOTALS_WHERE = and_(
+    T.c.loginid.in_(bindparam("ids", expanding=True)),
+    T.c.created_at >= bindparam("lo", type_=T.c.created_at.type),
+    T.c.created_at < bindparam("hi", type_=T.c.created_at.type),
+)
+_TOTALS = (
+    select(
+        T.c.loginid,
+        T.c.trans_type,
+        func.count().label("n"),
+        func.sum(case((T.c.status == "approved", T.c.amount), else_=0)).label("revenue"),
+        func.sum(case((T.c.status == "approved", T.c.affiliate_payout), else_=0)).label("earned"),
+    )
+    .where(_TOTALS_WHERE)
+    .group_by(T.c.loginid, T.c.trans_type)
+)
+
+
+def affiliate_totals(conn: Connection, loginids: list[int], lo: Any, hi: Any) -> list[RowMapping]:
+    """(loginid, trans_type, count, approved revenue, approved payout) rows in [lo, hi)."""
+    params = {"ids": loginids, "lo": lo, "hi": hi}
+    return list(conn.execute(_TOTALS, params).mappings())

@@ -14,7 +14,7 @@ EXAMPLE = {
     "1337": {
         "time": 1767225600,
         "loginid": 4004,
-        "amount": 995,
+        "amount": "9.95",
         "trans_type": "advertiser_initial",
         "status": "approved",
         "transaction_hash": "156097c947ece92.38318951",
@@ -24,10 +24,10 @@ EXAMPLE = {
         "landing_pageid": 7,
         "customer_id": 42,
         "parent_transactionid": None,
-        "chargeback_cost": 0,
-        "total_payout": 500,
+        "chargeback_cost": "0.00",
+        "total_payout": "5.00",
         "payouts": [
-            {"id": 1337, "type": "affiliate", "username": "aff1", "loginid": 4004, "amount": 500}
+            {"id": 1337, "type": "affiliate", "username": "aff1", "loginid": 4004, "amount": "5.00"}
         ],
     }
 }
@@ -39,7 +39,7 @@ EXAMPLE = {
     params=TransactionReport,
     summary="The transactions report: every ledger event, filtered and paged",
     description="An object keyed by transaction id, oldest first, as in Offerit's example; "
-    "money in integer cents; trans_type is <source>_<kind> (advertiser_initial, admin_void, ...). "
+    "money as decimal strings in the base currency ('9.95'); trans_type is <source>_<kind> (advertiser_initial, admin_void, ...). "
     "Pending and denied rows do not count toward revenue or payouts. Paging: trans_start "
     "(offset) and trans_count (at most 1000); the X-Total-Count header gives the total.",
     response=REPORT_RESPONSE,

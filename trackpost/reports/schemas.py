@@ -53,15 +53,6 @@ def _affiliate(raw: str) -> str:
     return affiliate
 
 
-def _unsupported_country(raw: str) -> str:
-    if raw:
-        raise InvalidParameter(
-            "Parameter 'filter_countryid' is not supported: trackpost does not record country "
-            "ids on transactions."
-        )
-    return raw
-
-
 Filter = Annotated[str, Field(max_length=255)]
 OptionalCount = Annotated[int, Field(ge=0, le=2**63 - 1)]
 
@@ -88,8 +79,10 @@ class TransactionReport(ParamModel):
     filter_landingpageid: OptionalCount | None = None
     filter_adtoolid: OptionalCount | None = None
     filter_programid: OptionalCount | None = None
-    filter_countryid: Annotated[Filter, AfterValidator(_unsupported_country)] | None = Field(
-        default=None, description="Not supported: trackpost does not record country ids (400)"
+    filter_countryid: OptionalCount | None = Field(
+        default=None,
+        description="A country id: trackpost records no country on transactions, so any "
+        "country but 0 (all) matches none",
     )
     no_inhouse: Annotated[int, Field(ge=0, le=1)] = 0
     trans_type: Annotated[Filter, AfterValidator(_trans_type)] | None = Field(
@@ -111,7 +104,7 @@ PAYOUT_SCHEMA: dict[str, Any] = {
         "type": {"const": "affiliate"},
         "username": {"type": ["string", "null"]},
         "loginid": {"type": "integer"},
-        "amount": {"type": "integer", "description": "cents"},
+        "amount": {"type": "string", "description": "base currency, two decimals ('5.00')"},
     },
 }
 ROW_SCHEMA: dict[str, Any] = {
@@ -119,7 +112,11 @@ ROW_SCHEMA: dict[str, Any] = {
     "properties": {
         "time": {"type": "integer", "description": "unix seconds"},
         "loginid": {"type": ["integer", "null"]},
-        "amount": {"type": "integer", "description": "revenue in cents (negative for credits)"},
+        "amount": {
+            "type": "string",
+            "description": "revenue in the base currency, two decimals ('9.95'; negative for "
+            "credits)",
+        },
         "trans_type": {"type": "string", "examples": ["advertiser_initial", "admin_void"]},
         "status": {"enum": ["approved", "pending", "voided", "charged_back", "denied"]},
         "transaction_hash": {"type": ["string", "null"]},
@@ -129,8 +126,8 @@ ROW_SCHEMA: dict[str, Any] = {
         "landing_pageid": {"type": ["integer", "null"]},
         "customer_id": {"type": "integer"},
         "parent_transactionid": {"type": ["integer", "null"]},
-        "chargeback_cost": {"type": "integer"},
-        "total_payout": {"type": "integer", "description": "cents"},
+        "chargeback_cost": {"type": "string", "description": "base currency ('15.00')"},
+        "total_payout": {"type": "string", "description": "base currency ('5.00')"},
         "payouts": {"type": "array", "items": PAYOUT_SCHEMA},
     },
 }

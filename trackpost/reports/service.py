@@ -1,5 +1,5 @@
 """The transaction report: the vendor's filters and period codes, shaped like Offerit's example
-(an object keyed by transaction id), money in integer cents."""
+(an object keyed by transaction id), money as decimal strings in the base currency."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import Connection, RowMapping
 
 from trackpost.core.db import utcnow
 from trackpost.core.errors import InvalidParameter
+from trackpost.core.fields import cents_text
 from trackpost.reports import repository as repo
 from trackpost.reports.periods import period_range
 from trackpost.reports.schemas import TransactionReport
@@ -55,6 +56,8 @@ def filters_of(params: TransactionReport, now: dt.datetime) -> dict[str, Any]:
             out["loginid"] = int(affiliate)
         else:
             out["affiliate_username"] = affiliate
+    if params.filter_countryid:
+        out["nothing"] = True  # no transaction records a country
     if params.no_inhouse:
         out["no_inhouse"] = True
     if params.trans_type:
@@ -74,14 +77,14 @@ def _row(row: RowMapping) -> dict[str, Any]:
                 "type": "affiliate",
                 "username": row["affiliate_username"],
                 "loginid": row["loginid"],
-                "amount": row["affiliate_payout"],
+                "amount": cents_text(row["affiliate_payout"]),
             }
         )
     created: dt.datetime = row["created_at"]
     return {
         "time": int(created.timestamp()),
         "loginid": row["loginid"],
-        "amount": row["amount"],
+        "amount": cents_text(row["amount"]),
         "trans_type": f"{row['source']}_{row['trans_type']}",
         "status": row["status"],
         "transaction_hash": row["click_hash"],
@@ -91,8 +94,8 @@ def _row(row: RowMapping) -> dict[str, Any]:
         "landing_pageid": row["landing_pageid"],
         "customer_id": row["customer_id"],
         "parent_transactionid": row["parent_transactionid"],
-        "chargeback_cost": row["chargeback_cost"],
-        "total_payout": row["affiliate_payout"],
+        "chargeback_cost": cents_text(row["chargeback_cost"]),
+        "total_payout": cents_text(row["affiliate_payout"]),
         "payouts": payouts,
     }
 
@@ -102,5 +105,33 @@ def transaction_report(
 ) -> tuple[int, dict[str, dict[str, Any]]]:
     """(how many match, the page of rows keyed by transaction id)."""
     filters = filters_of(params, utcnow())
+    if filters.pop("nothing", False):
+        return 0, {}
     total, rows = repo.report(conn, filters, params.trans_start, params.trans_count)
     return total, {str(r["transactionid"]): _row(r) for r in rows}
+
+
+# Far bounds for "no bound": every stored time lies between them (core.fields' date range).
+_EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+_LATEST = dt.datetime(3000, 1, 1, tzinfo=dt.UTC)
+
+
+def stats_range(
+    period: int | None, start: str | None, end: str | None, now: dt.datetime
+) -> tuple[dt.datetime, dt.datetime]:
+    """A period code (or start/end) as a closed-open UTC range; no period means all time."""
+    lo, hi = period_range(7 if period is None and not (start or end) else period, start, end, now)
+    return lo or _EARLIEST, hi or _LATEST
+
+
+def affiliate_totals(
+    conn: Connection, loginids: list[int], lo: dt.datetime, hi: dt.datetime
+) -> dict[int, dict[str, int]]:
+    """Per affiliate: counts by kind (initial, continuity, void...), revenue and earnings (cents)."""
+    out: dict[int, dict[str, int]] = {i: {"revenue": 0, "earned": 0} for i in loginids}
+    for row in repo.affiliate_totals(conn, loginids, lo, hi) if loginids else []:
+        entry = out[int(row["loginid"])]
+        entry[row["trans_type"]] = entry.get(row["trans_type"], 0) + int(row["n"])
+        entry["revenue"] += int(row["revenue"] or 0)
+        entry["earned"] += int(row["earned"] or 0)
+    return out

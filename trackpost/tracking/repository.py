@@ -25,6 +25,7 @@ from trackpost.models.tables import TRACKING_CACHE
 from trackpost.models.tables import cache_versions as CV
 from trackpost.models.tables import clicks as C
 from trackpost.models.tables import customers as CU
+from trackpost.models.tables import landing_page_access as LPA
 from trackpost.models.tables import landing_pages as LP
 from trackpost.models.tables import offers as O
 from trackpost.models.tables import transactions as T
@@ -102,6 +103,18 @@ def landing_page(conn: Connection, landing_pageid: int) -> RowMapping | None:
     return conn.execute(_LANDING_PAGE, {"landing_pageid": landing_pageid}).mappings().first()
 
 
+# A resolution's (cache miss only) read of the affiliate's override of the page's private setting.
+_ACCESS = select(LPA.c.enabled).where(
+    LPA.c.landing_pageid == bindparam("landing_pageid"), LPA.c.loginid == bindparam("loginid")
+)
+
+
+def enabled_override(conn: Connection, landing_pageid: int, loginid: int) -> bool | None:
+    """set_enabled_affiliates' word on this affiliate and page: True, False, or None (none)."""
+    row = conn.execute(_ACCESS, {"landing_pageid": landing_pageid, "loginid": loginid}).first()
+    return None if row is None else row.enabled
+
+
 def default_landing_page(conn: Connection, offerid: int) -> RowMapping | None:
     return conn.execute(_DEFAULT_LANDING_PAGE, {"offerid": offerid}).mappings().first()
 
@@ -176,3 +189,23 @@ def count_prunable_clicks(conn: Connection, after: int, upto: int, cutoff: dt.da
     """How many clicks prune_clicks would delete now (a dry run)."""
     params = {"after": after, "upto": upto, "cutoff": cutoff}
     return int(conn.execute(_COUNT_PRUNABLE, params).scalar_one())
+
+
+# The affiliate search's click statistics (an admin listing, not the click path).
+_CLICK_COUNTS = (
+    select(C.c.loginid, func.count().label("raw"), func.count(C.c.ip.distinct()).label("unique"))
+    .where(
+        C.c.loginid.in_(bindparam("ids", expanding=True)),
+        C.c.created_at >= bindparam("lo", type_=C.c.created_at.type),
+        C.c.created_at < bindparam("hi", type_=C.c.created_at.type),
+    )
+    .group_by(C.c.loginid)
+)
+
+
+def click_counts(
+    conn: Connection, loginids: list[int], lo: dt.datetime, hi: dt.datetime
+) -> dict[int, tuple[int, int]]:
+    """Per affiliate: (clicks, distinct visitor IPs) made in [lo, hi)."""
+    rows = conn.execute(_CLICK_COUNTS, {"ids": loginids, "lo": lo, "hi": hi})
+    return {int(r.loginid): (int(r.raw), int(r.unique)) for r in rows}

@@ -115,6 +115,11 @@ def resolve(conn: Connection, text: str) -> Resolution:
             return _missing(code, "the offer has no landing page")
     else:
         return _missing(code, "the code names no offer or landing page")
+    # A private page takes clicks only from affiliates enabled for it (set_enabled_affiliates);
+    # a public one from everyone not disabled for it.
+    override = repo.enabled_override(conn, int(row["landing_pageid"]), code.loginid)
+    if not (override if override is not None else not row["private"]):
+        return _missing(code, "the landing page is not enabled for this affiliate")
     expire_target: Target | None = None
     if row["expire_landing_pageid"]:
         expire_row = repo.landing_page(conn, int(row["expire_landing_pageid"]))
@@ -221,9 +226,22 @@ def landing_page(conn: Connection, landing_pageid: int) -> RowMapping | None:
     return repo.landing_page(conn, landing_pageid)
 
 
+def enabled_override(conn: Connection, landing_pageid: int, loginid: int) -> bool | None:
+    """Whether set_enabled_affiliates enabled (True) or disabled (False) the page for the
+    affiliate; None when it said nothing (the page's private setting applies)."""
+    return repo.enabled_override(conn, landing_pageid, loginid)
+
+
 def default_landing_page(conn: Connection, offerid: int) -> RowMapping | None:
     """The landing page a click on the offer alone reaches, or None."""
     return repo.default_landing_page(conn, offerid)
+
+
+def click_counts(
+    conn: Connection, loginids: list[int], lo: dt.datetime, hi: dt.datetime
+) -> dict[int, tuple[int, int]]:
+    """Per affiliate: (raw clicks, unique visitors by IP) in [lo, hi); absent means none."""
+    return repo.click_counts(conn, loginids, lo, hi) if loginids else {}
 
 
 @dataclass(frozen=True, slots=True)

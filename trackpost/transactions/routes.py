@@ -159,3 +159,15 @@ def check_orderid_exists(ctx: RequestContext, params: OrderidParams) -> dict[str
     """The message is the string TRUE or FALSE, as the vendor's lineage answers."""
     exists = service.orderid_exists(ctx.conn, params.orderid)
     return {"result": "success", "message": "TRUE" if exists else "FALSE"}
+
+
+# The vendor's update-revenue pages head their examples POST while the tables say PATCH, and
+# its check_orderid_exists page spells the path check_orderid_exsits: both forms are served.
+for _path in (
+    "/api/transaction/transaction_update_revenue_by_orderid",
+    "/api/transaction/transaction_update_revenue_by_transaction_hash",
+):
+    router.alias("POST", _path, of=f"PATCH {_path}")
+offer_router.alias(
+    "GET", "/api/offer/check_orderid_exsits", of="GET /api/offer/check_orderid_exists"
+)

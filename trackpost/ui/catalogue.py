@@ -49,7 +49,8 @@ def preview(url: str, offerid: int, landing_pageid: int | str) -> str:
 
 
 def _offer(req: UiRequest, offerid: int) -> dict[str, Any]:
-    found = offer_details.get_details(req.conn, OfferDetails(offerid=[offerid]))
+    days = req.settings.click_cookie_days
+    found = offer_details.get_details(req.conn, OfferDetails(offerid=[offerid]), days)
     offer = found.get(str(offerid))
     if offer is None:
         raise NotFound(f"No offer with offerid {offerid}.", code="offer_not_found")
@@ -67,6 +68,7 @@ def offer_list(req: UiRequest) -> Page:
             count=100,
             return_columns="name,status,advertiserid,commission,conversion",
         ),
+        req.settings.click_cookie_days,
     )
     return Page("offers.html", {"offers": found.values(), "name": text})
 

@@ -1,0 +1,64 @@
+"""docs/compatibility.md is the rendering of the data, and the data covers every vendor
+endpoint trackpost serves, with names its models accept."""
+
+from __future__ import annotations
+
+from tests.compat.table import PAGE, render
+from tests.compat.vendor_params import ENDPOINTS, RULE
+from trackpost.app import collect_endpoints
+from trackpost.core.validation import known_names
+
+# trackpost's own additions at /api: not in the vendor's reference.
+TRACKPOST_ONLY = frozenset(
+    {
+        "/api/customer/get_customer_details",
+        "/api/customer/search",
+        "/api/customer/history",
+        "/api/config/get_global_ips",
+        "/api/postback/failed",
+        "/api/postback/replay",
+    }
+)
+
+
+def test_the_page_is_up_to_date() -> None:
+    assert PAGE.read_text() == render(), "run: python -m tests.compat.table (make compat-doc)"
+
+
+def test_every_served_vendor_endpoint_is_in_the_table() -> None:
+    listed = {(ep.method, ep.path) for ep in ENDPOINTS if not ep.missing}
+    aliases = {
+        (a.split(" ")[0], a.split(" ", 1)[1] if " " in a else ep.path)
+        for ep in ENDPOINTS
+        for a in ep.aliases
+    }
+    served = {
+        (ep.method, ep.path.replace("/{path:path}", ""))
+        for ep in collect_endpoints()
+        if ep.path.startswith(("/api/", "/track/", "/signup/"))
+    }
+    vendor = {s for s in served if s[1] not in TRACKPOST_ONLY and not s[1].endswith("_pixel")}
+    unlisted = sorted(vendor - listed - aliases - {("GET", "/track/{code}")})
+    assert unlisted == [], unlisted
+    assert listed <= served, sorted(listed - served)
+    missing = {(ep.method, ep.path) for ep in ENDPOINTS if ep.missing}
+    assert not missing & served, "an endpoint marked missing is served: update vendor_params"
+
+
+def test_no_documented_parameter_is_unknown_to_its_endpoint() -> None:
+    models = {(ep.method, ep.path): ep.params for ep in collect_endpoints()}
+    refused = []
+    for ep in ENDPOINTS:
+        model = models.get((ep.method, ep.path))
+        if ep.missing or model is None:
+            continue  # raw-parameter endpoints (clicks, postbacks) read what they know
+        names = known_names(model)
+        refused += [f"{ep.path} {p.name}" for p in ep.params if p.name not in names]
+    assert refused == []
+
+
+def test_every_rule_is_stated() -> None:
+    for ep in ENDPOINTS:
+        for p in ep.params:
+            if p.status == RULE:
+                assert "rule" in p.note, (ep.path, p.name)
