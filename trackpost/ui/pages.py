@@ -130,3 +130,17 @@ class Pages:
             return fn
 
         return register
+
+
+# Where each area of the navigation lives, and the permission that shows it.
+NAV = (
+    ("Dashboard", "/admin/", Permission.READ_CUSTOMERS),
+    ("Customers", "/admin/customers", Permission.READ_CUSTOMERS),
+    ("Offers", "/admin/offers", Permission.CATALOGUE),
+    ("Affiliates", "/admin/affiliates", Permission.CATALOGUE),
+    ("Advertisers", "/admin/advertisers", Permission.CATALOGUE),
+    ("Reports", "/admin/reports/transactions", Permission.REPORTS),
+    ("Profit & loss", "/admin/reports/pnl", Permission.REPORTS),
+    ("Failed postbacks", "/admin/postbacks/failed", Permission.POSTBACKS),
+    ("Settings", "/admin/settings", Permission.SETTINGS),
+)
