@@ -23,16 +23,17 @@ FLOORS: dict[str, int] = {
     "customers": 3,
     "reports": 3,
     "offers": 4,
-    "transactions": 4,
     "affiliates": 5,
     "advertisers": 6,
-    "postbacks": 6,
+    "commissions": 6,
+    "transactions": 7,
+    "postbacks": 8,
     # The console calls every domain's services, and only the wiring imports it.
-    "ui": 7,
-    "cli": 8,
-    "app": 8,
-    "__main__": 9,
-    "__init__": 9,
+    "ui": 9,
+    "cli": 10,
+    "app": 10,
+    "__main__": 11,
+    "__init__": 11,
 }
 # Modules that speak HTTP: they alone may import starlette or the request pipeline.
 HTTP_MODULES = frozenset({"routes", "link_routes", "web"})
@@ -171,6 +172,17 @@ OWNERS = {
     "tracking_domains": "offers",
     "clicks": "tracking",
     "transactions": "transactions",
+    "transaction_payouts": "transactions",
+    "affiliate_managers": "affiliates",
+    "commission_changes": "commissions",
+    "commission_audit": "commissions",
+    "offer_commissions": "commissions",
+    "referral_tiers": "commissions",
+    "offer_partners": "commissions",
+    "manager_commissions": "commissions",
+    "goals": "commissions",
+    "offer_goals": "commissions",
+    "commission_counters": "commissions",
     "events": "events",
     "event_cursors": "events",
     "failed_postbacks": "postbacks",
@@ -197,6 +209,7 @@ READS = {
     ("postbacks", "transactions"): "a conversion's one read: a replay's earlier transaction",
     ("reports", "transactions"): "the transaction report reads the ledger",
     ("reports", "logins"): "the transaction report names each row's affiliate",
+    ("reports", "transaction_payouts"): "the transaction report lists each row's payees",
 }
 
 

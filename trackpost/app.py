@@ -18,6 +18,9 @@ from trackpost.accounts import repository as accounts_repo
 from trackpost.advertisers.routes import router as advertisers_router
 from trackpost.affiliates.link_routes import router as links_router
 from trackpost.affiliates.routes import router as affiliates_router
+from trackpost.commissions.routes import affiliate_router as commissions_affiliate_router
+from trackpost.commissions.routes import preview_router as commissions_preview_router
+from trackpost.commissions.routes import router as commissions_router
 from trackpost.core.auth import Authenticator
 from trackpost.core.batch import WriteBatcher
 from trackpost.core.config import Settings, get_settings
@@ -53,11 +56,14 @@ ROUTERS: tuple[Router, ...] = (
     advertisers_router,
     affiliates_router,
     offers_router,
+    commissions_router,
+    commissions_affiliate_router,
     links_router,
     tracking_router,
     postbacks_router,
     transactions_router,
     transaction_offer_router,
+    commissions_preview_router,
     iplists_router,
     reports_router,
 )

@@ -1,4 +1,4 @@
-"""Goal posts are refused until goals exist; trial posts are the click's conversion (issue 21)."""
+"""A goal post never becomes the click's conversion; trial posts are (issue 21)."""
 
 from __future__ import annotations
 
@@ -9,22 +9,24 @@ from tests.support import assert_error
 
 
 @pytest.mark.parametrize(
-    "extra",
+    ("extra", "status", "code"),
     [
-        {"goal_id": "3"},
-        {"goalid": "7"},
-        {"offer_goal_id": "48"},
-        {"type": "goal"},
-        {"type": "GOAL"},
+        ({"goal_id": "3"}, 404, "goal_not_enabled"),
+        ({"goalid": "7"}, 404, "goal_not_enabled"),
+        ({"offer_goal_id": "48"}, 404, "goal_not_enabled"),
+        ({"type": "goal"}, 400, "missing_parameter"),
+        ({"type": "GOAL"}, 400, "missing_parameter"),
     ],
 )
-def test_a_goal_post_is_refused_and_writes_nothing(net: Network, extra: dict[str, str]) -> None:
+def test_a_goal_the_offer_lacks_is_refused_and_writes_nothing(
+    net: Network, extra: dict[str, str], status: int, code: str
+) -> None:
+    """Booking it as the click's conversion would make the real sale that follows a 409."""
     click = net.click()
     before = net.counts()
     resp = net.post(click_hash=click, orderid="G-1", amount="1.00", **extra)
-    assert_error(resp, 400, "goals_not_supported", "goal")
+    assert_error(resp, status, code, "goal")
     assert net.counts() == before
-    # The real sale that follows is not blocked by a misbooked goal.
     assert net.post(click_hash=click, orderid="SALE-1").status_code == 200
 
 

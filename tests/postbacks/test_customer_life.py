@@ -48,6 +48,9 @@ def test_a_customers_whole_life(api: ApiClient, services: Services) -> None:
     assert net.post(**refund).headers["x-trackpost-replayed"] == "true"
     # The biller charges back the first rebill with a 15.00 fee, then the network wins the
     # dispute and reverses it; the third rebill is charged back for good.
+    # A fee above the affiliate's payout needs the offer's consent (chargeback_fee_cap).
+    rules = {"offerid": net.offer, "chargeback_fee_cap": "none"}
+    assert api.patch("/api/offer/set_money_rules", rules).status_code == 200
     cb = {"type": "chargeback", "cost": "15.00"}
     assert api.post("/api/transaction/process_chargeback", {"orderid": "LIFE-r1", **cb}).json()
     reversal = {"orderid": "LIFE-r1", "reverse": "TRUE"}

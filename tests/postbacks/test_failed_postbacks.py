@@ -92,23 +92,23 @@ def test_a_replay_of_a_post_that_meanwhile_succeeded_writes_nothing(net: Network
 
 def test_replaying_many_each_has_its_own_answer(net: Network) -> None:
     good = net.click()
-    assert net.post(click_hash=good, goal_id="5").status_code == 400
+    assert net.post(click_hash=good, goal_id="5").status_code == 404
     assert net.post(click_hash="no-such-click").status_code == 404
     ids = [f["failedid"] for f in _failed(net)["failed"]]
     assert len(ids) == 2
     results = _replay(net, ",".join(str(i) for i in [*ids, 999_999]))
     by_id = {r["failedid"]: r for r in results}
-    assert {by_id[i]["code"] for i in ids} == {"goals_not_supported", "unknown_click_hash"}
+    assert {by_id[i]["code"] for i in ids} == {"goal_not_enabled", "unknown_click_hash"}
     assert by_id[999_999]["code"] == "failed_postback_not_found"
     assert net.counts()[1] == 0
 
 
 def test_filters_and_paging(net: Network) -> None:
-    assert net.post(click_hash=net.click(), goal_id="5").status_code == 400
+    assert net.post(click_hash=net.click(), goal_id="5").status_code == 404
     assert net.post(click_hash="nope").status_code == 404
     assert net.post(click_hash=net.click(), type="upsell").status_code == 400
     assert _failed(net)["total"] == 3
-    assert _failed(net, code="goals_not_supported")["total"] == 1
+    assert _failed(net, code="goal_not_enabled")["total"] == 1
     assert _failed(net, advertiserid=net.advertiser)["total"] == 2
     assert _failed(net, advertiserid=net.advertiser + 1000)["total"] == 0
     assert _failed(net, endpoint="pixel", resolved="0", code="")["total"] == 3

@@ -57,7 +57,12 @@ def test_chargeback_charges_the_fee_to_the_affiliate(net: Network, sale: dict[st
     resp = net.api.post(CHARGEBACK, {"orderid": "ORD-1"})
     body = assert_error(resp, 400, "missing_type")
     assert body["message"] == "Missing required field for chargeback (type)."
-    resp = net.api.post(CHARGEBACK, {"orderid": "ORD-1", "type": "chargeback", "cost": "15.00"})
+    # A fee above the affiliate's 5.00 payout needs the offer's chargeback_fee_cap to allow it.
+    cb = {"orderid": "ORD-1", "type": "chargeback", "cost": "15.00"}
+    assert_error(net.api.post(CHARGEBACK, cb), 409, "chargeback_fee_too_high", "'cost'", "5.00")
+    rules = {"offerid": net.offer, "chargeback_fee_cap": "none"}
+    assert net.api.patch("/api/offer/set_money_rules", rules).status_code == 200
+    resp = net.api.post(CHARGEBACK, cb)
     assert resp.json() == SUCCESS
     original, chargeback = net.rows(sale["customer_id"])
     assert original["status"] == "charged_back"
@@ -89,7 +94,7 @@ def test_reversal_restores_exactly(net: Network, sale: dict[str, int]) -> None:
     assert_error(
         net.api.post(REVERSAL, {"orderid": "ORD-1", "reverse": "TRUE"}), 409, "nothing_to_reverse"
     )
-    net.api.post(CHARGEBACK, {"orderid": "ORD-1", "type": "chargeback", "cost": "15.00"})
+    net.api.post(CHARGEBACK, {"orderid": "ORD-1", "type": "chargeback", "cost": "5.00"})
     assert net.api.post(REVERSAL, {"orderid": "ORD-1", "reverse": "TRUE"}).json() == SUCCESS
     assert ledger(net.rows()) == (2000, 500)
     rows = net.rows()

@@ -55,6 +55,11 @@ _USERNAMES = select(L.c.loginid, L.c.username).where(
     L.c.loginid.in_(bindparam("ids", expanding=True))
 )
 _UPDATE = update(L).where(L.c.loginid == bindparam("b_loginid"))
+# The commission rules' view of the affiliates: only those with a referrer or a status other
+# than active (everyone else is active with no referrer).
+_REFERRAL_GRAPH = select(L.c.loginid, L.c.ref_loginid, L.c.status).where(
+    L.c.type == "affiliate", (L.c.ref_loginid.is_not(None)) | (L.c.status != 0)
+)
 _ADVERTISER_EMAIL_OWNER = select(L.c.loginid).where(
     func.lower(L.c.email) == func.lower(bindparam("email")), L.c.type == "advertiser"
 )
@@ -217,6 +222,11 @@ def account_type(conn: Connection, loginid: int) -> str | None:
 
 def affiliate_status(conn: Connection, loginid: int) -> int | None:
     return _first_id(conn, _AFFILIATE_STATUS, {"loginid": loginid})
+
+
+def referral_graph(conn: Connection) -> list[tuple[int, int | None, int]]:
+    """(loginid, ref_loginid, status) of every affiliate with a referrer or not active."""
+    return [(int(r[0]), r[1], int(r[2])) for r in conn.execute(_REFERRAL_GRAPH)]
 
 
 def usernames(conn: Connection, loginids: Iterable[int]) -> dict[int, str]:

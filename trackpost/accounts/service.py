@@ -164,6 +164,11 @@ def usernames(conn: Connection, loginids: Iterable[int]) -> dict[int, str]:
     return repo.usernames(conn, loginids)
 
 
+def referral_graph(conn: Connection) -> list[tuple[int, int | None, int]]:
+    """(loginid, ref_loginid, status) of the affiliates that have a referrer or are not active."""
+    return repo.referral_graph(conn)
+
+
 def loginid_of(conn: Connection, username: str) -> int | None:
     """The account (of any type) with this username, in any case."""
     return repo.loginid_of(conn, username)

@@ -28,6 +28,9 @@ _HAS_MANAGER = select(AM.c.loginid).where(
     AM.c.loginid == bindparam("loginid"), AM.c.manager_loginid == bindparam("manager")
 )
 _INSERT_MANAGER = insert(AM)
+_EVERY_MANAGER = select(AM.c.loginid, AM.c.manager_loginid).order_by(
+    AM.c.loginid, AM.c.manager_loginid
+)
 _MANAGERS = (
     select(AM.c.loginid, AM.c.manager_loginid)
     .where(AM.c.loginid.in_(bindparam("ids", expanding=True)))
@@ -94,3 +97,8 @@ def payvia_detail_owners(conn: Connection, fragment: str) -> list[int]:
     escaped = fragment.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     rows = conn.execute(_DETAIL_OWNERS, {"pattern": f"%{escaped}%"})
     return [int(r.loginid) for r in rows]
+
+
+def every_manager(conn: Connection) -> list[tuple[int, int]]:
+    """Every (affiliate, manager) pair."""
+    return [(int(r[0]), int(r[1])) for r in conn.execute(_EVERY_MANAGER)]

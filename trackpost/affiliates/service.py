@@ -157,3 +157,8 @@ def set_payvia(conn: Connection, params: SetPayvia) -> list[dict[str, str]]:
     """The payvia endpoint: one message per change, as the vendor reports them."""
     row = affiliate(conn, params.loginid, lock=True)
     return _apply_payvia(conn, row, params.payvia_type_id, params.payvia_info)
+
+
+def every_manager(conn: Connection) -> list[tuple[int, int]]:
+    """Every (affiliate, manager) assignment, for the commission rules."""
+    return repo.every_manager(conn)

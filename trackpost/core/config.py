@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     log_format: Annotated[Literal["text", "json"], BeforeValidator(_lower)] = "text"
     # Set: /metrics answers only `Authorization: Bearer <token>`; unset, only allowed addresses.
     metrics_token: Annotated[str | None, BeforeValidator(_blank_is_none)] = None
+    # The network's rule for rebills of affiliates no longer active (docs/commissions.md):
+    # a disabled affiliate keeps earning on its customers' rebills, a banned one does not.
+    rebill_pay_disabled: bool = True
+    rebill_pay_banned: bool = False
     # The admin console: a session ends after this many idle minutes, and at the latest this
     # many hours after sign-in, whatever its use.
     console_idle_minutes: int = Field(30, ge=1, le=24 * 60)

@@ -335,7 +335,11 @@ def iso(value: dt.datetime | None) -> str | None:
 def payout_text(kind: str, payout_type: str, amount: int) -> str | None:
     """A default payout in words, e.g. '5.00 per conversion' or '12.5% per continuity'."""
     if payout_type == "percent":
-        pct = f"{amount / 100:.2f}".rstrip("0").rstrip(".")
+        pct = (
+            str(Decimal(amount).scaleb(-2)).rstrip("0").rstrip(".")
+            if amount % 100
+            else str(amount // 100)
+        )
         return f"{pct}% per {kind}"
     if amount:
         return f"{cents_text(amount)} per {kind}"

@@ -205,6 +205,14 @@ class Hot:
         return row[0] if row is not None else None
 
 
+def flush_later(conn: Connection) -> None:
+    """Insert the rows `later` deferred so far in this batch, now: for a read, in the same
+    transaction, of a table whose rows are deferred (a void reading its sale's payout rows)."""
+    scope = batch_scope(conn)
+    if scope is not None and scope.rows:
+        scope.flush(conn.connection.driver_connection)
+
+
 class HotInsert:
     """An INSERT ... ON CONFLICT DO NOTHING run hot that tells the new row's id (or None).
 

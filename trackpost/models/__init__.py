@@ -2,6 +2,18 @@
 
 from trackpost.models.accounts import Login, PayviaInfo, PayviaType
 from trackpost.models.base import Base
+from trackpost.models.commissions import (
+    CommissionAudit,
+    CommissionChange,
+    CommissionCounter,
+    Goal,
+    ManagerCommission,
+    OfferCommission,
+    OfferGoal,
+    OfferPartner,
+    ReferralTier,
+    TransactionPayout,
+)
 from trackpost.models.customers import Customer, CustomerAudit
 from trackpost.models.events import EventCursor, EventRow
 from trackpost.models.postbacks import FailedPostback
@@ -14,18 +26,28 @@ __all__ = [
     "Base",
     "CacheVersion",
     "Click",
+    "CommissionAudit",
+    "CommissionChange",
+    "CommissionCounter",
     "Customer",
     "CustomerAudit",
     "EventCursor",
     "EventRow",
     "FailedPostback",
+    "Goal",
     "IpListEntry",
     "LandingPage",
     "Login",
+    "ManagerCommission",
     "Offer",
+    "OfferCommission",
+    "OfferGoal",
+    "OfferPartner",
     "PayviaInfo",
     "PayviaType",
+    "ReferralTier",
     "TrackingDomain",
     "Transaction",
+    "TransactionPayout",
     "metadata",
 ]

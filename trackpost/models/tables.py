@@ -4,7 +4,19 @@ from typing import cast
 
 from sqlalchemy import Table
 
-from trackpost.models.accounts import AdminSession, Login, PayviaInfo, PayviaType
+from trackpost.models.accounts import AdminSession, AffiliateManager, Login, PayviaInfo, PayviaType
+from trackpost.models.commissions import (
+    CommissionAudit,
+    CommissionChange,
+    CommissionCounter,
+    Goal,
+    ManagerCommission,
+    OfferCommission,
+    OfferGoal,
+    OfferPartner,
+    ReferralTier,
+    TransactionPayout,
+)
 from trackpost.models.customers import Customer, CustomerAudit
 from trackpost.models.events import EventCursor, EventRow
 from trackpost.models.postbacks import FailedPostback
@@ -32,6 +44,17 @@ customers = cast(Table, Customer.__table__)
 customer_audit = cast(Table, CustomerAudit.__table__)
 transactions = cast(Table, Transaction.__table__)
 ip_list_entries = cast(Table, IpListEntry.__table__)
+affiliate_managers = cast(Table, AffiliateManager.__table__)
+commission_changes = cast(Table, CommissionChange.__table__)
+commission_audit = cast(Table, CommissionAudit.__table__)
+offer_commissions = cast(Table, OfferCommission.__table__)
+referral_tiers = cast(Table, ReferralTier.__table__)
+offer_partners = cast(Table, OfferPartner.__table__)
+manager_commissions = cast(Table, ManagerCommission.__table__)
+goals = cast(Table, Goal.__table__)
+offer_goals = cast(Table, OfferGoal.__table__)
+commission_counters = cast(Table, CommissionCounter.__table__)
+transaction_payouts = cast(Table, TransactionPayout.__table__)
 events = cast(Table, EventRow.__table__)
 event_cursors = cast(Table, EventCursor.__table__)
 failed_postbacks = cast(Table, FailedPostback.__table__)
@@ -39,3 +62,4 @@ failed_postbacks = cast(Table, FailedPostback.__table__)
 # The rows of cache_versions: each names a cache of committed state whose version moves on change.
 TRACKING_CACHE = "tracking"
 IPLISTS_CACHE = "iplists"
+COMMISSIONS_CACHE = "commissions"

@@ -80,6 +80,15 @@ class Transaction(Timestamps, Base):
     programid: Mapped[int | None] = mapped_column(BigId)
     campaignid: Mapped[int | None] = mapped_column(BigId)
     adtoolid: Mapped[int | None] = mapped_column(BigId)
+    # The sum of the event's payout rows (transaction_payouts), one per payee.
+    total_payout: Mapped[int] = mapped_column(BigId, default=0, server_default="0")
+    # The commission change that decided the affiliate's payout (0: the default), frozen.
+    changeid: Mapped[int | None] = mapped_column(BigId)
+    goalid: Mapped[int | None] = mapped_column(BigId)
+    approved_at: Mapped[dt.datetime | None]
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    # Why a sale was recorded pending for review (an amount above the offer's maximum, say).
+    hold_reason: Mapped[str | None] = mapped_column(S255)
 
 
 class IpListEntry(Base):

@@ -163,6 +163,24 @@ def _locked_offer(conn: Connection, offerid: int) -> RowMapping:
     return offer
 
 
+def offer(conn: Connection, offerid: int, *, lock: bool = False) -> RowMapping:
+    """The offer, or 404 offer_not_found."""
+    row = repo.get_offer(conn, offerid, lock=lock)
+    if row is None:
+        raise OfferNotFound(f"No offer with offerid {offerid}.")
+    return row
+
+
+def set_default_payouts(conn: Connection, offerid: int, payouts: Mapping[str, int]) -> None:
+    """Change 0 of an offer: its default payouts, by their vendor names (cents, basis points)."""
+    fields: dict[str, Any] = {"offerid": offerid, **payouts}
+    params = EditOffer.model_construct(**fields)
+    values = _offer_values(conn, params)
+    if values:
+        repo.update_offer(conn, offerid, values)
+        tracking.forget_cached(conn)
+
+
 def edit_offer(conn: Connection, params: EditOffer) -> None:
     offer = _locked_offer(conn, params.offerid)
     values = _offer_values(conn, params)

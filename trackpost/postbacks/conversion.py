@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from trackpost.commissions import service as commissions
 from trackpost.core.db import utcnow
 from trackpost.core.errors import MissingParameter
 from trackpost.customers import service as customers
@@ -23,15 +24,20 @@ from trackpost.postbacks.replay import (
     replay_or_conflict,
 )
 from trackpost.postbacks.sender import Sender, check_sender
-from trackpost.transactions.ledger import (
-    ADVERTISER,
-    APPROVED,
-    PENDING,
-    base_row,
-    click_attribution,
-    record,
-)
-from trackpost.transactions.money import payout_for
+from trackpost.transactions import service as txns
+from trackpost.transactions.ledger import ADVERTISER, APPROVED, PENDING, base_row, click_attribution
+
+SUBAFFS = ("subaff1", "subaff2", "subaff3", "subaff4", "subaff5")
+
+
+def rules_of(conn: Connection, sender: Sender, context: dict[str, Any]) -> commissions.Rules:
+    """The worker's commission rules at the versions the post's one read saw."""
+    version = (context["commissions_version"], context["tracking_version"])
+    return sender.rules.get(conn, version)
+
+
+def subaffs_of(context: dict[str, Any]) -> tuple[str | None, ...]:
+    return tuple(context.get(name) for name in SUBAFFS)
 
 
 def _by_click(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, Any]:
@@ -86,18 +92,28 @@ def convert(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, An
         set_aside=set_aside,
     )
     revenue = post.amount if post.amount is not None else int(click["conversion_revenue"])
-    payout, percent = payout_for(
-        revenue, click["conversion_payout_type"], int(click["conversion_payout"])
+    now = utcnow()
+    rules = rules_of(conn, sender, click)
+    sale = commissions.Sale(
+        kind="initial",
+        offerid=int(click["offerid"]),
+        loginid=click["loginid"],
+        revenue=revenue,
+        default_type=click["conversion_payout_type"],
+        default_amount=int(click["conversion_payout"]),
+        country=post.country,
+        subaffs=subaffs_of(click),
     )
-    row = base_row(utcnow(), kind=post.trans_type, source=ADVERTISER)
+    payouts = commissions.payees_for(conn, rules, sale, now, sender.policy)
+    held = commissions.held_above_max(rules, sale.offerid, revenue)
+    row = base_row(now, kind=post.trans_type, source=ADVERTISER)
     row.update(
         customer_id=customer_id,
         orderid=post.orderid,
-        status=PENDING if click["pending_conversions"] else APPROVED,
+        status=PENDING if click["pending_conversions"] or held else APPROVED,
+        hold_reason=held,
         amount=revenue,
         amount_raw=post.amount_raw,
-        affiliate_payout=payout,
-        payout_percent=percent,
         loginid=click["loginid"],
         offerid=click["offerid"],
         landing_pageid=click["landing_pageid"],
@@ -105,7 +121,7 @@ def convert(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, An
         **click_attribution(click),
         **post.custom(),
     )
-    transactionid = record(conn, row)
+    transactionid = txns.book(conn, row, payouts)
     if transactionid is None:
         after_conflict(conn, post, sender)
     return answer(customer_id, transactionid, set_aside)

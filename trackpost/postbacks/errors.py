@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from trackpost.core.errors import BadRequest, Conflict, Forbidden, NotFound, TrackpostError
+from trackpost.core.errors import Conflict, Forbidden, NotFound, TrackpostError
 
 
 class UnknownClickHash(NotFound):
@@ -27,10 +27,6 @@ class VoidRefused(Forbidden):
     code = "void_ip_not_allowed"
 
 
-class GoalsNotSupported(BadRequest):
-    code = "goals_not_supported"
-
-
 class ClickAlreadyConverted(Conflict):
     code = "click_already_converted"
 
@@ -50,3 +46,15 @@ class Replayed(TrackpostError):
 
     def body(self) -> dict[str, Any]:
         return dict(self.original)
+
+
+class GoalNotEnabled(NotFound):
+    """The post names a goal its offer does not have (or has switched off)."""
+
+    code = "goal_not_enabled"
+
+
+class GoalAlreadyReached(Conflict):
+    """The customer already reached this goal, and the goal does not allow repeats."""
+
+    code = "goal_already_reached"

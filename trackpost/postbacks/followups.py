@@ -12,19 +12,21 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from trackpost.commissions import service as commissions
 from trackpost.core.db import utcnow
 from trackpost.core.errors import MissingParameter, TrackpostError
 from trackpost.customers import service as customers
 from trackpost.customers.service import SetAside
 from trackpost.postbacks import repository as repo
 from trackpost.postbacks import resolve
+from trackpost.postbacks.conversion import rules_of, subaffs_of
 from trackpost.postbacks.errors import ClickNotConverted
 from trackpost.postbacks.params import PixelParams
 from trackpost.postbacks.replay import after_conflict, answer, precheck_orderid
 from trackpost.postbacks.sender import Sender, check_global, check_sender
 from trackpost.transactions import refunds
+from trackpost.transactions import service as txns
 from trackpost.transactions.ledger import ADVERTISER, base_row, click_attribution, record
-from trackpost.transactions.money import payout_for
 
 STATUSES = {"cancel": "cancelled", "expire": "expired"}
 ENDED = frozenset(STATUSES.values())
@@ -79,8 +81,10 @@ def _named_page(conn: Connection, post: PixelParams, sender: Sender) -> Mapping[
         raise
 
 
-def follow_up(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, Any]:
-    """Record a continuity, refund, cancel or expire post on its customer."""
+def customer_of(
+    conn: Connection, post: PixelParams, sender: Sender
+) -> tuple[Mapping[str, Any], dict[str, Any]]:
+    """The post's customer (row-locked) and its context, once the sender is allowed."""
     if not post.subscription_id and not post.click_hash:
         raise MissingParameter(
             f"Missing required parameter 'subscription_id': a {post.kind} post names the "
@@ -99,6 +103,12 @@ def follow_up(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, 
     page_id = page["landing_pageid"] if page is not None else customer["landing_pageid"]
     page_ips = page["postback_ips"] if page is not None else ctx["postback_ips"]
     check_sender(sender, lists, page_id, page_ips, post.kind)
+    return customer, ctx
+
+
+def follow_up(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, Any]:
+    """Record a continuity, refund, cancel or expire post on its customer."""
+    customer, ctx = customer_of(conn, post, sender)
     precheck_orderid(conn, post, sender)
     fields = post.customer_fields(_status(post.kind, customer))
     set_aside: SetAside = {}
@@ -121,10 +131,13 @@ def follow_up(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, 
             fingerprint=sender.fingerprint,
             custom=post.custom(),
         )
+        row["amount_raw"] = post.amount_raw
+        transactionid = record(conn, row)
     else:
         row = _event_row(post, sender, customer, ctx)
-    row["amount_raw"] = post.amount_raw
-    transactionid = record(conn, row)
+        row["amount_raw"] = post.amount_raw
+        payouts = _payouts(conn, post, sender, customer, ctx, row["amount"])
+        transactionid = txns.book(conn, row, payouts)
     if transactionid is None:
         after_conflict(conn, post, sender)
     return answer(int(customer["customer_id"]), transactionid, set_aside)
@@ -147,9 +160,30 @@ def _event_row(
     )
     if post.kind == "continuity":
         default = ctx["continuity_revenue"] or 0
-        revenue = post.amount if post.amount is not None else int(default)
-        payout, percent = payout_for(
-            revenue, ctx["continuity_payout_type"] or "flat", int(ctx["continuity_payout"] or 0)
-        )
-        row.update(amount=revenue, affiliate_payout=payout, payout_percent=percent)
+        row.update(amount=post.amount if post.amount is not None else int(default))
     return row
+
+
+def _payouts(
+    conn: Connection,
+    post: PixelParams,
+    sender: Sender,
+    customer: Mapping[str, Any],
+    ctx: Mapping[str, Any],
+    revenue: int,
+) -> list[commissions.PayoutRow]:
+    """A rebill's payout rows (cancel and expire pay no one)."""
+    if post.kind != "continuity":
+        return []
+    sale = commissions.Sale(
+        kind="continuity",
+        offerid=int(customer["offerid"] or 0),
+        loginid=customer["loginid"],
+        revenue=revenue,
+        default_type=ctx["continuity_payout_type"] or "flat",
+        default_amount=int(ctx["continuity_payout"] or 0),
+        country=post.country or customer.get("country"),
+        subaffs=subaffs_of(dict(ctx)),
+    )
+    rules = rules_of(conn, sender, dict(ctx))
+    return commissions.payees_for(conn, rules, sale, utcnow(), sender.policy)

@@ -27,7 +27,6 @@ from pydantic import (
 from trackpost.core.errors import InvalidParameter
 from trackpost.core.fields import parse_id
 from trackpost.core.validation import to_bad_request
-from trackpost.postbacks.goals import refuse_goals
 from trackpost.transactions.ledger import CUSTOM_FIELDS
 from trackpost.transactions.money import decimal_cents
 
@@ -42,6 +41,7 @@ KINDS = {
     "refund": "refund",
     "cancel": "cancel",
     "expire": "expire",
+    "goal": "goal",
 }
 # The kinds that are a click's conversion (its customer's first transaction).
 CONVERSIONS = frozenset({"conversion", "trial"})
@@ -53,6 +53,7 @@ TRANS_TYPES = {
     "refund": "refund",
     "cancel": "cancel",
     "expire": "expire",
+    "goal": "goal",
 }
 # The names of one parameter, canonical first: pydantic reads them as the field's aliases.
 SYNONYMS = {
@@ -163,6 +164,15 @@ def _id(value: object, info: ValidationInfo) -> int | None:
     return None if found is None else parse_id(name, found)
 
 
+def _goal(value: object, info: ValidationInfo) -> int | None:
+    """A goal id; 0 is the vendor's "main offer", i.e. no goal (an ordinary post)."""
+    name = _name(info)
+    found = text(name, value, 32)
+    if found is None or found.strip() == "0":
+        return None
+    return parse_id(name, found)
+
+
 def _kind(value: object) -> str:
     if isinstance(value, str) and (kind := KINDS.get(value)) is not None:
         return kind
@@ -236,6 +246,11 @@ IdParam = Annotated[
     BeforeValidator(_id),
     WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}]}),
 ]
+GoalParam = Annotated[
+    int | None,
+    BeforeValidator(_goal),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0}, {"type": "null"}]}),
+]
 Ip = Annotated[str | None, BeforeValidator(_ip), string_doc(64)]
 TransCustom = Annotated[str | None, BeforeValidator(_custom), string_doc(MAX_KEY)]
 
@@ -278,7 +293,7 @@ class PixelParams(Post):
         "conversion",
         validation_alias="type",
         description="the event; synonyms: initial, sale, rebill; trial is a conversion booked "
-        "as the vendor's trial type; goal (or goal_id) is refused: goals_not_supported",
+        "as the vendor's trial type; goal (or a goal_id) records an offer goal",
     )
     click_hash: Annotated[str | None, _text(MAX_HASH, "click_hash"), string_doc(MAX_HASH)] = Field(
         None,
@@ -302,6 +317,14 @@ class PixelParams(Post):
         validation_alias=AliasChoices(*SYNONYMS["amount"]),
         description="decimal in the base currency, e.g. 9.95; more decimals are rounded half "
         "up to the cent (the text as sent is kept on the transaction as amount_raw)",
+    )
+    goal_id: GoalParam = Field(
+        None,
+        validation_alias=AliasChoices("goal_id", "goalid"),
+        description="a goal post (also goalid): the offer goal reached; 0 is the main offer",
+    )
+    offer_goal_id: GoalParam = Field(
+        None, description="a goal post naming the offer's goal row; 0 is the main offer"
     )
     advertiserid: IdParam = Field(None, description="narrows a subscription_id to one advertiser")
     landing_pageid: IdParam = Field(None, description="the landing page the post arrives for")
@@ -393,14 +416,24 @@ class PixelParams(Post):
                 "advertiserid": v["advertiserid"],
                 "landing_pageid": v["landing_pageid"],
                 "original_orderid": v["original_orderid"],
+                "goal": [v["goal_id"], v["offer_goal_id"]],
             },
             option=orjson.OPT_SORT_KEYS,
         )
 
 
+_GOAL_NAMES = ("goal_id", "goalid")
+
+
+def _main_offer(value: Any) -> bool:
+    return isinstance(value, str) and value.strip() == "0"
+
+
 def parse_postback(params: Mapping[str, Any], cookie_hash: str | None) -> PixelParams:
     """Read a post; the click cookie stands in for click_hash when no key names the click."""
-    refuse_goals(params)
+    if any(_main_offer(params.get(name)) for name in _GOAL_NAMES):
+        # The vendor's goal 0 is the main offer: an ordinary conversion or rebill.
+        params = {k: v for k, v in params.items() if not (k in _GOAL_NAMES and _main_offer(v))}
     try:
         post = PixelParams.model_validate(
             params if _ALIASES.isdisjoint(params) else _merged(params)
@@ -409,4 +442,11 @@ def parse_postback(params: Mapping[str, Any], cookie_hash: str | None) -> PixelP
         raise to_bad_request(exc) from None
     if cookie_hash and post.click_hash is None and post.ocode is None:
         post = post.model_copy(update={"click_hash": cookie_hash[:MAX_HASH]})
+    if post.kind != "goal" and (post.goal_id is not None or post.offer_goal_id is not None):
+        if "type" in params and post.kind != "conversion":
+            raise InvalidParameter(
+                f"Parameter 'goal_id' names a goal, but type is {post.kind}; send type=goal "
+                "or no type."
+            )
+        post = post.model_copy(update={"kind": "goal"})
     return post

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
+from trackpost.commissions.service import Policy, RulesCache
 from trackpost.core.db import utcnow
 from trackpost.core.errors import TrackpostError
 from trackpost.core.origin import Origin
@@ -35,11 +36,13 @@ def _post_once(
     origin: Origin,
     fingerprint: Callable[[str], str],
     lists: IpListCache,
+    rules: RulesCache,
+    policy: Policy,
 ) -> dict[str, Any]:
     params = {k: v for k, v in orjson.loads(row["params"]).items() if v != MASK}
     if row["endpoint"] == PIXEL:
         post = parse_postback(params, row["cookie_hash"])
-        sender = Sender(origin, fingerprint(post.canonical().decode("utf-8")), lists)
+        sender = Sender(origin, fingerprint(post.canonical().decode("utf-8")), lists, rules, policy)
         return service.process(conn, post, sender)
     return process_void(conn, RemoteVoidParams.parse(params), origin, lists)
 
@@ -50,11 +53,13 @@ def _replay_one(
     origin: Origin,
     fingerprint: Callable[[str], str],
     lists: IpListCache,
+    rules: RulesCache,
+    policy: Policy,
 ) -> tuple[dict[str, Any], bool]:
     """The answer the post gets now, and whether it succeeded."""
     try:
         with conn.begin_nested():
-            body = _post_once(conn, row, origin, fingerprint, lists)
+            body = _post_once(conn, row, origin, fingerprint, lists, rules, policy)
     except Replayed as exc:
         return {**exc.body(), "replayed": True}, True
     except TrackpostError as exc:
@@ -72,6 +77,8 @@ def replay(
     request_id: str,
     fingerprint: Callable[[str], str],
     lists: IpListCache,
+    rules: RulesCache,
+    policy: Policy,
 ) -> dict[str, Any]:
     """Replay these failed posts in order; each one's answer, keyed by failedid, in `results`."""
     wanted = list(dict.fromkeys(ids))
@@ -94,7 +101,7 @@ def replay(
             results.append({"failedid": failedid, **earlier, "already_replayed": True})
             continue
         origin = Origin(admin, "postback", row["sender_ip"], request_id)
-        body, ok = _replay_one(conn, row, origin, fingerprint, lists)
+        body, ok = _replay_one(conn, row, origin, fingerprint, lists, rules, policy)
         repo.set_replayed(
             conn,
             {

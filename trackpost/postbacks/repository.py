@@ -26,7 +26,9 @@ from sqlalchemy import (
 )
 
 from trackpost.core.hot import Hot
+from trackpost.models.tables import COMMISSIONS_CACHE as COMMISSIONS
 from trackpost.models.tables import IPLISTS_CACHE as IPLISTS
+from trackpost.models.tables import TRACKING_CACHE as TRACKING
 from trackpost.models.tables import cache_versions as CV
 from trackpost.models.tables import clicks as CL
 from trackpost.models.tables import failed_postbacks as F
@@ -46,6 +48,20 @@ _IPLIST_VERSION = (
     .scalar_subquery()
     .label("iplist_version")
 )
+
+
+def _version(name: str) -> Any:
+    return (
+        select(CV.c.version)
+        .where(CV.c.name == literal_column(f"'{name}'"))
+        .scalar_subquery()
+        .label(f"{name}_version")
+    )
+
+
+# The commission rules' cache key: they depend on the rules and on affiliates' refs and status.
+_RULES_VERSIONS = (_version(COMMISSIONS), _version(TRACKING))
+_SUBAFFS = (CL.c.subaff1, CL.c.subaff2, CL.c.subaff3, CL.c.subaff4, CL.c.subaff5)
 _OFFER_DEFAULTS = (
     O.c.advertiserid,
     _ADV.c.username.label("advertiser_username"),
@@ -72,6 +88,8 @@ CLICK_CONTEXT = (
         *_OFFER_DEFAULTS,
         LP.c.postback_ips,
         _IPLIST_VERSION,
+        *_RULES_VERSIONS,
+        *_SUBAFFS,
         _DUP.c.transactionid.label("dup_tid"),
         _DUP.c.customer_id.label("dup_cid"),
         _DUP.c.fingerprint.label("dup_fp"),
@@ -100,6 +118,7 @@ _PAGE = (
         LP.c.postback_ips,
         *_OFFER_DEFAULTS,
         _IPLIST_VERSION,
+        *_RULES_VERSIONS,
     )
     .select_from(LP)
     .join(O, O.c.offerid == LP.c.offerid)
@@ -119,7 +138,9 @@ _CUSTOMER_CONTEXT = (
         CL.c.campaignid,
         CL.c.adtoolid,
         CL.c.ocid,
+        *_SUBAFFS,
         _IPLIST_VERSION,
+        *_RULES_VERSIONS,
     )
     .select_from(_ADV)
     .outerjoin(O, O.c.offerid == bindparam("offerid"))

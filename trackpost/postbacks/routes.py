@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection
 from starlette.requests import cookie_parser
 
+from trackpost.commissions.service import RulesCache, policy_of
 from trackpost.core.db import utcnow
 from trackpost.core.errors import TrackpostError
 from trackpost.core.http import Refused, RequestContext, Router
@@ -67,7 +68,13 @@ def _parse_pixel(ctx: RequestContext, params: Any) -> Any:
     services = ctx.services
     post = parse_postback(params, _click_cookie(ctx))
     fingerprint = services.auth.hasher.hash(post.canonical().decode("utf-8"))
-    sender = Sender(ctx.origin, fingerprint, services.cache(IpListCache))
+    sender = Sender(
+        ctx.origin,
+        fingerprint,
+        services.cache(IpListCache),
+        services.cache(RulesCache),
+        policy_of(services.settings),
+    )
     if post.password:
         return _with_password_hash(ctx, post, sender)
     return post, sender
@@ -201,4 +208,6 @@ def replay_failed(ctx: RequestContext, params: ReplayParams) -> dict[str, Any]:
         request_id=ctx.request_id,
         fingerprint=ctx.services.auth.hasher.hash,
         lists=ctx.services.cache(IpListCache),
+        rules=ctx.services.cache(RulesCache),
+        policy=policy_of(ctx.services.settings),
     )

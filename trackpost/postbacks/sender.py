@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection
 
+from trackpost.commissions.service import Policy, RulesCache
 from trackpost.core.net import in_networks
 from trackpost.core.origin import Origin
 from trackpost.iplists import rules
@@ -22,6 +23,8 @@ class Sender(NamedTuple):
     origin: Origin
     fingerprint: str
     lists: IpListCache
+    rules: RulesCache
+    policy: Policy
 
     @property
     def ip(self) -> str:

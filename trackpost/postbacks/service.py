@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 
 from trackpost.postbacks.conversion import convert
 from trackpost.postbacks.followups import follow_up
+from trackpost.postbacks.goals import goal
 from trackpost.postbacks.params import CONVERSIONS, PixelParams, parse_postback
 from trackpost.postbacks.sender import Sender
 
@@ -18,4 +19,6 @@ def process(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, An
     """Record one post; the answer is {"result":"success","customer_id":..,"transactionid":..}."""
     if post.kind in CONVERSIONS:
         return convert(conn, post, sender)
+    if post.kind == "goal":
+        return goal(conn, post, sender)
     return follow_up(conn, post, sender)

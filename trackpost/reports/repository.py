@@ -15,14 +15,33 @@ from sqlalchemy import (
     case,
     false,
     func,
+    or_,
     select,
     true,
 )
 
 from trackpost.models.tables import logins as L
+from trackpost.models.tables import transaction_payouts as TP
 from trackpost.models.tables import transactions as T
 
 _AFF = L.alias("aff")
+_ORDER = T.alias("ord")
+_PAYEE = L.alias("payee")
+# Every payee row of a page of transactions, with the payee's username.
+_PAYOUTS = (
+    select(
+        TP.c.payoutid,
+        TP.c.transactionid,
+        TP.c.loginid,
+        TP.c.kind,
+        TP.c.tier,
+        TP.c.amount,
+        _PAYEE.c.username,
+    )
+    .outerjoin(_PAYEE, _PAYEE.c.loginid == TP.c.loginid)
+    .where(TP.c.transactionid.in_(bindparam("ids", expanding=True)))
+    .order_by(TP.c.transactionid, TP.c.payoutid)
+)
 _COLUMNS = (
     T.c.transactionid,
     T.c.customer_id,
@@ -32,6 +51,7 @@ _COLUMNS = (
     T.c.status,
     T.c.amount,
     T.c.affiliate_payout,
+    T.c.total_payout,
     T.c.chargeback_cost,
     T.c.click_hash,
     T.c.loginid,
@@ -59,7 +79,14 @@ _CONDITIONS: dict[str, Any] = {
     "source": T.c.source == bindparam("f_source"),
     "external_clickid": T.c.ocid == bindparam("f_external_clickid"),
     "transaction_hash": T.c.click_hash == bindparam("f_transaction_hash"),
-    "orderid": T.c.orderid == bindparam("f_orderid"),
+    # An order's offset rows (void, chargeback, reversal, refund) come with it, so that a sum over
+    # what the filter returns is the order's net.
+    "orderid": or_(
+        T.c.orderid == bindparam("f_orderid"),
+        T.c.parent_transactionid.in_(
+            select(_ORDER.c.transactionid).where(_ORDER.c.orderid == bindparam("f_orderid"))
+        ),
+    ),
 }
 
 
@@ -115,3 +142,32 @@ def affiliate_totals(conn: Connection, loginids: list[int], lo: Any, hi: Any) ->
     """(loginid, trans_type, count, approved revenue, approved payout) rows in [lo, hi)."""
     params = {"ids": loginids, "lo": lo, "hi": hi}
     return list(conn.execute(_TOTALS, params).mappings())
+
+
+def payouts(conn: Connection, transactionids: list[int]) -> dict[int, list[RowMapping]]:
+    """The payout rows of these transactions, by transaction, in the order written."""
+    out: dict[int, list[RowMapping]] = {}
+    if transactionids:
+        for row in conn.execute(_PAYOUTS, {"ids": transactionids}).mappings():
+            out.setdefault(int(row["transactionid"]), []).append(row)
+    return out
+
+
+# What one payee earned over a period: its payout rows on every counted event (chargeback fees
+# included, pending and denied events left out).
+_PAYEE_NET = (
+    select(func.coalesce(func.sum(TP.c.amount), 0))
+    .select_from(TP.join(T, T.c.transactionid == TP.c.transactionid))
+    .where(TP.c.loginid == bindparam("payee"), T.c.status.not_in(("pending", "denied")))
+)
+
+
+def payee_net(conn: Connection, loginid: int, filters: Mapping[str, Any]) -> int:
+    """The payee's net over the report's period (cents)."""
+    stmt = _PAYEE_NET
+    params: dict[str, Any] = {"payee": loginid}
+    for name in ("from", "until"):
+        if name in filters:
+            stmt = stmt.where(_CONDITIONS[name])
+            params[f"f_{name}"] = filters[name]
+    return int(conn.execute(stmt, params).scalar_one())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from trackpost.core.fields import cents_text
 from trackpost.core.http import RequestContext, Router
 from trackpost.core.responses import json_response
 from trackpost.reports import service
@@ -27,7 +28,7 @@ EXAMPLE = {
         "chargeback_cost": "0.00",
         "total_payout": "5.00",
         "payouts": [
-            {"id": 1337, "type": "affiliate", "username": "aff1", "loginid": 4004, "amount": "5.00"}
+            {"id": 2001, "type": "affiliate", "username": "aff1", "loginid": 4004, "amount": "5.00"}
         ],
     }
 }
@@ -41,7 +42,9 @@ EXAMPLE = {
     description="An object keyed by transaction id, oldest first, as in Offerit's example; "
     "money as decimal strings in the base currency ('9.95'); trans_type is <source>_<kind> (advertiser_initial, admin_void, ...). "
     "Pending and denied rows do not count toward revenue or payouts. Paging: trans_start "
-    "(offset) and trans_count (at most 1000); the X-Total-Count header gives the total.",
+    "(offset) and trans_count (at most 1000); the X-Total-Count header gives the total. With "
+    "filter_loginid (or a numeric filter_affiliate), X-Affiliate-Net gives that affiliate's "
+    "net payout over the period as a decimal string (every payee row it has on counted events).",
     response=REPORT_RESPONSE,
     example=EXAMPLE,
     errors=(400,),
@@ -49,4 +52,8 @@ EXAMPLE = {
 def transaction_report(ctx: RequestContext, params: TransactionReport) -> Response:
     """Periods are UTC; period 0 (the payout period) is the calendar month."""
     total, rows = service.transaction_report(ctx.conn, params)
-    return json_response(rows, headers={"X-Total-Count": str(total)})
+    headers = {"X-Total-Count": str(total)}
+    net = service.affiliate_net(ctx.conn, params)
+    if net is not None:
+        headers["X-Affiliate-Net"] = cents_text(net) or "0.00"
+    return json_response(rows, headers=headers)

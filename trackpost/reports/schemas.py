@@ -100,8 +100,9 @@ class TransactionReport(ParamModel):
 PAYOUT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "id": {"type": "integer"},
-        "type": {"const": "affiliate"},
+        "id": {"type": "integer", "description": "the payout row's id"},
+        "type": {"enum": ["affiliate", "referral", "manager", "partner"]},
+        "tier": {"type": "integer", "description": "referral rows: 1 is the direct referrer"},
         "username": {"type": ["string", "null"]},
         "loginid": {"type": "integer"},
         "amount": {"type": "string", "description": "base currency, two decimals ('5.00')"},

@@ -68,18 +68,22 @@ def filters_of(params: TransactionReport, now: dt.datetime) -> dict[str, Any]:
     return out
 
 
-def _row(row: RowMapping) -> dict[str, Any]:
-    payouts = []
-    if row["loginid"] is not None:
-        payouts.append(
-            {
-                "id": row["transactionid"],
-                "type": "affiliate",
-                "username": row["affiliate_username"],
-                "loginid": row["loginid"],
-                "amount": cents_text(row["affiliate_payout"]),
-            }
-        )
+def _payout(p: RowMapping) -> dict[str, Any]:
+    """One payee's row as the lineage shows it; referral rows say their tier."""
+    out = {
+        "id": p["payoutid"],
+        "type": p["kind"],
+        "username": p["username"],
+        "loginid": p["loginid"],
+        "amount": cents_text(p["amount"]),
+    }
+    if p["kind"] == "referral":
+        out["tier"] = p["tier"]
+    return out
+
+
+def _row(row: RowMapping, payees: list[RowMapping]) -> dict[str, Any]:
+    payouts = [_payout(p) for p in payees]
     created: dt.datetime = row["created_at"]
     return {
         "time": int(created.timestamp()),
@@ -95,9 +99,17 @@ def _row(row: RowMapping) -> dict[str, Any]:
         "customer_id": row["customer_id"],
         "parent_transactionid": row["parent_transactionid"],
         "chargeback_cost": cents_text(row["chargeback_cost"]),
-        "total_payout": cents_text(row["affiliate_payout"]),
+        "total_payout": cents_text(row["total_payout"]),
         "payouts": payouts,
     }
+
+
+def affiliate_net(conn: Connection, params: TransactionReport) -> int | None:
+    """With one affiliate named by loginid: its net payout over the period (every payout row it
+    has on counted events, chargeback fees included); else None."""
+    filters = filters_of(params, utcnow())
+    loginid = filters.get("loginid")
+    return None if loginid is None else repo.payee_net(conn, int(loginid), filters)
 
 
 def transaction_report(
@@ -108,7 +120,10 @@ def transaction_report(
     if filters.pop("nothing", False):
         return 0, {}
     total, rows = repo.report(conn, filters, params.trans_start, params.trans_count)
-    return total, {str(r["transactionid"]): _row(r) for r in rows}
+    payees = repo.payouts(conn, [int(r["transactionid"]) for r in rows])
+    return total, {
+        str(r["transactionid"]): _row(r, payees.get(r["transactionid"], [])) for r in rows
+    }
 
 
 # Far bounds for "no bound": every stored time lies between them (core.fields' date range).

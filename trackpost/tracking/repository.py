@@ -98,6 +98,14 @@ def bump_version(conn: Connection) -> None:
     conn.execute(_BUMP)
 
 
+_CLICK_BY_HASH = select(C).where(C.c.click_hash == bindparam("hash"))
+
+
+def click_by_hash(conn: Connection, click_hash: str) -> RowMapping | None:
+    """One click by its hash (the payout preview's and the console's lookup)."""
+    return conn.execute(_CLICK_BY_HASH, {"hash": click_hash}).mappings().first()
+
+
 def landing_page(conn: Connection, landing_pageid: int) -> RowMapping | None:
     """A landing page with its offer's availability columns."""
     return conn.execute(_LANDING_PAGE, {"landing_pageid": landing_pageid}).mappings().first()
@@ -128,19 +136,13 @@ def click_extra(conn: Connection, click_hash: str) -> str | None:
     return None if value is None else str(value)
 
 
-# The console's acquisition block: one click by its primary key or its unique hash.
+# The console's acquisition block: one click by its primary key (or by hash, above).
 _CLICK_BY_ID = select(C).where(C.c.clickid == bindparam("clickid"))
-_CLICK_BY_HASH = select(C).where(C.c.click_hash == bindparam("hash"))
 
 
 def click_by_id(conn: Connection, clickid: int) -> RowMapping | None:
     """A whole click row by clickid, or None (retention may have pruned it)."""
     return conn.execute(_CLICK_BY_ID, {"clickid": clickid}).mappings().first()
-
-
-def click_by_hash(conn: Connection, click_hash: str) -> RowMapping | None:
-    """A whole click row by click_hash, or None."""
-    return conn.execute(_CLICK_BY_HASH, {"hash": click_hash}).mappings().first()
 
 
 def insert_click(conn: Connection, row: dict[str, Any]) -> None:

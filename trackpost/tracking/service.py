@@ -221,6 +221,11 @@ def forget_cached(conn: Connection) -> None:
     repo.bump_version(conn)
 
 
+def click_by_hash(conn: Connection, click_hash: str) -> RowMapping | None:
+    """A recorded click by its hash, or None."""
+    return repo.click_by_hash(conn, click_hash)
+
+
 def landing_page(conn: Connection, landing_pageid: int) -> RowMapping | None:
     """A landing page as a click on it sees it (with its offer), or None."""
     return repo.landing_page(conn, landing_pageid)

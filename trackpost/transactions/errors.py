@@ -81,3 +81,15 @@ class RefundExceedsAmount(Conflict):
 
 class NothingToRefund(Conflict):
     code = "nothing_to_refund"
+
+
+class NetBelowZero(Conflict):
+    """A ledger change would leave a sale's net (sale minus refunds) below zero."""
+
+    code = "net_below_zero"
+
+
+class ChargebackFeeTooHigh(Conflict):
+    """A chargeback fee above what the offer's chargeback_fee_cap allows."""
+
+    code = "chargeback_fee_too_high"

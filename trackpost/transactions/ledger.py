@@ -8,7 +8,9 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
+from trackpost.core.money import PayoutRow
 from trackpost.core.origin import Origin
+from trackpost.events import service as events
 from trackpost.transactions import repository as repo
 
 CUSTOM_FIELDS = (
@@ -29,6 +31,7 @@ ATTRIBUTION = (
     "programid",
     "campaignid",
     "adtoolid",
+    "goalid",
 )
 # What a ledger row copies from the click that earned it, whatever the postback's type.
 CLICK_ATTRIBUTION = ("click_hash", "ocid", "programid", "campaignid", "adtoolid")
@@ -77,6 +80,12 @@ def base_row(now: dt.datetime, *, kind: str, source: str) -> dict[str, Any]:
         "programid": None,
         "campaignid": None,
         "adtoolid": None,
+        "total_payout": 0,
+        "changeid": None,
+        "goalid": None,
+        "approved_at": None,
+        "approved_by": None,
+        "hold_reason": None,
         "created_at": now,
         "updated_at": now,
     }
@@ -92,7 +101,7 @@ def adjustment_row(
     kind: str,
     source: str,
     amount: int,
-    payout: int,
+    payouts: list[PayoutRow],
     custom: Mapping[str, str],
     chargeback_cost: int = 0,
     orderid: str | None = None,
@@ -104,16 +113,88 @@ def adjustment_row(
         row[name] = original[name]
     row.update(
         amount=amount,
-        affiliate_payout=payout,
         chargeback_cost=chargeback_cost,
         parent_transactionid=original["transactionid"],
         orderid=orderid,
         fingerprint=fingerprint,
     )
     row.update(custom)
+    with_payouts(row, payouts)
     return row
 
 
+def with_payouts(row: dict[str, Any], payouts: list[PayoutRow]) -> None:
+    """Set a row's payout columns from its payout rows: the affiliate's own, and the total."""
+    affiliate = 0
+    changeid = None
+    percent = None
+    for p in payouts:
+        if p.kind == "affiliate":
+            affiliate += p.amount
+            changeid = p.changeid
+            percent = p.rate if p.rate and not p.flat else None
+    row["affiliate_payout"] = affiliate
+    row["total_payout"] = sum(p.amount for p in payouts)
+    if row["parent_transactionid"] is None:
+        row["changeid"] = changeid
+        row["payout_percent"] = percent
+    row["_payouts"] = payouts
+
+
+# The event each kind of ledger row records (docs/events.md); other kinds are new events.
+EVENT_TYPES = {
+    "void": "transaction.voided",
+    "chargeback": "transaction.charged_back",
+    "reversal": "transaction.reversed",
+    "refund": "transaction.refunded",
+}
+
+
+def event_of(transactionid: int, row: Mapping[str, Any], payouts: list[PayoutRow]) -> events.Event:
+    """The event a new ledger row records, with every payee's row (money in cents)."""
+    kind = row["trans_type"]
+    payload = {
+        "transactionid": transactionid,
+        "trans_type": kind,
+        "status": row["status"],
+        "amount": row["amount"],
+        "total_payout": row["total_payout"],
+        "chargeback_cost": row["chargeback_cost"],
+        "loginid": row["loginid"],
+        "offerid": row["offerid"],
+        "landing_pageid": row["landing_pageid"],
+        "click_hash": row["click_hash"],
+        "orderid": row["orderid"],
+        "goalid": row["goalid"],
+        "changeid": row["changeid"],
+        "parent_transactionid": row["parent_transactionid"],
+        "source": row["source"],
+        "payouts": [
+            {"loginid": p.loginid, "type": p.kind, "tier": p.tier, "amount": p.amount}
+            for p in payouts
+        ],
+    }
+    name = EVENT_TYPES.get(kind, "transaction.created")
+    return events.Event(name, payload, row["customer_id"])
+
+
 def record(conn: Connection, row: Mapping[str, Any]) -> int | None:
-    """Insert a row; None when its orderid or its click's conversion already exists."""
-    return repo.insert(conn, row)
+    """Insert a row, its payout rows and its event; None when its orderid or click's conversion
+    is taken (then nothing is written)."""
+    payouts: list[PayoutRow] = row.get("_payouts") or []
+    tid = repo.insert(conn, row)
+    if tid is None:
+        return None
+    if payouts:
+        repo.insert_payouts(conn, tid, payouts)
+    events.record(conn, event_of(tid, row, payouts))
+    if row["hold_reason"]:
+        held = {"transactionid": tid, "offerid": row["offerid"], "reason": row["hold_reason"]}
+        events.record(conn, events.Event("transaction.held", held, row["customer_id"]))
+    return tid
+
+
+def book(conn: Connection, row: dict[str, Any], payouts: list[PayoutRow]) -> int | None:
+    """Write a sale (or goal) and one payout row per payee; total_payout is their sum."""
+    with_payouts(row, payouts)
+    return record(conn, row)

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, RowMapping
 from trackpost.core.db import utcnow
 from trackpost.core.errors import InvalidParameter, LookupConflict
 from trackpost.core.fields import cents_text
+from trackpost.core.money import PayoutRow
 from trackpost.transactions import repository as txn_repo
 from trackpost.transactions.errors import (
     ChargebackExists,
@@ -31,8 +32,17 @@ from trackpost.transactions.money import share_of
 from trackpost.transactions.repository import SALE_KINDS
 
 
+def _remaining(conn: Connection, sale: RowMapping) -> int:
+    refunded_amount, _payout = txn_repo.refunded(conn, sale["transactionid"])
+    return int(sale["amount"]) + refunded_amount
+
+
 def _original(conn: Connection, original_orderid: str | None, customer_id: int) -> RowMapping:
-    """The sale named by original_orderid, or else the customer's newest conversion."""
+    """The sale named by original_orderid, or else the customer's newest refundable sale.
+
+    Refundable: an approved conversion or rebill with money left to refund; a charged-back or
+    voided initial does not stop a later rebill from being refunded.
+    """
     if original_orderid:
         row = txn_repo.find(conn, "orderid", original_orderid, for_update=True)
         if row is None:
@@ -45,13 +55,19 @@ def _original(conn: Connection, original_orderid: str | None, customer_id: int) 
                 f"{row['customer_id']}, not to subscription_id's customer {customer_id}."
             )
         return row
-    row = txn_repo.latest_conversion(conn, customer_id)
-    if row is None:
-        raise NothingToRefund(
-            f"Customer {customer_id} has no conversion to refund; name the sale "
-            "with original_orderid."
+    sales = txn_repo.refundable_sales(conn, customer_id)
+    for row in sales:
+        if _remaining(conn, row) > 0:
+            return row
+    if sales:
+        raise RefundExceedsAmount(
+            f"Transaction {sales[0]['transactionid']} is already refunded in full, as is "
+            f"every other sale of customer {customer_id}."
         )
-    return row
+    raise NothingToRefund(
+        f"Customer {customer_id} has no approved sale with money left to refund; name the "
+        "sale with original_orderid."
+    )
 
 
 def _check_refundable(sale: RowMapping) -> None:
@@ -85,8 +101,7 @@ def refund_row(
     """The credit row: -amount (default: all that is left) and its share of the payout."""
     sale = _original(conn, original_orderid, customer_id)
     _check_refundable(sale)
-    refunded_amount, refunded_payout = txn_repo.refunded(conn, sale["transactionid"])
-    remaining = int(sale["amount"]) + refunded_amount
+    remaining = _remaining(conn, sale)
     refund = amount if amount is not None else remaining
     if remaining <= 0:
         raise RefundExceedsAmount(
@@ -99,18 +114,26 @@ def refund_row(
             f"Parameter 'amount' ({cents_text(refund)}) is more than is left to refund on "
             f"transaction {sale['transactionid']} ({cents_text(remaining)})."
         )
-    if refund == remaining:
-        # The last refund takes whatever payout is left, so rounding never leaves a cent behind.
-        clawback = int(sale["affiliate_payout"]) + refunded_payout
-    else:
-        clawback = share_of(int(sale["affiliate_payout"]), refund, int(sale["amount"]))
+    original = {
+        (int(p["loginid"]), p["kind"], int(p["tier"])): int(p["amount"])
+        for p in txn_repo.payouts_of(conn, sale["transactionid"])
+    }
+    clawbacks = []
+    for loginid, kind, tier, left in txn_repo.payee_net(conn, sale["transactionid"]):
+        if refund == remaining:
+            # The last refund takes whatever each payee has left: rounding leaves no cent behind.
+            back = left
+        else:
+            back = share_of(original.get((loginid, kind, tier), 0), refund, int(sale["amount"]))
+        if back:
+            clawbacks.append(PayoutRow(loginid, kind, -back, tier))
     return adjustment_row(
         sale,
         utcnow(),
         kind="refund",
         source=ADVERTISER,
         amount=-refund,
-        payout=-clawback,
+        payouts=clawbacks,
         custom=custom,
         orderid=orderid,
         fingerprint=fingerprint,

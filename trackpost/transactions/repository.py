@@ -6,9 +6,12 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, func, literal_column, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, func, literal_column, or_, select, update
+from sqlalchemy import insert as sql_insert
 
-from trackpost.core.hot import Hot, HotInsert
+from trackpost.core.hot import Hot, HotInsert, flush_later
+from trackpost.core.money import PayoutRow
+from trackpost.models.tables import transaction_payouts as TP
 from trackpost.models.tables import transactions as T
 from trackpost.models.transactions import CONVERSION_TYPES
 
@@ -47,12 +50,60 @@ _LAST_OFFSET = (
 _REFUNDED = select(
     func.coalesce(func.sum(T.c.amount), 0), func.coalesce(func.sum(T.c.affiliate_payout), 0)
 ).where(T.c.parent_transactionid == bindparam("parent"), T.c.trans_type == "refund")
-_LATEST_SALE = (
+# A refund without original_orderid credits the newest sale that still has money to refund.
+_REFUNDABLE = (
     select(T)
-    .where(T.c.customer_id == bindparam("cid"), _IS_CONVERSION)
+    .where(
+        T.c.customer_id == bindparam("cid"),
+        T.c.trans_type.in_(SALE_KINDS),
+        T.c.status == "approved",
+    )
     .order_by(T.c.transactionid.desc())
-    .limit(1)
+    .limit(50)
     .with_for_update()
+)
+_SET_APPROVED = (
+    update(T)
+    .where(T.c.transactionid == bindparam("b_tid"))
+    .values(
+        status="approved",
+        approved_at=bindparam("b_now"),
+        approved_by=bindparam("b_by"),
+        updated_at=bindparam("b_now"),
+    )
+)
+_PAYOUT_VALUES = {
+    c.name: bindparam(c.name, type_=c.type) for c in TP.columns if c.name != "payoutid"
+}
+_INSERT_PAYOUTS = Hot(sql_insert(TP).values(_PAYOUT_VALUES))
+_PAYOUTS_OF = select(TP).where(TP.c.transactionid == bindparam("tid")).order_by(TP.c.payoutid)
+_REFUND_IDS = select(T.c.transactionid).where(
+    T.c.parent_transactionid == bindparam("parent"), T.c.trans_type == "refund"
+)
+# What each payee still holds of a sale: its rows on the sale and on the sale's refunds.
+_PAYEE_NET = (
+    select(TP.c.loginid, TP.c.kind, TP.c.tier, func.sum(TP.c.amount).label("amount"))
+    .where(or_(TP.c.transactionid == bindparam("parent"), TP.c.transactionid.in_(_REFUND_IDS)))
+    .group_by(TP.c.loginid, TP.c.kind, TP.c.tier)
+    .order_by(func.min(TP.c.payoutid))
+)
+_SET_PAYOUT = (
+    update(TP).where(TP.c.payoutid == bindparam("b_pid")).values(amount=bindparam("b_amount"))
+)
+_GOAL_REACHED = (
+    select(T.c.transactionid)
+    .where(
+        T.c.customer_id == bindparam("cid"),
+        T.c.goalid == bindparam("goalid"),
+        T.c.trans_type == "goal",
+        T.c.status.not_in(("voided", "denied")),
+    )
+    .limit(1)
+)
+_SET_TOTAL = (
+    update(T)
+    .where(T.c.transactionid == bindparam("b_tid"))
+    .values(total_payout=bindparam("b_total"))
 )
 _SET_STATUS = (
     update(T)
@@ -107,9 +158,56 @@ def refunded(conn: Connection, parent: int) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def latest_conversion(conn: Connection, customer_id: int) -> RowMapping | None:
-    """The customer's newest conversion, locked: what a refund without original_orderid credits."""
-    return conn.execute(_LATEST_SALE, {"cid": customer_id}).mappings().first()
+def refundable_sales(conn: Connection, customer_id: int) -> list[RowMapping]:
+    """The customer's approved sales, newest first, locked (a refund's candidates)."""
+    return list(conn.execute(_REFUNDABLE, {"cid": customer_id}).mappings())
+
+
+def set_approved(conn: Connection, transactionid: int, by: str, now: dt.datetime) -> None:
+    conn.execute(_SET_APPROVED, {"b_tid": transactionid, "b_by": by[:64], "b_now": now})
+
+
+def insert_payouts(conn: Connection, transactionid: int, payouts: list[PayoutRow]) -> None:
+    """The event's payout rows: under group commit they go in with the batch's deferred rows
+    (one executemany before the COMMIT, no round trip of their own); a read of payout rows in
+    the same transaction inserts them first (flush_later)."""
+    rows = [
+        {
+            "transactionid": transactionid,
+            "loginid": p.loginid,
+            "kind": p.kind,
+            "tier": p.tier,
+            "amount": p.amount,
+            "flat": p.flat,
+            "rate": p.rate,
+            "base": p.base,
+            "changeid": p.changeid,
+        }
+        for p in payouts
+    ]
+    for row in rows:
+        _INSERT_PAYOUTS.later(conn, row)
+
+
+def payouts_of(conn: Connection, transactionid: int) -> list[RowMapping]:
+    """An event's payout rows, in the order they were written."""
+    flush_later(conn)
+    return list(conn.execute(_PAYOUTS_OF, {"tid": transactionid}).mappings())
+
+
+def payee_net(conn: Connection, sale: int) -> list[tuple[int, str, int, int]]:
+    """(loginid, kind, tier, amount) each payee still holds of a sale after its refunds."""
+    flush_later(conn)
+    found = conn.execute(_PAYEE_NET, {"parent": sale})
+    return [(int(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in found]
+
+
+def set_payout_amount(conn: Connection, payoutid: int, amount: int) -> None:
+    conn.execute(_SET_PAYOUT, {"b_pid": payoutid, "b_amount": amount})
+
+
+def set_total_payout(conn: Connection, transactionid: int, total: int) -> None:
+    conn.execute(_SET_TOTAL, {"b_tid": transactionid, "b_total": total})
 
 
 def set_status(conn: Connection, transactionid: int, status: str, now: dt.datetime) -> None:
@@ -121,3 +219,9 @@ def set_amounts(
 ) -> None:
     params = {"b_tid": transactionid, "b_amount": amount, "b_payout": payout, "b_now": now}
     conn.execute(_SET_AMOUNTS, params)
+
+
+def goal_reached(conn: Connection, customer_id: int, goalid: int) -> int | None:
+    """The customer's standing transaction for this goal, if any."""
+    found = conn.execute(_GOAL_REACHED, {"cid": customer_id, "goalid": goalid}).scalar()
+    return int(found) if found is not None else None

@@ -108,7 +108,7 @@ def process_reversal(ctx: RequestContext, params: ReversalParams) -> dict[str, s
 def approve_pending_transaction(ctx: RequestContext, params: ApproveParams) -> dict[str, str]:
     """For offers added or edited with pending_conversions=1."""
     txn = find_transaction(ctx.conn, params.lookup())
-    service.approve(ctx.conn, txn)
+    service.approve(ctx.conn, txn, ctx.origin)
     return {"result": "success", "message": "Transaction approved successfully."}
 
 

@@ -11,12 +11,19 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
+from trackpost.commissions import service as commissions
 from trackpost.core.db import utcnow
+from trackpost.core.fields import cents_text
+from trackpost.core.money import PayoutRow
 from trackpost.core.origin import Origin
+from trackpost.customers import service as customers
+from trackpost.events import service as events
 from trackpost.transactions import repository as repo
 from trackpost.transactions.errors import (
     ChargebackExists,
+    ChargebackFeeTooHigh,
     DuplicateOrderid,
+    NetBelowZero,
     TransactionNotActionable,
     VoidExists,
 )
@@ -30,10 +37,15 @@ from trackpost.transactions.ledger import (
     record,
     source_of,
 )
+from trackpost.transactions.ledger import (
+    book as ledger_book,
+)
 from trackpost.transactions.lookup import MAX_KEY, find_transaction
 from trackpost.transactions.lookup import TransactionLookup as TransactionLookup
-from trackpost.transactions.money import percent_of
 from trackpost.transactions.repository import SALE_KINDS
+
+# Kinds of event that carry money and can be voided, charged back, refunded or approved.
+MONEY_KINDS = (*SALE_KINDS, "goal")
 
 
 def find_by_orderid(conn: Connection, orderid: str) -> RowMapping:
@@ -61,7 +73,7 @@ def _ident(txn: RowMapping) -> str:
 
 
 def _check_sale(txn: RowMapping, action: str) -> None:
-    if txn["trans_type"] not in SALE_KINDS:
+    if txn["trans_type"] not in MONEY_KINDS:
         raise TransactionNotActionable(
             f"{_ident(txn).capitalize()} is a {txn['trans_type']} event; only conversions and "
             f"continuity sales can be {action}.",
@@ -79,10 +91,52 @@ def _check_not_offset(txn: RowMapping) -> None:
         )
 
 
-def _net(conn: Connection, txn: RowMapping) -> tuple[int, int]:
-    """What the sale still contributes after its refunds: (revenue, payout)."""
-    refunded_amount, refunded_payout = repo.refunded(conn, txn["transactionid"])
-    return txn["amount"] + refunded_amount, txn["affiliate_payout"] + refunded_payout
+def _net(conn: Connection, txn: RowMapping) -> tuple[int, list[PayoutRow]]:
+    """What the sale still holds after its refunds: its revenue, and each payee's payout."""
+    refunded_amount, _payout = repo.refunded(conn, txn["transactionid"])
+    payees = [
+        PayoutRow(loginid, kind, amount, tier)
+        for loginid, kind, tier, amount in repo.payee_net(conn, txn["transactionid"])
+    ]
+    return txn["amount"] + refunded_amount, payees
+
+
+def _negated(payees: list[PayoutRow]) -> list[PayoutRow]:
+    return [PayoutRow(p.loginid, p.kind, -p.amount, p.tier) for p in payees if p.amount]
+
+
+def _charge_fee(payees: list[PayoutRow], txn: RowMapping, cost: int) -> list[PayoutRow]:
+    """The chargeback fee added to the affiliate's row (one is made when the sale had none)."""
+    if not cost:
+        return payees
+    out = list(payees)
+    for i, p in enumerate(out):
+        if p.kind == "affiliate":
+            out[i] = PayoutRow(p.loginid, p.kind, p.amount - cost, p.tier)
+            return out
+    if txn["loginid"] is not None:
+        out.insert(0, PayoutRow(int(txn["loginid"]), "affiliate", -cost))
+    return out
+
+
+def _check_fee(conn: Connection, txn: RowMapping, cost: int, payees: list[PayoutRow]) -> None:
+    """A fee above the affiliate's payout (or the offer's cap amount) only when the offer allows."""
+    if not cost:
+        return
+    cap, cap_amount = commissions.fee_cap_of(conn, txn["offerid"])
+    if cap == "none":
+        return
+    if cap == "amount":
+        limit = cap_amount or 0
+        words = f"the offer's chargeback fee cap of {cents_text(limit)}"
+    else:
+        limit = sum(p.amount for p in payees if p.kind == "affiliate")
+        words = f"the affiliate's payout on the sale ({cents_text(limit)})"
+    if cost > limit:
+        raise ChargebackFeeTooHigh(
+            f"Parameter 'cost' ({cents_text(cost)}) is more than {words}; the offer's "
+            "chargeback_fee_cap decides what a fee may take (none, payout or an amount)."
+        )
 
 
 def void(
@@ -100,16 +154,17 @@ def void(
     _check_sale(txn, "voided")
     _check_not_offset(txn)
     now = utcnow()
+    payees: list[PayoutRow] = []
     if txn["status"] == PENDING:
         if approved:
             raise TransactionNotActionable(
                 f"{_ident(txn).capitalize()} is pending, not approved (approved was sent).",
                 code="transaction_pending",
             )
-        amount = payout = 0
+        amount = 0
         new_status = DENIED
     else:
-        amount, payout = _net(conn, txn)
+        amount, payees = _net(conn, txn)
         new_status = VOIDED
     row = adjustment_row(
         txn,
@@ -117,7 +172,7 @@ def void(
         kind="void",
         source=source_of(origin),
         amount=-amount,
-        payout=-payout if remove_payout else 0,
+        payouts=_negated(payees) if remove_payout else [],
         custom=custom or {},
     )
     tid = record(conn, row)
@@ -144,14 +199,16 @@ def chargeback(
             code="transaction_pending",
         )
     now = utcnow()
-    amount, payout = _net(conn, txn)
+    amount, payees = _net(conn, txn)
+    _check_fee(conn, txn, cost, payees)
+    taken = _negated(payees) if remove_payout else []
     row = adjustment_row(
         txn,
         now,
         kind="chargeback",
         source=source_of(origin),
         amount=-amount,
-        payout=(-payout if remove_payout else 0) - cost,
+        payouts=_charge_fee(taken, txn, cost),
         chargeback_cost=cost,
         custom=custom or {},
     )
@@ -178,13 +235,17 @@ def reverse(
     offset = repo.last_offset(conn, txn["transactionid"])
     assert offset is not None  # a voided or charged-back sale always has its offset row
     now = utcnow()
+    undone = [
+        PayoutRow(int(p["loginid"]), p["kind"], -int(p["amount"]), int(p["tier"]))
+        for p in repo.payouts_of(conn, offset["transactionid"])
+    ]
     row = adjustment_row(
         txn,
         now,
         kind="reversal",
         source=source_of(origin),
         amount=-offset["amount"],
-        payout=-offset["affiliate_payout"],
+        payouts=undone,
         chargeback_cost=-offset["chargeback_cost"],
         custom=custom or {},
     )
@@ -196,19 +257,40 @@ def reverse(
     return tid
 
 
-def approve(conn: Connection, txn: RowMapping) -> None:
-    """A pending sale starts counting its revenue and payout."""
+def approve(conn: Connection, txn: RowMapping, origin: Origin) -> None:
+    """A pending sale starts counting; when and by whom go on the row and in the audit."""
     if txn["status"] != PENDING:
         raise TransactionNotActionable(
             f"{_ident(txn).capitalize()} is not pending (its status is {txn['status']}).",
             code="transaction_not_pending",
             vendor=True,
         )
-    repo.set_status(conn, txn["transactionid"], APPROVED, utcnow())
+    now = utcnow()
+    repo.set_approved(conn, txn["transactionid"], origin.actor, now)
+    customers.write_audit(
+        conn,
+        int(txn["customer_id"]),
+        origin,
+        action="transaction:approve",
+        changes={"status": {"before": PENDING, "after": APPROVED}},
+        reason=f"{_ident(txn)} approved",
+        at=now,
+    )
+    approved = {
+        "transactionid": txn["transactionid"],
+        "approved_by": origin.actor,
+        "amount": txn["amount"],
+        "total_payout": txn["total_payout"],
+    }
+    events.record(conn, events.Event("transaction.approved", approved, txn["customer_id"]))
 
 
 def update_revenue(conn: Connection, txn: RowMapping, amount: int) -> None:
-    """Set a sale's revenue in cents; a percentage payout follows it, a flat one stays."""
+    """Set a sale's revenue in cents: percentage payouts follow it, flat ones stay.
+
+    Refused (409) when the sale's refunds already exceed the new revenue: its net would go
+    below zero.
+    """
     _check_sale(txn, "given a new revenue")
     if txn["status"] not in (PENDING, APPROVED):
         raise TransactionNotActionable(
@@ -216,9 +298,36 @@ def update_revenue(conn: Connection, txn: RowMapping, amount: int) -> None:
             "before changing its revenue.",
             code="transaction_not_editable",
         )
-    bp = txn["payout_percent"]
-    payout = percent_of(amount, bp) if bp is not None else txn["affiliate_payout"]
-    repo.set_amounts(conn, txn["transactionid"], amount, payout, utcnow())
+    refunded, _payout = repo.refunded(conn, txn["transactionid"])
+    if amount + refunded < 0:
+        raise NetBelowZero(
+            f"Parameter 'amount' ({cents_text(amount)}) is less than the "
+            f"{cents_text(-refunded)} already refunded on {_ident(txn)}: its net would be "
+            f"{cents_text(amount + refunded)}, and a sale's net cannot go below zero."
+        )
+    rows = repo.payouts_of(conn, txn["transactionid"])
+    frozen = [
+        PayoutRow(
+            int(r["loginid"]),
+            r["kind"],
+            int(r["amount"]),
+            int(r["tier"]),
+            int(r["flat"]),
+            int(r["rate"]),
+            r["base"],
+            r["changeid"],
+        )
+        for r in rows
+    ]
+    affiliate = sum(p.recomputed(amount, 0) for p in frozen if p.kind == "affiliate")
+    total = 0
+    for row, p in zip(rows, frozen, strict=True):
+        new = p.recomputed(amount, affiliate)
+        total += new
+        if new != p.amount:
+            repo.set_payout_amount(conn, int(row["payoutid"]), new)
+    repo.set_amounts(conn, txn["transactionid"], amount, affiliate, utcnow())
+    repo.set_total_payout(conn, txn["transactionid"], total)
 
 
 def orderid_exists(conn: Connection, orderid: str) -> bool:
@@ -236,3 +345,14 @@ def orderid_taken(orderid: str | None, transactionid: int) -> DuplicateOrderid:
         f"orderid {str(orderid)[:128]!r} was already used by transaction {transactionid} "
         "with different content; orderids are unique per install."
     )
+
+
+def book(conn: Connection, row: dict[str, Any], payouts: list[PayoutRow]) -> int | None:
+    """Write an event and one payout row per payee (total_payout is their sum); None when its
+    orderid or its click's conversion is already taken."""
+    return ledger_book(conn, row, payouts)
+
+
+def goal_reached(conn: Connection, customer_id: int, goalid: int) -> int | None:
+    """The transaction by which the customer already reached this goal (not voided), or None."""
+    return repo.goal_reached(conn, customer_id, goalid)

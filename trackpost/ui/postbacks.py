@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from trackpost.accounts import service as accounts
 from trackpost.accounts.roles import Permission
+from trackpost.commissions.service import RulesCache, policy_of
 from trackpost.core.errors import InvalidParameter, TrackpostError
 from trackpost.iplists.rules import IpListCache
 from trackpost.postbacks import failed, redo
@@ -137,5 +138,7 @@ def replay(req: UiRequest) -> Page:
         request_id=req.origin.request_id or "",
         fingerprint=req.hasher.hash,
         lists=req.cache(IpListCache),
+        rules=req.cache(RulesCache),
+        policy=policy_of(req.settings),
     )
     return Page("failed_postbacks.html", _values(req, req.form, results=answer["results"]))

@@ -7,7 +7,7 @@ the condition as the bare column (`WHERE customers.locked`), which SQLite needs 
 partial index's WHERE (it does not equate `locked = 1` with `locked`).
 
 Revision ID: 0017
-Revises: 0010
+Revises: 0014
 """
 
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0010"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

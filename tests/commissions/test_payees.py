@@ -1,0 +1,148 @@
+"""Extra payees: referral tiers, managers and partners, each its own payout row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.commissions.conftest import Money
+from tests.postbacks.network import Network, ledger
+
+REPORT = "/api/report/transaction"
+
+
+def _team(money: Money) -> dict[str, int]:
+    """top refers mid, mid refers leaf; boss manages leaf; a partner shares the offer."""
+    top = money.affiliate("top1")
+    mid = money.affiliate("mid1", ref=str(top))
+    leaf = money.affiliate("leaf1", ref=str(mid))
+    boss = money.affiliate("boss1")
+    partner = money.affiliate("partner1")
+    money.patch("/api/affiliate/edit_affiliate", loginid=leaf, affiliate_manager_loginid=boss)
+    return {"top": top, "mid": mid, "leaf": leaf, "boss": boss, "partner": partner}
+
+
+def _convert(money: Money, link: str, **params: Any) -> int:
+    body = money.net.convert(click_hash=money.click(link), amount="20.00", **params)
+    return int(body["transactionid"])
+
+
+def test_every_payee_gets_its_own_row(money: Money, net: Network) -> None:
+    team = _team(money)
+    offer = net.offer
+    money.patch("/api/offer/set_referral_payouts", offerid=offer, tier1="10", tier2="2")
+    money.patch(
+        "/api/affiliate/set_manager_commission",
+        loginid=team["boss"],
+        percentage_of_revenue="5",
+        flat_amount_per_sale="0.25",
+        start_after_sales="1",
+    )
+    money.patch(
+        "/api/offer/set_offer_partner",
+        offerid=offer,
+        loginid=team["partner"],
+        percentage_of_revenue="1",
+        flat_amount_per_transaction="0.10",
+    )
+    link = money.link_for(team["leaf"])
+    first = _convert(money, link)
+    # Affiliate 5.00; tier 1: 10% of it; tier 2: 2% of it; the manager waits for a 2nd sale.
+    assert money.payouts(first) == [
+        (team["leaf"], "affiliate", 0, 500),
+        (team["mid"], "referral", 1, 50),
+        (team["top"], "referral", 2, 10),
+        (team["partner"], "partner", 0, 30),
+    ]
+    second = _convert(money, link)
+    assert (team["boss"], "manager", 0, 125) in money.payouts(second)
+    row = next(r for r in net.rows() if r["transactionid"] == second)
+    assert (row["affiliate_payout"], row["total_payout"]) == (500, 500 + 50 + 10 + 125 + 30)
+    report = net.api.get(REPORT, {"period": 7, "filter_transaction_hash": row["click_hash"]})
+    entry = report.json()[str(second)]
+    assert entry["total_payout"] == 715
+    assert [(p["type"], p["loginid"], p["amount"]) for p in entry["payouts"]] == [
+        ("affiliate", team["leaf"], 500),
+        ("referral", team["mid"], 50),
+        ("referral", team["top"], 10),
+        ("manager", team["boss"], 125),
+        ("partner", team["partner"], 30),
+    ]
+    assert entry["payouts"][1]["username"] == "mid1"
+    assert entry["payouts"][1]["tier"] == 1
+    assert sum(p["amount"] for p in entry["payouts"]) == entry["total_payout"]
+
+
+def test_referral_tiers_can_be_of_revenue_and_network_wide(money: Money, net: Network) -> None:
+    team = _team(money)
+    money.patch("/api/offer/set_referral_payouts", offerid="0", tier1="3", base="revenue")
+    tid = _convert(money, money.link_for(team["leaf"]))
+    assert money.payouts(tid) == [
+        (team["leaf"], "affiliate", 0, 500),
+        (team["mid"], "referral", 1, 60),
+    ]
+
+
+def _reversal_setup(money: Money, net: Network) -> tuple[dict[str, int], int]:
+    team = _team(money)
+    money.patch("/api/offer/set_referral_payouts", offerid=net.offer, tier1="10", tier2="2")
+    money.patch(
+        "/api/offer/set_offer_partner",
+        offerid=net.offer,
+        loginid=team["partner"],
+        percentage_of_revenue="10",
+    )
+    money.patch("/api/offer/set_money_rules", offerid=net.offer, chargeback_fee_cap="none")
+    tid = _convert(money, money.link_for(team["leaf"]), orderid="O-1", subscription_id="S-1")
+    return team, tid
+
+
+def _payee_sums(money: Money, net: Network) -> dict[tuple[int, str], int]:
+    """Each payee's net over every counted ledger row."""
+    sums: dict[tuple[int, str], int] = {}
+    for row in net.rows():
+        if row["status"] in ("pending", "denied"):
+            continue
+        for loginid, kind, _tier, amount in money.payouts(row["transactionid"]):
+            sums[(loginid, kind)] = sums.get((loginid, kind), 0) + amount
+    return sums
+
+
+def test_void_and_reversal_act_on_every_payee(money: Money, net: Network) -> None:
+    team, _tid = _reversal_setup(money, net)
+    before = _payee_sums(money, net)
+    assert before[(team["partner"], "partner")] == 200
+    assert net.api.post("/api/transaction/process_void", {"orderid": "O-1"}).status_code == 200
+    assert all(v == 0 for v in _payee_sums(money, net).values())
+    assert ledger(net.rows()) == (0, 0)
+    resp = net.api.post("/api/transaction/process_reversal", {"orderid": "O-1", "reverse": "1"})
+    assert resp.status_code == 200
+    assert _payee_sums(money, net) == before
+
+
+def test_chargeback_takes_every_payee_back_and_charges_the_fee_to_the_affiliate(
+    money: Money, net: Network
+) -> None:
+    team, _tid = _reversal_setup(money, net)
+    cb = {"orderid": "O-1", "type": "chargeback", "cost": "15.00"}
+    assert net.api.post("/api/transaction/process_chargeback", cb).status_code == 200
+    sums = _payee_sums(money, net)
+    assert sums[(team["leaf"], "affiliate")] == -1500
+    assert sums[(team["mid"], "referral")] == 0
+    assert sums[(team["partner"], "partner")] == 0
+    rows = net.rows()
+    assert rows[-1]["total_payout"] == sum(a for *_x, a in money.payouts(rows[-1]["transactionid"]))
+
+
+def test_refunds_take_each_payees_share(money: Money, net: Network) -> None:
+    team, _tid = _reversal_setup(money, net)
+    refund = {"subscription_id": "S-1", "type": "refund", "amount": "5.00"}
+    assert net.post(**refund, orderid="RF-1").status_code == 200
+    sums = _payee_sums(money, net)
+    # A quarter of the sale: each payee gives back a quarter of its row, the clawback rounded
+    # half up once (0.125 of 0.50 is 0.13; 0.025 of 0.10 is 0.03).
+    assert sums[(team["leaf"], "affiliate")] == 375
+    assert sums[(team["mid"], "referral")] == 37
+    assert sums[(team["top"], "referral")] == 7
+    assert sums[(team["partner"], "partner")] == 150
+    assert net.post(subscription_id="S-1", type="refund", orderid="RF-2").status_code == 200
+    assert all(v == 0 for v in _payee_sums(money, net).values())
