@@ -226,3 +226,21 @@ def test_server_output_carries_no_secret_and_no_query_string(
     # The right key names its admin (even on a 400), a wrong one none.
     pings = [a for a in access if a["route"] == "/api/service/ping"]
     assert {a["admin"] for a in pings} == {admin.username, None}, "the access log should be on"
+
+
+def test_first_start_with_json_logs_keeps_the_new_key_out_of_the_log(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The output is a log stream: one JSON line; the first admin's key and password go to a
+    file only its owner can read."""
+    from trackpost.cli.main import bootstrap
+
+    bootstrap(settings.replace(log_format="json"))
+    out = capsys.readouterr().out
+    (line,) = [json.loads(x) for x in out.splitlines()]
+    path = Path(line["credentials_file"])
+    assert line["console"].endswith("/admin/")
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    key = path.read_text().split("api-key: ")[1].split()[0]
+    assert len(key) > 20
+    assert key not in out

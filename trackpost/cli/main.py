@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import os
 import secrets
 import shutil
@@ -31,7 +32,7 @@ from trackpost.core.backup import (
 from trackpost.core.config import Settings, get_settings
 from trackpost.core.db import Database, create_db_engine
 from trackpost.core.errors import TrackpostError
-from trackpost.core.logs import granian_log_config
+from trackpost.core.logs import JsonLines, granian_log_config
 from trackpost.core.metrics import prepare_multiprocess_dir
 from trackpost.core.security import KeyHasher, load_secret
 from trackpost.tracking import retention
@@ -236,7 +237,11 @@ def bootstrap(settings: Settings) -> None:
         new = None  # another process created it at the same moment
     db.dispose()
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host  # noqa: S104
-    print(f"Admin console: http://{host}:{settings.port}/admin/", flush=True)
+    url = f"http://{host}:{settings.port}"
+    if settings.log_format == "json":
+        _bootstrap_json(settings, url, new, password)
+        return
+    print(f"Admin console: {url}/admin/", flush=True)
     if new is None:
         print(
             "  sign in with an admin's console password "
@@ -251,9 +256,27 @@ def bootstrap(settings: Settings) -> None:
     print(f"  api-key:      {new.api_key}")
     print(
         f"  curl -H 'api-username: {new.username}' -H 'api-key: {new.api_key}' "
-        f"http://{host}:{settings.port}/api/service/ping",
+        f"{url}/api/service/ping",
         flush=True,
     )
+
+
+def _bootstrap_json(settings: Settings, url: str, new: Any, password: str) -> None:
+    """With JSON logs the output is a log stream: one JSON line, and secrets only in a 0600 file."""
+    line: dict[str, Any] = {"console": f"{url}/admin/"}
+    if new is not None:
+        path = Path(settings.data_dir) / "first-admin.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(
+                f"api-username: {new.username}\napi-key: {new.api_key}\n"
+                f"console password: {password}\n"
+            )
+        line.update(first_admin=new.username, credentials_file=str(path))
+    record = logging.LogRecord("trackpost", logging.INFO, __file__, 0, "starting", None, None)
+    record.__dict__.update(line)
+    print(JsonLines().format(record), flush=True)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
