@@ -1,7 +1,7 @@
 """Outbound delivery: the outbox, attempts, destinations, affiliate postbacks and webhook endpoints.
 
 Revision ID: 0013
-Revises: 0014
+Revises: 0017
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0014"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
