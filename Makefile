@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck unit bench bench-quick fuzz crash clean
+.PHONY: run test lint typecheck unit bench bench-quick fuzz crash clean chromium ui-test screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || { \
@@ -54,6 +54,18 @@ fuzz: $(STAMP)
 crash: $(STAMP)
 	TRACKPOST_CRASH_ROUNDS=$(CRASH_ROUNDS) TRACKPOST_CONCURRENCY_REQUESTS=$(CONCURRENCY_REQUESTS) \
 	TRACKPOST_RYW_PAIRS=$(RYW_PAIRS) $(BIN)/python -m pytest -q -s --timeout=0 tests/reliability $(PYTEST_ARGS)
+
+# The console's browser tests drive Debian's Chromium (Playwright's own browser download is
+# not used). `make chromium` installs it; without it the browser tests skip.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+ui-test: $(STAMP) chromium
+	$(BIN)/python -m pytest -q tests/ui $(PYTEST_ARGS)
+
+# The pictures of docs/admin-ui.md, taken by the browser tests.
+screenshots: $(STAMP) chromium
+	TRACKPOST_SCREENSHOTS=docs/admin-ui $(BIN)/python -m pytest -q tests/ui/test_browser.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

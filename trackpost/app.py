@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from trackpost.accounts import repository as accounts_repo
 from trackpost.advertisers.routes import router as advertisers_router
@@ -43,6 +43,7 @@ from trackpost.tracking.retention import RetentionJob
 from trackpost.tracking.routes import router as tracking_router
 from trackpost.transactions.routes import offer_router as transaction_offer_router
 from trackpost.transactions.routes import router as transactions_router
+from trackpost.ui.routes import console_routes
 
 log = logging.getLogger("trackpost")
 
@@ -67,9 +68,9 @@ ROUTERS: tuple[Router, ...] = (
 
 HTML_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
-        "style-src https://cdn.jsdelivr.net; img-src 'self' data: https://cdn.jsdelivr.net; "
-        "connect-src 'self'; frame-ancestors 'none'"
+        # Swagger UI's assets come from the package (ui/static/swagger-ui); it sets inline styles.
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -120,12 +121,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         "/docs": docs,
         "/metrics": metrics_endpoint(settings, metrics),
     }
-    routes: list[Route] = [
+    routes: list[BaseRoute] = [
         Route(path, observe(fn, path, metrics, settings), methods=["GET"])
         for path, fn in plain.items()
     ]
     built = [build_route(ep, services) for ep in endpoints]
     routes.extend(built)
+    routes.extend(console_routes(services))  # the admin console under /admin
     lean_routes = [route for ep, route in zip(endpoints, built, strict=True) if ep.lean]
 
     unrouted = Unrouted(metrics, settings)

@@ -16,7 +16,7 @@ from trackpost.models import metadata
 
 # The only routes anyone may call without credentials; everything else needs an admin key.
 PUBLIC_PREFIXES = ("/track/", "/signup/")
-PUBLIC_EXACT = frozenset({"/healthz", "/openapi.json", "/docs", "/track"})
+PUBLIC_EXACT = frozenset({"/healthz", "/openapi.json", "/docs", "/track", "/admin/login"})
 
 _PATH_PARAM = re.compile(r"\{([^}:]+)(?::[^}]+)?\}")
 # Integer-valued identifiers that a model may still type as strings (the vendor sends "191").

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
+import secrets
 import shutil
 import sys
 from collections.abc import Callable, Sequence
@@ -13,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from trackpost import __version__
+from trackpost.accounts import console
 from trackpost.accounts import service as accounts
 from trackpost.core import migrate, pgbackup
 from trackpost.core.backup import (
@@ -105,7 +108,45 @@ def cmd_admin_create(args: argparse.Namespace, settings: Settings) -> int:
     hasher = KeyHasher(load_secret(settings))
     with db.transaction(write=True) as conn:
         new = accounts.create_admin(conn, hasher, args.username, args.allow_ip)
-    _print_key("Created admin", new.username, new.api_key)
+        if args.role != "admin":
+            console.set_role(conn, new.username, args.role)
+    print(f"Give it a console password with: trackpost admin set-password {new.username}")
+    if args.role == "admin":
+        _print_key("Created admin", new.username, new.api_key)
+    else:
+        print(f"Created {args.role} '{new.username}' (console only: no API key).")
+    return 0
+
+
+def _read_password() -> str:
+    """From standard input when it is not a terminal (one line), else asked twice."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("New console password: ")
+    if getpass.getpass("Repeat it: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
+def cmd_admin_set_password(args: argparse.Namespace, settings: Settings) -> int:
+    password = _read_password()
+    console.check_password(password)
+    db = _db(settings)
+    with db.transaction(write=True) as conn:
+        console.set_password(conn, args.username, password)
+        creds = accounts.loginid_of(conn, args.username)
+        if creds is not None:
+            console.end_sessions(conn, creds)
+    print(f"console password set for admin '{args.username}'; its sessions were ended")
+    return 0
+
+
+def cmd_admin_set_role(args: argparse.Namespace, settings: Settings) -> int:
+    db = _db(settings)
+    with db.transaction(write=True) as conn:
+        console.set_role(conn, args.username, args.role)
+    extra = " (its API key no longer works)" if args.role == "support" else ""
+    print(f"admin '{args.username}' now has the {args.role} role{extra}")
     return 0
 
 
@@ -133,11 +174,12 @@ def cmd_admin_list(args: argparse.Namespace, settings: Settings) -> int:
     db = _db(settings)
     with db.transaction(write=False) as conn:
         rows = accounts.list_admins(conn)
-    print(f"{'loginid':>8}  {'username':<24} {'state':<9} allowed IPs")
+    print(f"{'loginid':>8}  {'username':<24} {'role':<8} {'state':<9} allowed IPs")
     for row in rows:
         state = "disabled" if row["disabled"] else "active"
         print(
-            f"{row['loginid']:>8}  {row['username']:<24} {state:<9} {row['api_allow_ips'] or 'any'}"
+            f"{row['loginid']:>8}  {row['username']:<24} {row['role']:<8} {state:<9} "
+            f"{row['api_allow_ips'] or 'any'}"
         )
     return 0
 
@@ -183,15 +225,26 @@ def bootstrap(settings: Settings) -> None:
     """Migrate, and on a database with no admin create one and show how to call ping."""
     db = _db(settings)
     hasher = KeyHasher(load_secret(settings))
+    password = secrets.token_urlsafe(12)
     try:
         with db.transaction(write=True) as conn:
             new = accounts.ensure_first_admin(conn, hasher)
+            if new is not None:
+                console.set_password(conn, new.username, password)
     except IntegrityError:
         new = None  # another process created it at the same moment
     db.dispose()
-    if new is None:
-        return
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host  # noqa: S104
+    print(f"Admin console: http://{host}:{settings.port}/admin/", flush=True)
+    if new is None:
+        print(
+            "  sign in with an admin's console password "
+            "(set one with: trackpost admin set-password NAME)",
+            flush=True,
+        )
+        return
+    print(f"  sign in as '{new.username}' with password {password} (shown once; change it with")
+    print(f"  trackpost admin set-password {new.username})")
     print("No admin existed, so one was created. Its API key is shown once; store it now:")
     print(f"  api-username: {new.username}")
     print(f"  api-key:      {new.api_key}")
@@ -277,7 +330,19 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument(
         "--allow-ip", action="append", default=[], metavar="CIDR", help="restrict this admin's IPs"
     )
+    create.add_argument(
+        "--role", choices=("admin", "support"), default="admin", help="console role (admin)"
+    )
     create.set_defaults(func=cmd_admin_create)
+    setpw = asub.add_parser(
+        "set-password", help="set an admin's console password (read from stdin if not a tty)"
+    )
+    setpw.add_argument("username")
+    setpw.set_defaults(func=cmd_admin_set_password)
+    setrole = asub.add_parser("set-role", help="set an admin's console role")
+    setrole.add_argument("username")
+    setrole.add_argument("role", choices=("admin", "support"))
+    setrole.set_defaults(func=cmd_admin_set_role)
     asub.add_parser("list", help="list admins").set_defaults(func=cmd_admin_list)
     for name, func, text in (
         ("rotate-key", cmd_admin_rotate, "replace an admin's API key and print it"),

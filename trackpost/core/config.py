@@ -113,6 +113,10 @@ class Settings(BaseSettings):
     # a disabled affiliate keeps earning on its customers' rebills, a banned one does not.
     rebill_pay_disabled: bool = True
     rebill_pay_banned: bool = False
+    # The admin console: a session ends after this many idle minutes, and at the latest this
+    # many hours after sign-in, whatever its use.
+    console_idle_minutes: int = Field(30, ge=1, le=24 * 60)
+    console_max_hours: int = Field(12, ge=1, le=24 * 30)
 
     @model_validator(mode="after")
     def _database(self) -> Settings:

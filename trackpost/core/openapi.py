@@ -162,8 +162,8 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
 
 SWAGGER_HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>trackpost API</title>
-<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
+<link rel="stylesheet" href="/admin/static/swagger-ui/swagger-ui.css">
 </head><body><div id="ui"></div>
-<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#ui"});</script>
+<script src="/admin/static/swagger-ui/swagger-ui-bundle.js"></script>
+<script src="/admin/static/swagger-ui/swagger-init.js"></script>
 </body></html>"""

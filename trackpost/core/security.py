@@ -133,9 +133,45 @@ class PasswordHashing:
             else:
                 del self._busy[source]
 
+    async def verify(self, source: str, password: str, stored: str | None) -> bool:
+        """A sign-in's password check, off the loop and under the same per-source share.
+
+        An unknown account is checked against a dummy hash, so that the answer's time does not
+        tell which usernames exist.
+        """
+        busy = self._busy.get(source, 0)
+        if busy >= self.per_source:
+            raise ServiceUnavailable(
+                "Too many sign-ins from this address are being checked; retry shortly.",
+                code="password_hashing_busy",
+                headers={"Retry-After": "1"},
+            )
+        self._busy[source] = busy + 1
+        try:
+            loop = asyncio.get_running_loop()
+            target = stored or _dummy_hash()
+            ok = await loop.run_in_executor(self._pool, verify_password, password, target)
+            return ok and stored is not None
+        finally:
+            left = self._busy[source] - 1
+            if left:
+                self._busy[source] = left
+            else:
+                del self._busy[source]
+
     def close(self) -> None:
         """Let the threads go (at shutdown)."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+_DUMMY: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """A hash of a random password, made once, for checks of accounts that do not exist."""
+    if not _DUMMY:
+        _DUMMY.append(hash_password(secrets.token_hex(16)))
+    return _DUMMY[0]
 
 
 def verify_password(password: str, stored: str) -> bool:

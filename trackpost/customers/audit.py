@@ -14,7 +14,7 @@ from trackpost.core.fields import iso
 from trackpost.core.origin import Origin
 from trackpost.customers import repository as repo
 
-SOURCES = frozenset({"api", "postback", "cli", "system"})
+SOURCES = frozenset({"api", "postback", "cli", "system", "ui"})
 MASK = "********"
 SECRET_FIELDS = frozenset({"password", "password_hash"})
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    tuple_,
     update,
 )
 from sqlalchemy.sql.dml import Update
@@ -336,3 +337,77 @@ def search(
         return total, []
     found = list(conn.execute(rows_stmt, {**params, "lim": count, "off": start}).mappings())
     return total, found
+
+
+# ---- the console's customer list: keyset pages on indexed columns ---------------------------
+
+# Sort name -> (the key columns, descending?): every key ends in customer_id, so it is unique.
+CONSOLE_SORTS: dict[str, tuple[tuple[Any, ...], bool]] = {
+    "newest": ((C.c.customer_id,), True),
+    "oldest": ((C.c.customer_id,), False),
+    "joined_desc": ((C.c.join_date, C.c.customer_id), True),
+    "joined_asc": ((C.c.join_date, C.c.customer_id), False),
+}
+_CONSOLE_EXACT: dict[str, Any] = {
+    "customer_id": C.c.customer_id,
+    "subscription_id": C.c.subscription_id,
+    "status": C.c.status,
+    "locked": C.c.locked,
+    "offerid": C.c.offerid,
+    "landing_pageid": C.c.landing_pageid,
+    "loginid": C.c.loginid,
+    "advertiserid": C.c.advertiserid,
+}
+_NEWEST_LOCKS = (
+    select(C.c.customer_id, C.c.username, C.c.email, C.c.locked_by, C.c.locked_at, C.c.lock_reason)
+    .where(C.c.locked == true())
+    .order_by(C.c.locked_at.desc())
+    .limit(bindparam("lim"))
+)
+
+
+@lru_cache(maxsize=512)
+def _console_stmt(names: frozenset[str], sort: str, backwards: bool, cursor: bool) -> Select[Any]:
+    conds: list[Any] = [
+        _CONSOLE_EXACT[n] == bindparam(f"f_{n}") for n in names & _CONSOLE_EXACT.keys()
+    ]
+    if "username" in names:
+        conds.append(func.lower(C.c.username) == bindparam("f_username"))
+    if "email" in names:
+        conds.append(func.lower(C.c.email) == bindparam("f_email"))
+    if "orderid" in names:
+        owner = select(T.c.customer_id).where(T.c.orderid == bindparam("f_orderid"))
+        conds.append(C.c.customer_id == owner.scalar_subquery())
+    if "join_start" in names:
+        conds.append(C.c.join_date >= bindparam("f_join_start", type_=C.c.join_date.type))
+    if "join_end" in names:
+        conds.append(C.c.join_date < bindparam("f_join_end", type_=C.c.join_date.type))
+    keys, descending = CONSOLE_SORTS[sort]
+    descending = descending != backwards
+    if cursor:
+        marks = [bindparam(f"k{i}", type_=k.type) for i, k in enumerate(keys)]
+        left, right = (tuple_(*keys), tuple_(*marks)) if len(keys) > 1 else (keys[0], marks[0])
+        conds.append(left < right if descending else left > right)
+    order = [k.desc() if descending else k.asc() for k in keys]
+    return select(C).where(and_(true(), *conds)).order_by(*order).limit(bindparam("lim"))
+
+
+def console_page(
+    conn: Connection,
+    filters: Mapping[str, Any],
+    sort: str,
+    cursor: Sequence[Any] | None,
+    backwards: bool,
+    limit: int,
+) -> list[RowMapping]:
+    """Up to `limit` customers after (or, backwards, before) the cursor's key, in sort order."""
+    stmt = _console_stmt(frozenset(filters), sort, backwards, cursor is not None)
+    params: dict[str, Any] = {f"f_{k}": v for k, v in filters.items()}
+    params["lim"] = limit
+    for i, value in enumerate(cursor or ()):
+        params[f"k{i}"] = value
+    return list(conn.execute(stmt, params).mappings())
+
+
+def newest_locks(conn: Connection, limit: int) -> list[RowMapping]:
+    return list(conn.execute(_NEWEST_LOCKS, {"lim": limit}).mappings())

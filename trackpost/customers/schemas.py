@@ -202,7 +202,7 @@ AUDIT_SCHEMA: dict[str, Any] = {
         "auditid": {"type": "integer"},
         "at": _TIME,
         "actor": {"type": "string"},
-        "source": {"enum": ["api", "postback", "cli", "system"]},
+        "source": {"enum": ["api", "postback", "cli", "system", "ui"]},
         "source_ip": _NULLABLE_STR,
         "action": {"type": "string"},
         "changes": {

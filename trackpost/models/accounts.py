@@ -64,6 +64,22 @@ class Login(Timestamps, Base):
     tax_id_or_ssn: Mapped[str | None] = mapped_column(String(64))
     ref_loginid: Mapped[int | None] = mapped_column(ForeignKey("logins.loginid"))
     inhouse: Mapped[bool] = mapped_column(default=False)
+    # An admin's console role: admin (everything) or support (customers only; migration 0012).
+    role: Mapped[str] = mapped_column(String(16), default="admin", server_default="admin")
+
+
+class AdminSession(Base):
+    """A console sign-in: only the token's keyed hash is stored, never the token itself."""
+
+    __tablename__ = "admin_sessions"
+    __table_args__ = (Index("ix_admin_sessions_loginid", "loginid"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    loginid: Mapped[int] = mapped_column(ForeignKey("logins.loginid", ondelete="CASCADE"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    last_seen_at: Mapped[dt.datetime]
+    source_ip: Mapped[str | None] = mapped_column(String(64))
 
 
 class PayviaType(Base):

@@ -38,6 +38,19 @@ class Customer(Timestamps, Base):
             sqlite_where=text("clickid IS NOT NULL"),
             postgresql_where=text("clickid IS NOT NULL"),
         ),
+        # The console's list filters and pages on these, newest first (migration 0012).
+        Index("ix_customers_username_ci", text("lower(username)")),
+        Index("ix_customers_offerid", "offerid", "customer_id"),
+        Index("ix_customers_landing_pageid", "landing_pageid", "customer_id"),
+        Index("ix_customers_loginid", "loginid", "customer_id"),
+        Index("ix_customers_advertiserid", "advertiserid", "customer_id"),
+        # Partial: only locked customers are in it, for the dashboard's newest locks.
+        Index(
+            "ix_customers_locked_at",
+            "locked_at",
+            sqlite_where=text("locked"),
+            postgresql_where=text("locked"),
+        ),
     )
 
     customer_id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -4,7 +4,7 @@ from typing import cast
 
 from sqlalchemy import Table
 
-from trackpost.models.accounts import AffiliateManager, Login, PayviaInfo, PayviaType
+from trackpost.models.accounts import AdminSession, AffiliateManager, Login, PayviaInfo, PayviaType
 from trackpost.models.commissions import (
     CommissionAudit,
     CommissionChange,
@@ -23,6 +23,7 @@ from trackpost.models.tracking import CacheVersion, Click, LandingPage, Offer, T
 from trackpost.models.transactions import IpListEntry, Transaction
 
 logins = cast(Table, Login.__table__)
+admin_sessions = cast(Table, AdminSession.__table__)
 payvia_types = cast(Table, PayviaType.__table__)
 payvia_info = cast(Table, PayviaInfo.__table__)
 offers = cast(Table, Offer.__table__)

@@ -52,6 +52,11 @@ def find_by_orderid(conn: Connection, orderid: str) -> RowMapping:
     return find_transaction(conn, TransactionLookup(orderid=orderid))
 
 
+def find_by_id(conn: Connection, transactionid: int) -> RowMapping:
+    """The transaction with this id, row-locked; 404 invalid_transaction when there is none."""
+    return find_transaction(conn, TransactionLookup(transactionid=transactionid))
+
+
 def find_by_orderid_or_none(conn: Connection, orderid: str) -> RowMapping | None:
     """The transaction with this orderid, row-locked, or None."""
     return repo.find(conn, "orderid", orderid[:MAX_KEY], for_update=True)
