@@ -19,6 +19,17 @@ from trackpost.models.commissions import (
 )
 from trackpost.models.customers import Customer, CustomerAudit
 from trackpost.models.events import EventCursor, EventRow
+from trackpost.models.payments import (
+    Payment,
+    PaymentAdjustment,
+    PaymentAudit,
+    PaymentBuild,
+    PaymentLine,
+    PaymentProfile,
+    PayoutPeriod,
+    PayoutPeriodAffiliate,
+    PayviaSetting,
+)
 from trackpost.models.tracking import CacheVersion, Click, LandingPage, Offer, TrackingDomain
 from trackpost.models.transactions import IpListEntry, Transaction
 
@@ -48,6 +59,15 @@ commission_counters = cast(Table, CommissionCounter.__table__)
 transaction_payouts = cast(Table, TransactionPayout.__table__)
 events = cast(Table, EventRow.__table__)
 event_cursors = cast(Table, EventCursor.__table__)
+payout_periods = cast(Table, PayoutPeriod.__table__)
+payout_period_affiliates = cast(Table, PayoutPeriodAffiliate.__table__)
+payment_profiles = cast(Table, PaymentProfile.__table__)
+payvia_settings = cast(Table, PayviaSetting.__table__)
+payment_builds = cast(Table, PaymentBuild.__table__)
+payments = cast(Table, Payment.__table__)
+payment_lines = cast(Table, PaymentLine.__table__)
+payment_adjustments = cast(Table, PaymentAdjustment.__table__)
+payment_audit = cast(Table, PaymentAudit.__table__)
 
 # The rows of cache_versions: each names a cache of committed state whose version moves on change.
 TRACKING_CACHE = "tracking"
