@@ -90,7 +90,9 @@ def day_bounds(spec: PeriodSpec, local: dt.date) -> tuple[dt.date, dt.date]:
     return start, start + dt.timedelta(days=spec.every)
 
 
-def bounds(spec: PeriodSpec, at: dt.datetime, zone: dt.tzinfo = UTC) -> tuple[dt.datetime, dt.datetime]:
+def bounds(
+    spec: PeriodSpec, at: dt.datetime, zone: dt.tzinfo = UTC
+) -> tuple[dt.datetime, dt.datetime]:
     """The [start, end) of the period holding the instant `at`: THE function for period bounds."""
     first, after = day_bounds(spec, at.astimezone(zone).date())
     return local_midnight(first, zone), local_midnight(after, zone)

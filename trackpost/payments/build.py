@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
@@ -27,6 +26,7 @@ from trackpost.core.origin import Origin
 from trackpost.core.payperiods import PeriodSpec, bounds, parse_spec, previous
 from trackpost.payments import repository as repo
 from trackpost.payments import service
+from trackpost.payments.dumps import Rec
 from trackpost.payments.service import BANNED, BANNED_STATUS, OPEN
 
 MAX_DUE = 5000  # period ends one run builds at most (a daily period over 13 years)
@@ -49,11 +49,13 @@ class Outcome:
     stored: int = 0
 
 
-def _spec(row: Mapping[str, Any]) -> PeriodSpec:
+def _spec(row: Rec) -> PeriodSpec:
     return parse_spec(str(row["spec"]))
 
 
-def earnings(spec: PeriodSpec, delay: int, end: dt.datetime, zone: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+def earnings(
+    spec: PeriodSpec, delay: int, end: dt.datetime, zone: dt.tzinfo
+) -> tuple[dt.datetime, dt.datetime]:
     """The earnings period paid at the end `end`: the period ending there, `delay` periods back."""
     start = bounds(spec, end - dt.timedelta(microseconds=1), zone)[0]
     return previous(spec, start, zone, delay)
@@ -89,9 +91,7 @@ def due(conn: Connection, as_of: dt.datetime, zone: dt.tzinfo) -> list[Due]:
     return out
 
 
-def _members(
-    conn: Connection, periodid: int, loginids: Iterable[int]
-) -> set[int]:
+def _members(conn: Connection, periodid: int, loginids: Iterable[int]) -> set[int]:
     """The accounts paid on this period: assigned to it, or to none while it is the default."""
     profiles = repo.profiles(conn)
     default = next((int(p["periodid"]) for p in repo.periods(conn) if p["is_default"]), None)
@@ -160,7 +160,7 @@ def _accrue(
     conn: Connection,
     item: Due,
     periodid: int,
-    payee: Mapping[str, Any],
+    payee: Rec,
     rows: list[RowMapping],
     now: dt.datetime,
 ) -> int | None:

@@ -17,6 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import RowMapping
+
 from trackpost.core.errors import InvalidParameter
 from trackpost.core.fields import cents_text
 from trackpost.payments.templates import render
@@ -46,6 +48,7 @@ CONTACT = (
 )
 _PART_RE = re.compile(r"^### (header|entry_header|entry|entry_footer|footer)\n", re.MULTILINE)
 NACHA_LINE = "9" * 94
+Rec = RowMapping | Mapping[str, Any]  # a row, or a dict of the same columns
 
 
 @dataclass(frozen=True)
@@ -78,9 +81,7 @@ def _nice(day: dt.date) -> str:
     return f"{day:%b} {day.day}, {day.year}"
 
 
-def entry_context(
-    payment: Mapping[str, Any], frozen: Mapping[str, Any], zone: dt.tzinfo
-) -> dict[str, Any]:
+def entry_context(payment: Rec, frozen: Rec, zone: dt.tzinfo) -> dict[str, Any]:
     """Every value an entry may use, from the payment and what was frozen when it was stored."""
     contact = {k: frozen.get("contact", {}).get(k) or "" for k in CONTACT}
     fields = {str(k).replace(" ", "_"): v for k, v in frozen.get("fields", {}).items()}
@@ -113,10 +114,12 @@ def entry_context(
 
 def render_entry(fmt: DumpFormat, context: Mapping[str, Any]) -> str:
     """The entry header, entry and entry footer of one payment."""
-    return "".join(render(fmt.parts[p], context, p) for p in ("entry_header", "entry", "entry_footer"))
+    return "".join(
+        render(fmt.parts[p], context, p) for p in ("entry_header", "entry", "entry_footer")
+    )
 
 
-def _entry_hash(frozen: Sequence[Mapping[str, Any]]) -> str:
+def _entry_hash(frozen: Sequence[Rec]) -> str:
     """NACHA's entry hash: the sum of the receiving banks' 8-digit routing numbers, 10 digits."""
     total = 0
     for item in frozen:
@@ -126,7 +129,7 @@ def _entry_hash(frozen: Sequence[Mapping[str, Any]]) -> str:
 
 
 def batch_context(
-    payments: Sequence[Mapping[str, Any]], frozen: Sequence[Mapping[str, Any]], zone: dt.tzinfo
+    payments: Sequence[Rec], frozen: Sequence[Rec], zone: dt.tzinfo
 ) -> dict[str, Any]:
     """The header's and footer's values, from the kept payments only (so a dump never drifts)."""
     stamp = max(p["stored_at"] for p in payments).astimezone(zone)
@@ -153,13 +156,13 @@ def batch_context(
     }
 
 
-def render_file(
-    fmt: DumpFormat, payments: Sequence[Mapping[str, Any]], zone: dt.tzinfo
-) -> str:
+def render_file(fmt: DumpFormat, payments: Sequence[Rec], zone: dt.tzinfo) -> str:
     """The dump of these stored payments: header, their kept entries in order, footer."""
     frozen = [json.loads(p["frozen"] or "{}") for p in payments]
     context = batch_context(payments, frozen, zone)
     body = "".join(p["dump_entry"] or "" for p in payments)
-    return render(fmt.parts["header"], context, "header") + body + render(
-        fmt.parts["footer"], context, "footer"
+    return (
+        render(fmt.parts["header"], context, "header")
+        + body
+        + render(fmt.parts["footer"], context, "footer")
     )

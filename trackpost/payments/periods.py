@@ -19,9 +19,9 @@ from trackpost.payments import dumps
 from trackpost.payments import repository as repo
 from trackpost.payments.errors import (
     AffiliateNotFound,
+    PayviaNotFound,
     PeriodInUse,
     PeriodNotFound,
-    PayviaNotFound,
 )
 from trackpost.payments.schemas import AddPeriod, EditPeriod, SetAffiliatePayment, SetPayviaSettings
 from trackpost.payments.service import audit
@@ -29,7 +29,9 @@ from trackpost.payments.service import audit
 Range = tuple[dt.datetime, dt.datetime]
 
 
-def period_out(row: Any, enabled_for: set[int], zone: dt.tzinfo, now: dt.datetime) -> dict[str, Any]:
+def period_out(
+    row: Any, enabled_for: set[int], zone: dt.tzinfo, now: dt.datetime
+) -> dict[str, Any]:
     spec = parse_spec(str(row["spec"]))
     lo, hi = bounds(spec, now, zone)
     return {
@@ -49,7 +51,9 @@ def period_out(row: Any, enabled_for: set[int], zone: dt.tzinfo, now: dt.datetim
 def list_periods(conn: Connection, zone: dt.tzinfo) -> list[dict[str, Any]]:
     allowed = repo.period_affiliates(conn)
     now = utcnow()
-    return [period_out(r, allowed.get(int(r["periodid"]), set()), zone, now) for r in repo.periods(conn)]
+    return [
+        period_out(r, allowed.get(int(r["periodid"]), set()), zone, now) for r in repo.periods(conn)
+    ]
 
 
 def add_period(conn: Connection, params: AddPeriod, origin: Origin) -> int:
@@ -77,7 +81,12 @@ def edit_period(conn: Connection, params: EditPeriod, origin: Origin) -> None:
     if changes:
         repo.update_period(conn, params.periodid, {**changes, "updated_at": utcnow()})
     before = {k: row[k] for k in changes}
-    audit(conn, origin, "edit_period", {"periodid": params.periodid, "before": before, "after": changes})
+    audit(
+        conn,
+        origin,
+        "edit_period",
+        {"periodid": params.periodid, "before": before, "after": changes},
+    )
 
 
 def set_period_affiliates(
@@ -111,7 +120,9 @@ def set_affiliate_payment(conn: Connection, params: SetAffiliatePayment, origin:
                 "first (set_period_affiliates), or choose an enabled period."
             )
     instant = params.instant if params.instant is not None else bool(current and current["instant"])
-    repo.save_profile(conn, params.loginid, {"periodid": periodid, "instant": instant, "updated_at": utcnow()})
+    repo.save_profile(
+        conn, params.loginid, {"periodid": periodid, "instant": instant, "updated_at": utcnow()}
+    )
     detail = {"periodid": periodid, "instant": instant}
     audit(conn, origin, "set_affiliate_payment", detail, loginid=params.loginid)
 

@@ -82,7 +82,7 @@ _UNPAID_ROWS = (
             _ASSIGNED, _ASSIGNED.c.payoutid == TP.c.payoutid
         )
     )
-    .where(_PAYABLE_AT < bindparam("cutoff", type_=WHEN), _TARGET != _HELD)
+    .where(bindparam("cutoff", type_=WHEN) > _PAYABLE_AT, _TARGET != _HELD)
     .order_by(TP.c.loginid, TP.c.payoutid)
 )
 _ALL_PAYOUTS = select(func.coalesce(func.sum(_TARGET), 0)).select_from(
@@ -333,7 +333,11 @@ def search(
     """(the page of payments, counts and totals by state) for conditions built by `conditions`."""
     page: Select[Any] = select(P).where(*where).order_by(P.c.paymentid).offset(start).limit(count)
     sums = (
-        select(P.c.state, func.count().label("count"), func.coalesce(func.sum(P.c.total), 0))
+        select(
+            P.c.state,
+            func.count().label("count"),
+            func.coalesce(func.sum(P.c.total), 0).label("total"),
+        )
         .where(*where)
         .group_by(P.c.state)
     )

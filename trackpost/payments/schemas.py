@@ -73,7 +73,9 @@ SignedMoney = Annotated[
     int,
     BeforeValidator(_signed_money),
     Field(ge=-MAX_CENTS, le=MAX_CENTS),
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d{1,11}(\.\d{1,2})?$", "examples": ["-5.00"]}),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^-?\d{1,11}(\.\d{1,2})?$", "examples": ["-5.00"]}
+    ),
 ]
 Spec = Annotated[
     str,

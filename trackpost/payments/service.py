@@ -30,13 +30,14 @@ from trackpost.payments.errors import (
 OPEN, STORED, PAID, BANNED = "open", "stored", "paid", "banned"
 BANNED_STATUS = 2  # the vendor's affiliate status code for Banned
 DEFAULT_FORMAT = "csv"
+Rec = RowMapping | Mapping[str, Any]  # a row, or a dict of the same columns
 
 
 def audit(
     conn: Connection,
     origin: Origin,
     action: str,
-    detail: Mapping[str, Any],
+    detail: Rec,
     *,
     paymentid: int | None = None,
     loginid: int | None = None,
@@ -72,11 +73,11 @@ def settings_of(conn: Connection, payvia_type_id: int) -> dict[str, Any]:
     return dict(row)
 
 
-def minimums(setting: Mapping[str, Any]) -> list[int]:
+def minimums(setting: Rec) -> list[int]:
     return sorted(int(p) for p in str(setting["minimums"]).split(",") if p.strip())
 
 
-def minimum_of(payee: Mapping[str, Any], setting: Mapping[str, Any]) -> int:
+def minimum_of(payee: Rec, setting: Rec) -> int:
     """The affiliate's minimum payout, never below the lowest its payvia offers."""
     offered = minimums(setting)
     lowest = offered[0] if offered else 0
@@ -84,7 +85,7 @@ def minimum_of(payee: Mapping[str, Any], setting: Mapping[str, Any]) -> int:
     return max(int(own), lowest) if own is not None else lowest
 
 
-def fee_of(setting: Mapping[str, Any], subtotal: int) -> int:
+def fee_of(setting: Rec, subtotal: int) -> int:
     """The payvia's cost on a payment (negative: a bonus); none on nothing owed."""
     if subtotal <= 0:
         return 0
@@ -92,9 +93,7 @@ def fee_of(setting: Mapping[str, Any], subtotal: int) -> int:
     return percent_of(subtotal, amount) if setting["cost_type"] == "percent" else amount
 
 
-def storable(
-    payment: Mapping[str, Any], payee: Mapping[str, Any], setting: Mapping[str, Any], instant: bool
-) -> tuple[bool, int, int]:
+def storable(payment: Rec, payee: Rec, setting: Rec, instant: bool) -> tuple[bool, int, int]:
     """(may it be stored, the amount after the fee, the minimum) for an open payment."""
     net = int(payment["total"]) - fee_of(setting, int(payment["total"]))
     minimum = minimum_of(payee, setting)
@@ -103,10 +102,10 @@ def storable(
 
 
 def _frozen(
-    payment: Mapping[str, Any],
-    payee: Mapping[str, Any],
+    payment: Rec,
+    payee: Rec,
     info: list[tuple[str, str]],
-    setting: Mapping[str, Any],
+    setting: Rec,
     payvia_name: str | None,
 ) -> dict[str, Any]:
     return {
@@ -123,7 +122,7 @@ def _frozen(
 
 def store(
     conn: Connection,
-    payment: Mapping[str, Any],
+    payment: Rec,
     origin: Origin,
     zone: dt.tzinfo,
     *,
@@ -256,8 +255,12 @@ def mark_paid(
         if row["state"] == BANNED:
             raise PaymentState(f"Payment {pid} is owed to a banned affiliate: it is never paid.")
         values = {"state": PAID, "paid_at": when, "paid_reference": reference}
-        repo.update_payment(conn, pid, {**values, "paid_by": origin.actor[:64], "updated_at": utcnow()})
-        audit(conn, origin, "mark_paid", {"reference": reference, "paid_at": iso(when)}, paymentid=pid)
+        repo.update_payment(
+            conn, pid, {**values, "paid_by": origin.actor[:64], "updated_at": utcnow()}
+        )
+        audit(
+            conn, origin, "mark_paid", {"reference": reference, "paid_at": iso(when)}, paymentid=pid
+        )
 
 
 def add_adjustment(
@@ -295,7 +298,7 @@ def add_adjustment(
 
 
 def _restate_stored(
-    conn: Connection, paymentid: int, before: Mapping[str, Any], now: dt.datetime, zone: dt.tzinfo
+    conn: Connection, paymentid: int, before: Rec, now: dt.datetime, zone: dt.tzinfo
 ) -> None:
     """A stored payment's fee follows its new amount, and its kept entry shows the new total."""
     frozen = json.loads(before["frozen"] or "{}")
@@ -329,11 +332,18 @@ def add_invoice(conn: Connection, loginid: int, amount: int, reason: str, origin
     pid = int(current["paymentid"]) if current else None
     if pid is not None:
         repo.add_lines(conn, pid, [_line("invoice", amount, now, adjustmentid=adjustmentid)])
-    audit(conn, origin, "add_invoice", {"amount": amount, "reason": reason}, paymentid=pid, loginid=loginid)
+    audit(
+        conn,
+        origin,
+        "add_invoice",
+        {"amount": amount, "reason": reason},
+        paymentid=pid,
+        loginid=loginid,
+    )
     return adjustmentid
 
 
-def payment_out(row: Mapping[str, Any], usernames: Mapping[int, str]) -> dict[str, Any]:
+def payment_out(row: Rec, usernames: Mapping[int, str]) -> dict[str, Any]:
     """A payment as the API shows it: money as decimal strings, times in ISO 8601."""
     return {
         "paymentid": str(row["paymentid"]),

@@ -118,7 +118,7 @@ def _tokens(src: str) -> list[tuple[str, str]]:
     while pos < len(src):
         m = _TOKEN_RE.match(src, pos)
         if m is None or m.end() == pos or m.lastgroup is None:
-            raise ValueError(f"cannot read {src[pos:pos + 20]!r}")
+            raise ValueError(f"cannot read {src[pos : pos + 20]!r}")
         out.append((m.lastgroup, m.group(m.lastgroup)))
         pos = m.end()
     return out

@@ -30,7 +30,7 @@ def search(conn: Connection, params: SearchPayments) -> dict[str, Any]:
     by_state = {s: {"count": 0, "total": "0.00"} for s in STATES}
     count = total = 0
     for s in sums:
-        state, n, amount = s["state"], int(s["count"]), int(s[2])
+        state, n, amount = s["state"], int(s["count"]), int(s["total"])
         by_state[state] = {"count": n, "total": cents_text(amount)}
         count, total = count + n, total + amount
     return {

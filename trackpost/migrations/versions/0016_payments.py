@@ -27,9 +27,10 @@ def _pk(table: str, *cols: str) -> sa.PrimaryKeyConstraint:
     return sa.PrimaryKeyConstraint(*cols, name=op.f(f"pk_{table}"))
 
 
-def _fk(table: str, col: str, target: str, **kw: str) -> sa.ForeignKeyConstraint:
+def _fk(table: str, col: str, target: str, ondelete: str | None = None) -> sa.ForeignKeyConstraint:
     other = target.partition(".")[0]
-    return sa.ForeignKeyConstraint([col], [target], name=op.f(f"fk_{table}_{col}_{other}"), **kw)
+    name = op.f(f"fk_{table}_{col}_{other}")
+    return sa.ForeignKeyConstraint([col], [target], name=name, ondelete=ondelete)
 
 
 def upgrade() -> None:
