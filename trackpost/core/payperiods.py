@@ -67,10 +67,7 @@ def _month_shift(day: dt.date, months: int) -> dt.date:
 
 def _monthly(days: tuple[int, ...], local: dt.date) -> tuple[dt.date, dt.date]:
     here = [d for d in days if d <= local.day]
-    if here:
-        start = local.replace(day=here[-1])
-    else:
-        start = _month_shift(local, -1).replace(day=days[-1])
+    start = local.replace(day=here[-1]) if here else _month_shift(local, -1).replace(day=days[-1])
     later = [d for d in days if d > start.day]
     end = start.replace(day=later[0]) if later else _month_shift(start, 1).replace(day=days[0])
     return start, end
