@@ -93,7 +93,7 @@ class Pay:
             {"loginid": affiliate, "offerid": self.net.offer, "landing_pageid": self.net.landing_page},
         )
         assert resp.status_code == 200, resp.text
-        return urlsplit(resp.json()["message"]).path
+        return str(urlsplit(resp.json()["message"]).path)
 
     # --- the payment endpoints ---------------------------------------------------------------
     def ok(self, resp: httpx.Response) -> Any:
