@@ -90,7 +90,11 @@ class Pay:
 
         resp = self.api.get(
             "/api/affiliate/get_single_link",
-            {"loginid": affiliate, "offerid": self.net.offer, "landing_pageid": self.net.landing_page},
+            {
+                "loginid": affiliate,
+                "offerid": self.net.offer,
+                "landing_pageid": self.net.landing_page,
+            },
         )
         assert resp.status_code == 200, resp.text
         return str(urlsplit(resp.json()["message"]).path)
@@ -98,12 +102,13 @@ class Pay:
     # --- the payment endpoints ---------------------------------------------------------------
     def ok(self, resp: httpx.Response) -> Any:
         assert resp.status_code == 200, resp.text
-        return resp.json()["message"]
+        body = resp.json()
+        return body["message"] if isinstance(body, dict) else body
 
     def build(self, as_of: str) -> list[dict[str, Any]]:
-        builds: list[dict[str, Any]] = self.ok(self.api.post("/api/payment/build", {"as_of": as_of}))[
-            "builds"
-        ]
+        builds: list[dict[str, Any]] = self.ok(
+            self.api.post("/api/payment/build", {"as_of": as_of})
+        )["builds"]
         return builds
 
     def search(self, **filters: Any) -> dict[str, Any]:
