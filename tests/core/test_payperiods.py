@@ -68,7 +68,8 @@ def test_days_are_the_networks_days() -> None:
     # 03:00 UTC on the 1st is still the 31st in New York.
     assert _days("1", "2026-02-01 03:00", NY) == ("2026-01-01", "2026-02-01")
     lo, hi = bounds(parse_spec("1"), _utc("2026-01-15 00:00"), NY)
-    assert lo == _utc("2026-01-01 05:00") and hi == _utc("2026-02-01 05:00")
+    assert lo == _utc("2026-01-01 05:00")
+    assert hi == _utc("2026-02-01 05:00")
 
 
 def test_a_period_across_a_dst_change_is_an_hour_shorter_or_longer() -> None:

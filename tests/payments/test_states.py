@@ -169,9 +169,11 @@ def test_adjusting_open_and_stored_payments(pay: Pay) -> None:
         ("adjustment", "10.00", "bonus"),
         ("fee", "-1.00", None),
     ]
-    assert lines[3]["adjustmentid"] == adj["adjustmentid"] and lines[3]["admin"] == "tf_admin"
+    assert lines[3]["adjustmentid"] == adj["adjustmentid"]
+    assert lines[3]["admin"] == "tf_admin"
     entry_after = pay.api.get("/api/payment/dump", {"paymentid": p["paymentid"]}).text
-    assert ",9.00," in entry_before and ",18.00," in entry_after
+    assert ",9.00," in entry_before
+    assert ",18.00," in entry_after
     resp = pay.api.post(
         "/api/payment/add_adjustment", {"paymentid": p["paymentid"], "amount": "1.00"}
     )
@@ -258,4 +260,5 @@ def test_every_change_is_audited(pay: Pay) -> None:
         ("store", pid),
         ("mark_paid", pid),
     ]
-    assert {r["actor"] for r in rows} == {"tf_admin"} and {r["source"] for r in rows} == {"api"}
+    assert {r["actor"] for r in rows} == {"tf_admin"}
+    assert {r["source"] for r in rows} == {"api"}
