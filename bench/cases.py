@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.database import ADMIN, Target
+from bench.database import ADMIN, Target, commission_rules
 from bench.dataset import HASH_FMT, ORDER_PREFIX, SUB_PREFIX
 
 MISSING = "n/a (endpoint missing)"
@@ -80,6 +80,12 @@ def _postback(target: Target, load: Load, codes: Path, run: str) -> Args:
     }
 
 
+def _postback_rules(target: Target, load: Load, codes: Path, run: str) -> Args:
+    """The postback with 100 commission changes on every offer and 3 referral tiers."""
+    commission_rules(target)
+    return _postback(target, load, codes, run)
+
+
 def _rebill(target: Target, load: Load, codes: Path, run: str) -> Args:
     return {**_api(target, load, codes, run), "run": run}
 
@@ -122,6 +128,8 @@ CASES: tuple[Case, ...] = (
     Case("track", "track", "GET", "/track/MS4wLjEuMS4wLjAuMC4wLjAuMC4wLjA", _track),
     Case("postback", "postback", "GET", "/signup/process_pixel.php", _postback),
     Case("rebill", "rebill", "GET", "/signup/process_pixel.php", _rebill),
+    # Last: the rules it adds stay for the cases after it.
+    Case("postback+rules", "postback", "GET", "/signup/process_pixel.php", _postback_rules),
 )
 
 

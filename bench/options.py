@@ -94,7 +94,10 @@ def parse(argv: list[str] | None = None) -> Options:
     if not customers or not workers:
         raise SystemExit("--customers and --workers need at least one value")
     # Postback runs (warm-up and rounds) per worker count, at up to ~8k requests/s each.
-    spare = args.spare_clicks or int(8000 * (duration + warmup) * len(workers) * 1.5)
+    # Each case converting clicks (postback, postback+rules) needs its own.
+    names = [n.strip() for n in (args.cases or "postback,postback+rules").split(",")]
+    converting = max(1, sum(1 for n in names if n.startswith("postback")))
+    spare = args.spare_clicks or int(8000 * (duration + warmup) * len(workers) * 1.5 * converting)
     cmd = "python -m bench.run " + " ".join(argv) if argv else "python -m bench.run"
     return Options(
         customers=customers,

@@ -324,7 +324,9 @@ def _run_workers(
 def _run_backend(run: Run, backend: str, chosen: tuple[Case, ...]) -> None:
     for customers in run.opts.customers:
         target = prepare(backend, customers, run.opts.spare_clicks, run.workdir, run.opts.postgres)
-        target.postback_runs = (1 + run.opts.rounds) * len(run.opts.workers)
+        # Every case that converts spare clicks (postback, postback+rules) takes its own share.
+        converting = max(1, sum(1 for c in chosen if c.script == "postback"))
+        target.postback_runs = (1 + run.opts.rounds) * len(run.opts.workers) * converting
         run.seeds.append(
             {"backend": backend, "customers": customers, "seconds": round(target.seed_seconds, 1)}
         )

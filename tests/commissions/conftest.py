@@ -54,7 +54,7 @@ class Money:
         assert resp.status_code == 200, resp.text
         from urllib.parse import urlsplit
 
-        return urlsplit(resp.json()["message"]).path
+        return str(urlsplit(resp.json()["message"]).path)
 
     def click(self, link: str | None = None, **query: str) -> str:
         if link is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.commissions.conftest import Money
 from tests.postbacks.network import Network, created
 from tests.support import assert_error
@@ -12,7 +14,7 @@ def _goal(money: Money, name: str = "Free signup", **extra: str) -> int:
     return created(resp, "goal_id")
 
 
-def _enable(money: Money, goal: int, **fields: str) -> dict[str, object]:
+def _enable(money: Money, goal: int, **fields: str) -> dict[str, Any]:
     params = {"offerid": str(money.net.offer)}
     for key, value in {"goal_id": str(goal), **fields}.items():
         params[f"goal_vars[0][{key}]"] = value

@@ -305,7 +305,10 @@ class Catalogue:
             # A search may find nothing; an optional reference may take 0 for "none" (PHP style).
             yield self.mutate(p, "-1", "id -1", strict=not self.reads)
             names_a_record = p.required or p.name in self.base
-            yield self.mutate(p, "0", "id 0", strict=not self.reads and names_a_record)
+            # A documented minimum of 0 makes 0 a value (changeid 0: the default change).
+            zero_is_a_value = p.schema.get("minimum") == 0
+            strict = not self.reads and names_a_record and not zero_is_a_value
+            yield self.mutate(p, "0", "id 0", strict=strict)
         for value in (*BIG_INTS, *NOT_INTS):
             yield self.mutate(p, value, f"not a 64-bit integer: {value!r}")
         # Past a 32-bit column (PostgreSQL refuses it there): a 4xx or a miss, never a 5xx.

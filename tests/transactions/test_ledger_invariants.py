@@ -5,6 +5,7 @@ from __future__ import annotations
 import orjson
 from sqlalchemy import select
 
+from tests.conftest import Admin, BuildApp
 from tests.postbacks.network import Network, build_network, ledger
 from tests.support import ApiClient, assert_error
 from trackpost.core.http import Services
@@ -104,3 +105,21 @@ def test_rebills_of_disabled_and_banned_affiliates_follow_the_networks_rule(
     assert net.api.patch(edit, {"loginid": net.affiliate, "status": "2"}).status_code == 200
     assert net.post(subscription_id="S", type="rebill", orderid="R2").status_code == 200
     assert net.rows()[-1]["affiliate_payout"] == 0  # banned: rebills stop paying
+
+
+def test_a_network_may_keep_paying_banned_affiliates_rebills(
+    build_app: BuildApp, admin: Admin
+) -> None:
+    built = build_app(rebill_pay_banned=True, rebill_pay_disabled=False)
+    api = ApiClient(built.client(), admin.headers)
+    net = build_network(
+        api, built.services, continuity="10.00", percentage_of_customer_continuity="20"
+    )
+    net.convert(subscription_id="S", orderid="I")
+    edit = "/api/affiliate/edit_affiliate"
+    assert api.patch(edit, {"loginid": net.affiliate, "status": "2"}).status_code == 200
+    assert net.post(subscription_id="S", type="rebill", orderid="R1").status_code == 200
+    assert net.rows()[-1]["affiliate_payout"] == 200
+    assert api.patch(edit, {"loginid": net.affiliate, "status": "1"}).status_code == 200
+    assert net.post(subscription_id="S", type="rebill", orderid="R2").status_code == 200
+    assert net.rows()[-1]["affiliate_payout"] == 0

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NamedTuple
 
 from trackpost.core.money import REVENUE, PayoutRow, payout, rate_text
 
@@ -165,6 +167,10 @@ class Rules:
     refs: Mapping[int, int] = field(default_factory=dict)
     statuses: Mapping[int, int] = field(default_factory=dict)
     goals: Mapping[tuple[int, int], GoalTerms] = field(default_factory=dict)
+    # Precomputed so that a conversion asks a set, not every change: which (offer, goal) has a
+    # tiered change, and which affiliates have a manager whose commission starts after N sales.
+    tiered: frozenset[tuple[int, int]] = frozenset()
+    counted: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
 
     def offer(self, offerid: int) -> OfferMoney:
         return self.offers.get(offerid) or NO_MONEY
@@ -186,9 +192,14 @@ class Rules:
 NO_MONEY = OfferMoney()
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """What a payout depends on: the event, its attribution, and the counts rules may need."""
+NO_COUNTS: Mapping[int, int] = MappingProxyType({})
+
+
+class Event(NamedTuple):
+    """What a payout depends on: the event, its attribution, and the counts rules may need.
+
+    A NamedTuple (every conversion builds one): cheaper than a frozen dataclass, as immutable.
+    """
 
     kind: str  # initial | continuity | goal
     offerid: int
@@ -201,7 +212,7 @@ class Event:
     country: str | None = None
     subaffs: tuple[str | None, ...] = (None, None, None, None, None)
     sale_number: int = 0  # the affiliate's sales on the offer, this one included
-    manager_sales: Mapping[int, int] = field(default_factory=dict)
+    manager_sales: Mapping[int, int] = NO_COUNTS
     pay_disabled_rebills: bool = True
     pay_banned_rebills: bool = False
 
@@ -259,9 +270,7 @@ def affiliate_row(rules: Rules, event: Event) -> PayoutRow | None:
         changeid = change.changeid
         words = f"change {changeid} ({change.type})"
     amount = payout(flat, rate, event.revenue)
-    return PayoutRow(
-        event.loginid, "affiliate", amount, flat=flat, rate=rate, changeid=changeid, rule=words
-    )
+    return PayoutRow(event.loginid, "affiliate", amount, 0, flat, rate, REVENUE, changeid, words)
 
 
 def _switches(rules: Rules, event: Event) -> tuple[bool, bool, bool]:

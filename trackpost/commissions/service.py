@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, RowMapping
 
@@ -20,6 +20,8 @@ from trackpost.commissions import repository as repo
 from trackpost.commissions.rules import (
     GOAL,
     INITIAL,
+    NO_COUNTS,
+    TIERED,
     Change,
     Event,
     GoalTerms,
@@ -155,6 +157,12 @@ def load_rules(conn: Connection, version: tuple[int, int]) -> Rules:
         if status:
             statuses[loginid] = status
     goals = {(int(r["offerid"]), int(r["goalid"])): goal_terms(r) for r in repo.offer_goals(conn)}
+    tiered = frozenset(k for k, v in changes.items() if any(c.type == TIERED for c in v))
+    counted = {
+        affiliate: found
+        for affiliate, mine in managers.items()
+        if (found := tuple(m for m in mine if terms[m][2] > 0))
+    }
     return Rules(
         version=version,
         changes={k: tuple(v) for k, v in changes.items()},
@@ -166,6 +174,8 @@ def load_rules(conn: Connection, version: tuple[int, int]) -> Rules:
         refs=refs,
         statuses=statuses,
         goals=goals,
+        tiered=tiered,
+        counted=counted,
     )
 
 
@@ -174,8 +184,7 @@ def forget_cached(conn: Connection) -> None:
     repo.bump_version(conn)
 
 
-@dataclass(frozen=True, slots=True)
-class Sale:
+class Sale(NamedTuple):
     """What booking (or the preview) knows of an event before its payouts are worked out."""
 
     kind: str  # initial | continuity | goal
@@ -211,8 +220,9 @@ def event_of(
     book: bool,
 ) -> Event:
     """The Event for a sale; booking a conversion counts it (a preview only reads the counts)."""
-    keys = _counter_keys(rules, sale)
-    counts: dict[str, int] = {}
+    sale_number = 0
+    manager_sales: Mapping[int, int] = NO_COUNTS
+    keys = _counter_keys(rules, sale) if rules.tiered or rules.counted else None
     if keys:
         if book and sale.kind == INITIAL:
             counts = {key: repo.count_up(conn, key) for key in keys}
@@ -221,23 +231,24 @@ def event_of(
             # A preview shows the payout of the next conversion: its number is one more.
             step = 1 if sale.kind == INITIAL else 0
             counts = {key: known.get(key, 0) + step for key in keys}
-    sale_number = counts.get(f"aff:{sale.loginid}:{sale.offerid}", 0)
-    manager_sales = {m: counts[k] for k, m in keys.items() if m is not None}
+        sale_number = counts.get(f"aff:{sale.loginid}:{sale.offerid}", 0)
+        manager_sales = {m: counts[k] for k, m in keys.items() if m is not None}
+    # Positional: this runs on every conversion.
     return Event(
-        kind=sale.kind,
-        offerid=sale.offerid,
-        loginid=sale.loginid,
-        revenue=sale.revenue,
-        now=now,
-        default_type=sale.default_type,
-        default_amount=sale.default_amount,
-        goalid=sale.goalid,
-        country=sale.country,
-        subaffs=sale.subaffs,
-        sale_number=sale_number,
-        manager_sales=manager_sales,
-        pay_disabled_rebills=policy.pay_disabled_rebills,
-        pay_banned_rebills=policy.pay_banned_rebills,
+        sale.kind,
+        sale.offerid,
+        sale.loginid,
+        sale.revenue,
+        now,
+        sale.default_type,
+        sale.default_amount,
+        sale.goalid,
+        sale.country,
+        sale.subaffs,
+        sale_number,
+        manager_sales,
+        policy.pay_disabled_rebills,
+        policy.pay_banned_rebills,
     )
 
 

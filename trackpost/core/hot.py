@@ -8,7 +8,7 @@ column type's bind processor, and they run inside the request's own transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from operator import itemgetter
 from typing import Any, TypeVar
 
@@ -195,17 +195,6 @@ class Hot:
             return
         self.rows(conn, values)
 
-    def many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Run a write once per row in one driver call (executemany): no round trip per row."""
-        hs = self._for(conn)
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.executemany(hs.sql, [hs.params(v) for v in rows])
-            if hs.writes:
-                note_write()
-        finally:
-            cursor.close()
-
     def first(self, conn: Connection, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
         rows = self.rows(conn, values)
         return rows[0] if rows else None
@@ -214,6 +203,14 @@ class Hot:
         """The first column of the first row (a new id, a count), or None when there is none."""
         row = self.first(conn, values)
         return row[0] if row is not None else None
+
+
+def flush_later(conn: Connection) -> None:
+    """Insert the rows `later` deferred so far in this batch, now: for a read, in the same
+    transaction, of a table whose rows are deferred (a void reading its sale's payout rows)."""
+    scope = batch_scope(conn)
+    if scope is not None and scope.rows:
+        scope.flush(conn.connection.driver_connection)
 
 
 class HotInsert:

@@ -7,8 +7,8 @@ to whole cents. Nothing on the money path touches float (tests/core/test_money.p
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from trackpost.core.errors import InvalidParameter
 
@@ -74,12 +74,13 @@ def rate_text(basis_points: int) -> str:
     return f"{whole}.{frac:02d}"
 
 
-@dataclass(frozen=True, slots=True)
-class PayoutRow:
+class PayoutRow(NamedTuple):
     """One payee's payout on one ledger event: flat + rate of a base, rounded once.
 
     `changeid` is the commission change that decided an affiliate row (0: the default), so the
     commission applied is frozen with the event; `rule` says in words why the row is what it is.
+    A NamedTuple, as immutable as a frozen dataclass and several times cheaper to build: every
+    conversion builds one per payee.
     """
 
     loginid: int

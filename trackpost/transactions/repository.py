@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, bindparam, func, or_, select, update
 from sqlalchemy import insert as sql_insert
 
-from trackpost.core.hot import Hot, HotInsert
+from trackpost.core.hot import Hot, HotInsert, flush_later
 from trackpost.core.money import PayoutRow
 from trackpost.models.tables import transaction_payouts as TP
 from trackpost.models.tables import transactions as T
@@ -165,7 +165,9 @@ def set_approved(conn: Connection, transactionid: int, by: str, now: dt.datetime
 
 
 def insert_payouts(conn: Connection, transactionid: int, payouts: list[PayoutRow]) -> None:
-    """The event's payout rows, in one executemany."""
+    """The event's payout rows: under group commit they go in with the batch's deferred rows
+    (one executemany before the COMMIT, no round trip of their own); a read of payout rows in
+    the same transaction inserts them first (flush_later)."""
     rows = [
         {
             "transactionid": transactionid,
@@ -180,19 +182,19 @@ def insert_payouts(conn: Connection, transactionid: int, payouts: list[PayoutRow
         }
         for p in payouts
     ]
-    if len(rows) == 1:
-        _INSERT_PAYOUTS.rowcount(conn, rows[0])
-    else:
-        _INSERT_PAYOUTS.many(conn, rows)
+    for row in rows:
+        _INSERT_PAYOUTS.later(conn, row)
 
 
 def payouts_of(conn: Connection, transactionid: int) -> list[RowMapping]:
     """An event's payout rows, in the order they were written."""
+    flush_later(conn)
     return list(conn.execute(_PAYOUTS_OF, {"tid": transactionid}).mappings())
 
 
 def payee_net(conn: Connection, sale: int) -> list[tuple[int, str, int, int]]:
     """(loginid, kind, tier, amount) each payee still holds of a sale after its refunds."""
+    flush_later(conn)
     found = conn.execute(_PAYEE_NET, {"parent": sale})
     return [(int(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in found]
 

@@ -127,5 +127,5 @@ def reverse(req: UiRequest) -> Redirect:
 @pages.post(TXN + "/approve", Permission.MONEY, failed=_money_failed)
 def approve(req: UiRequest) -> Redirect:
     """A pending sale starts counting."""
-    transactions.approve(req.conn, _transaction(req))
+    transactions.approve(req.conn, _transaction(req), req.origin)
     return Redirect(f"{ROOT}/{req.path_id('customer_id')}", "approved")

@@ -4,7 +4,7 @@ Every existing ledger row with an affiliate payout gets its one payout row (type
 total_payout starts as that payout, so the sum of an event's rows is its total from the start.
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0012
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0009"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
