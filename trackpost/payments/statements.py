@@ -37,7 +37,9 @@ def statement(conn: Connection, paymentid: int, zone: dt.tzinfo) -> dict[str, An
     reasons = {int(a["adjustmentid"]): a["reason"] for a in repo.adjustments_of(conn, paymentid)}
     opening = payouts = adjustments = fees = 0
     rows = []
-    for ln in repo.lines(conn, paymentid):
+    # Payee rows first, then adjustments and invoices, then the payvia's cost: a reader's order.
+    order = {"payout": 0, "adjustment": 1, "invoice": 1, "fee": 2}
+    for ln in sorted(repo.lines(conn, paymentid), key=lambda x: (order[x["kind"]], x["lineid"])):
         amount, kind = int(ln["amount"]), ln["kind"]
         if kind == "payout" and ln["payable_at"] < row["last_start"]:
             opening += amount

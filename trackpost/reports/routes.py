@@ -47,6 +47,6 @@ EXAMPLE = {
     errors=(400,),
 )
 def transaction_report(ctx: RequestContext, params: TransactionReport) -> Response:
-    """Periods are UTC; period 0 (the payout period) is the calendar month."""
+    """Periods are UTC; periods 0 and 1 are the affiliate's (or the default) payout period."""
     total, rows = service.transaction_report(ctx.conn, params)
     return json_response(rows, headers={"X-Total-Count": str(total)})
