@@ -64,7 +64,10 @@ class Pay:
         return tid
 
     def void(self, transactionid: int, when: str, path: str = "process_void") -> int:
-        resp = self.api.post(f"/api/transaction/{path}", {"transactionid": transactionid})
+        params: dict[str, Any] = {"transactionid": transactionid}
+        if path == "process_chargeback":
+            params["type"] = "chargeback"
+        resp = self.api.post(f"/api/transaction/{path}", params)
         assert resp.status_code == 200, resp.text
         tid = self._last_id()
         self.backdate(tid, at(when))
