@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, text, update
 
 from tests.postbacks.network import Network, build_network, created
 from tests.support import ApiClient
@@ -153,6 +153,11 @@ def reset_periods(services: Services, spec: str = "1", **extra: Any) -> None:
     with services.db.transaction(write=True) as conn:
         conn.execute(delete(payout_periods))
         conn.execute(insert(payout_periods), row)
+        if conn.dialect.name == "postgresql":
+            # The id was given explicitly: the sequence goes on after it.
+            conn.execute(
+                text("SELECT setval(pg_get_serial_sequence('payout_periods', 'periodid'), 1)")
+            )
 
 
 @pytest.fixture

@@ -196,7 +196,9 @@ def upgrade() -> None:
     )
     if op.get_bind().dialect.name == "postgresql":
         # The seeded id was given explicitly: the sequence starts after it.
-        op.execute(sa.text("SELECT setval('payout_periods_periodid_seq', 1)"))
+        op.execute(
+            sa.text("SELECT setval(pg_get_serial_sequence('payout_periods', 'periodid'), 1)")
+        )
 
 
 def downgrade() -> None:
