@@ -7,7 +7,6 @@ from typing import Any
 
 from starlette.responses import Response
 
-from trackpost.core.db import utcnow
 from trackpost.core.errors import MissingParameter
 from trackpost.core.http import RequestContext, Router
 from trackpost.core.payperiods import network_zone
@@ -165,14 +164,16 @@ def statement(ctx: RequestContext, params: StatementParams) -> Response:
     "POST",
     "/api/payment/build",
     params=BuildParams,
-    summary="Build every payout period that ended by as_of (default now); idempotent" + EXT,
+    summary="Build every payout period that ended by as_of; idempotent" + EXT,
     response=ANY_MESSAGE,
     errors=(400,),
 )
 def build_now(ctx: RequestContext, params: BuildParams) -> dict[str, Any]:
+    if params.as_of is None:
+        raise MissingParameter("Parameter 'as_of' is empty: send a date, or 'now'.")
     zone = _zone(ctx)
     made = []
-    for item in build.due(ctx.conn, params.as_of or utcnow(), zone):
+    for item in build.due(ctx.conn, params.as_of, zone):
         outcome = build.build_one(ctx.conn, item, ctx.origin, zone)
         if outcome is not None:
             made.append(

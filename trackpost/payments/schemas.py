@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BeforeValidator, Field, WithJsonSchema
 
-from trackpost.core.fields import Flag, Id, IdList, Money, SmallId, Str64, Str255, When
+from trackpost.core.fields import Flag, Id, Money, SmallId, Str64, Str255, When, id_value
 from trackpost.core.payperiods import parse_spec
 from trackpost.core.validation import ParamModel
 
@@ -24,6 +24,16 @@ def _signed_money(value: object) -> int:
     if not _SIGNED_RE.match(text):
         raise ValueError("must be an amount such as 12.50 or -3.00 (at most 2 decimals)")
     return int(Decimal(text) * 100)
+
+
+def _ids(value: object) -> tuple[int, ...]:
+    """'12' or '12,13': one text, never a list (a JSON array of ids is not the vendor's form)."""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise ValueError("must be one id or a comma-separated list such as 12,13")
+    ids = [id_value(p if isinstance(p, int) else p.strip()) for p in str(value).split(",")]
+    if not ids or len(ids) > 1000 or any(i is None for i in ids):
+        raise ValueError("must be one id or a comma-separated list (at most 1000) such as 12,13")
+    return tuple(dict.fromkeys(i for i in ids if i is not None))
 
 
 def _spec(value: object) -> str:
@@ -92,6 +102,11 @@ DumpVars = Annotated[
     dict[str, str],
     BeforeValidator(_vars),
     WithJsonSchema({"type": "string", "examples": ['{"debtor_name": "Acme Ltd"}']}),
+]
+IdList = Annotated[
+    tuple[int, ...],
+    BeforeValidator(_ids),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+(,\d+)*$", "examples": ["12,13"]}),
 ]
 Delay = Annotated[int, Field(ge=0, le=10, description="periods to delay payment by, 0-10")]
 _DEFAULT = AliasChoices("default", "is_default")
@@ -196,7 +211,7 @@ class StatementParams(ParamModel):
 
 
 class BuildParams(ParamModel):
-    as_of: When = Field(default=None, description="build every period that ended by this date")
+    as_of: When = Field(description="build every period that ended by then (now: 'now')")
 
 
 ANY_MESSAGE: dict[str, Any] = {
