@@ -146,9 +146,10 @@ _WAITING_SUM = select(func.coalesce(func.sum(PA.c.amount), 0)).where(PA.c.paymen
 _PAYMENT_SUMS = select(P.c.state, func.count(), func.coalesce(func.sum(P.c.total), 0)).group_by(
     P.c.state
 )
+# RETURNING says whether the row went in: a DO NOTHING insert's rowcount is -1 on psycopg.
 _BUILD_INSERT = {
-    "sqlite": sqlite_insert(PB).on_conflict_do_nothing(),
-    "postgresql": pg_insert(PB).on_conflict_do_nothing(),
+    "sqlite": sqlite_insert(PB).on_conflict_do_nothing().returning(PB.c.periodid),
+    "postgresql": pg_insert(PB).on_conflict_do_nothing().returning(PB.c.periodid),
 }
 _LAST_BUILD = select(func.max(PB.c.period_end)).where(PB.c.periodid == bindparam("id"))
 _SET_BUILD_COUNTS = (
@@ -365,7 +366,7 @@ def conditions(filters: Mapping[str, Any]) -> list[Any]:
 def claim_build(conn: Connection, values: Mapping[str, Any]) -> bool:
     """Record a period's build; False when another builder has (it waits for theirs to end)."""
     stmt = _BUILD_INSERT[conn.dialect.name]
-    return bool(conn.execute(stmt, dict(values)).rowcount)
+    return conn.execute(stmt, dict(values)).first() is not None
 
 
 def set_build_counts(
