@@ -227,7 +227,8 @@ def cmd_payments_build(args: argparse.Namespace, settings: Settings) -> int:
         throttle(
             f"payments: {run.built + run.skipped:,}/{run.due:,} period ends "
             f"(period {item.periodid} ending {item.period_end:%Y-%m-%d}), "
-            f"{run.payments:,} payments, {run.stored:,} stored"
+            f"{run.payments:,} payments, {run.stored:,} stored",
+            final=run.built + run.skipped == run.due,
         )
 
     try:
