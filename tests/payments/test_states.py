@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from sqlalchemy import select
 
 from tests.payments.conftest import Pay
 from tests.support import assert_error
-from trackpost.models.tables import payment_audit
+from trackpost.models.tables import events, payment_audit
 
 CHECK = 1  # the seeded payvia the network's affiliate uses
 
@@ -260,5 +261,11 @@ def test_every_change_is_audited(pay: Pay) -> None:
         ("store", pid),
         ("mark_paid", pid),
     ]
+    stmt = select(events.c.type, events.c.payload).where(events.c.type.like("payment.%"))
+    with pay.services.db.transaction(write=False) as conn:
+        told = [(t, json.loads(p)) for t, p in conn.execute(stmt)]
+    assert [t for t, _ in told] == ["payment.stored", "payment.paid"]
+    assert told[1][1]["paid_reference"] == "r1"
+    assert (told[1][1]["paymentid"], told[1][1]["total"]) == (pid, 400)
     assert {r["actor"] for r in rows} == {"tf_admin"}
     assert {r["source"] for r in rows} == {"api"}

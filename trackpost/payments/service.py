@@ -18,6 +18,7 @@ from trackpost.core.db import utcnow
 from trackpost.core.fields import cents_text, iso
 from trackpost.core.money import percent_of
 from trackpost.core.origin import Origin
+from trackpost.events import service as events
 from trackpost.payments import dumps
 from trackpost.payments import repository as repo
 from trackpost.payments.errors import (
@@ -166,6 +167,25 @@ def store(
     repo.update_payment(conn, pid, values)
     _render_entry(conn, pid, zone)
     audit(conn, origin, "store", {"total": net, "fee": fee, "minimum": minimum}, paymentid=pid)
+    events.record(conn, events.Event("payment.stored", _event(conn, pid)))
+
+
+def _event(conn: Connection, paymentid: int) -> dict[str, Any]:
+    """A payment as events tell it: ids, money in cents, times in ISO 8601."""
+    row = repo.payment(conn, paymentid)
+    assert row is not None
+    return {
+        "paymentid": paymentid,
+        "loginid": row["loginid"],
+        "payvia_type_id": row["payvia_type_id"],
+        "state": row["state"],
+        "total": row["total"],
+        "fee": row["fee"],
+        "period_start": iso(row["period_start"]),
+        "period_end": iso(row["period_end"]),
+        "paid_at": iso(row["paid_at"]),
+        "paid_reference": row["paid_reference"],
+    }
 
 
 def _render_entry(conn: Connection, paymentid: int, zone: dt.tzinfo) -> None:
@@ -261,6 +281,7 @@ def mark_paid(
         audit(
             conn, origin, "mark_paid", {"reference": reference, "paid_at": iso(when)}, paymentid=pid
         )
+        events.record(conn, events.Event("payment.paid", _event(conn, pid)))
 
 
 def add_adjustment(
