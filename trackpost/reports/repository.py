@@ -141,3 +141,23 @@ def payout_spec(conn: Connection, loginid: int | None) -> str | None:
     """The payout period format of an account (None: the default's), or None if there is none."""
     value = conn.execute(_PAYOUT_SPEC, {"id": loginid}).scalar()
     return None if value is None else str(value)
+
+
+# What one payee earned over a period: its payout rows on every counted event (chargeback fees
+# included, pending and denied events left out).
+_PAYEE_NET = (
+    select(func.coalesce(func.sum(TP.c.amount), 0))
+    .select_from(TP.join(T, T.c.transactionid == TP.c.transactionid))
+    .where(TP.c.loginid == bindparam("payee"), T.c.status.not_in(("pending", "denied")))
+)
+
+
+def payee_net(conn: Connection, loginid: int, filters: Mapping[str, Any]) -> int:
+    """The payee's net over the report's period (cents)."""
+    stmt = _PAYEE_NET
+    params: dict[str, Any] = {"payee": loginid}
+    for name in ("from", "until"):
+        if name in filters:
+            stmt = stmt.where(_CONDITIONS[name])
+            params[f"f_{name}"] = filters[name]
+    return int(conn.execute(stmt, params).scalar_one())

@@ -41,7 +41,9 @@ EXAMPLE = {
     description="An object keyed by transaction id, oldest first, as in Offerit's example; "
     "money in integer cents; trans_type is <source>_<kind> (advertiser_initial, admin_void, ...). "
     "Pending and denied rows do not count toward revenue or payouts. Paging: trans_start "
-    "(offset) and trans_count (at most 1000); the X-Total-Count header gives the total.",
+    "(offset) and trans_count (at most 1000); the X-Total-Count header gives the total. With "
+    "filter_loginid (or a numeric filter_affiliate), X-Affiliate-Net gives that affiliate's "
+    "net payout over the period in cents (every payee row it has on counted events).",
     response=REPORT_RESPONSE,
     example=EXAMPLE,
     errors=(400,),
@@ -49,4 +51,8 @@ EXAMPLE = {
 def transaction_report(ctx: RequestContext, params: TransactionReport) -> Response:
     """Periods are UTC; periods 0 and 1 are the affiliate's (or the default) payout period."""
     total, rows = service.transaction_report(ctx.conn, params)
-    return json_response(rows, headers={"X-Total-Count": str(total)})
+    headers = {"X-Total-Count": str(total)}
+    net = service.affiliate_net(ctx.conn, params)
+    if net is not None:
+        headers["X-Affiliate-Net"] = str(net)
+    return json_response(rows, headers=headers)

@@ -122,6 +122,14 @@ def _row(row: RowMapping, payees: list[RowMapping]) -> dict[str, Any]:
     }
 
 
+def affiliate_net(conn: Connection, params: TransactionReport) -> int | None:
+    """With one affiliate named by loginid: its net payout over the period (every payout row it
+    has on counted events, chargeback fees included); else None."""
+    filters = filters_of(params, utcnow())
+    loginid = filters.get("loginid")
+    return None if loginid is None else repo.payee_net(conn, int(loginid), filters)
+
+
 def transaction_report(
     conn: Connection, params: TransactionReport
 ) -> tuple[int, dict[str, dict[str, Any]]]:
