@@ -190,6 +190,7 @@ OWNERS = {
     "payment_profiles": "payments",
     "payvia_settings": "payments",
     "payment_builds": "payments",
+    "payment_dump_formats": "payments",
     "payments": "payments",
     "payment_lines": "payments",
     "payment_adjustments": "payments",

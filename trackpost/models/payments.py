@@ -75,6 +75,21 @@ class PayviaSetting(Base):
     updated_at: Mapped[dt.datetime]
 
 
+class PaymentDumpFormat(Timestamps, Base):
+    """An admin's own dump format: the vendor's five template parts (the shipped ones are files)."""
+
+    __tablename__ = "payment_dump_formats"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(S255)
+    media_type: Mapped[str] = mapped_column(String(64), default="text/plain")
+    header: Mapped[str] = mapped_column(Text, default="")
+    entry_header: Mapped[str] = mapped_column(Text, default="")
+    entry: Mapped[str] = mapped_column(Text, default="")
+    entry_footer: Mapped[str] = mapped_column(Text, default="")
+    footer: Mapped[str] = mapped_column(Text, default="")
+
+
 class PaymentBuild(Base):
     """One period's build at one period end: its row is what makes a build happen only once."""
 

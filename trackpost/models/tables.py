@@ -24,6 +24,7 @@ from trackpost.models.payments import (
     PaymentAdjustment,
     PaymentAudit,
     PaymentBuild,
+    PaymentDumpFormat,
     PaymentLine,
     PaymentProfile,
     PayoutPeriod,
@@ -64,6 +65,7 @@ payout_period_affiliates = cast(Table, PayoutPeriodAffiliate.__table__)
 payment_profiles = cast(Table, PaymentProfile.__table__)
 payvia_settings = cast(Table, PayviaSetting.__table__)
 payment_builds = cast(Table, PaymentBuild.__table__)
+payment_dump_formats = cast(Table, PaymentDumpFormat.__table__)
 payments = cast(Table, Payment.__table__)
 payment_lines = cast(Table, PaymentLine.__table__)
 payment_adjustments = cast(Table, PaymentAdjustment.__table__)

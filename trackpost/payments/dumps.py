@@ -64,7 +64,8 @@ def dump_format(name: str) -> DumpFormat:
     """A shipped format by name; a 400 naming the choices for any other."""
     if name not in FORMATS:
         raise InvalidParameter(
-            f"Parameter 'dump_format' must be one of {', '.join(sorted(FORMATS))}, got {name!r}."
+            f"Parameter 'dump_format' must be one of {', '.join(sorted(FORMATS))} or a format "
+            f"saved with save_dump_format, got {name!r}."
         )
     text = (FORMATS_DIR / f"{name}.tpl").read_text(encoding="utf-8")
     pieces = _PART_RE.split(text)[1:]
@@ -156,13 +157,50 @@ def batch_context(
     }
 
 
+def frozen_parts(fmt: DumpFormat) -> dict[str, str]:
+    """What a stored payment keeps of its format: its five parts and its media type."""
+    return {**fmt.parts, "name": fmt.name, "title": fmt.title, "media": fmt.media_type}
+
+
+def thawed(parts: Mapping[str, str]) -> DumpFormat:
+    """The format as it was when a payment was stored."""
+    return DumpFormat(parts["name"], parts["title"], parts["media"], {p: parts[p] for p in PARTS})
+
+
 def render_file(fmt: DumpFormat, payments: Sequence[Rec], zone: dt.tzinfo) -> str:
-    """The dump of these stored payments: header, their kept entries in order, footer."""
+    """The dump of these stored payments: header, their kept entries in order, footer.
+
+    `fmt` is the format kept with the first payment when it was stored, so a format edited
+    since changes no file of payments stored before.
+    """
     frozen = [json.loads(p["frozen"] or "{}") for p in payments]
     context = batch_context(payments, frozen, zone)
     body = "".join(p["dump_entry"] or "" for p in payments)
-    return (
-        render(fmt.parts["header"], context, "header")
-        + body
-        + render(fmt.parts["footer"], context, "footer")
-    )
+    header = render(fmt.parts["header"], context, "header")
+    return header + body + render(fmt.parts["footer"], context, "footer")
+
+
+SAMPLE_PAYMENT = {
+    "paymentid": 1,
+    "loginid": 2,
+    "total": 4900,
+    "fee": 100,
+    "period_start": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    "period_end": dt.datetime(2026, 2, 1, tzinfo=dt.UTC),
+    "stored_at": dt.datetime(2026, 2, 1, tzinfo=dt.UTC),
+}
+SAMPLE_FROZEN: dict[str, Any] = {
+    "payvia_name": "Check",
+    "fields": {"Pay To": "Ann Lee", "Routing Number": "021000021"},
+    "contact": {"username": "ann", "email": "ann@example.com"},
+    "vars": {"currency": "USD"},
+}
+
+
+def check(fmt: DumpFormat) -> None:
+    """Render every part with sample values: a 400 naming the part that cannot be rendered."""
+    entry = entry_context(SAMPLE_PAYMENT, SAMPLE_FROZEN, dt.UTC)
+    render_entry(fmt, entry)
+    batch = batch_context([SAMPLE_PAYMENT], [SAMPLE_FROZEN], dt.UTC)
+    render(fmt.parts["header"], batch, "header")
+    render(fmt.parts["footer"], batch, "footer")

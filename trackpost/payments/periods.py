@@ -23,8 +23,14 @@ from trackpost.payments.errors import (
     PeriodInUse,
     PeriodNotFound,
 )
-from trackpost.payments.schemas import AddPeriod, EditPeriod, SetAffiliatePayment, SetPayviaSettings
-from trackpost.payments.service import audit
+from trackpost.payments.schemas import (
+    AddPeriod,
+    EditPeriod,
+    SaveDumpFormat,
+    SetAffiliatePayment,
+    SetPayviaSettings,
+)
+from trackpost.payments.service import audit, format_of
 
 Range = tuple[dt.datetime, dt.datetime]
 
@@ -176,7 +182,7 @@ def set_payvia_settings(conn: Connection, params: SetPayviaSettings, origin: Ori
     if params.payvia_type_id not in known:
         raise PayviaNotFound(f"Parameter 'payvia_type_id': no payvia {params.payvia_type_id}.")
     if params.dump_format is not None:
-        dumps.dump_format(params.dump_format)  # a 400 naming the choices
+        format_of(conn, params.dump_format)  # a 400 naming the choices
     current = repo.setting(conn, params.payvia_type_id)
     values: dict[str, Any] = {"updated_at": utcnow()}
     if current is None:
@@ -201,3 +207,22 @@ def set_payvia_settings(conn: Connection, params: SetPayviaSettings, origin: Ori
         affiliates.set_payvia_enabled(conn, params.payvia_type_id, params.enabled)
     detail = params.model_dump(exclude_none=True)
     audit(conn, origin, "set_payvia_settings", detail)
+
+
+def save_dump_format(conn: Connection, params: SaveDumpFormat, origin: Origin) -> bool:
+    """An admin's own format, checked by rendering each part with sample values; True if new."""
+    if params.name in dumps.FORMATS:
+        raise InvalidParameter(
+            f"Parameter 'name': {params.name!r} is a shipped format; save a copy under another name."
+        )
+    parts = {p: getattr(params, p) for p in dumps.PARTS}
+    dumps.check(dumps.DumpFormat(params.name, params.title, params.media_type, parts))
+    now = utcnow()
+    values = {"title": params.title, "media_type": params.media_type, **parts, "updated_at": now}
+    before = repo.dump_format(conn, params.name)
+    new = repo.save_dump_format(
+        conn, params.name, values | ({"created_at": now} if before is None else {})
+    )
+    detail = {"name": params.name, "before": dict(before) if before else None, "after": parts}
+    audit(conn, origin, "save_dump_format", detail)
+    return new

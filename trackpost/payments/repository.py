@@ -25,6 +25,7 @@ from trackpost.models.tables import logins as L
 from trackpost.models.tables import payment_adjustments as PA
 from trackpost.models.tables import payment_audit as AU
 from trackpost.models.tables import payment_builds as PB
+from trackpost.models.tables import payment_dump_formats as DF
 from trackpost.models.tables import payment_lines as PL
 from trackpost.models.tables import payment_profiles as PR
 from trackpost.models.tables import payments as P
@@ -48,7 +49,6 @@ _PERIOD_AFFILIATES = select(PPA.c.periodid, PPA.c.loginid).order_by(PPA.c.period
 _DELETE_PERIOD_AFFILIATES = delete(PPA).where(PPA.c.periodid == bindparam("id"))
 _PROFILES = select(PR)
 _PROFILE = select(PR).where(PR.c.loginid == bindparam("id"))
-_PERIOD_USERS = select(func.count()).select_from(PR).where(PR.c.periodid == bindparam("id"))
 _PAYVIAS = (
     select(PT.c.payvia_type_id, PT.c.name, PT.c.enabled, PS)
     .select_from(PT.outerjoin(PS, PS.c.payvia_type_id == PT.c.payvia_type_id))
@@ -85,10 +85,6 @@ _UNPAID_ROWS = (
     .where(bindparam("cutoff", type_=WHEN) > _PAYABLE_AT, _TARGET != _HELD)
     .order_by(TP.c.loginid, TP.c.payoutid)
 )
-_ALL_PAYOUTS = select(func.coalesce(func.sum(_TARGET), 0)).select_from(
-    TP.join(T, T.c.transactionid == TP.c.transactionid)
-)
-
 # --- accounts, read: who is paid, how, and where ----------------------------------------------
 _PAYEES = select(
     L.c.loginid,
@@ -141,12 +137,7 @@ _SET_ADJUSTMENT_PAYMENT = (
 _ALL_WAITING = select(PA.c.loginid).where(PA.c.paymentid.is_(None)).distinct()
 _ALL_ACCRUING = select(P.c.loginid).where(P.c.state.in_(ACCRUING))
 _ADJUSTMENTS_OF = select(PA).where(PA.c.paymentid == bindparam("id")).order_by(PA.c.adjustmentid)
-_ADJUSTMENT_SUMS = select(PA.c.kind, func.coalesce(func.sum(PA.c.amount), 0)).group_by(PA.c.kind)
-_WAITING_SUM = select(func.coalesce(func.sum(PA.c.amount), 0)).where(PA.c.paymentid.is_(None))
-_PAYMENT_SUMS = select(P.c.state, func.count(), func.coalesce(func.sum(P.c.total), 0)).group_by(
-    P.c.state
-)
-# RETURNING says whether the row went in: a DO NOTHING insert's rowcount is -1 on psycopg.
+# RETURNING says whether the claim went in: a DO NOTHING insert's rowcount is -1 on psycopg.
 _BUILD_INSERT = {
     "sqlite": sqlite_insert(PB).on_conflict_do_nothing().returning(PB.c.periodid),
     "postgresql": pg_insert(PB).on_conflict_do_nothing().returning(PB.c.periodid),
@@ -157,8 +148,8 @@ _SET_BUILD_COUNTS = (
     .where(PB.c.periodid == bindparam("b_id"), PB.c.period_end == bindparam("b_end", type_=WHEN))
     .values(payments=bindparam("payments"), stored=bindparam("stored"))
 )
-_BUILDS = select(PB).order_by(PB.c.period_end, PB.c.periodid)
-_AUDIT_OF = select(AU).where(AU.c.paymentid == bindparam("id")).order_by(AU.c.auditid)
+_FORMATS = select(DF).order_by(DF.c.name)
+_FORMAT = select(DF).where(DF.c.name == bindparam("name"))
 
 
 def periods(conn: Connection) -> list[RowMapping]:
@@ -213,9 +204,6 @@ def save_profile(conn: Connection, loginid: int, values: Mapping[str, Any]) -> N
         conn.execute(update(PR).where(PR.c.loginid == loginid).values(**values))
 
 
-def period_users(conn: Connection, periodid: int) -> int:
-    return int(conn.execute(_PERIOD_USERS, {"id": periodid}).scalar_one())
-
 
 def payvias(conn: Connection) -> list[RowMapping]:
     return list(conn.execute(_PAYVIAS).mappings())
@@ -236,11 +224,6 @@ def save_setting(conn: Connection, payvia_type_id: int, values: Mapping[str, Any
 def unpaid_rows(conn: Connection, cutoff: dt.datetime) -> list[RowMapping]:
     """Each payee row payable before `cutoff` whose amount differs from what payments hold."""
     return list(conn.execute(_UNPAID_ROWS, {"cutoff": cutoff}).mappings())
-
-
-def all_payouts(conn: Connection) -> int:
-    """The sum of every payee row that counts: what the network owes, paid or not."""
-    return int(conn.execute(_ALL_PAYOUTS).scalar_one())
 
 
 def payees(conn: Connection, loginids: Iterable[int]) -> dict[int, RowMapping]:
@@ -317,17 +300,6 @@ def adjustments_of(conn: Connection, paymentid: int) -> list[RowMapping]:
     return list(conn.execute(_ADJUSTMENTS_OF, {"id": paymentid}).mappings())
 
 
-def balances(conn: Connection) -> dict[str, int]:
-    """Money by where it is: payments by state, invoices awaiting, adjustments and invoices made."""
-    out: dict[str, int] = {}
-    for state, _count, total in conn.execute(_PAYMENT_SUMS):
-        out[f"payments_{state}"] = int(total)
-    for kind, total in conn.execute(_ADJUSTMENT_SUMS):
-        out[f"{kind}s"] = int(total)
-    out["invoices_waiting"] = int(conn.execute(_WAITING_SUM).scalar_one())
-    return out
-
-
 def search(
     conn: Connection, where: Sequence[Any], start: int, count: int
 ) -> tuple[list[RowMapping], list[RowMapping]]:
@@ -381,13 +353,22 @@ def last_build(conn: Connection, periodid: int) -> dt.datetime | None:
     return value
 
 
-def builds(conn: Connection) -> list[RowMapping]:
-    return list(conn.execute(_BUILDS).mappings())
-
-
 def insert_audit(conn: Connection, values: Mapping[str, Any]) -> None:
     conn.execute(insert(AU), dict(values))
 
 
-def audit_of(conn: Connection, paymentid: int) -> list[RowMapping]:
-    return list(conn.execute(_AUDIT_OF, {"id": paymentid}).mappings())
+def dump_formats(conn: Connection) -> list[RowMapping]:
+    return list(conn.execute(_FORMATS).mappings())
+
+
+def dump_format(conn: Connection, name: str) -> RowMapping | None:
+    return conn.execute(_FORMAT, {"name": name}).mappings().first()
+
+
+def save_dump_format(conn: Connection, name: str, values: Mapping[str, Any]) -> bool:
+    """Insert or replace an admin's format; True when it is new."""
+    if dump_format(conn, name) is None:
+        conn.execute(insert(DF), {"name": name, **values})
+        return True
+    conn.execute(update(DF).where(DF.c.name == name).values(**values))
+    return False

@@ -22,6 +22,7 @@ from trackpost.payments.schemas import (
     MarkPaid,
     NoParams,
     PaymentId,
+    SaveDumpFormat,
     SearchPayments,
     SetAffiliatePayment,
     SetPayviaSettings,
@@ -271,3 +272,30 @@ def payvia_settings(ctx: RequestContext, params: NoParams) -> dict[str, Any]:
 def set_payvia_settings(ctx: RequestContext, params: SetPayviaSettings) -> dict[str, Any]:
     periods.set_payvia_settings(ctx.conn, params, ctx.origin)
     return success("Success")
+
+
+@router.route(
+    "GET",
+    "/api/payment/dump_formats",
+    params=NoParams,
+    summary="The dump formats: shipped (csv, paypal, iif, sepa, nacha) and the admin's own" + EXT,
+    response=ANY_MESSAGE,
+)
+def dump_formats(ctx: RequestContext, params: NoParams) -> dict[str, Any]:
+    return success(views.dump_formats(ctx.conn))
+
+
+@router.route(
+    "POST",
+    "/api/payment/save_dump_format",
+    params=SaveDumpFormat,
+    summary="Save an own dump format: the vendor's five Smarty-style parts, sandboxed" + EXT,
+    description="Parts: header, entry_header, entry, entry_footer, footer. Variables as in "
+    "docs/payments.md; anything outside the subset is refused. Payments stored before keep the "
+    "format as it was.",
+    response=ANY_MESSAGE,
+    errors=(400,),
+)
+def save_dump_format(ctx: RequestContext, params: SaveDumpFormat) -> dict[str, Any]:
+    new = periods.save_dump_format(ctx.conn, params, ctx.origin)
+    return success({"name": params.name, "created": new})

@@ -156,6 +156,22 @@ class SetPayviaSettings(ParamModel):
     enabled: Flag | None = None
 
 
+Part = Annotated[str, Field(max_length=65_536)]
+
+
+class SaveDumpFormat(ParamModel):
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,63}$", description="a-z, 0-9, _, -")]
+    title: Str255
+    media_type: Literal[
+        "text/plain", "text/csv", "text/tab-separated-values", "application/xml"
+    ] = "text/plain"
+    header: Part = ""
+    entry_header: Part = ""
+    entry: Part = Field(description="{$pay_to}, {$total}, {$affiliate.Payvia.<Field>}, {if}...")
+    entry_footer: Part = ""
+    footer: Part = ""
+
+
 class NoParams(ParamModel):
     pass
 

@@ -74,6 +74,16 @@ def settings_of(conn: Connection, payvia_type_id: int) -> dict[str, Any]:
     return dict(row)
 
 
+def format_of(conn: Connection, name: str) -> dumps.DumpFormat:
+    """A shipped format, or an admin's own; a 400 naming the choices for an unknown name."""
+    if name not in dumps.FORMATS:
+        row = repo.dump_format(conn, name)
+        if row is not None:
+            parts = {p: str(row[p]) for p in dumps.PARTS}
+            return dumps.DumpFormat(name, str(row["title"]), str(row["media_type"]), parts)
+    return dumps.dump_format(name)
+
+
 def minimums(setting: Rec) -> list[int]:
     return sorted(int(p) for p in str(setting["minimums"]).split(",") if p.strip())
 
@@ -153,6 +163,7 @@ def store(
     names = {int(r["payvia_type_id"]): r["name"] for r in repo.payvias(conn)}
     info = repo.payvia_info(conn, [loginid]).get(loginid, [])
     frozen = _frozen(payment, payee, info, setting, names.get(int(payment["payvia_type_id"])))
+    frozen["dump_parts"] = dumps.frozen_parts(format_of(conn, setting["dump_format"]))
     values = {
         "state": STORED,
         "fee": fee,
@@ -192,7 +203,7 @@ def _render_entry(conn: Connection, paymentid: int, zone: dt.tzinfo) -> None:
     row = repo.payment(conn, paymentid)
     assert row is not None
     frozen = json.loads(row["frozen"] or "{}")
-    fmt = dumps.dump_format(row["dump_format"] or DEFAULT_FORMAT)
+    fmt = dumps.thawed(frozen["dump_parts"])
     entry = dumps.render_entry(fmt, dumps.entry_context(row, frozen, zone))
     repo.update_payment(conn, paymentid, {"dump_entry": entry})
 

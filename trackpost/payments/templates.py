@@ -234,5 +234,9 @@ def compile_template(source: str, name: str = "template") -> Any:
 
 def render(source: str, context: Mapping[str, Any], name: str = "template") -> str:
     """Render one template part with the given values."""
-    text: str = compile_template(source, name).render(dict(context))
+    template = compile_template(source, name)
+    try:
+        text: str = template.render(dict(context))
+    except Exception as exc:  # a modifier given a bad argument (|pad:"x"), say
+        raise InvalidParameter(f"Dump template part '{name}' cannot be rendered: {exc}.") from None
     return text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from sqlalchemy import Connection
@@ -13,7 +14,7 @@ from trackpost.payments import dumps
 from trackpost.payments import repository as repo
 from trackpost.payments.errors import PaymentNotFound, PaymentState
 from trackpost.payments.schemas import STATES, DumpParams, SearchPayments
-from trackpost.payments.service import DEFAULT_FORMAT, payment_out
+from trackpost.payments.service import DEFAULT_FORMAT, format_of, payment_out
 
 
 def _usernames(conn: Connection, loginids: set[int]) -> dict[int, str]:
@@ -105,8 +106,39 @@ def dump(conn: Connection, params: DumpParams, zone: dt.tzinfo) -> tuple[str, st
             "These payments use different dump formats "
             f"({', '.join(sorted(formats))}): ask for one payvia at a time."
         )
-    fmt = dumps.dump_format(formats.pop())
+    kept = json.loads(rows[0]["frozen"] or "{}").get("dump_parts")
+    fmt = dumps.thawed(kept) if kept else format_of(conn, formats.pop())
     text = dumps.render_file(fmt, rows, zone)
     first, last = rows[0]["paymentid"], rows[-1]["paymentid"]
-    ext = {"csv": "csv", "sepa": "xml", "iif": "iif", "paypal": "txt", "nacha": "ach"}[fmt.name]
-    return text, fmt.media_type, f"payments-{first}-{last}.{ext}"
+    ext = {"text/csv": "csv", "application/xml": "xml", "text/tab-separated-values": "tsv"}
+    ext |= {"iif": "iif", "nacha": "ach"}
+    suffix = ext.get(fmt.name) or ext.get(fmt.media_type, "txt")
+    return text, fmt.media_type, f"payments-{first}-{last}.{suffix}"
+
+
+def dump_formats(conn: Connection) -> list[dict[str, Any]]:
+    """The shipped formats and the admin's own, with their five parts."""
+    out = []
+    for name in sorted(dumps.FORMATS):
+        fmt = dumps.dump_format(name)
+        out.append(
+            {
+                "name": name,
+                "title": fmt.title,
+                "media_type": fmt.media_type,
+                "shipped": True,
+                **fmt.parts,
+            }
+        )
+    for row in repo.dump_formats(conn):
+        parts = {p: row[p] for p in dumps.PARTS}
+        out.append(
+            {
+                "name": row["name"],
+                "title": row["title"],
+                "media_type": row["media_type"],
+                "shipped": False,
+                **parts,
+            }
+        )
+    return out

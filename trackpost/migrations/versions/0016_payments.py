@@ -85,6 +85,19 @@ def upgrade() -> None:
         _pk("payvia_settings", "payvia_type_id"),
     )
     op.create_table(
+        "payment_dump_formats",
+        sa.Column("name", sa.String(64), nullable=False),
+        sa.Column("title", sa.String(255), nullable=False),
+        sa.Column("media_type", sa.String(64), nullable=False),
+        *[
+            sa.Column(part, sa.Text(), nullable=False)
+            for part in ("header", "entry_header", "entry", "entry_footer", "footer")
+        ],
+        sa.Column("created_at", When, nullable=False),
+        sa.Column("updated_at", When, nullable=False),
+        _pk("payment_dump_formats", "name"),
+    )
+    op.create_table(
         "payment_builds",
         sa.Column("periodid", BigId, nullable=False, autoincrement=False),
         sa.Column("period_end", When, nullable=False),
@@ -213,6 +226,7 @@ def downgrade() -> None:
         op.drop_index(name, table_name="payments")
     op.drop_table("payments")
     op.drop_table("payment_builds")
+    op.drop_table("payment_dump_formats")
     op.drop_table("payvia_settings")
     op.drop_table("payment_profiles")
     op.drop_table("payout_period_affiliates")
