@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
+
 from tests.payments.conftest import Pay
 from tests.support import assert_error
 
@@ -55,7 +57,7 @@ def test_an_own_format_is_used_and_kept_as_it_was(pay: Pay) -> None:
 
 
 def test_own_formats_are_refused_unless_safe_and_renderable(pay: Pay) -> None:
-    def save(**parts: str) -> object:
+    def save(**parts: str) -> httpx.Response:
         params = {"name": "mine", "title": "Mine", "entry": "{$total}\n", **parts}
         return pay.api.post("/api/payment/save_dump_format", params)
 
