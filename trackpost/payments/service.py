@@ -138,7 +138,6 @@ def store(
     zone: dt.tzinfo,
     *,
     instant: bool = False,
-    check: bool = True,
 ) -> None:
     """Freeze an open payment: its fee line, payvia and details, and its dump entry, once."""
     pid = int(payment["paymentid"])
@@ -150,7 +149,7 @@ def store(
     payee = repo.payees(conn, [loginid])[loginid]
     setting = settings_of(conn, int(payment["payvia_type_id"]))
     ok, net, minimum = storable(payment, payee, setting, instant)
-    if check and not ok:
+    if not ok:
         raise BelowMinimum(
             f"Payment {pid} comes to {cents_text(net)} after the payvia's cost, under the "
             f"minimum of {cents_text(minimum)} for loginid {loginid} (or the affiliate is "
