@@ -92,6 +92,10 @@ def test_goal_changes_and_refusals(money: Money, net: Network) -> None:
     other = _goal(money, "Not here")
     assert_error(net.post(click_hash=net.click(), goal_id=str(other)), 404, "goal_not_enabled")
     assert_error(net.post(goal_id=str(signup)), 400, "missing_parameter", "click_hash")
+    # goal_id 0 is the vendor's "main offer": an ordinary conversion.
+    main = net.post(click_hash=net.click(), goal_id="0", orderid="MAIN-1")
+    assert main.status_code == 200, main.text
+    assert net.rows()[-1]["trans_type"] == "initial"
     # A goal voids like a sale.
     net.post(click_hash=net.click(), goal_id=str(signup), orderid="G-9")
     assert net.api.post("/api/transaction/process_void", {"orderid": "G-9"}).status_code == 200

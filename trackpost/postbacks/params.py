@@ -153,6 +153,15 @@ def _id(value: object, info: ValidationInfo) -> int | None:
     return None if found is None else parse_id(name, found)
 
 
+def _goal(value: object, info: ValidationInfo) -> int | None:
+    """A goal id; 0 is the vendor's "main offer", i.e. no goal (an ordinary post)."""
+    name = _name(info)
+    found = text(name, value, 32)
+    if found is None or found.strip() == "0":
+        return None
+    return parse_id(name, found)
+
+
 def _kind(value: object) -> str:
     if isinstance(value, str) and (kind := KINDS.get(value)) is not None:
         return kind
@@ -220,6 +229,11 @@ IdParam = Annotated[
     BeforeValidator(_id),
     WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}]}),
 ]
+GoalParam = Annotated[
+    int | None,
+    BeforeValidator(_goal),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0}, {"type": "null"}]}),
+]
 Ip = Annotated[str | None, BeforeValidator(_ip), string_doc(64)]
 TransCustom = Annotated[str | None, BeforeValidator(_custom), string_doc(MAX_KEY)]
 
@@ -285,12 +299,14 @@ class PixelParams(Post):
         validation_alias=AliasChoices(*SYNONYMS["amount"]),
         description="decimal in the base currency, e.g. 9.95",
     )
-    goal_id: IdParam = Field(
+    goal_id: GoalParam = Field(
         None,
         validation_alias=AliasChoices("goal_id", "goalid"),
-        description="a goal post (also goalid): the offer goal reached",
+        description="a goal post (also goalid): the offer goal reached; 0 is the main offer",
     )
-    offer_goal_id: IdParam = Field(None, description="a goal post naming the offer's goal row")
+    offer_goal_id: GoalParam = Field(
+        None, description="a goal post naming the offer's goal row; 0 is the main offer"
+    )
     advertiserid: IdParam = Field(None, description="narrows a subscription_id to one advertiser")
     landing_pageid: IdParam = Field(None, description="the landing page the post arrives for")
     firstname: Detail = None
