@@ -38,6 +38,8 @@ from trackpost.customers.routes import router as customers_router
 from trackpost.iplists.routes import router as iplists_router
 from trackpost.offers import service as offers_service
 from trackpost.offers.routes import router as offers_router
+from trackpost.payments.job import PaymentsJob
+from trackpost.payments.routes import router as payments_router
 from trackpost.postbacks.routes import router as postbacks_router
 from trackpost.reports.routes import router as reports_router
 from trackpost.system.routes import router as system_router
@@ -66,6 +68,7 @@ ROUTERS: tuple[Router, ...] = (
     commissions_preview_router,
     iplists_router,
     reports_router,
+    payments_router,
 )
 
 HTML_HEADERS = {
@@ -218,6 +221,9 @@ def create_worker_app() -> Any:
     if settings.click_retention_days is not None:
         # Every worker starts one; only the worker holding the retention lock prunes.
         RetentionJob(settings).start()
+    if settings.payments_build:
+        # Every worker starts one; only the worker holding the payments lock builds.
+        PaymentsJob(settings).start()
     # Not in create_app: tests build many apps and should get their memory back.
     tune_gc_for_serving()
     return app
