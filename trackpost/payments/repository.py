@@ -204,7 +204,6 @@ def save_profile(conn: Connection, loginid: int, values: Mapping[str, Any]) -> N
         conn.execute(update(PR).where(PR.c.loginid == loginid).values(**values))
 
 
-
 def payvias(conn: Connection) -> list[RowMapping]:
     return list(conn.execute(_PAYVIAS).mappings())
 
