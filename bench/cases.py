@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.database import ADMIN, Target, commission_rules
-from bench.dataset import HASH_FMT, ORDER_PREFIX, SUB_PREFIX
+from bench.dataset import HASH_FMT, ORDER_PREFIX, SUB_PREFIX, USER_PREFIX
 
 MISSING = "n/a (endpoint missing)"
 Args = dict[str, str | int]
@@ -39,6 +39,8 @@ class Case:
     # Who answers: trackpost, or a reference (not an endpoint of ours): the bare ceiling app,
     # or one of the conventional yardsticks (bench/yardstick.py, SQLite only).
     server: str = "trackpost"
+    # Signed in to the console (Target.console_cookie) rather than sending the API key.
+    session: bool = False
 
     @property
     def bare(self) -> bool:
@@ -90,6 +92,26 @@ def _rebill(target: Target, load: Load, codes: Path, run: str) -> Args:
     return {**_api(target, load, codes, run), "run": run}
 
 
+def _console(mode: str) -> Callable[[Target, Load, Path, str], Args]:
+    def args(target: Target, load: Load, codes: Path, run: str) -> Args:
+        data = target.dataset
+        return {
+            "mode": mode,
+            "cookie": target.console_cookie,
+            "customers": data.customers,
+            "offers": data.offers,
+            "first_affiliate": data.affiliate_id(0),
+            "affiliates": data.affiliates,
+            "first_advertiser": data.advertiser_id(0),
+            "advertisers": data.advertisers,
+            "sub_prefix": SUB_PREFIX,
+            "order_prefix": ORDER_PREFIX,
+            "user_prefix": USER_PREFIX,
+        }
+
+    return args
+
+
 def _ceiling(target: Target, load: Load, codes: Path, run: str) -> Args:
     return {**_api(target, load, codes, run), "path": "/"}
 
@@ -128,6 +150,17 @@ CASES: tuple[Case, ...] = (
     Case("track", "track", "GET", "/track/MS4wLjEuMS4wLjAuMC4wLjAuMC4wLjA", _track),
     Case("postback", "postback", "GET", "/signup/process_pixel.php", _postback),
     Case("rebill", "rebill", "GET", "/signup/process_pixel.php", _rebill),
+    # The admin console, signed in: the customer list, the basic search, a customer's page.
+    Case("console list", "console", "GET", "/admin/customers", _console("list"), session=True),
+    Case("console search", "console", "GET", "/admin/customers", _console("search"), session=True),
+    Case(
+        "console customer",
+        "console",
+        "GET",
+        "/admin/customers/1",
+        _console("details"),
+        session=True,
+    ),
     # Last: the rules it adds stay for the cases after it.
     Case("postback+rules", "postback", "GET", "/signup/process_pixel.php", _postback_rules),
 )

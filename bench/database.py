@@ -23,6 +23,8 @@ from bench.procs import ROOT, trackpost_bin
 from trackpost.models import tables
 
 ADMIN = "bench"
+# The console cases sign in as ADMIN with this password (a throwaway database's).
+CONSOLE_PASSWORD = "bench console password"  # noqa: S105
 # Tables the cases add rows to, children first, with the key that grows.
 GROWING = (
     ("transaction_payouts", "payoutid"),
@@ -50,6 +52,8 @@ class Target:
     postback_runs: int = 8
     # The largest key of each GROWING table once seeded: what reset_growth keeps.
     marks: dict[str, int] = field(default_factory=dict)
+    # The console cases' session cookie ("tp_session=..."), signed in once per server start.
+    console_cookie: str = ""
 
     @property
     def env(self) -> dict[str, str]:
@@ -147,8 +151,10 @@ class Target:
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
-def _run(argv: list[str], env: dict[str, str]) -> str:
-    proc = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+def _run(argv: list[str], env: dict[str, str], stdin: str | None = None) -> str:
+    proc = subprocess.run(
+        argv, env=env, cwd=ROOT, capture_output=True, text=True, check=False, input=stdin
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed:\n{proc.stdout}\n{proc.stderr}")
     return proc.stdout
@@ -185,6 +191,7 @@ def prepare(
         print(f"[{backend}] {seed.timing_note(target.seed_seconds, data)}", flush=True)
         out = _run([trackpost_bin(), "admin", "create", ADMIN], target.env)
         target.api_key = out.strip().splitlines()[-1].strip()
+        _run([trackpost_bin(), "admin", "set-password", ADMIN], target.env, CONSOLE_PASSWORD + "\n")
         target.dataset = data
         target.next_spare_click = customers + 1
         target.record_marks()

@@ -18,6 +18,7 @@ Row = tuple[Any, ...]
 
 SUB_PREFIX = "bsub"
 ORDER_PREFIX = "bord"
+USER_PREFIX = "user"
 HASH_FMT = "bk%018d"  # 20 characters, like the app's own click hashes
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 _SPREAD = 86_400  # distinct timestamps, one every 90 s over the last 90 days
@@ -168,7 +169,7 @@ class Dataset:
 
     def _customers(self, times: list[Any]) -> Table:
         cols = _names(
-            "customer_id advertiserid subscription_id firstname lastname email "
+            "customer_id advertiserid subscription_id username firstname lastname email "
             "country status join_date join_ip loginid offerid landing_pageid "
             "clickid locked created_at updated_at"
         )
@@ -178,7 +179,8 @@ class Dataset:
                 t = times[(self.clicks - i) % _SPREAD]
                 offer = self.offer_of_click(i)
                 yield (
-                    i, self.advertiser_of_offer(offer), f"{SUB_PREFIX}{i}", "Pat", f"Doe{i}",
+                    i, self.advertiser_of_offer(offer), f"{SUB_PREFIX}{i}", f"{USER_PREFIX}{i}",
+                    "Pat", f"Doe{i}",
                     f"c{i}@example.com", "US", "active", t, f"203.0.{i >> 8 & 255}.{i & 255}",
                     self.affiliate_of_click(i), offer, self.page_of_click(i), i, False, t, t,
                 )  # fmt: skip

@@ -10,10 +10,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import cache, machine, procs, profile, report, wrk
+from bench import cache, console, machine, procs, profile, report, wrk
 from bench import cases as cases_mod
 from bench.cases import CEILING, Case, Load
-from bench.database import Target, prepare
+from bench.database import ADMIN, CONSOLE_PASSWORD, Target, prepare
 from bench.options import Options, parse
 from bench.report import Row
 
@@ -242,6 +242,7 @@ class _Servers:
         self.run, self.target, self.workers = run, target, workers
         self.ceiling = _start_ceiling(run, target, workers)
         self.app: procs.Server | None = None
+        self.signed_in: procs.Server | None = None
 
     def serving(self, case: Case) -> procs.Server:
         if case.bare:
@@ -282,7 +283,11 @@ def _run_workers(
                 run.rows.append(row)
                 _say(row)
                 continue
-            label = f"{group}-{case.name.replace('/', '-')}"
+            if case.session and servers.signed_in is not on:
+                # Once per server start, as a person signs in once and then works.
+                target.console_cookie = console.sign_in(on.base_url, ADMIN, CONSOLE_PASSWORD)
+                servers.signed_in = on
+            label = f"{group}-{case.name.replace('/', '-')}".replace(" ", "-")
             if not case.bare:
                 _warm_cache(run, target, workers, case)
             if run.load.warmup > 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from tests.commissions.conftest import Money
@@ -59,17 +60,17 @@ def test_every_payee_gets_its_own_row(money: Money, net: Network) -> None:
     assert (row["affiliate_payout"], row["total_payout"]) == (500, 500 + 50 + 10 + 125 + 30)
     report = net.api.get(REPORT, {"period": 7, "filter_transaction_hash": row["click_hash"]})
     entry = report.json()[str(second)]
-    assert entry["total_payout"] == 715
+    assert entry["total_payout"] == "7.15"
     assert [(p["type"], p["loginid"], p["amount"]) for p in entry["payouts"]] == [
-        ("affiliate", team["leaf"], 500),
-        ("referral", team["mid"], 50),
-        ("referral", team["top"], 10),
-        ("manager", team["boss"], 125),
-        ("partner", team["partner"], 30),
+        ("affiliate", team["leaf"], "5.00"),
+        ("referral", team["mid"], "0.50"),
+        ("referral", team["top"], "0.10"),
+        ("manager", team["boss"], "1.25"),
+        ("partner", team["partner"], "0.30"),
     ]
     assert entry["payouts"][1]["username"] == "mid1"
     assert entry["payouts"][1]["tier"] == 1
-    assert sum(p["amount"] for p in entry["payouts"]) == entry["total_payout"]
+    assert sum(Decimal(p["amount"]) for p in entry["payouts"]) == Decimal(entry["total_payout"])
 
 
 def test_referral_tiers_can_be_of_revenue_and_network_wide(money: Money, net: Network) -> None:

@@ -35,6 +35,8 @@ class Endpoint:
     world: str = ""  # a fresh record the request needs: sale, voided_sale, pending_sale
     aliases: tuple[str, ...] = ()
     missing: str = ""
+    # Served by another issue's work, whose compatibility rows are not transcribed here yet.
+    elsewhere: str = ""
     notes: tuple[str, ...] = field(default=())
 
 

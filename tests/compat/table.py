@@ -68,8 +68,8 @@ No documented parameter of a served endpoint is refused as unknown.
   other than `post` (no cookie-based conversions), `hostnpost_ips` (no host-and-post
   endpoint), `redirect_hash` (no geo-redirects), `disable_url_sanitization=1` (filled values are
   always URL-encoded), a percentage revenue (`cost_type` other than `flat`, `cost_perc` other
-  than 0), `ip_lookup=1` (no conversion is matched by IP alone), and a postback for a goal
-  (`goal_id`, `type=goal`: goals do not exist yet, so such a post books nothing).
+  than 0), `ip_lookup=1` (no conversion is matched by IP alone), and a postback for a goal the
+  offer does not have (it books nothing).
 - **Aliases**: where the reference's examples and headings disagree, both forms are served and
   marked as aliases in the OpenAPI document (listed per endpoint below).
 """
@@ -102,7 +102,8 @@ def _endpoint(ep: Endpoint) -> list[str]:
 
 
 def render() -> str:
-    served = [ep for ep in ENDPOINTS if not ep.missing]
+    served = [ep for ep in ENDPOINTS if not ep.missing and not ep.elsewhere]
+    elsewhere = [ep for ep in ENDPOINTS if ep.elsewhere]
     missing = [ep for ep in ENDPOINTS if ep.missing]
     out = [HEAD, "## Endpoints", ""]
     rest = [ep for ep in ENDPOINTS if ep.path.startswith("/api/")]
@@ -116,6 +117,15 @@ def render() -> str:
     )
     out.append("")
     out.extend(f"- `{ep.method} {ep.path}`: {ep.missing}." for ep in missing)
+    out.extend(
+        [
+            "",
+            "Served, with their parameters documented by their own work (not yet in "
+            "the tables below):",
+            "",
+        ]
+    )
+    out.extend(f"- `{ep.method} {ep.path}`: {ep.elsewhere}." for ep in elsewhere)
     out.extend(["", "## Parameters of the served endpoints", ""])
     for ep in served:
         out.extend(_endpoint(ep))

@@ -11,7 +11,11 @@ from starlette.testclient import TestClient
 from tests.support import ApiClient
 
 MONEY = re.compile(r"amount|cost|payout|revenue|^conversion$|^continuity$|min_pay|total|gross")
-NOT_MONEY = re.compile(r"percent|count|cost_type|remove_payout|_perc$")
+# Flags named after a payout (goal changes: whether managers, referrers, partners are paid).
+NOT_MONEY = re.compile(
+    r"percent|count|cost_type|remove_payout|_perc$|"
+    r"^(aff_manager_payout|aff_referral_payout|offer_partner_payout)$"
+)
 UNITS = ("base currency", "cents", "synonym of amount")
 
 

@@ -17,6 +17,14 @@ TRACKPOST_ONLY = frozenset(
         "/api/config/get_global_ips",
         "/api/postback/failed",
         "/api/postback/replay",
+        # The money engine's own calls (issue #22).
+        "/api/offer/get_goals",
+        "/api/offer/add_goal",
+        "/api/affiliate/set_manager_commission",
+        "/api/offer/set_commission_change_priority",
+        "/api/offer/set_money_rules",
+        "/api/offer/set_offer_partner",
+        "/api/offer/set_referral_payouts",
     }
 )
 

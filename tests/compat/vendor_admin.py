@@ -57,7 +57,7 @@ ADMIN_ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         "/api/transaction/transaction_payout_preview",
         "transaction/payout-preview",
-        missing="commissions are not built yet (issue #22)",
+        elsewhere="issue #22 (the money engine) serves it",
     ),
     Endpoint(
         "POST",
@@ -84,7 +84,11 @@ ADMIN_ENDPOINTS: tuple[Endpoint, ...] = (
             *SALE_KEYS,
             *TRANS_CUSTOM,
             P("type", "chargeback", required=True),
-            P("cost", "15.00", note="a decimal in the base currency"),
+            P(
+                "cost",
+                "2.00",
+                note="a decimal in the base currency (at most what the offer's chargeback_fee_cap lets it take)",
+            ),
         ),
         world="sale",
     ),

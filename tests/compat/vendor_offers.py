@@ -110,7 +110,7 @@ OFFER_ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     *(
         Endpoint(
-            method, f"/api/offer/{name}", page, missing="commissions are not built yet (issue #22)"
+            method, f"/api/offer/{name}", page, elsewhere="issue #22 (the money engine) serves it"
         )
         for method, name, page in (
             ("GET", "get_commission_changes", "offer/get-commission-changes"),
@@ -139,7 +139,7 @@ OFFER_ENDPOINTS: tuple[Endpoint, ...] = (
         "PATCH",
         "/api/offer/set_offer_goals",
         "offer/set-offer-goals",
-        missing="goals are not built yet (issue #22)",
+        elsewhere="issue #22 (the money engine) serves it",
     ),
     Endpoint(
         "PATCH",
@@ -238,7 +238,12 @@ OFFER_ENDPOINTS: tuple[Endpoint, ...] = (
                 "203.0.113.9",
                 note="the customer's IP (matching by IP alone is not supported)",
             ),
-            P("goal_id", "1", status=RULE, note=RULE_NOTE + ": refused until goals exist"),
+            P(
+                "goal_id",
+                "1",
+                status=RULE,
+                note=RULE_NOTE + ": a goal the offer does not have is refused and books nothing",
+            ),
         ),
         answer="pixel",
         aliases=("POST",),

@@ -85,3 +85,22 @@ def test_the_click_paths_version_read_is_a_key_lookup(plan_db: sqlite3.Connectio
     lines = plan(plan_db, tracking_repo._VERSION.stmt)
     assert lines
     assert all(not line.startswith("SCAN") for line in lines), lines
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest", "joined_desc", "joined_asc"])
+@pytest.mark.parametrize("cursor", [False, True])
+def test_the_console_lists_locked_customers_from_their_partial_indexes(
+    plan_db: sqlite3.Connection, sort: str, cursor: bool
+) -> None:
+    """Locked customers are few: a page of them reads a partial index, never the whole table."""
+    stmt = customers_repo._console_stmt(frozenset({"locked"}), sort, False, cursor)
+    lines = plan(plan_db, stmt)
+    wanted = "ix_customers_locked_joined" if sort.startswith("joined") else "ix_customers_locked_id"
+    assert any(wanted in line for line in lines), lines
+    assert not full_scans(lines), lines
+
+
+def test_the_dashboards_newest_locks_read_their_partial_index(plan_db: sqlite3.Connection) -> None:
+    lines = plan(plan_db, customers_repo._NEWEST_LOCKS)
+    assert any("ix_customers_locked_at" in line for line in lines), lines
+    assert not any("TEMP B-TREE" in line for line in lines), lines

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import update
@@ -41,8 +42,8 @@ def test_rows_are_keyed_by_transaction_id(net: Network) -> None:
     # The order's void comes with it: a sum over what the filter returns is the order's net.
     assert resp.headers["x-total-count"] == "2"
     report = resp.json()
-    assert sum(r["amount"] for r in report.values()) == 0
-    assert sum(r["total_payout"] for r in report.values()) == 0
+    assert sum(Decimal(r["amount"]) for r in report.values()) == 0
+    assert sum(Decimal(r["total_payout"]) for r in report.values()) == 0
     row = report[str(body["transactionid"])]
     assert row == {
         "time": row["time"],

@@ -93,7 +93,7 @@ def test_the_chargeback_fee_cap_can_be_an_amount(net: Network) -> None:
     assert ledger(net.rows()) == (0, -800)
     # The report gives the affiliate's net for the period: the fee it owes.
     report = {"period": 7, "filter_loginid": net.affiliate}
-    assert net.api.get("/api/report/transaction", report).headers["x-affiliate-net"] == "-800"
+    assert net.api.get("/api/report/transaction", report).headers["x-affiliate-net"] == "-8.00"
 
 
 def test_rebills_of_disabled_and_banned_affiliates_follow_the_networks_rule(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -36,7 +37,10 @@ def seed(server: Server) -> tuple[int, int, str]:
 
 def api(server: Server, method: str, path: str, **data: str) -> requests.Response:
     headers = {"api-key": server.api_key, "api-username": "boss"}
-    return requests.request(method, server.url + path, data=data, headers=headers, timeout=10)
+    query, body = (data, None) if method == "GET" else (None, data)
+    return requests.request(
+        method, server.url + path, params=query, data=body, headers=headers, timeout=10
+    )
 
 
 def test_sign_in_and_sign_out(page: Any) -> None:
@@ -224,6 +228,74 @@ def test_keyboard_only_lock(page: Any, server: Server) -> None:
     page.get_by_text("Locked by boss").wait_for()
 
 
+def _converted_click(server: Server) -> tuple[int, str]:
+    """A customer made by a real click (subaff and a pass-through) and its postback."""
+    n = next(_seq)
+    created = {
+        "adv": api(server, "POST", "/api/advertiser/add_advertiser", username=f"acq{n}",
+                   password="password123", email=f"acq{n}@example.com"),
+        "aff": api(server, "POST", "/api/affiliate/add_affiliate", username=f"acqaff{n}",
+                   password="password123", email=f"acqaff{n}@example.com", payvia="1"),
+    }  # fmt: skip
+    adv, aff = (created[k].json()[0]["message"]["loginid"] for k in ("adv", "aff"))
+    offer = api(server, "POST", "/api/offer/add_offer", name=f"Acq {n}", advertiserid=adv)
+    offerid = offer.json()[0]["message"]["offerid"]
+    lp = api(
+        server, "POST", "/api/offer/add_landing_page", name="Main", offerid=offerid,
+        url="https://shop.example/?c=%%click_hash%%",
+    )  # fmt: skip
+    link = api(
+        server, "GET", "/api/affiliate/get_single_link", loginid=aff, offerid=offerid,
+        landing_pageid=lp.json()[0]["message"]["landing_pageid"],
+    ).json()["message"]  # fmt: skip
+    clicked = requests.get(
+        link.replace(link.split("/track/")[0], server.url),
+        params={"subaff": f"camp{n}", "cust_var": f"cv{n}"},
+        headers={"Referer": "https://blog.example/post"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert clicked.status_code == 302, (link, clicked.text)
+    click_hash = clicked.headers["location"].split("c=", 1)[1]
+    posted = requests.get(
+        server.url + "/signup/process_pixel.php",
+        params={"click_hash": click_hash, "orderid": f"ACQ-{n}"},
+        timeout=10,
+    )
+    assert posted.status_code == 200, posted.text
+    return int(posted.json()["customer_id"]), f"camp{n}"
+
+
+def test_acquisition_shows_the_click(page: Any, server: Server) -> None:
+    cid, subaff = _converted_click(server)
+    sign_in(page)
+    page.goto(f"/admin/customers/{cid}")
+    block = page.get_by_role("region", name="Acquisition")
+    block.get_by_text(f"subaff1: {subaff}").wait_for()
+    block.get_by_text("https://blog.example/post").wait_for()
+    assert "cust_var: cv" in block.inner_text()
+    assert "Linkcode" in block.inner_text()
+
+
+def test_failed_postbacks_are_listed_and_replayed(page: Any, server: Server) -> None:
+    n = next(_seq)
+    refused = requests.get(
+        server.url + "/signup/process_pixel.php",
+        params={"click_hash": f"gone{n}", "orderid": f"FP-{n}"},
+        timeout=10,
+    )
+    assert refused.status_code == 404
+    sign_in(page)
+    page.get_by_role("link", name="Failed postbacks").click()
+    page.get_by_label("Error code").fill(refused.json()["code"])
+    page.get_by_role("button", name="Filter").click()
+    row = page.get_by_role("row", name=re.compile(f"FP-{n}"))
+    row.get_by_role("button", name=re.compile("^Replay post")).click()
+    page.get_by_text(re.compile(r"refused again \(")).first.wait_for()
+    assert "1, last by boss" in page.get_by_role("row", name=re.compile(f"FP-{n}")).inner_text()
+    screenshot(page, "failed-postbacks")
+
+
 MAIN_PAGES = (
     "/admin/",
     "/admin/customers",
@@ -233,6 +305,7 @@ MAIN_PAGES = (
     "/admin/advertisers",
     "/admin/reports/transactions",
     "/admin/reports/pnl",
+    "/admin/postbacks/failed",
     "/admin/settings",
 )
 
@@ -267,11 +340,15 @@ def test_pnl_shows_the_figures_the_api_gives(page: Any, server: Server) -> None:
     seed(server)
     report = api(server, "GET", "/api/report/transaction", period="7", trans_count="1000")
     rows = report.json().values()
-    revenue = sum(int(r["amount"]) for r in rows if r["status"] not in ("pending", "denied"))
+    # The report's money is decimal strings ("49.00").
+    revenue = sum(
+        (Decimal(r["amount"]) for r in rows if r["status"] not in ("pending", "denied")),
+        Decimal(0),
+    )
     sign_in(page)
     page.goto("/admin/reports/pnl")
     total = page.locator("tfoot tr").inner_text()
-    assert f"{revenue // 100}.{revenue % 100:02d}" in total
+    assert f"{revenue:.2f}" in total
     page.get_by_role("img", name=re.compile("Net by day")).wait_for()
     screenshot(page, "pnl")
     page.goto("/admin/")

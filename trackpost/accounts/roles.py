@@ -21,6 +21,7 @@ class Permission(StrEnum):
     CATALOGUE = "manage offers, landing pages, affiliates and advertisers"
     REPORTS = "read reports"
     SETTINGS = "manage admins, API keys and IP lists"
+    POSTBACKS = "read and replay refused advertiser postbacks"
 
 
 GRANTS: dict[str, frozenset[Permission]] = {

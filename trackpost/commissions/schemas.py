@@ -184,14 +184,17 @@ class SetMoneyRules(ParamModel):
         default=None, description="none, payout (the default) or an amount such as 25.00"
     )
     max_transaction_amount: Annotated[str, Field(max_length=32)] | None = Field(
-        default=None, description="Sales above it are held pending for review; 0 removes it"
+        default=None,
+        description="Sales above it (base currency) are held pending for review; 0 removes it",
     )
 
 
 class PreviewParams(ParamModel):
     transaction_hash: Annotated[str, Field(min_length=1, max_length=64)]
     amount: Annotated[str, Field(max_length=32)] | None = Field(
-        default=None, description="The sale's amount (9.95); percentages use 100 when not sent"
+        default=None,
+        description="The sale's amount in the base currency (9.95); percentages use 100 when "
+        "not sent",
     )
     transaction_type: Literal["initial", "continuity", "goal"] = "initial"
     goal_id: Id | None = Field(default=None, validation_alias=AliasChoices("goal_id", "goalid"))

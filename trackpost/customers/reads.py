@@ -45,18 +45,24 @@ def _transaction_json(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def customer_details(conn: Connection, lookup: Lookup) -> dict[str, Any]:
-    """The customer, its lock state and its newest transactions (at most 100) with their count."""
+def customer_details(
+    conn: Connection, lookup: Lookup, *, with_clickid: bool = False
+) -> dict[str, Any]:
+    """The customer, its lock state and its newest transactions (at most 100) with their count;
+    with_clickid adds the click it came from (the console's acquisition block; not the API's)."""
     customer = find_by(conn, lookup, for_update=False)
     cid = customer["customer_id"]
     rows = repo.transactions(conn, cid, DETAIL_TRANSACTIONS)
     count = len(rows) if len(rows) < DETAIL_TRANSACTIONS else repo.transaction_count(conn, cid)
-    return {
+    out = {
         "result": "success",
         "customer": customer_json(customer),
         "transactions": [_transaction_json(r) for r in rows],
         "transaction_count": count,
     }
+    if with_clickid:
+        out["clickid"] = customer["clickid"]
+    return out
 
 
 def customer_history(conn: Connection, lookup: Lookup, first: int, size: int) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     true,
     tuple_,
     update,
@@ -352,15 +353,17 @@ _CONSOLE_EXACT: dict[str, Any] = {
     "customer_id": C.c.customer_id,
     "subscription_id": C.c.subscription_id,
     "status": C.c.status,
-    "locked": C.c.locked,
     "offerid": C.c.offerid,
     "landing_pageid": C.c.landing_pageid,
     "loginid": C.c.loginid,
     "advertiserid": C.c.advertiserid,
 }
+# The bare column, as the partial indexes of locked rows state it: SQLite uses a partial index
+# only when the query repeats its condition (`locked = 1` is not `locked` to it).
+LOCKED = text("customers.locked")
 _NEWEST_LOCKS = (
     select(C.c.customer_id, C.c.username, C.c.email, C.c.locked_by, C.c.locked_at, C.c.lock_reason)
-    .where(C.c.locked == true())
+    .where(LOCKED)
     .order_by(C.c.locked_at.desc())
     .limit(bindparam("lim"))
 )
@@ -371,6 +374,10 @@ def _console_stmt(names: frozenset[str], sort: str, backwards: bool, cursor: boo
     conds: list[Any] = [
         _CONSOLE_EXACT[n] == bindparam(f"f_{n}") for n in names & _CONSOLE_EXACT.keys()
     ]
+    if "locked" in names:
+        conds.append(LOCKED)
+    if "unlocked" in names:
+        conds.append(C.c.locked == false())
     if "username" in names:
         conds.append(func.lower(C.c.username) == bindparam("f_username"))
     if "email" in names:
@@ -401,8 +408,13 @@ def console_page(
     limit: int,
 ) -> list[RowMapping]:
     """Up to `limit` customers after (or, backwards, before) the cursor's key, in sort order."""
-    stmt = _console_stmt(frozenset(filters), sort, backwards, cursor is not None)
-    params: dict[str, Any] = {f"f_{k}": v for k, v in filters.items()}
+    names = set(filters)
+    if "locked" in filters:
+        # A literal, not a parameter: the locked rows' partial indexes need the condition written.
+        names.discard("locked")
+        names.add("locked" if filters["locked"] else "unlocked")
+    stmt = _console_stmt(frozenset(names), sort, backwards, cursor is not None)
+    params: dict[str, Any] = {f"f_{k}": v for k, v in filters.items() if k != "locked"}
     params["lim"] = limit
     for i, value in enumerate(cursor or ()):
         params[f"k{i}"] = value

@@ -51,6 +51,20 @@ class Customer(Timestamps, Base):
             sqlite_where=text("locked"),
             postgresql_where=text("locked"),
         ),
+        # The list filtered on locked, in each of its orders (migration 0017).
+        Index(
+            "ix_customers_locked_id",
+            "customer_id",
+            sqlite_where=text("locked"),
+            postgresql_where=text("locked"),
+        ),
+        Index(
+            "ix_customers_locked_joined",
+            "join_date",
+            "customer_id",
+            sqlite_where=text("locked"),
+            postgresql_where=text("locked"),
+        ),
     )
 
     customer_id: Mapped[int] = mapped_column(BigId, primary_key=True)

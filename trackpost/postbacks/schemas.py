@@ -74,8 +74,8 @@ class FailedParams(ParamModel):
     endpoint: Annotated[Literal["pixel", "void"] | None, Blank] = Field(
         None, description="pixel (process_pixel) or void (process_void)"
     )
-    start_date: Annotated[When, Blank] = Field(None, description="received at or after")
-    end_date: Annotated[When, Blank] = Field(None, description="received before")
+    start_date: When = Field(None, description="received at or after")
+    end_date: When = Field(None, description="received before")
     resolved: Annotated[bool | None, Blank] = Field(
         None, description="1: only those a replay resolved; 0: only those still failing"
     )

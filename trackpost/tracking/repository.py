@@ -102,7 +102,7 @@ _CLICK_BY_HASH = select(C).where(C.c.click_hash == bindparam("hash"))
 
 
 def click_by_hash(conn: Connection, click_hash: str) -> RowMapping | None:
-    """One click by its hash (the payout preview's lookup)."""
+    """One click by its hash (the payout preview's and the console's lookup)."""
     return conn.execute(_CLICK_BY_HASH, {"hash": click_hash}).mappings().first()
 
 
@@ -134,6 +134,15 @@ def click_extra(conn: Connection, click_hash: str) -> str | None:
     """The click's pass-through parameters as stored (JSON), or None."""
     value = conn.execute(_EXTRA, {"hash": click_hash}).scalar()
     return None if value is None else str(value)
+
+
+# The console's acquisition block: one click by its primary key (or by hash, above).
+_CLICK_BY_ID = select(C).where(C.c.clickid == bindparam("clickid"))
+
+
+def click_by_id(conn: Connection, clickid: int) -> RowMapping | None:
+    """A whole click row by clickid, or None (retention may have pruned it)."""
+    return conn.execute(_CLICK_BY_ID, {"clickid": clickid}).mappings().first()
 
 
 def insert_click(conn: Connection, row: dict[str, Any]) -> None:

@@ -213,11 +213,7 @@ def click(
 
 def click_extras(conn: Connection, click_hash: str) -> dict[str, str]:
     """The custom pass-through parameters (cust_var...) of a click; empty when none or unknown."""
-    raw = repo.click_extra(conn, click_hash)
-    if not raw:
-        return {}
-    found = orjson.loads(raw)
-    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+    return _extras_of(repo.click_extra(conn, click_hash))
 
 
 def forget_cached(conn: Connection) -> None:
@@ -251,3 +247,77 @@ def click_counts(
 ) -> dict[int, tuple[int, int]]:
     """Per affiliate: (raw clicks, unique visitors by IP) in [lo, hi); absent means none."""
     return repo.click_counts(conn, loginids, lo, hi) if loginids else {}
+
+
+@dataclass(frozen=True, slots=True)
+class ClickView:
+    """What a click recorded about how a customer arrived: the console's acquisition block."""
+
+    clickid: int
+    click_hash: str
+    # The linkcode of the ids the click recorded (the offer's default page resolved).
+    linkcode: str
+    subs: dict[str, str]
+    extras: dict[str, str]
+    referrer: str | None
+    ip: str | None
+    user_agent: str | None
+    # ISO 3166 alpha-2 when the click's country was recorded, else None.
+    country: str | None
+    created_at: dt.datetime
+
+
+def _extras_of(raw: object) -> dict[str, str]:
+    if not raw:
+        return {}
+    try:
+        found = orjson.loads(str(raw))
+    except orjson.JSONDecodeError:
+        return {}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+def click_view(
+    conn: Connection, *, clickid: int | None = None, click_hash: str | None = None
+) -> ClickView | None:
+    """One indexed read of a click by id (else by hash); None when neither names a kept click."""
+    row = None
+    if clickid is not None:
+        row = repo.click_by_id(conn, clickid)
+    if row is None and click_hash:
+        row = repo.click_by_hash(conn, click_hash)
+    if row is None:
+        return None
+    code = TrackingCode(
+        loginid=int(row["loginid"]),
+        programid=int(row["programid"] or 0),
+        offerid=int(row["offerid"]),
+        landing_pageid=int(row["landing_pageid"]),
+        campaignid=int(row["campaignid"] or 0),
+        adtoolid=int(row["adtoolid"] or 0),
+    )
+    subs = {name: str(row[col]) for name, col in _VIEW_SUBS if row[col]}
+    return ClickView(
+        clickid=int(row["clickid"]),
+        click_hash=str(row["click_hash"]),
+        linkcode=code.encoded(),
+        subs=subs,
+        extras=_extras_of(row["extra"]),
+        referrer=row["referrer"],
+        ip=row["ip"],
+        user_agent=row["user_agent"],
+        country=row.get("country") or None,
+        created_at=row["created_at"],
+    )
+
+
+# The sub values a click keeps, as the link names them -> the click row's column.
+_VIEW_SUBS = (
+    ("subaff1", "subaff1"),
+    ("subaff2", "subaff2"),
+    ("subaff3", "subaff3"),
+    ("subaff4", "subaff4"),
+    ("subaff5", "subaff5"),
+    ("subids", "subids"),
+    ("_ocid", "ocid"),
+)

@@ -15,6 +15,7 @@ from trackpost.customers import console as customer_list
 from trackpost.customers import reads
 from trackpost.customers.schemas import DetailsParams, LockParams
 from trackpost.customers.service import Lookup
+from trackpost.tracking import service as tracking
 from trackpost.ui.pages import Page, Pages, UiRequest
 
 pages = Pages()
@@ -159,7 +160,7 @@ def details_values(req: UiRequest, customer_id: int) -> dict[str, Any]:
     """Everything the details page shows about one customer."""
     conn = req.conn
     lookup = Lookup(customer_id)
-    found = reads.customer_details(conn, lookup)
+    found = reads.customer_details(conn, lookup, with_clickid=True)
     customer = found["customer"]
     history = reads.customer_history(conn, lookup, 0, 50)
     names = accounts.usernames(
@@ -168,6 +169,9 @@ def details_values(req: UiRequest, customer_id: int) -> dict[str, Any]:
     initial = next(
         (t for t in reversed(found["transactions"]) if t["trans_type"] == "initial"), None
     )
+    click_hash = initial["click_hash"] if initial else None
+    # One indexed read: the customer's click by its id, else the initial sale's click hash.
+    click = tracking.click_view(conn, clickid=found["clickid"], click_hash=click_hash)
     confirm = req.query.get("confirm")
     return {
         "customer": customer,
@@ -177,7 +181,8 @@ def details_values(req: UiRequest, customer_id: int) -> dict[str, Any]:
         "history_total": history["total"],
         "affiliate_name": names.get(customer["loginid"]) if customer["loginid"] else None,
         "advertiser_name": names.get(customer["advertiserid"]),
-        "click_hash": initial["click_hash"] if initial else None,
+        "click_hash": click.click_hash if click else click_hash,
+        "click": click,
         "fields": [(name, LABELS.get(name, name)) for name in EDITABLE],
         "typed": {},
         "confirm": confirm if confirm in ("lock", "unlock") else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection
 
@@ -14,6 +14,8 @@ from trackpost.core.config import Settings
 from trackpost.core.errors import TrackpostError
 from trackpost.core.origin import Origin
 from trackpost.core.security import KeyHasher, PasswordHashing
+
+C = TypeVar("C")
 
 
 @dataclass
@@ -29,6 +31,14 @@ class UiRequest:
     settings: Settings
     hasher: KeyHasher
     base_url: str
+    # The worker's version-keyed caches (Services.cache), for the services that take one.
+    caches: Callable[[type[Any]], Any] | None = None
+
+    def cache(self, kind: type[C]) -> C:
+        """This worker's one instance of a domain's cache (as an API handler gets it)."""
+        if self.caches is None:
+            raise RuntimeError("this console request was made without the worker's caches")
+        return cast(C, self.caches(kind))
 
     def require(self, permission: Permission) -> None:
         """403 forbidden_for_role unless the signed-in admin's role holds the permission."""
@@ -120,3 +130,17 @@ class Pages:
             return fn
 
         return register
+
+
+# Where each area of the navigation lives, and the permission that shows it.
+NAV = (
+    ("Dashboard", "/admin/", Permission.READ_CUSTOMERS),
+    ("Customers", "/admin/customers", Permission.READ_CUSTOMERS),
+    ("Offers", "/admin/offers", Permission.CATALOGUE),
+    ("Affiliates", "/admin/affiliates", Permission.CATALOGUE),
+    ("Advertisers", "/admin/advertisers", Permission.CATALOGUE),
+    ("Reports", "/admin/reports/transactions", Permission.REPORTS),
+    ("Profit & loss", "/admin/reports/pnl", Permission.REPORTS),
+    ("Failed postbacks", "/admin/postbacks/failed", Permission.POSTBACKS),
+    ("Settings", "/admin/settings", Permission.SETTINGS),
+)

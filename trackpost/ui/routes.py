@@ -11,6 +11,7 @@ from trackpost.ui import (
     customers,
     dashboard,
     partners,
+    postbacks,
     reports,
     settings,
 )
@@ -25,6 +26,7 @@ AREAS = (
     catalogue.pages,
     partners.pages,
     reports.pages,
+    postbacks.pages,
     settings.pages,
 )
 

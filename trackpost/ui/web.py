@@ -36,7 +36,7 @@ from trackpost.core.websession import (
     same,
 )
 from trackpost.ui import format as fmt
-from trackpost.ui.pages import Download, Redirect, Result, UiRequest, UiRoute
+from trackpost.ui.pages import NAV, Download, Redirect, Result, UiRequest, UiRoute
 
 log = logging.getLogger("trackpost")
 T = TypeVar("T")
@@ -55,17 +55,6 @@ PAGE_HEADERS = {
     "Cache-Control": "no-store",
 }
 BAD_SIGN_IN = "Invalid username or password."
-# Where each area of the navigation lives, and the permission that shows it.
-NAV = (
-    ("Dashboard", f"{ROOT}/", Permission.READ_CUSTOMERS),
-    ("Customers", f"{ROOT}/customers", Permission.READ_CUSTOMERS),
-    ("Offers", f"{ROOT}/offers", Permission.CATALOGUE),
-    ("Affiliates", f"{ROOT}/affiliates", Permission.CATALOGUE),
-    ("Advertisers", f"{ROOT}/advertisers", Permission.CATALOGUE),
-    ("Reports", f"{ROOT}/reports/transactions", Permission.REPORTS),
-    ("Profit & loss", f"{ROOT}/reports/pnl", Permission.REPORTS),
-    ("Settings", f"{ROOT}/settings", Permission.SETTINGS),
-)
 
 
 class CsrfRefused(Forbidden):
@@ -260,6 +249,7 @@ class Console:
                         self.settings,
                         self.hasher,
                         base,
+                        self.services.cache,
                     )
 
                 result: Result
