@@ -4,7 +4,7 @@ Seeds one period, monthly from the 1st, as the default: a fresh network pays mon
 admin says otherwise.
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0017
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
