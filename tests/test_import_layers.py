@@ -30,6 +30,7 @@ FLOORS: dict[str, int] = {
     "commissions": 6,
     "transactions": 7,
     "postbacks": 8,
+    "payments": 8,
     # The console calls every domain's services, and only the wiring imports it.
     "ui": 9,
     "cli": 10,
@@ -194,6 +195,16 @@ OWNERS = {
     "postback_event_settings": "affiliates",
     "webhook_endpoints": "webhooks",
     "failed_postbacks": "postbacks",
+    "payout_periods": "payments",
+    "payout_period_affiliates": "payments",
+    "payment_profiles": "payments",
+    "payvia_settings": "payments",
+    "payment_builds": "payments",
+    "payment_dump_formats": "payments",
+    "payments": "payments",
+    "payment_lines": "payments",
+    "payment_adjustments": "payments",
+    "payment_audit": "payments",
 }
 # cache_versions holds one row per cache; each domain keeps its own row (and reads others').
 SHARED_TABLES = frozenset({"cache_versions"})
@@ -223,6 +234,13 @@ READS = {
     ("affiliates", "transactions"): "postback variables: an approval's sale; a pixel's conversion",
     ("reports", "logins"): "the transaction report names each row's affiliate",
     ("reports", "transaction_payouts"): "the transaction report lists each row's payees",
+    ("reports", "payout_periods"): "period codes 0 and 1 are the affiliate's payout period",
+    ("reports", "payment_profiles"): "period codes 0 and 1 are the affiliate's payout period",
+    ("payments", "transactions"): "a build reads which payee rows count, and since when",
+    ("payments", "transaction_payouts"): "a build pays every payee row not yet in a payment",
+    ("payments", "logins"): "a build reads each payee's status, payvia, minimum and address",
+    ("payments", "payvia_info"): "a stored payment freezes the payee's payvia details",
+    ("payments", "payvia_types"): "a stored payment freezes its payvia's name",
 }
 
 

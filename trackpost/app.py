@@ -42,6 +42,8 @@ from trackpost.delivery.worker import Plan, Worker
 from trackpost.iplists.routes import router as iplists_router
 from trackpost.offers import service as offers_service
 from trackpost.offers.routes import router as offers_router
+from trackpost.payments.job import PaymentsJob
+from trackpost.payments.routes import router as payments_router
 from trackpost.postbacks.routes import router as postbacks_router
 from trackpost.reports.routes import router as reports_router
 from trackpost.system.routes import router as system_router
@@ -75,6 +77,7 @@ ROUTERS: tuple[Router, ...] = (
     affiliate_postbacks_router,
     webhooks_router,
     delivery_router,
+    payments_router,
 )
 
 
@@ -239,6 +242,9 @@ def create_worker_app() -> Any:
     if settings.delivery_workers:
         # One delivery worker per serve worker process, in a thread with its own engine.
         Worker(settings, delivery_plan()).start()
+    if settings.payments_build:
+        # Every worker starts one; only the worker holding the payments lock builds.
+        PaymentsJob(settings).start()
     # Not in create_app: tests build many apps and should get their memory back.
     tune_gc_for_serving()
     return app

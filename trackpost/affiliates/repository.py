@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import cast
 
-from sqlalchemy import Connection, RowMapping, Table, bindparam, delete, func, insert, select
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from trackpost.core.db import utcnow
 from trackpost.models.accounts import AffiliateManager
@@ -40,6 +50,11 @@ _MANAGERS = (
 
 def payvia_type(conn: Connection, payvia_type_id: int) -> RowMapping | None:
     return conn.execute(_PAYVIA_TYPE, {"id": payvia_type_id}).mappings().first()
+
+
+def set_payvia_enabled(conn: Connection, payvia_type_id: int, enabled: bool) -> None:
+    stmt = update(PT).where(PT.c.payvia_type_id == payvia_type_id).values(enabled=enabled)
+    conn.execute(stmt)
 
 
 def replace_payvia_info(conn: Connection, loginid: int, pairs: Sequence[tuple[str, str]]) -> None:

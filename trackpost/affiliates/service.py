@@ -70,6 +70,11 @@ def _check_payvia(conn: Connection, payvia_type_id: int, name: str) -> None:
         raise PayviaNotFound(f"No enabled payout method with id {payvia_type_id} ({name}).")
 
 
+def set_payvia_enabled(conn: Connection, payvia_type_id: int, enabled: bool) -> None:
+    """Offer a payout method to affiliates, or stop offering it (payments' payvia settings)."""
+    repo.set_payvia_enabled(conn, payvia_type_id, enabled)
+
+
 def _pairs(info: list[PayviaPair] | None) -> list[tuple[str, str]]:
     merged = {p.field: p.value for p in info or []}
     return sorted(merged.items())

@@ -1,8 +1,9 @@
-"""The `trackpost` command: serve, db, admin and clicks subcommands."""
+"""The `trackpost` command: serve, db, admin, clicks and payments subcommands."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import logging
 import os
@@ -32,12 +33,16 @@ from trackpost.core.backup import (
     sqlite_file,
 )
 from trackpost.core.config import Settings, get_settings
-from trackpost.core.db import Database, create_db_engine
+from trackpost.core.db import Database, create_db_engine, utcnow
 from trackpost.core.errors import TrackpostError
 from trackpost.core.logs import JsonLines, granian_log_config
 from trackpost.core.metrics import prepare_multiprocess_dir
+from trackpost.core.origin import CLI
+from trackpost.core.payperiods import local_midnight, network_zone
 from trackpost.core.security import KeyHasher, load_secret
 from trackpost.delivery.worker import Plan, Worker, drain
+from trackpost.payments import job as payments_job
+from trackpost.payments.build import Due
 from trackpost.tracking import retention
 from trackpost.webhooks import service as webhooks
 
@@ -245,6 +250,41 @@ def cmd_deliver(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_payments_build(args: argparse.Namespace, settings: Settings) -> int:
+    as_of = local_midnight(args.as_of, network_zone(settings)) if args.as_of else utcnow()
+    throttle = Throttle(_progress)
+
+    def progress(run: payments_job.BuildRun, item: Due) -> None:
+        throttle(
+            f"payments: {run.built + run.skipped:,}/{run.due:,} period ends "
+            f"(period {item.periodid} ending {item.period_end:%Y-%m-%d}), "
+            f"{run.payments:,} payments, {run.stored:,} stored",
+            final=run.built + run.skipped == run.due,
+        )
+
+    try:
+        db = _db(settings)
+        try:
+            run = payments_job.run_builds(db, as_of, network_zone(settings), CLI, progress=progress)
+        finally:
+            db.dispose()
+    except SQLAlchemyError as exc:
+        raise OpsError(f"Build failed: {first_line(exc)}") from None
+    print(
+        f"built {run.built} period ends before {as_of:%Y-%m-%d %H:%M} UTC "
+        f"({run.skipped} already built by another process): {run.payments} payments, "
+        f"{run.stored} stored"
+    )
+    return 0
+
+
+def _date(raw: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a date such as 2026-04-01") from None
+
+
 def _days(raw: str) -> int:
     value = int(raw)
     if value < 1:
@@ -434,6 +474,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     deliver.add_argument("--once", action="store_true", help="send what is due now, then exit")
     deliver.set_defaults(func=cmd_deliver)
+    pay = sub.add_parser("payments", help="affiliate payments")
+    psub = pay.add_subparsers(dest="payments_cmd", required=True)
+    build = psub.add_parser("build", help="build every payout period that ended before a date")
+    build.add_argument(
+        "--as-of",
+        type=_date,
+        help="build periods ending by this date's start, in the network's time zone (default: now)",
+    )
+    build.set_defaults(func=cmd_payments_build)
     return parser
 
 

@@ -132,6 +132,8 @@ class Settings(BaseSettings):
     # a disabled affiliate keeps earning on its customers' rebills, a banned one does not.
     rebill_pay_disabled: bool = True
     rebill_pay_banned: bool = False
+    # One serve worker builds payments when payout periods end (docs/payments.md).
+    payments_build: bool = True
     # The admin console: a session ends after this many idle minutes, and at the latest this
     # many hours after sign-in, whatever its use.
     console_idle_minutes: int = Field(30, ge=1, le=24 * 60)

@@ -27,6 +27,18 @@ from trackpost.models.delivery import (
     WebhookEndpoint,
 )
 from trackpost.models.events import EventCursor, EventRow
+from trackpost.models.payments import (
+    Payment,
+    PaymentAdjustment,
+    PaymentAudit,
+    PaymentBuild,
+    PaymentDumpFormat,
+    PaymentLine,
+    PaymentProfile,
+    PayoutPeriod,
+    PayoutPeriodAffiliate,
+    PayviaSetting,
+)
 from trackpost.models.postbacks import FailedPostback
 from trackpost.models.tracking import (
     CacheVersion,
@@ -72,6 +84,16 @@ affiliate_postbacks = cast(Table, AffiliatePostback.__table__)
 postback_event_settings = cast(Table, PostbackEventSetting.__table__)
 webhook_endpoints = cast(Table, WebhookEndpoint.__table__)
 failed_postbacks = cast(Table, FailedPostback.__table__)
+payout_periods = cast(Table, PayoutPeriod.__table__)
+payout_period_affiliates = cast(Table, PayoutPeriodAffiliate.__table__)
+payment_profiles = cast(Table, PaymentProfile.__table__)
+payvia_settings = cast(Table, PayviaSetting.__table__)
+payment_builds = cast(Table, PaymentBuild.__table__)
+payment_dump_formats = cast(Table, PaymentDumpFormat.__table__)
+payments = cast(Table, Payment.__table__)
+payment_lines = cast(Table, PaymentLine.__table__)
+payment_adjustments = cast(Table, PaymentAdjustment.__table__)
+payment_audit = cast(Table, PaymentAudit.__table__)
 
 # The rows of cache_versions: each names a cache of committed state whose version moves on change.
 TRACKING_CACHE = "tracking"

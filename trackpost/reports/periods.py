@@ -1,7 +1,8 @@
 """The vendor's report period codes as UTC time ranges.
 
-trackpost has no payout-period setting, so the payout period is the calendar month: 0 (current)
-is this month so far, 1 (last) the previous month. Weeks start on Monday. Days are UTC days.
+0 (current) and 1 (last) are the affiliate's payout period (or the default one) when the caller
+passes them (`payout`, from core.payperiods), else the calendar month. Weeks start on Monday.
+Days are UTC days.
 """
 
 from __future__ import annotations
@@ -41,7 +42,13 @@ def _bound(name: str, raw: str, *, end: bool) -> dt.datetime:
     return value
 
 
-def period_range(period: int | None, start: str | None, end: str | None, now: dt.datetime) -> Range:
+def period_range(
+    period: int | None,
+    start: str | None,
+    end: str | None,
+    now: dt.datetime,
+    payout: tuple[Range, Range] | None = None,
+) -> Range:
     """The [start, end) range of a period code; start/end need period 8 (or no period)."""
     if (start or end) and period not in (None, FREE):
         raise InvalidParameter(
@@ -57,6 +64,8 @@ def period_range(period: int | None, start: str | None, end: str | None, now: dt
         if lo is not None and hi is not None and hi <= lo:
             raise InvalidParameter("Parameter 'end' must not be before 'start'.")
         return lo, hi
+    if payout is not None and period in (CURRENT, LAST):
+        return payout[0] if period == CURRENT else payout[1]
     if period in (CURRENT, THIS_MONTH):
         return this_month, _next_month(this_month)
     if period == LAST:

@@ -21,9 +21,19 @@ from sqlalchemy import (
 )
 
 from trackpost.models.tables import logins as L
+from trackpost.models.tables import payment_profiles as PR
+from trackpost.models.tables import payout_periods as PP
 from trackpost.models.tables import transaction_payouts as TP
 from trackpost.models.tables import transactions as T
 
+# The payout period of an account (its own, else the default): period codes 0 and 1.
+_PAYOUT_SPEC = select(PP.c.spec).where(
+    PP.c.periodid
+    == func.coalesce(
+        select(PR.c.periodid).where(PR.c.loginid == bindparam("id")).scalar_subquery(),
+        select(PP.c.periodid).where(PP.c.is_default).limit(1).scalar_subquery(),
+    )
+)
 _AFF = L.alias("aff")
 _ORDER = T.alias("ord")
 _PAYEE = L.alias("payee")
@@ -151,6 +161,12 @@ def payouts(conn: Connection, transactionids: list[int]) -> dict[int, list[RowMa
         for row in conn.execute(_PAYOUTS, {"ids": transactionids}).mappings():
             out.setdefault(int(row["transactionid"]), []).append(row)
     return out
+
+
+def payout_spec(conn: Connection, loginid: int | None) -> str | None:
+    """The payout period format of an account (None: the default's), or None if there is none."""
+    value = conn.execute(_PAYOUT_SPEC, {"id": loginid}).scalar()
+    return None if value is None else str(value)
 
 
 # What one payee earned over a period: its payout rows on every counted event (chargeback fees

@@ -50,7 +50,7 @@ EXAMPLE = {
     errors=(400,),
 )
 def transaction_report(ctx: RequestContext, params: TransactionReport) -> Response:
-    """Periods are UTC; period 0 (the payout period) is the calendar month."""
+    """Periods are UTC; periods 0 and 1 are the affiliate's (or the default) payout period."""
     total, rows = service.transaction_report(ctx.conn, params)
     headers = {"X-Total-Count": str(total)}
     net = service.affiliate_net(ctx.conn, params)

@@ -11,8 +11,9 @@ from sqlalchemy import Connection, RowMapping
 from trackpost.core.db import utcnow
 from trackpost.core.errors import InvalidParameter
 from trackpost.core.fields import cents_text
+from trackpost.core.payperiods import bounds, parse_spec, previous
 from trackpost.reports import repository as repo
-from trackpost.reports.periods import period_range
+from trackpost.reports.periods import CURRENT, LAST, Range, period_range
 from trackpost.reports.schemas import TransactionReport
 
 _ID_FILTERS = {
@@ -30,9 +31,29 @@ _TEXT_FILTERS = {
 }
 
 
-def filters_of(params: TransactionReport, now: dt.datetime) -> dict[str, Any]:
+def payout_ranges(
+    conn: Connection, params: TransactionReport, now: dt.datetime, zone: dt.tzinfo = dt.UTC
+) -> tuple[Range, Range] | None:
+    """The current and previous payout period of the report's affiliate (or the default)."""
+    if params.period not in (None, CURRENT, LAST) or params.start or params.end:
+        return None
+    affiliate = params.filter_affiliate
+    loginid = params.filter_loginid
+    if loginid is None and affiliate and affiliate.isascii() and affiliate.isdigit():
+        loginid = int(affiliate)
+    text = repo.payout_spec(conn, loginid)
+    if text is None:
+        return None
+    spec = parse_spec(text)
+    current = bounds(spec, now, zone)
+    return current, previous(spec, current[0], zone, 1)
+
+
+def filters_of(
+    params: TransactionReport, now: dt.datetime, payout: tuple[Range, Range] | None = None
+) -> dict[str, Any]:
     """The report's filters as repository conditions."""
-    lo, hi = period_range(params.period, params.start, params.end, now)
+    lo, hi = period_range(params.period, params.start, params.end, now, payout)
     out: dict[str, Any] = {}
     if lo is not None:
         out["from"] = lo
@@ -107,7 +128,8 @@ def _row(row: RowMapping, payees: list[RowMapping]) -> dict[str, Any]:
 def affiliate_net(conn: Connection, params: TransactionReport) -> int | None:
     """With one affiliate named by loginid: its net payout over the period (every payout row it
     has on counted events, chargeback fees included); else None."""
-    filters = filters_of(params, utcnow())
+    now = utcnow()
+    filters = filters_of(params, now, payout_ranges(conn, params, now))
     loginid = filters.get("loginid")
     return None if loginid is None else repo.payee_net(conn, int(loginid), filters)
 
@@ -116,7 +138,8 @@ def transaction_report(
     conn: Connection, params: TransactionReport
 ) -> tuple[int, dict[str, dict[str, Any]]]:
     """(how many match, the page of rows keyed by transaction id)."""
-    filters = filters_of(params, utcnow())
+    now = utcnow()
+    filters = filters_of(params, now, payout_ranges(conn, params, now))
     if filters.pop("nothing", False):
         return 0, {}
     total, rows = repo.report(conn, filters, params.trans_start, params.trans_count)

@@ -1,0 +1,39 @@
+"""The payments domain's errors, each with a stable code."""
+
+from __future__ import annotations
+
+from trackpost.core.errors import BadRequest, Conflict, NotFound
+
+
+class PaymentNotFound(NotFound):
+    code = "payment_not_found"
+
+
+class PeriodNotFound(NotFound):
+    code = "period_not_found"
+
+
+class AffiliateNotFound(NotFound):
+    code = "affiliate_not_found"
+
+
+class PayviaNotFound(NotFound):
+    code = "payvia_not_found"
+
+
+class PaymentState(Conflict):
+    """The payment's state does not allow the change (paying an open one, adjusting a paid one)."""
+
+    code = "payment_state"
+
+
+class BelowMinimum(Conflict):
+    code = "below_minimum"
+
+
+class PeriodInUse(Conflict):
+    code = "period_in_use"
+
+
+class InvalidTemplate(BadRequest):
+    code = "invalid_template"
