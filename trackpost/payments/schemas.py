@@ -149,7 +149,9 @@ class SetPayviaSettings(ParamModel):
     minimums: Minimums | None = Field(default=None, description="the minimums offered")
     cost_type: Literal["flat", "percent"] | None = None
     cost_amount: SignedMoney | None = Field(
-        default=None, description="flat: an amount; percent: a percentage; negative: a bonus"
+        default=None,
+        description="flat: an amount in the base currency (1.50); percent: a percentage; "
+        "negative: a bonus",
     )
     dump_format: Str64 | None = None
     dump_vars: DumpVars | None = None
@@ -201,7 +203,9 @@ class MarkPaid(ParamModel):
 
 class AddAdjustment(ParamModel):
     paymentid: Id
-    amount: SignedMoney
+    amount: SignedMoney = Field(
+        description="In the base currency (12.50; negative, -3.00, takes money off the payment)"
+    )
     reason: Reason
 
 
