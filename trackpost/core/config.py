@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BeforeValidator, Field, ValidationError, model_validator
@@ -52,6 +53,16 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def _zone_name(value: object) -> object:
+    if not isinstance(value, str) or not value.strip():
+        return "UTC"
+    try:
+        ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value.strip()!r} is not an IANA time zone name") from None
+    return value.strip()
 
 
 Networks = Annotated[tuple[IPNetwork, ...], NoDecode, BeforeValidator(_networks)]
@@ -149,6 +160,9 @@ class Settings(BaseSettings):
     # this long to finish; a worker still busy after it is killed (nothing it had not
     # answered was acknowledged).
     shutdown_timeout: int = Field(10, ge=1, le=3600)
+    # The network's time zone (an IANA name such as America/New_York): every period code, day
+    # boundary, payout period and report uses its days. Stored times stay UTC.
+    timezone: Annotated[str, BeforeValidator(_zone_name)] = "UTC"
 
     @model_validator(mode="after")
     def _database(self) -> Settings:
@@ -157,6 +171,11 @@ class Settings(BaseSettings):
         if not self.secret_key:
             object.__setattr__(self, "secret_key", None)
         return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The network's time zone."""
+        return ZoneInfo(self.timezone)
 
     @property
     def is_sqlite(self) -> bool:
