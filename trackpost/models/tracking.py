@@ -131,6 +131,11 @@ class Click(Base):
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(512))
     referrer: Mapped[str | None] = mapped_column(String(2048))
+    # ISO 3166-1 alpha-2; and the User-Agent's device as parsed (NULL: not known).
+    country: Mapped[str | None] = mapped_column(String(2))
+    device_type: Mapped[str | None] = mapped_column(String(16))
+    device_os: Mapped[str | None] = mapped_column(String(64))
+    device_browser: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime]
 
 
