@@ -4,14 +4,16 @@ with `trackpost db upgrade`, bulk-seeded, with an admin made by `trackpost admin
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -206,57 +208,63 @@ REFERRAL_TIERS = ("1000", "500", "200")  # basis points of the affiliate's payou
 
 
 def commission_rules(target: Target) -> None:
-    """Give every offer 100 commission changes and every affiliate a 3-deep referral chain.
+    """Give every offer 100 commission changes and every affiliate a 3-deep referral chain."""
+    data = target.dataset
+    with target._transaction() as conn:
+        offers = range(1, data.offers + 1)
+        add_commission_rules(conn, offers, [data.affiliate_id(n) for n in range(data.affiliates)])
+
+
+def add_commission_rules(conn: Any, offers: Iterable[int], affiliates: Sequence[int]) -> None:
+    """Give each offer 100 commission changes and chain the affiliates' referrals 3 deep.
 
     99 changes restrict to a subaff no bench click carries, so a conversion tries every one of
     them before the last (a 10 % change for all) decides: the worst case of the precedence walk.
     Idempotent; the rules are read once per worker (the commissions cache version moves).
     """
-    data = target.dataset
-    with target._transaction() as conn:
-        if conn.execute(sa.text("SELECT count(*) FROM commission_changes")).scalar():
-            return
-        now = dt.datetime.now(dt.UTC)
-        rows = []
-        for offer in range(1, data.offers + 1):
-            for n in range(RULES_PER_OFFER):
-                last = n == 0  # the lowest priority: tried last
-                rows.append(
-                    {
-                        "offerid": offer,
-                        "goalid": 0,
-                        "type": "standard",
-                        "priority": n,
-                        "enabled": True,
-                        "subaff1": None if last else f"nobody{n}",
-                        "pct_conversion": 1000 if last else 2500,
-                    }
-                )
-        stamped = [{**r, "created_at": now, "updated_at": now} for r in rows]
-        conn.execute(tables.commission_changes.insert(), stamped)
-        tiers = sa.table(
-            "referral_tiers",
-            sa.column("offerid"),
-            sa.column("tier"),
-            sa.column("rate"),
-            sa.column("base"),
-        )
-        conn.execute(
-            tiers.insert(),
-            [
-                {"offerid": 0, "tier": i + 1, "rate": int(r), "base": "payout"}
-                for i, r in enumerate(REFERRAL_TIERS)
-            ],
-        )
-        # Affiliate n is referred by n-1: every seller has three tiers above it (but the first).
-        for n in range(1, data.affiliates):
-            conn.execute(
-                sa.text("UPDATE logins SET ref_loginid = :ref WHERE loginid = :id"),
-                {"ref": data.affiliate_id(n - 1), "id": data.affiliate_id(n)},
+    if conn.execute(sa.text("SELECT count(*) FROM commission_changes")).scalar():
+        return
+    now = dt.datetime.now(dt.UTC)
+    rows = []
+    for offer in offers:
+        for n in range(RULES_PER_OFFER):
+            last = n == 0  # the lowest priority: tried last
+            rows.append(
+                {
+                    "offerid": offer,
+                    "goalid": 0,
+                    "type": "standard",
+                    "priority": n,
+                    "enabled": True,
+                    "subaff1": None if last else f"nobody{n}",
+                    "pct_conversion": 1000 if last else 2500,
+                }
             )
+    stamped = [{**r, "created_at": now, "updated_at": now} for r in rows]
+    conn.execute(tables.commission_changes.insert(), stamped)
+    tiers = sa.table(
+        "referral_tiers",
+        sa.column("offerid"),
+        sa.column("tier"),
+        sa.column("rate"),
+        sa.column("base"),
+    )
+    conn.execute(
+        tiers.insert(),
+        [
+            {"offerid": 0, "tier": i + 1, "rate": int(r), "base": "payout"}
+            for i, r in enumerate(REFERRAL_TIERS)
+        ],
+    )
+    # Affiliate n is referred by n-1: every seller has three tiers above it (but the first).
+    for prev, cur in itertools.pairwise(affiliates):
         conn.execute(
-            sa.text(
-                "UPDATE cache_versions SET version = version + 1 "
-                "WHERE name IN ('commissions', 'tracking')"
-            )
+            sa.text("UPDATE logins SET ref_loginid = :ref WHERE loginid = :id"),
+            {"ref": prev, "id": cur},
         )
+    conn.execute(
+        sa.text(
+            "UPDATE cache_versions SET version = version + 1 "
+            "WHERE name IN ('commissions', 'tracking')"
+        )
+    )

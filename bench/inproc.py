@@ -1,6 +1,7 @@
 """Cost of one request in process: the ASGI app called directly, no server, no network.
 
     python -m bench.inproc DATA_DIR {ping,lock,track,postback,get} [--requests N]
+        [--setup rules,outbound]
 
 DATA_DIR is a database directory kept by `python -m bench.run --keep --customers 1000` (the
 `sqlite-1000` folder, with `linkcodes-sqlite-1000.txt` beside it). It is copied first, so runs
@@ -8,12 +9,19 @@ start from the same state. The requests are the ones the wrk scripts send, 32 at
 that write requests share group-commit batches as under load); the answer is microseconds of
 wall and CPU time per request. Subtract it from the server's cost per request to see what the
 server adds (see BENCHMARKS.md).
+
+--setup adds what the money engine and outbound delivery issues measure their floors with:
+`rules` (100 commission changes on every offer, 3 referral tiers: bench/database.py) and
+`outbound` (three affiliate postbacks for every affiliate's conversions and two webhook
+endpoints for every transaction). Deliveries are fanned out and sent by the delivery workers,
+not by the request: this measures what the postback's request costs with them configured.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import os
 import shutil
 import tempfile
@@ -25,11 +33,14 @@ from typing import Any
 import uvloop
 from sqlalchemy import text
 
+from bench.database import add_commission_rules
 from bench.dataset import HASH_FMT, ORDER_PREFIX, SUB_PREFIX
 from trackpost.accounts import service as accounts
 from trackpost.app import build_services, create_app, tune_gc_for_serving
 from trackpost.core.config import get_settings
 from trackpost.core.security import KeyHasher, load_secret
+from trackpost.models import tables
+from trackpost.webhooks import service as webhooks
 
 ADMIN = "inproc"
 Request = tuple[dict[str, Any], bytes]
@@ -109,11 +120,50 @@ async def drive(app: Any, make: Callable[[int], Request], n: int) -> dict[int, i
     return statuses
 
 
+def setup(conn: Any, what: set[str]) -> None:
+    """Add the rules or outbound subscriptions --setup names to the copied database."""
+    offers = [r[0] for r in conn.execute(text("SELECT offerid FROM offers ORDER BY offerid"))]
+    affiliates = [
+        r[0]
+        for r in conn.execute(
+            text("SELECT loginid FROM logins WHERE type = 'affiliate' ORDER BY loginid")
+        )
+    ]
+    if "rules" in what:
+        add_commission_rules(conn, offers, affiliates)
+    if "outbound" in what:
+        now = dt.datetime.now(dt.UTC)
+        url = "http://127.0.0.1:9/pb/{n}?click=%%click_hash%%&pay=%%commission%%&o=%%orderid%%"
+        conn.execute(
+            tables.affiliate_postbacks.insert(),
+            [
+                {
+                    "loginid": a,
+                    "event": "conversion",
+                    "kind": "postback",
+                    "method": "GET",
+                    "url": url.format(n=n),
+                    "active": True,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for a in affiliates
+                for n in range(3)
+            ],
+        )
+        for n in range(2):
+            webhooks.add_endpoint(
+                conn, f"http://127.0.0.1:9/hook{n}", ("transaction.created",), None
+            )
+        conn.execute(text("UPDATE cache_versions SET version = version + 1"))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("data_dir", type=Path)
     parser.add_argument("kind", choices=("ping", "lock", "track", "postback", "get"))
     parser.add_argument("--requests", type=int, default=10_000)
+    parser.add_argument("--setup", default="", help="comma list: rules, outbound")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="trackpost-inproc-"))
     try:
@@ -121,11 +171,13 @@ def main(argv: list[str] | None = None) -> None:
         shutil.copytree(args.data_dir, data)
         os.environ["TRACKPOST_DATABASE_URL"] = f"sqlite:///{data / 'trackpost.db'}"
         os.environ["TRACKPOST_DATA_DIR"] = str(data)
+        os.environ["TRACKPOST_DELIVERY_WORKERS"] = "false"
         get_settings.cache_clear()
         settings = get_settings()
         services = build_services(settings)
         with services.db.transaction(write=True) as conn:
             key = accounts.create_admin(conn, KeyHasher(load_secret(settings)), ADMIN).api_key
+            setup(conn, {w.strip() for w in args.setup.split(",") if w.strip()})
         codes_file = args.data_dir.parent / f"linkcodes-{args.data_dir.name}.txt"
         codes = [line for line in codes_file.read_text().split() if line]
         with services.db.transaction(write=False) as conn:
