@@ -171,6 +171,17 @@ class Rules:
     # tiered change, and which affiliates have a manager whose commission starts after N sales.
     tiered: frozenset[tuple[int, int]] = frozenset()
     counted: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
+    # Built on first use per (offer, goal): see ChangeIndex.
+    _index: dict[tuple[int, int], ChangeIndex] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        if not self.tiered:
+            tiered = frozenset(
+                k for k, v in self.changes.items() if any(c.type == TIERED for c in v)
+            )
+            object.__setattr__(self, "tiered", tiered)
 
     def offer(self, offerid: int) -> OfferMoney:
         return self.offers.get(offerid) or NO_MONEY
@@ -180,7 +191,15 @@ class Rules:
 
     def needs_sale_number(self, offerid: int, goalid: int = 0) -> bool:
         """Whether a tiered change could apply, so the affiliate's sale count must be read."""
-        return any(c.type == TIERED for c in self.changes_for(offerid, goalid))
+        return (offerid, goalid) in self.tiered
+
+    def candidates(self, event: Event) -> tuple[Change, ...] | list[Change]:
+        """The changes that could match the event, in priority order (a superset of matches)."""
+        key = (event.offerid, event.goalid)
+        index = self._index.get(key)
+        if index is None:
+            index = self._index[key] = ChangeIndex(self.changes_for(*key))
+        return index.candidates(event)
 
     def counted_managers(self, loginid: int | None) -> tuple[int, ...]:
         """The affiliate's paid managers whose commission starts after some sales."""
@@ -190,6 +209,50 @@ class Rules:
 
 
 NO_MONEY = OfferMoney()
+
+
+class ChangeIndex:
+    """An offer's changes bucketed by one exact-match restriction each.
+
+    A change restricted to one affiliate can only match that affiliate's events, and one
+    restricted to a subaff value only events carrying it: bucketing each change under its
+    affiliate (else its first subaff) leaves an event a few candidates to test in priority order,
+    not every change of the offer (an offer with a hundred affiliate- or subaff-specific changes).
+    """
+
+    __slots__ = ("by_login", "by_subaff", "general", "position")
+
+    def __init__(self, changes: tuple[Change, ...]) -> None:
+        self.position = {id(c): i for i, c in enumerate(changes)}
+        self.general: tuple[Change, ...] = ()
+        self.by_login: dict[int, list[Change]] = {}
+        self.by_subaff: list[dict[str, list[Change]]] = [{} for _ in range(5)]
+        general: list[Change] = []
+        for change in changes:
+            if change.loginid is not None:
+                self.by_login.setdefault(change.loginid, []).append(change)
+                continue
+            slot = next((i for i, v in enumerate(change.subaffs) if v is not None), None)
+            if slot is None:
+                general.append(change)
+            else:
+                wanted = change.subaffs[slot]
+                assert wanted is not None
+                self.by_subaff[slot].setdefault(wanted, []).append(change)
+        self.general = tuple(general)
+
+    def candidates(self, event: Event) -> tuple[Change, ...] | list[Change]:
+        found: list[Change] = []
+        if event.loginid is not None and self.by_login:
+            found.extend(self.by_login.get(event.loginid, ()))
+        for bucket, value in zip(self.by_subaff, event.subaffs, strict=True):
+            if bucket and value is not None:
+                found.extend(bucket.get(value, ()))
+        if not found:
+            return self.general
+        found.extend(self.general)
+        found.sort(key=lambda c: self.position[id(c)])
+        return found
 
 
 NO_COUNTS: Mapping[int, int] = MappingProxyType({})
@@ -219,7 +282,7 @@ class Event(NamedTuple):
 
 def deciding_change(rules: Rules, event: Event) -> Change | None:
     """The first enabled change, highest priority first, that matches and pays this kind."""
-    for change in rules.changes_for(event.offerid, event.goalid):
+    for change in rules.candidates(event):
         if change.terms(event.kind) is not None and change.matches(event):
             return change
     return None
