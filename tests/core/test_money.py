@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import ast
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from trackpost.core.fields import payout_text
-from trackpost.core.money import PayoutRow, payout, percent_of, rate_text, round_half_up, share_of
+from trackpost.core.money import (
+    BASIS,
+    PayoutRow,
+    payout,
+    percent_of,
+    rate_text,
+    round_half_up,
+    share_of,
+)
 
 PACKAGE = Path(__file__).resolve().parents[2] / "trackpost"
 # Every module that computes or stores money or rates.
@@ -105,3 +115,13 @@ def test_payout_text_has_no_float_rounding() -> None:
     assert payout_text("conversion", "percent", 1250) == "12.5% per conversion"
     assert payout_text("conversion", "percent", 1000) == "10% per conversion"
     assert payout_text("conversion", "percent", 1) == "0.01% per conversion"
+
+
+@given(
+    flat=st.integers(-(10**9), 10**9),
+    rate=st.integers(-20_000, 20_000),
+    base=st.integers(-(10**11), 10**11),
+)
+def test_payout_in_integers_equals_decimal_half_up(flat: int, rate: int, base: int) -> None:
+    exact = Decimal(flat) + Decimal(base) * rate / BASIS
+    assert payout(flat, rate, base) == int(exact.to_integral_value(rounding=ROUND_HALF_UP))
