@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.database import ADMIN, Target, commission_rules
+from bench.database import ADMIN, Target, add_outbound, commission_rules
 from bench.dataset import HASH_FMT, ORDER_PREFIX, SUB_PREFIX, USER_PREFIX
 
 MISSING = "n/a (endpoint missing)"
@@ -88,6 +88,30 @@ def _postback_rules(target: Target, load: Load, codes: Path, run: str) -> Args:
     return _postback(target, load, codes, run)
 
 
+_RECEIVER: list[int] = []
+
+
+def _postback_outbound(target: Target, load: Load, codes: Path, run: str) -> Args:
+    """The postback with three affiliate postbacks and two webhook endpoints per conversion.
+
+    The server's delivery workers send them to a local receiver (asyncio, answers 200 at once)
+    while the conversions are measured: their CPU is the server's, as in production.
+    """
+    if not _RECEIVER:
+        import multiprocessing
+
+        from bench.delivery import _port, _receiver
+
+        port = _port()
+        multiprocessing.Process(target=_receiver, args=(port, False), daemon=True).start()
+        _RECEIVER.append(port)
+    data = target.dataset
+    with target._transaction() as conn:
+        affiliates = [data.affiliate_id(n) for n in range(data.affiliates)]
+        add_outbound(conn, affiliates, f"http://127.0.0.1:{_RECEIVER[0]}")
+    return _postback(target, load, codes, run)
+
+
 def _rebill(target: Target, load: Load, codes: Path, run: str) -> Args:
     return {**_api(target, load, codes, run), "run": run}
 
@@ -161,8 +185,10 @@ CASES: tuple[Case, ...] = (
         _console("details"),
         session=True,
     ),
-    # Last: the rules it adds stay for the cases after it.
+    # Last: the rules and subscriptions they add stay for the cases after them (run each alone
+    # to measure it alone: `--cases postback+outbound`).
     Case("postback+rules", "postback", "GET", "/signup/process_pixel.php", _postback_rules),
+    Case("postback+outbound", "postback", "GET", "/signup/process_pixel.php", _postback_outbound),
 )
 
 

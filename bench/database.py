@@ -63,6 +63,8 @@ class Target:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKPOST_")}
         env["TRACKPOST_DATABASE_URL"] = self.url
         env["TRACKPOST_DATA_DIR"] = str(self.data_dir)
+        # The postback+outbound case's receiver listens on 127.0.0.1.
+        env["TRACKPOST_OUTBOUND_ALLOW_PRIVATE"] = "127.0.0.1/32"
         return env
 
     @property
@@ -268,3 +270,33 @@ def add_commission_rules(conn: Any, offers: Iterable[int], affiliates: Sequence[
             "WHERE name IN ('commissions', 'tracking')"
         )
     )
+
+
+def add_outbound(conn: Any, affiliates: Sequence[int], base_url: str) -> None:
+    """Three conversion postbacks for every affiliate and two webhook endpoints for every sale."""
+    from trackpost.webhooks import service as webhooks
+
+    if conn.execute(sa.text("SELECT count(*) FROM webhook_endpoints")).scalar():
+        return
+    now = dt.datetime.now(dt.UTC)
+    url = base_url + "/pb/{n}?click=%%click_hash%%&pay=%%commission%%&o=%%orderid%%"
+    conn.execute(
+        tables.affiliate_postbacks.insert(),
+        [
+            {
+                "loginid": a,
+                "event": "conversion",
+                "kind": "postback",
+                "method": "GET",
+                "url": url.format(n=n),
+                "active": True,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for a in affiliates
+            for n in range(3)
+        ],
+    )
+    for n in range(2):
+        webhooks.add_endpoint(conn, f"{base_url}/hook{n}", ("transaction.created",), None)
+    conn.execute(sa.text("UPDATE cache_versions SET version = version + 1"))

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import os
 import shutil
 import tempfile
@@ -33,14 +32,12 @@ from typing import Any
 import uvloop
 from sqlalchemy import text
 
-from bench.database import add_commission_rules
+from bench.database import add_commission_rules, add_outbound
 from bench.dataset import HASH_FMT, ORDER_PREFIX, SUB_PREFIX
 from trackpost.accounts import service as accounts
 from trackpost.app import build_services, create_app, tune_gc_for_serving
 from trackpost.core.config import get_settings
 from trackpost.core.security import KeyHasher, load_secret
-from trackpost.models import tables
-from trackpost.webhooks import service as webhooks
 
 ADMIN = "inproc"
 Request = tuple[dict[str, Any], bytes]
@@ -132,30 +129,8 @@ def setup(conn: Any, what: set[str]) -> None:
     if "rules" in what:
         add_commission_rules(conn, offers, affiliates)
     if "outbound" in what:
-        now = dt.datetime.now(dt.UTC)
-        url = "http://127.0.0.1:9/pb/{n}?click=%%click_hash%%&pay=%%commission%%&o=%%orderid%%"
-        conn.execute(
-            tables.affiliate_postbacks.insert(),
-            [
-                {
-                    "loginid": a,
-                    "event": "conversion",
-                    "kind": "postback",
-                    "method": "GET",
-                    "url": url.format(n=n),
-                    "active": True,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for a in affiliates
-                for n in range(3)
-            ],
-        )
-        for n in range(2):
-            webhooks.add_endpoint(
-                conn, f"http://127.0.0.1:9/hook{n}", ("transaction.created",), None
-            )
-        conn.execute(text("UPDATE cache_versions SET version = version + 1"))
+        # Nothing listens on port 9: the delivery workers are off here (only the request counts).
+        add_outbound(conn, affiliates, "http://127.0.0.1:9")
 
 
 def main(argv: list[str] | None = None) -> None:
