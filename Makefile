@@ -26,7 +26,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadfile -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile -q --durations=15 $(PYTEST_ARGS)
 
 test: lint typecheck unit
 
