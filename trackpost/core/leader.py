@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
+import logging
 import os
+import threading
+from typing import TYPE_CHECKING, Self
 
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from trackpost.core.db import Database
+from trackpost.core.db import Database, create_db_engine, name_os_thread
+
+if TYPE_CHECKING:
+    from trackpost.core.config import Settings
+
+log = logging.getLogger("trackpost")
 
 _TRY_LOCK = text("SELECT pg_try_advisory_lock(:key)")
 _ALIVE = text("SELECT 1")
@@ -79,3 +88,64 @@ class Leadership:
             with contextlib.suppress(SQLAlchemyError):
                 self._conn.close()
             self._conn = None
+
+
+class LeaderJob:
+    """A background job that one process on the database runs every `interval` seconds.
+
+    Each `trackpost serve` worker starts one in a daemon thread with its own one-connection
+    engine (the job never takes a connection a request waits for); the worker that holds the
+    Leadership runs `work`, the others ask again every `standby` seconds. A failing run (a
+    database that is down now may be back by the next) is logged and the lead given up.
+    """
+
+    thread_name = "tp-job"
+    leader_name = "job"
+    leader_key = 0
+    title = "job"
+
+    def __init__(self, settings: Settings, *, interval: float, standby: float) -> None:
+        self.settings = settings
+        self.interval = interval
+        self.standby = standby
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
+
+    def work(self, db: Database) -> None:
+        """One run, as the leader."""
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        self._thread.start()
+        # A worker's shutdown stops the thread between two runs rather than inside one.
+        atexit.register(self.stop)
+        return self
+
+    def _run(self) -> None:
+        name_os_thread(self.thread_name)
+        db = Database(create_db_engine(self.settings, pool_size=1), checkpoint=False)
+        leader = Leadership(db, self.leader_name, self.leader_key)
+        wait = 0.0
+        try:
+            while not self._stop.wait(wait):
+                wait = self._tick(db, leader)
+        finally:
+            leader.release()
+            db.dispose()
+
+    def _tick(self, db: Database, leader: Leadership) -> float:
+        """One run if this process leads; returns how long to wait before the next."""
+        try:
+            if not leader.acquire():
+                return self.standby
+            self.work(db)
+        except Exception:
+            log.exception("%s: run failed", self.title)
+            leader.release()
+            return self.standby
+        return self.interval
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=10)

@@ -6,7 +6,6 @@ and a run that stops half-way resumes where it stopped (each build is claimed on
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import logging
 import threading
@@ -14,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from trackpost.core.config import Settings
-from trackpost.core.db import Database, create_db_engine, name_os_thread, utcnow
-from trackpost.core.leader import Leadership
+from trackpost.core.db import Database, utcnow
+from trackpost.core.leader import LeaderJob
 from trackpost.core.origin import Origin
 from trackpost.core.payperiods import network_zone
 from trackpost.payments.build import Due, Outcome, build_one, due
@@ -71,49 +70,17 @@ def run_builds(
     return run
 
 
-class PaymentsJob:
+class PaymentsJob(LeaderJob):
     """Builds ended periods every INTERVAL from a daemon thread of whichever worker leads."""
 
+    thread_name, leader_name, leader_key, title = THREAD_NAME, LEADER_NAME, LEADER_KEY, "payments"
+
     def __init__(self, settings: Settings, *, interval: float = INTERVAL) -> None:
-        self.settings = settings
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
+        super().__init__(settings, interval=interval, standby=STANDBY)
 
-    def start(self) -> PaymentsJob:
-        self._thread.start()
-        atexit.register(self.stop)
-        return self
-
-    def _run(self) -> None:
-        name_os_thread(THREAD_NAME)
-        db = Database(create_db_engine(self.settings, pool_size=1), checkpoint=False)
-        leader = Leadership(db, LEADER_NAME, LEADER_KEY)
-        wait = 0.0
-        try:
-            while not self._stop.wait(wait):
-                wait = self._tick(db, leader)
-        finally:
-            leader.release()
-            db.dispose()
-
-    def _tick(self, db: Database, leader: Leadership) -> float:
-        try:
-            if not leader.acquire():
-                return STANDBY
-            run = run_builds(db, utcnow(), network_zone(self.settings), stop=self._stop)
-        except Exception:
-            # A database that is down now may be back by the next look; serving goes on.
-            log.exception("payments: build failed")
-            leader.release()
-            return STANDBY
+    def work(self, db: Database) -> None:
+        run = run_builds(db, utcnow(), network_zone(self.settings), stop=self._stop)
         if run.built:
             log.info(
                 "payments: %d builds, %d payments, %d stored", run.built, run.payments, run.stored
             )
-        return self.interval
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join(timeout=10)

@@ -4,7 +4,6 @@ worker of `trackpost serve` every INTERVAL."""
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import logging
 import threading
@@ -13,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from trackpost.core.config import Settings
-from trackpost.core.db import Database, create_db_engine, name_os_thread, utcnow
-from trackpost.core.leader import Leadership
+from trackpost.core.db import Database, utcnow
+from trackpost.core.leader import LeaderJob
 from trackpost.tracking import repository as repo
 
 log = logging.getLogger("trackpost.retention")
@@ -104,53 +103,28 @@ def prune(
     return report
 
 
-class RetentionJob:
+class RetentionJob(LeaderJob):
     """Prunes every INTERVAL from a daemon thread of whichever serve worker leads."""
+
+    thread_name, leader_name, leader_key, title = (
+        THREAD_NAME,
+        LEADER_NAME,
+        LEADER_KEY,
+        "click retention",
+    )
 
     def __init__(
         self, settings: Settings, *, interval: float = INTERVAL, standby: float = STANDBY
     ) -> None:
         if settings.click_retention_days is None:
             raise ValueError("click retention is off (TRACKPOST_CLICK_RETENTION_DAYS unset)")
-        self.settings = settings
+        super().__init__(settings, interval=interval, standby=standby)
         self.days = settings.click_retention_days
-        self.interval = interval
-        self.standby = standby
         # Where the next run starts: the clicks below it are gone or kept for good.
         self._after = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
 
-    def start(self) -> RetentionJob:
-        self._thread.start()
-        # A worker's shutdown stops the thread between two batches rather than inside one.
-        atexit.register(self.stop)
-        return self
-
-    def _run(self) -> None:
-        name_os_thread(THREAD_NAME)
-        # Its own small engine: the job never takes a connection a request is waiting for.
-        db = Database(create_db_engine(self.settings, pool_size=1), checkpoint=False)
-        leader = Leadership(db, LEADER_NAME, LEADER_KEY)
-        wait = 0.0
-        try:
-            while not self._stop.wait(wait):
-                wait = self._tick(db, leader)
-        finally:
-            leader.release()
-            db.dispose()
-
-    def _tick(self, db: Database, leader: Leadership) -> float:
-        """One run if this worker leads; returns how long to wait before the next."""
-        try:
-            if not leader.acquire():
-                return self.standby
-            report = prune(db, self.days, after=self._after, stop=self._stop)
-        except Exception:
-            # A database that is down now may be back by the next run; serving goes on.
-            log.exception("click retention: run failed")
-            leader.release()
-            return self.standby
+    def work(self, db: Database) -> None:
+        report = prune(db, self.days, after=self._after, stop=self._stop)
         self._after = report.watermark
         if report.pruned:
             log.info(
@@ -159,9 +133,3 @@ class RetentionJob:
                 self.days,
                 report.seconds,
             )
-        return self.interval
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join(timeout=10)
