@@ -13,6 +13,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
+from trackpost.customers import list_repository as customers_lists
 from trackpost.customers import repository as customers_repo
 from trackpost.models.tables import customers
 from trackpost.postbacks.repository import CLICK_CONTEXT
@@ -69,7 +70,7 @@ def test_customer_lookups_and_email_search_use_indexes(plan_db: sqlite3.Connecti
     for stmt in (customers_repo._BY_SUB, customers_repo._BY_ORDER, customers_repo._HISTORY):
         lines = plan(plan_db, stmt)
         assert not full_scans(lines), lines
-    rows, total = customers_repo._search_stmts(frozenset({"email"}))
+    rows, total = customers_lists._search_stmts(frozenset({"email"}))
     for stmt in (rows, total):
         lines = plan(plan_db, stmt)
         assert any("ix_customers_email_ci" in line for line in lines), lines
@@ -93,7 +94,7 @@ def test_the_console_lists_locked_customers_from_their_partial_indexes(
     plan_db: sqlite3.Connection, sort: str, cursor: bool
 ) -> None:
     """Locked customers are few: a page of them reads a partial index, never the whole table."""
-    stmt = customers_repo._console_stmt(frozenset({"locked"}), sort, False, cursor)
+    stmt = customers_lists._console_stmt(frozenset({"locked"}), sort, False, cursor)
     lines = plan(plan_db, stmt)
     wanted = "ix_customers_locked_joined" if sort.startswith("joined") else "ix_customers_locked_id"
     assert any(wanted in line for line in lines), lines
@@ -101,6 +102,6 @@ def test_the_console_lists_locked_customers_from_their_partial_indexes(
 
 
 def test_the_dashboards_newest_locks_read_their_partial_index(plan_db: sqlite3.Connection) -> None:
-    lines = plan(plan_db, customers_repo._NEWEST_LOCKS)
+    lines = plan(plan_db, customers_lists._NEWEST_LOCKS)
     assert any("ix_customers_locked_at" in line for line in lines), lines
     assert not any("TEMP B-TREE" in line for line in lines), lines

@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping
 
 from trackpost.core.errors import InvalidParameter
-from trackpost.customers import repository as repo
+from trackpost.customers import list_repository as lists
 from trackpost.customers.fields import CUSTOMER_STATUSES
 
 STATUSES = tuple(sorted(CUSTOMER_STATUSES))
 
-SORTS = tuple(repo.CONSOLE_SORTS)
+SORTS = tuple(lists.CONSOLE_SORTS)
 FILTERS = (
     "customer_id",
     "username",
@@ -69,7 +69,7 @@ def customer_page(
     size: int = 50,
 ) -> CustomerPage:
     """A page of customers matching every filter (username and email in lower case)."""
-    if sort not in repo.CONSOLE_SORTS:
+    if sort not in lists.CONSOLE_SORTS:
         raise InvalidParameter(f"Parameter 'sort' must be one of {', '.join(SORTS)}.")
     unknown = set(filters) - set(FILTERS)
     if unknown:
@@ -80,7 +80,7 @@ def customer_page(
     backwards = before is not None and after is None
     raw = before if backwards else after
     cursor = _cursor(raw, sort, "before" if backwards else "after") if raw else None
-    rows = repo.console_page(conn, filters, sort, cursor, backwards, size + 1)
+    rows = lists.console_page(conn, filters, sort, cursor, backwards, size + 1)
     more = len(rows) > size
     rows = rows[:size]
     if backwards:
@@ -93,4 +93,4 @@ def customer_page(
 
 def newest_locks(conn: Connection, limit: int = 10) -> list[RowMapping]:
     """The customers locked most recently, with who locked them, when and why."""
-    return repo.newest_locks(conn, limit)
+    return lists.newest_locks(conn, limit)

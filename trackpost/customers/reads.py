@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from trackpost.core.errors import InvalidParameter
 from trackpost.core.fields import cents_text, iso
 from trackpost.customers import aside
+from trackpost.customers import list_repository as lists
 from trackpost.customers import repository as repo
 from trackpost.customers.audit import decode_changes
 from trackpost.customers.lookup import Lookup, find_by
@@ -129,7 +130,7 @@ def search_customers(conn: Connection, params: SearchParams) -> dict[str, Any]:
     start_at, end_at = params.join_start, params.join_end
     if start_at is not None and end_at is not None and start_at >= end_at:
         raise InvalidParameter("Parameter 'join_end' must not be before 'join_start'.")
-    total, rows = repo.search(conn, filters, params.start, params.count)
+    total, rows = lists.search(conn, filters, params.start, params.count)
     return {
         "result": "success",
         "total": total,
