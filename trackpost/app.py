@@ -47,6 +47,7 @@ from trackpost.payments.routes import router as payments_router
 from trackpost.postbacks.routes import router as postbacks_router
 from trackpost.reports.routes import router as reports_router
 from trackpost.system.routes import router as system_router
+from trackpost.tracking.dimensions import warm as warm_device_parser
 from trackpost.tracking.retention import RetentionJob
 from trackpost.tracking.routes import router as tracking_router
 from trackpost.transactions.routes import offer_router as transaction_offer_router
@@ -245,6 +246,8 @@ def create_worker_app() -> Any:
     if settings.payments_build:
         # Every worker starts one; only the worker holding the payments lock builds.
         PaymentsJob(settings).start()
+    # The User-Agent parser's rules, loaded before the first click rather than during it.
+    warm_device_parser()
     # Not in create_app: tests build many apps and should get their memory back.
     tune_gc_for_serving()
     return app
