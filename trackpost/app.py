@@ -45,6 +45,7 @@ from trackpost.offers.routes import router as offers_router
 from trackpost.payments.job import PaymentsJob
 from trackpost.payments.routes import router as payments_router
 from trackpost.postbacks.routes import router as postbacks_router
+from trackpost.reports.clicklog.routes import router as click_log_router
 from trackpost.reports.routes import router as reports_router
 from trackpost.system.routes import router as system_router
 from trackpost.tracking.dimensions import warm as warm_device_parser
@@ -79,6 +80,7 @@ ROUTERS: tuple[Router, ...] = (
     webhooks_router,
     delivery_router,
     payments_router,
+    click_log_router,
 )
 
 
