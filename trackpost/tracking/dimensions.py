@@ -1,8 +1,10 @@
 """A click's dimensions: device type, OS and browser from its User-Agent, and its country.
 
 The User-Agent is parsed by ua-parser (uap-core's rules, shipped and updated monthly by
-ua-parser-builtins); a parse costs about half a millisecond, so results are kept per distinct
-User-Agent string in a bounded LRU and a repeated one costs a dict lookup. The device type is
+ua-parser-builtins), which matches with its native ua-parser-rs engine when installed (the
+`regex` extra this project depends on) and falls back to Python's re, many times slower.
+Results are kept per distinct User-Agent string in a bounded LRU, so a repeated one costs a
+dict lookup. The device type is
 read from what the library found (its Spider device, its tablet and phone device families, the
 OS family), not from the raw string. Country codes come from the trusted proxy's header
 (tracking/web.py) or from a MaxMind-format GeoIP database read with `maxminddb`.
@@ -116,7 +118,7 @@ def device_of(user_agent: str | None) -> Device:
 
 
 def warm() -> None:
-    """Load the parser's rules now (about a tenth of a second) rather than on the first click."""
+    """Load the parser's rules now, at a worker's start, rather than during its first click."""
     device_of("Mozilla/5.0")
 
 
