@@ -248,8 +248,8 @@ def create_worker_app() -> Any:
     if settings.payments_build:
         # Every worker starts one; only the worker holding the payments lock builds.
         PaymentsJob(settings).start()
-    # The User-Agent parser's rules, loaded before the first click rather than during it.
-    warm_device_parser()
+    # The User-Agent parser's rules and the GeoIP database, loaded before the first click.
+    warm_device_parser(str(settings.geoip_db) if settings.geoip_db else None)
     # Not in create_app: tests build many apps and should get their memory back.
     tune_gc_for_serving()
     return app

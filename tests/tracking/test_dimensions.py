@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import maxminddb
 import pytest
 from mmdb_writer import MMDBWriter
 from netaddr import IPSet
@@ -170,3 +171,18 @@ def test_settings_check_the_geoip_file_and_header(settings: Settings, tmp_path: 
     with pytest.raises(ValidationError, match="not an HTTP header name"):
         settings.replace(country_header="CF IPCountry:")
     assert settings.replace(country_header="", geoip_db="").geoip_db is None
+
+
+def test_a_damaged_geoip_file_stops_the_start_and_never_a_click(
+    build_app: BuildApp, api: ApiClient, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.mmdb"
+    bad.write_bytes(b"not a MaxMind database" * 10)
+    with pytest.raises(maxminddb.InvalidDatabaseError):
+        dimensions.warm(str(bad))
+    net = network(api)
+    code = code_of(api, loginid=net["loginid"], offerid=net["offerid"])
+    built = build_app(geoip_db=str(bad))
+    with built.client("198.51.100.20") as client:
+        _click(client, code)
+    assert [r["country"] for r in click_rows(built.services)] == [None]

@@ -117,9 +117,12 @@ def device_of(user_agent: str | None) -> Device:
     return _parse(user_agent[:512])
 
 
-def warm() -> None:
-    """Load the parser's rules now, at a worker's start, rather than during its first click."""
+def warm(geoip_db: str | None = None) -> None:
+    """Load the parser's rules and open the GeoIP database at a worker's start rather than
+    during its first click; a file that is not a MaxMind database stops the start here."""
     device_of("Mozilla/5.0")
+    if geoip_db is not None:
+        _reader(geoip_db)
 
 
 def iso_country(raw: str | None) -> str | None:
@@ -154,5 +157,6 @@ def geoip_country(path: str, ip: str) -> str | None:
     """The country the GeoIP database at `path` gives the address; None when it has none."""
     try:
         return _iso_of(_reader(path).get(ip))
-    except ValueError:  # not an IP address (a test client's name), or corrupt data
+    except (ValueError, OSError, maxminddb.InvalidDatabaseError):
+        # Not an IP address (a test client's name), or a damaged file: the click goes on.
         return None
