@@ -240,6 +240,8 @@ READS = {
     ("reports", "transaction_payouts"): "the transaction report lists each row's payees",
     ("reports", "payout_periods"): "period codes 0 and 1 are the affiliate's payout period",
     ("reports", "payment_profiles"): "period codes 0 and 1 are the affiliate's payout period",
+    ("reports", "clicks"): "the click log; the transaction report's subaffs are its click's",
+    ("reports", "customers"): "the click log's converted; the transaction report's customer",
     ("payments", "transactions"): "a build reads which payee rows count, and since when",
     ("payments", "transaction_payouts"): "a build pays every payee row not yet in a payment",
     ("payments", "logins"): "a build reads each payee's status, payvia, minimum and address",

@@ -45,8 +45,10 @@ from trackpost.offers.routes import router as offers_router
 from trackpost.payments.job import PaymentsJob
 from trackpost.payments.routes import router as payments_router
 from trackpost.postbacks.routes import router as postbacks_router
+from trackpost.reports.clicklog.routes import router as click_log_router
 from trackpost.reports.routes import router as reports_router
 from trackpost.system.routes import router as system_router
+from trackpost.tracking.dimensions import warm as warm_device_parser
 from trackpost.tracking.retention import RetentionJob
 from trackpost.tracking.routes import router as tracking_router
 from trackpost.transactions.routes import offer_router as transaction_offer_router
@@ -78,6 +80,7 @@ ROUTERS: tuple[Router, ...] = (
     webhooks_router,
     delivery_router,
     payments_router,
+    click_log_router,
 )
 
 
@@ -245,6 +248,8 @@ def create_worker_app() -> Any:
     if settings.payments_build:
         # Every worker starts one; only the worker holding the payments lock builds.
         PaymentsJob(settings).start()
+    # The User-Agent parser's rules and the GeoIP database, loaded before the first click.
+    warm_device_parser(str(settings.geoip_db) if settings.geoip_db else None)
     # Not in create_app: tests build many apps and should get their memory back.
     tune_gc_for_serving()
     return app

@@ -33,6 +33,8 @@ TRACKPOST_ONLY = frozenset(
         "/api/affiliate/test_postback",
         "/api/affiliate/get_postback_events",
         "/api/affiliate/set_postback_events",
+        # Statistics (issue #23): the click log.
+        "/api/report/clicks",
     }
 )
 # Whole families of trackpost's own calls: delivery and webhooks (#24), payments (#27).

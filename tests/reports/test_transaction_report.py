@@ -35,8 +35,17 @@ def _report(api: ApiClient, **params: object) -> dict[str, dict[str, object]]:
 
 
 def test_rows_are_keyed_by_transaction_id(net: Network) -> None:
-    click = net.click(_ocid="ext-77")
-    body = net.convert(click_hash=click, orderid="ORD-1", amount="19.95")
+    click = net.click(_ocid="ext-77", subaff="spring", subaff3="s3")
+    body = net.convert(
+        click_hash=click,
+        orderid="ORD-1",
+        amount="19.95",
+        trans_custom1="plan-gold",
+        trans_custom5="c5",
+        firstname="Jane",
+        lastname="Doe",
+        username="jdoe",
+    )
     net.api.post("/api/transaction/process_void", {"orderid": "ORD-1"})
     resp = net.api.get(REPORT, {"filter_orderid": "ORD-1", "period": 7})
     # The order's void comes with it: a sum over what the filter returns is the order's net.
@@ -69,6 +78,21 @@ def test_rows_are_keyed_by_transaction_id(net: Network) -> None:
                 "amount": "5.00",
             }
         ],
+        # Stored on the transaction, its click and its customer, returned since issue 23.
+        "trans_custom1": "plan-gold",
+        "trans_custom2": None,
+        "trans_custom3": None,
+        "trans_custom4": None,
+        "trans_custom5": "c5",
+        "subaff1": "spring",
+        "subaff2": None,
+        "subaff3": "s3",
+        "subaff4": None,
+        "subaff5": None,
+        "advertiserid": net.advertiser,
+        "advertiser_username": net.advertiser_username,
+        "customer_name": "Jane Doe",
+        "customer_username": "jdoe",
     }
     assert abs(row["time"] - dt.datetime.now(dt.UTC).timestamp()) < 300
     by_hash = _report(net.api, filter_transaction_hash=click)

@@ -89,4 +89,4 @@ def payvia(ctx: RequestContext, params: SetPayvia) -> list[dict[str, str]]:
 )
 def search_affiliates(ctx: RequestContext, params: SearchAffiliates) -> dict[str, Any]:
     """No filter lists every affiliate, a page at a time (start, count)."""
-    return search.search(ctx.conn, params)
+    return search.search(ctx.conn, params, ctx.services.settings.zone)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -118,9 +119,11 @@ def _filters(conn: Connection, params: SearchAffiliates) -> dict[str, Any] | Non
     return filters
 
 
-def _stats(conn: Connection, params: SearchAffiliates, ids: list[int]) -> dict[int, Stats]:
+def _stats(
+    conn: Connection, params: SearchAffiliates, ids: list[int], zone: dt.tzinfo
+) -> dict[int, Stats]:
     lo, hi = reports.stats_range(
-        params.stats_period, params.stats_start, params.stats_end, utcnow()
+        params.stats_period, params.stats_start, params.stats_end, utcnow(), zone
     )
     totals = reports.affiliate_totals(conn, ids, lo, hi)
     clicks = tracking.click_counts(conn, ids, lo, hi)
@@ -152,7 +155,10 @@ def _referred_chain(conn: Connection, row: RowMapping) -> list[dict[str, str]]:
     return chain
 
 
-def search(conn: Connection, params: SearchAffiliates) -> dict[str, dict[str, Any]]:
+def search(
+    conn: Connection, params: SearchAffiliates, zone: dt.tzinfo = dt.UTC
+) -> dict[str, dict[str, Any]]:
+    """Matching accounts by loginid; statistics filters count the network's days (zone)."""
     filters = _filters(conn, params)
     if filters is None:
         return {}
@@ -161,7 +167,7 @@ def search(conn: Connection, params: SearchAffiliates) -> dict[str, dict[str, An
     if wanted:
         # The statistics are per account: filter every match, then take the page.
         rows = accounts.search(conn, params.type, filters, params.name, params.orderby, 0, None)
-        stats = _stats(conn, params, [int(r["loginid"]) for r in rows])
+        stats = _stats(conn, params, [int(r["loginid"]) for r in rows], zone)
         rows = [
             r
             for r in rows

@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, BeforeValidator, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BeforeValidator,
+    Field,
+    ValidationError,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -45,6 +52,20 @@ def _lower(value: object) -> object:
 
 def _blank_is_none(value: object) -> object:
     return None if isinstance(value, str) and not value.strip() else value
+
+
+def _country_header(value: object) -> object:
+    # An HTTP header name (RFC 9110 token characters); blank means no header is read.
+    text = value.strip() if isinstance(value, str) else value
+    if isinstance(text, str) and text and not all(c.isalnum() or c in "-_" for c in text):
+        raise ValueError(f"{text[:64]!r} is not an HTTP header name")
+    return text
+
+
+def _readable_file(value: Path | None) -> Path | None:
+    if value is not None and not value.is_file():
+        raise ValueError(f"{str(value)[:200]!r} is not a readable file")
+    return value
 
 
 def normalise_database_url(url: str) -> str:
@@ -163,6 +184,14 @@ class Settings(BaseSettings):
     # The network's time zone (an IANA name such as America/New_York): every period code, day
     # boundary, payout period and report uses its days. Stored times stay UTC.
     timezone: Annotated[str, BeforeValidator(_zone_name)] = "UTC"
+    # A click's country (docs/tracking.md): this header when a trusted proxy sends it (blank:
+    # none is read), else the GeoIP database in MaxMind's format named here, else unknown.
+    country_header: Annotated[str, BeforeValidator(_country_header), Field(max_length=64)] = (
+        "CF-IPCountry"
+    )
+    geoip_db: Annotated[
+        Path | None, BeforeValidator(_blank_is_none), AfterValidator(_readable_file)
+    ] = None
 
     @model_validator(mode="after")
     def _database(self) -> Settings:

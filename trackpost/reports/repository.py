@@ -20,6 +20,8 @@ from sqlalchemy import (
     true,
 )
 
+from trackpost.models.tables import clicks as C
+from trackpost.models.tables import customers as CU
 from trackpost.models.tables import logins as L
 from trackpost.models.tables import payment_profiles as PR
 from trackpost.models.tables import payout_periods as PP
@@ -35,6 +37,7 @@ _PAYOUT_SPEC = select(PP.c.spec).where(
     )
 )
 _AFF = L.alias("aff")
+_ADV = L.alias("adv")
 _ORDER = T.alias("ord")
 _PAYEE = L.alias("payee")
 # Every payee row of a page of transactions, with the payee's username.
@@ -71,6 +74,23 @@ _COLUMNS = (
     T.c.parent_transactionid,
     T.c.created_at,
     _AFF.c.username.label("affiliate_username"),
+    T.c.trans_custom1,
+    T.c.trans_custom2,
+    T.c.trans_custom3,
+    T.c.trans_custom4,
+    T.c.trans_custom5,
+    # Stored elsewhere, read by key for the page's rows: the click's subaffs, the customer's
+    # name and advertiser.
+    C.c.subaff1,
+    C.c.subaff2,
+    C.c.subaff3,
+    C.c.subaff4,
+    C.c.subaff5,
+    CU.c.advertiserid,
+    _ADV.c.username.label("advertiser_username"),
+    CU.c.firstname.label("customer_firstname"),
+    CU.c.lastname.label("customer_lastname"),
+    CU.c.username.label("customer_username"),
 )
 # Filter name -> the condition it adds; every value is a bound parameter named f_<filter>.
 _CONDITIONS: dict[str, Any] = {
@@ -104,9 +124,14 @@ _CONDITIONS: dict[str, Any] = {
 def _statements(names: frozenset[str]) -> tuple[Select[Any], Select[Any]]:
     where = and_(true(), *(_CONDITIONS[n] for n in sorted(names)))
     base = T.outerjoin(_AFF, _AFF.c.loginid == T.c.loginid)
+    wide = (
+        base.outerjoin(C, C.c.click_hash == T.c.click_hash)
+        .outerjoin(CU, CU.c.customer_id == T.c.customer_id)
+        .outerjoin(_ADV, _ADV.c.loginid == CU.c.advertiserid)
+    )
     rows = (
         select(*_COLUMNS)
-        .select_from(base)
+        .select_from(wide)
         .where(where)
         .order_by(T.c.transactionid)
         .limit(bindparam("lim"))

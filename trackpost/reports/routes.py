@@ -30,6 +30,20 @@ EXAMPLE = {
         "payouts": [
             {"id": 2001, "type": "affiliate", "username": "aff1", "loginid": 4004, "amount": "5.00"}
         ],
+        "trans_custom1": "plan-gold",
+        "trans_custom2": None,
+        "trans_custom3": None,
+        "trans_custom4": None,
+        "trans_custom5": None,
+        "subaff1": "spring",
+        "subaff2": None,
+        "subaff3": None,
+        "subaff4": None,
+        "subaff5": None,
+        "advertiserid": 3003,
+        "advertiser_username": "adv1",
+        "customer_name": "Jane Doe",
+        "customer_username": "jdoe",
     }
 }
 
@@ -50,10 +64,11 @@ EXAMPLE = {
     errors=(400,),
 )
 def transaction_report(ctx: RequestContext, params: TransactionReport) -> Response:
-    """Periods are UTC; periods 0 and 1 are the affiliate's (or the default) payout period."""
-    total, rows = service.transaction_report(ctx.conn, params)
+    """Periods are the network's days; 0 and 1 are the affiliate's (or default) payout period."""
+    zone = ctx.services.settings.zone
+    total, rows = service.transaction_report(ctx.conn, params, zone)
     headers = {"X-Total-Count": str(total)}
-    net = service.affiliate_net(ctx.conn, params)
+    net = service.affiliate_net(ctx.conn, params, zone)
     if net is not None:
         headers["X-Affiliate-Net"] = cents_text(net) or "0.00"
     return json_response(rows, headers=headers)

@@ -65,10 +65,11 @@ class TransactionReport(ParamModel):
         "start or end is sent.",
     )
     start: Annotated[str, Field(max_length=32)] | None = Field(
-        default=None, description="2026-03-01 (UTC), with period 8"
+        default=None,
+        description="2026-03-01 (a day of the network, TRACKPOST_TIMEZONE), with period 8",
     )
     end: Annotated[str, Field(max_length=32)] | None = Field(
-        default=None, description="2026-03-31, inclusive (UTC), with period 8"
+        default=None, description="2026-03-31, inclusive (the network's day), with period 8"
     )
     filter_affiliate: Annotated[Filter, AfterValidator(_affiliate)] | None = Field(
         default=None, description="An affiliate's username or loginid"
@@ -130,6 +131,29 @@ ROW_SCHEMA: dict[str, Any] = {
         "chargeback_cost": {"type": "string", "description": "base currency ('15.00')"},
         "total_payout": {"type": "string", "description": "base currency ('5.00')"},
         "payouts": {"type": "array", "items": PAYOUT_SCHEMA},
+        **{
+            f"trans_custom{n}": {
+                "type": ["string", "null"],
+                "description": "as the advertiser posted it" if n == 1 else "",
+            }
+            for n in range(1, 6)
+        },
+        **{
+            f"subaff{n}": {
+                "type": ["string", "null"],
+                "description": "the click's (null when the click is unknown or pruned)"
+                if n == 1
+                else "",
+            }
+            for n in range(1, 6)
+        },
+        "advertiserid": {"type": ["integer", "null"], "description": "the customer's advertiser"},
+        "advertiser_username": {"type": ["string", "null"]},
+        "customer_name": {
+            "type": ["string", "null"],
+            "description": "the customer's first and last names; null when it has neither",
+        },
+        "customer_username": {"type": ["string", "null"]},
     },
 }
 REPORT_RESPONSE: dict[str, Any] = {

@@ -41,6 +41,14 @@ def payout_ranges(
     loginid = params.filter_loginid
     if loginid is None and affiliate and affiliate.isascii() and affiliate.isdigit():
         loginid = int(affiliate)
+    return payout_periods(conn, loginid, now, zone)
+
+
+def payout_periods(
+    conn: Connection, loginid: int | None, now: dt.datetime, zone: dt.tzinfo = dt.UTC
+) -> tuple[Range, Range] | None:
+    """The current and previous payout period of an account (None: the default period's);
+    None when there is no payout period at all (codes 0 and 1 are then calendar months)."""
     text = repo.payout_spec(conn, loginid)
     if text is None:
         return None
@@ -50,10 +58,13 @@ def payout_ranges(
 
 
 def filters_of(
-    params: TransactionReport, now: dt.datetime, payout: tuple[Range, Range] | None = None
+    params: TransactionReport,
+    now: dt.datetime,
+    payout: tuple[Range, Range] | None = None,
+    zone: dt.tzinfo = dt.UTC,
 ) -> dict[str, Any]:
-    """The report's filters as repository conditions."""
-    lo, hi = period_range(params.period, params.start, params.end, now, payout)
+    """The report's filters as repository conditions; periods are the network's days (zone)."""
+    lo, hi = period_range(params.period, params.start, params.end, now, payout, zone)
     out: dict[str, Any] = {}
     if lo is not None:
         out["from"] = lo
@@ -122,24 +133,37 @@ def _row(row: RowMapping, payees: list[RowMapping]) -> dict[str, Any]:
         "chargeback_cost": cents_text(row["chargeback_cost"]),
         "total_payout": cents_text(row["total_payout"]),
         "payouts": payouts,
+        **{f"trans_custom{n}": row[f"trans_custom{n}"] for n in range(1, 6)},
+        **{f"subaff{n}": row[f"subaff{n}"] for n in range(1, 6)},
+        "advertiserid": row["advertiserid"],
+        "advertiser_username": row["advertiser_username"],
+        "customer_name": _name(row["customer_firstname"], row["customer_lastname"]),
+        "customer_username": row["customer_username"],
     }
 
 
-def affiliate_net(conn: Connection, params: TransactionReport) -> int | None:
+def _name(first: str | None, last: str | None) -> str | None:
+    """The customer's first and last names as one, or None when it has neither."""
+    return " ".join(p for p in (first, last) if p) or None
+
+
+def affiliate_net(
+    conn: Connection, params: TransactionReport, zone: dt.tzinfo = dt.UTC
+) -> int | None:
     """With one affiliate named by loginid: its net payout over the period (every payout row it
     has on counted events, chargeback fees included); else None."""
     now = utcnow()
-    filters = filters_of(params, now, payout_ranges(conn, params, now))
+    filters = filters_of(params, now, payout_ranges(conn, params, now, zone), zone)
     loginid = filters.get("loginid")
     return None if loginid is None else repo.payee_net(conn, int(loginid), filters)
 
 
 def transaction_report(
-    conn: Connection, params: TransactionReport
+    conn: Connection, params: TransactionReport, zone: dt.tzinfo = dt.UTC
 ) -> tuple[int, dict[str, dict[str, Any]]]:
-    """(how many match, the page of rows keyed by transaction id)."""
+    """(how many match, the page of rows keyed by transaction id); days are zone's."""
     now = utcnow()
-    filters = filters_of(params, now, payout_ranges(conn, params, now))
+    filters = filters_of(params, now, payout_ranges(conn, params, now, zone), zone)
     if filters.pop("nothing", False):
         return 0, {}
     total, rows = repo.report(conn, filters, params.trans_start, params.trans_count)
@@ -155,10 +179,15 @@ _LATEST = dt.datetime(3000, 1, 1, tzinfo=dt.UTC)
 
 
 def stats_range(
-    period: int | None, start: str | None, end: str | None, now: dt.datetime
+    period: int | None,
+    start: str | None,
+    end: str | None,
+    now: dt.datetime,
+    zone: dt.tzinfo = dt.UTC,
 ) -> tuple[dt.datetime, dt.datetime]:
     """A period code (or start/end) as a closed-open UTC range; no period means all time."""
-    lo, hi = period_range(7 if period is None and not (start or end) else period, start, end, now)
+    code = 7 if period is None and not (start or end) else period
+    lo, hi = period_range(code, start, end, now, zone=zone)
     return lo or _EARLIEST, hi or _LATEST
 
 

@@ -13,8 +13,9 @@ from trackpost.core.responses import RawResponse
 from trackpost.core.security import new_click_hash
 from trackpost.tracking import service
 from trackpost.tracking.cache import ResolutionCache
+from trackpost.tracking.dimensions import NO_DEVICE, device_of
 from trackpost.tracking.urls import as_uri
-from trackpost.tracking.web import is_https
+from trackpost.tracking.web import click_country, is_https
 
 __all__ = ["router"]
 
@@ -82,17 +83,22 @@ def not_found(ctx: RequestContext) -> Response:
 def _click_request(ctx: RequestContext, params: Any, path: str | None) -> service.ClickRequest:
     request = ctx.request
     subs, extra = service.link_values(params)
+    user_agent = header(request, b"user-agent")
+    record = request.method != "HEAD"
     return service.ClickRequest(
         code=request.path_params["code"],
         path=path,
         params=params,
         ip=ctx.client_ip,
-        user_agent=header(request, b"user-agent"),
+        user_agent=user_agent,
         referrer=header(request, b"referer"),
         click_hash=new_click_hash(),
-        record=request.method != "HEAD",
+        record=record,
         subs=subs,
         extra=extra,
+        # Before the transaction, like the rest of prepare; a HEAD records nothing to fill.
+        country=click_country(ctx) if record else None,
+        device=device_of(user_agent) if record else NO_DEVICE,
     )
 
 

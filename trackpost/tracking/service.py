@@ -14,6 +14,7 @@ from trackpost.accounts import service as accounts
 from trackpost.core.fields import aliased
 from trackpost.tracking import repository as repo
 from trackpost.tracking.cache import Resolution, ResolutionCache, Target
+from trackpost.tracking.dimensions import NO_DEVICE, Device
 from trackpost.tracking.linkcode import MalformedCode, TrackingCode, decode
 from trackpost.tracking.urls import MACROS, UrlTemplate, is_macro_name, with_deep_link
 
@@ -69,6 +70,9 @@ class ClickRequest:
     # link_values(params), read before the transaction.
     subs: Mapping[str, str] = field(default_factory=dict)
     extra: Mapping[str, str] = field(default_factory=dict)
+    # The click's dimensions (tracking/dimensions.py), also worked out before the transaction.
+    country: str | None = None
+    device: Device = NO_DEVICE
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +209,10 @@ def click(
             "ip": req.ip[:64],
             "user_agent": req.user_agent[:512] if req.user_agent else None,
             "referrer": req.referrer[:2048] if req.referrer else None,
+            "country": req.country,
+            "device_type": req.device.type,
+            "device_os": req.device.os,
+            "device_browser": req.device.browser,
             "created_at": now,
         },
     )

@@ -75,7 +75,9 @@ def transaction_report(req: UiRequest) -> Page:
         start = 0
     values: dict[str, Any] = {"query": req.query, "periods": PERIODS, "rows": {}, "error": None}
     try:
-        total, rows = reports.transaction_report(req.conn, _report_params(req, start, 100))
+        total, rows = reports.transaction_report(
+            req.conn, _report_params(req, start, 100), req.settings.zone
+        )
     except TrackpostError as exc:
         values["error"] = exc.message
         return Page("report.html", values, status=exc.status)
@@ -91,7 +93,9 @@ def transaction_csv(req: UiRequest) -> Download:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for page in range(10):
-        total, rows = reports.transaction_report(req.conn, _report_params(req, page * 1000, 1000))
+        total, rows = reports.transaction_report(
+            req.conn, _report_params(req, page * 1000, 1000), req.settings.zone
+        )
         for tid, row in rows.items():
             line = {**row, "transactionid": tid, "time": when(row["time"])}
             for key in ("amount", "total_payout", "chargeback_cost"):

@@ -222,9 +222,10 @@ def variables(
         customer_id=text(payload.get("customer_id")),
         event_id=text(event_id),
         timestamp=str(timestamp),
-        # Not on the click yet (the statistics work adds them); the customer's country stands in.
+        # The click's country; the customer's (the advertiser's posted one) when it has none.
         country=text((click or {}).get("country") or (customer or {}).get("country")),
-        device_type_name=text((click or {}).get("device_type_name")),
+        # The vendor's capitalised names: Desktop, Mobile, Tablet, Bot, Other.
+        device_type_name=text(((click or {}).get("device_type") or "").capitalize() or None),
     )
     for sub in SUBAFFS:
         values[sub] = text((click or {}).get(sub))
