@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.commissions.conftest import Money
 from tests.postbacks.network import Network
 from tests.support import assert_error
-from trackpost.models.tables import commission_audit
+from trackpost.models.tables import clicks, commission_audit
 
 GET = "/api/offer/get_commission_changes"
 PAYOUTS = "/api/offer/set_commission_change_payouts"
@@ -165,3 +165,17 @@ def test_errors_name_the_parameter(money: Money, net: Network) -> None:
     assert_error(resp, 404, "commission_change_not_found", "12345")
     resp = net.api.post(add, {"offerid": net.offer, "type": "standard", "goalid": 4})
     assert_error(resp, 404, "goal_not_found", "goalid")
+
+
+def test_country_changes_match_the_clicks_country_before_the_posted_one(
+    money: Money, net: Network
+) -> None:
+    money.change(type="standard", countries="DE", flat_amount_per_conversion="8.00")
+    german = net.click()
+    with net.services.db.transaction(write=True) as conn:
+        # A click recorded with its country (from the trusted proxy's header or GeoIP).
+        conn.execute(update(clicks).where(clicks.c.click_hash == german).values(country="DE"))
+    assert _sale(money, click_hash=german)[0] == 800
+    assert _sale(money, country="de")[0] == 800  # no country on the click: the posted one
+    assert money.preview(net.click(), country="de")["payouts"][0]["amount"] == "8.00"
+    assert money.preview(german, country="us")["payouts"][0]["amount"] == "8.00"

@@ -16,6 +16,7 @@ from trackpost.commissions.service import (
     Sale,
     event_of,
     goal_revenue,
+    payout_country,
     usernames,
 )
 from trackpost.core.db import utcnow
@@ -64,7 +65,7 @@ def preview(
         if terms is None:
             raise GoalNotFound(f"Goal {goalid} (goal_id) is not enabled on the click's offer.")
         amount = goal_revenue(terms, amount if amount is not None else DEFAULT_AMOUNT)
-    country = params.country.upper() if params.country else None
+    country = payout_country(click["country"], params.country)
     sale = sale_for_click(click, offer, params.transaction_type, amount, goalid, country)
     rows = payees(rules, event_of(conn, rules, sale, utcnow(), policy, book=False))
     names = usernames(conn, [p.loginid for p in rows])

@@ -259,6 +259,16 @@ def payees_for(
     return payees(rules, event_of(conn, rules, sale, now, policy, book=True))
 
 
+def payout_country(click_country: str | None, posted: str | None) -> str | None:
+    """The country commission changes are matched on: the click's, else the one posted.
+
+    The click's country comes from the network's own infrastructure (the trusted proxy's
+    header or the GeoIP database) at the visit; the advertiser's posted country is billing data
+    and stands in only for clicks recorded without one.
+    """
+    return click_country or (posted.upper() if posted else None)
+
+
 def held_above_max(rules: Rules, offerid: int, revenue: int) -> str | None:
     """Why a sale of this revenue is held for review (above the offer's maximum), or None."""
     limit = rules.offer(offerid).max_amount

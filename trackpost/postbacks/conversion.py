@@ -101,7 +101,7 @@ def convert(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, An
         revenue=revenue,
         default_type=click["conversion_payout_type"],
         default_amount=int(click["conversion_payout"]),
-        country=post.country,
+        country=commissions.payout_country(click.get("click_country"), post.country),
         subaffs=subaffs_of(click),
     )
     payouts = commissions.payees_for(conn, rules, sale, now, sender.policy)

@@ -182,7 +182,9 @@ def _payouts(
         revenue=revenue,
         default_type=ctx["continuity_payout_type"] or "flat",
         default_amount=int(ctx["continuity_payout"] or 0),
-        country=post.country or customer.get("country"),
+        country=commissions.payout_country(
+            ctx.get("click_country"), post.country or customer.get("country")
+        ),
         subaffs=subaffs_of(dict(ctx)),
     )
     rules = rules_of(conn, sender, dict(ctx))

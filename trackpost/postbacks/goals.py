@@ -131,7 +131,7 @@ def _book(
         loginid=ctx["loginid"],
         revenue=revenue,
         goalid=goalid,
-        country=post.country,
+        country=commissions.payout_country(ctx.get("click_country"), post.country),
         subaffs=subaffs_of(dict(ctx)),
     )
     payouts = commissions.payees_for(conn, rules, sale, now, sender.policy)
