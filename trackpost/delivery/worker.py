@@ -56,6 +56,15 @@ def policy_of(settings: Settings) -> Policy:
     )
 
 
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop where installed (granian brings it): cheaper sends than asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
 class Worker:
     """Runs the delivery loop until stopped."""
 
@@ -84,7 +93,8 @@ class Worker:
         if self._db is None:
             self._db = Database(create_db_engine(self.settings, pool_size=2), checkpoint=False)
         try:
-            asyncio.run(self._main())
+            with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+                runner.run(self._main())
         finally:
             if self._own_db:
                 self._db.dispose()
