@@ -276,6 +276,8 @@ def fan_out(conn: Connection, events: Sequence[StoredEvent]) -> list[NewDelivery
         subs.setdefault(int(pb["loginid"]), []).append(pb)
     if not subs:
         return []
+    if any(pb["campaignid"] is not None for rows in subs.values() for pb in rows):
+        wanted = _with_campaigns(conn, wanted)
     switches = repo.settings(conn, list(subs))
     pairs = [
         (e, n, pb)
@@ -286,6 +288,23 @@ def fan_out(conn: Connection, events: Sequence[StoredEvent]) -> list[NewDelivery
     if not pairs:
         return []
     return _render_all(conn, pairs)
+
+
+def _with_campaigns(
+    conn: Connection, wanted: list[tuple[StoredEvent, str]]
+) -> list[tuple[StoredEvent, str]]:
+    """Transaction events name the click, not its campaign: the click gives it, for the
+    postbacks narrowed to a campaign (read only when some affiliate's are)."""
+    hashes = [str(e.payload["click_hash"]) for e, _ in wanted if e.payload.get("click_hash")]
+    clicks = repo.clicks_by_hash(conn, hashes)
+    out = []
+    for event, name in wanted:
+        click = clicks.get(str(event.payload.get("click_hash")))
+        if click is not None and not event.payload.get("campaignid"):
+            payload = {**event.payload, "campaignid": int(click["campaignid"] or 0) or None}
+            event = replace(event, payload=payload)
+        out.append((event, name))
+    return out
 
 
 def _personal(pb: Row) -> bool:
