@@ -22,9 +22,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_index("ix_deliveries_customer_id", "deliveries", ["customer_id", "id"])
     with op.batch_alter_table("affiliate_postbacks") as batch:
-        batch.add_column(
-            sa.Column("delay_hours", sa.Integer(), nullable=False, server_default="0")
-        )
+        batch.add_column(sa.Column("delay_hours", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
