@@ -89,11 +89,22 @@ def check(kind: str, method: str, url: str, body: str | None) -> None:
         raise PostbackNotAllowed(f"Parameter 'method': an {kind} pixel is always GET.")
 
 
+def _check_pixel_offer(conn: Connection, kind: str, offerid: int | None) -> None:
+    """The vendor's rule: image and iframe pixels only where the offer converts by iframe (a
+    pixel on all offers is kept and rendered only on such pages)."""
+    if kind != "postback" and offerid is not None and not offers.converts_by_iframe(conn, offerid):
+        raise PostbackNotAllowed(
+            f"Parameter 'type': an {kind} pixel needs an offer that converts by iframe, and no "
+            f"landing page of offer {offerid} does (conversion_type); use a server postback."
+        )
+
+
 def add(conn: Connection, values: dict[str, Any]) -> int:
     affiliates.affiliate(conn, values["loginid"])  # 404 for an unknown affiliate
     if values.get("offerid") is not None:
         offers.check_offer(conn, values["offerid"])
     check(values["kind"], values["method"], values["url"], values.get("body"))
+    _check_pixel_offer(conn, values["kind"], values.get("offerid"))
     now = utcnow()
     return repo.insert(conn, {**values, "active": True, "created_at": now, "updated_at": now})
 
@@ -135,6 +146,8 @@ def edit(conn: Connection, postbackid: int, values: dict[str, Any]) -> None:
         offers.check_offer(conn, values["offerid"])
     merged = {**row, **values}
     check(merged["kind"], merged["method"], merged["url"], merged["body"])
+    if "offerid" in values:
+        _check_pixel_offer(conn, merged["kind"], merged["offerid"])
     repo.update(conn, postbackid, {**values, "updated_at": utcnow()})
     if values.get("active") is True:
         delivery.resume(conn, KIND, postbackid)
