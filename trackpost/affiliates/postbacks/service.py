@@ -20,6 +20,7 @@ from sqlalchemy import Connection, RowMapping
 
 from trackpost.accounts import service as accounts
 from trackpost.affiliates import service as affiliates
+from trackpost.affiliates.postbacks import accounts as account_postbacks
 from trackpost.affiliates.postbacks import repository as repo
 from trackpost.affiliates.postbacks.errors import PostbackNotAllowed, PostbackNotFound
 from trackpost.core.db import utcnow
@@ -48,6 +49,8 @@ EVENTS = (
     "void",
     "chargeback",
     "reversal",
+    "account_signup",
+    "account_change",
 )
 KINDS = ("postback", "image", "iframe")
 DEFAULT_CURRENCY = "USD"
@@ -100,7 +103,10 @@ def _check_pixel_offer(conn: Connection, kind: str, offerid: int | None) -> None
 
 
 def add(conn: Connection, values: dict[str, Any]) -> int:
-    affiliates.affiliate(conn, values["loginid"])  # 404 for an unknown affiliate
+    account_postbacks.check_scope(values)
+    if values.get("loginid") is not None:
+        affiliates.affiliate(conn, values["loginid"])  # 404 for an unknown affiliate
+    values["loginid"] = values.get("loginid") or account_postbacks.NETWORK
     if values.get("offerid") is not None:
         offers.check_offer(conn, values["offerid"])
     check(values["kind"], values["method"], values["url"], values.get("body"))
@@ -119,7 +125,7 @@ def _postback(conn: Connection, postbackid: int) -> RowMapping:
 def shown(row: Row, state: str) -> dict[str, Any]:
     return {
         "postbackid": str(row["postbackid"]),
-        "loginid": str(row["loginid"]),
+        "loginid": str(row["loginid"]),  # "0": the network's own (account postbacks)
         "event": row["event"],
         "goal_id": row["goal_id"],
         "offerid": row["offerid"],
@@ -129,6 +135,7 @@ def shown(row: Row, state: str) -> dict[str, Any]:
         "url": row["url"],
         "body": row["body"],
         "active": bool(row["active"]),
+        "delay_hours": row["delay_hours"],
         "delivery_state": state,
         "created_at": iso(row["created_at"]),
     }
@@ -145,6 +152,7 @@ def edit(conn: Connection, postbackid: int, values: dict[str, Any]) -> None:
     if values.get("offerid") is not None:
         offers.check_offer(conn, values["offerid"])
     merged = {**row, **values}
+    account_postbacks.check_scope(merged)
     check(merged["kind"], merged["method"], merged["url"], merged["body"])
     if "offerid" in values:
         _check_pixel_offer(conn, merged["kind"], merged["offerid"])
@@ -273,6 +281,15 @@ def _normal(event: StoredEvent, row: Row | None) -> StoredEvent:
 
 def fan_out(conn: Connection, events: Sequence[StoredEvent]) -> list[NewDelivery]:
     """The delivery subscriber: each matching, enabled server postback, rendered."""
+    out = _transaction_fan_out(conn, events)
+    told = [e for e in events if e.type in account_postbacks.EVENTS]
+    if told:
+        switches = repo.settings(conn, [int(e.payload["loginid"]) for e in told])
+        out.extend(account_postbacks.fan_out(conn, told, lambda who, n: _enabled(switches, who, n)))
+    return out
+
+
+def _transaction_fan_out(conn: Connection, events: Sequence[StoredEvent]) -> list[NewDelivery]:
     named = [(e, n) for e in events if (n := postback_event(e))]
     if not named:
         return []
