@@ -60,3 +60,31 @@ def test_edit_moves_a_postback_to_another_campaign(out: Outbound, receiver: Rece
     bad = out.api.patch("/api/affiliate/edit_postback", {"postbackid": pid, "campaignid": "x"})
     assert bad.status_code == 400
     assert "campaignid" in bad.json()["message"]
+
+
+def test_an_event_off_globally_fires_only_for_affiliates_it_is_on_for(
+    out: Outbound, receiver: Receiver
+) -> None:
+    from tests.postbacks.network import build_network
+
+    other = build_network(out.api, out.built.services)
+    for net, path in ((out.net, "/mine"), (other, "/other")):
+        resp = out.api.post(
+            "/api/affiliate/add_postback",
+            {"loginid": net.affiliate, "event": "conversion", "url": receiver.url(path)},
+        )
+        assert resp.status_code == 200, resp.text
+    switch = "/api/affiliate/set_postback_events"
+    assert out.api.patch(switch, {"disable": "conversion"}).status_code == 200
+    assert (
+        out.api.patch(switch, {"loginid": other.affiliate, "enable": "conversion"}).status_code
+        == 200
+    )
+    shown = out.api.get("/api/affiliate/get_postback_events").json()["message"]
+    assert shown["conversion"] is False
+    assert shown["refund"] is True
+    out.net.convert()
+    other.convert()
+    out.deliver()
+    assert receiver.to("/mine") == []
+    assert len(receiver.to("/other")) == 1
