@@ -42,7 +42,9 @@ _TEMPLATES = (
     summary="Add an affiliate postback or pixel for one event",
     description=(
         "type postback (server to server; GET, or POST with a body template), image or iframe "
-        "(rendered by /signup/pixels.js). offerid, campaignid and goal_id narrow it." + _TEMPLATES
+        "(rendered by /signup/pixels.js and pixels.html, only for offers that convert by "
+        "iframe). offerid, campaignid and goal_id narrow it. account_signup and account_change "
+        "are the network's (no loginid), with delay_hours 0, 12, 24 or 48." + _TEMPLATES
     ),
     response=ADD_RESPONSE,
     example={"result": "Success", "message": {"postbackid": "1"}},
