@@ -7,7 +7,8 @@ from sqlalchemy import Connection
 from trackpost.accounts import service as accounts
 from trackpost.affiliates.postbacks import repository as repo
 from trackpost.affiliates.postbacks.errors import PixelClickNotFound
-from trackpost.affiliates.postbacks.service import event_settings, template, variables
+from trackpost.affiliates.postbacks.service import event_settings, template
+from trackpost.affiliates.postbacks.variables import variables
 from trackpost.core.db import utcnow
 
 
