@@ -56,6 +56,7 @@ from trackpost.transactions.routes import router as transactions_router
 from trackpost.ui.routes import console_routes
 from trackpost.webhooks import service as webhooks
 from trackpost.webhooks.routes import router as webhooks_router
+from trackpost.webhooks.schemas import openapi_webhooks
 
 log = logging.getLogger("trackpost")
 
@@ -134,7 +135,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     settings = settings or get_settings()
     services = services or build_services(settings)
     endpoints = collect_endpoints()
-    openapi_doc = build_openapi(endpoints)
+    openapi_doc = build_openapi(endpoints, webhooks=openapi_webhooks())
 
     draining = DrainState.of_worker(settings.data_dir)
     retry = {"Retry-After": "1"}

@@ -138,8 +138,8 @@ LANDING_PAGE = (
     P(
         "conversion_type",
         "post",
-        status=LIMITED,
-        note="post only: iframe and image are 400 not_supported (no cookie-based conversions)",
+        note="post (server postback), iframe or image (the confirmation page's browser posts, "
+        "with the click cookie); only iframe pages render affiliates' image and iframe pixels",
     ),
     P("postback_ips", "203.0.113.7,198.51.100.0/24", note="empty: the global list applies"),
     P(

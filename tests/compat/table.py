@@ -64,9 +64,8 @@ No documented parameter of a served endpoint is refused as unknown.
 - **Offers without an advertiser**: the vendor requires only `name`; trackpost gives such an
   offer to an advertiser account named `house`, made on first use with no password (it cannot
   log in), so that its customers and postbacks work like any other's.
-- **Settings trackpost cannot enforce are refused**, not stored unused: `conversion_type`
-  other than `post` (no cookie-based conversions), `hostnpost_ips` (no host-and-post
-  endpoint), `redirect_hash` (no geo-redirects), `disable_url_sanitization=1` (filled values are
+- **Settings trackpost cannot enforce are refused**, not stored unused: `hostnpost_ips` (no
+  host-and-post endpoint), `redirect_hash` (no geo-redirects), `disable_url_sanitization=1` (filled values are
   always URL-encoded), a percentage revenue (`cost_type` other than `flat`, `cost_perc` other
   than 0), `ip_lookup=1` (no conversion is matched by IP alone), and a postback for a goal the
   offer does not have (it books nothing).

@@ -62,8 +62,6 @@ def test_add_landing_page_body_and_stored_fields(
 @pytest.mark.parametrize(
     ("name", "value"),
     [
-        ("conversion_type", "iframe"),
-        ("conversion_type", "image"),
         ("hostnpost_ips", "203.0.113.7"),
         ("redirect_hash", "geo-1"),
         ("disable_url_sanitization", "1"),
@@ -76,6 +74,27 @@ def test_settings_trackpost_cannot_enforce_are_refused(
     assert_error(api.post(ADD, data), 400, "not_supported", name)
     lp = ok(api.post(ADD, {**data, name: ""}))[0]["message"]["landing_pageid"]
     assert_error(api.patch(EDIT, {"landing_pageid": lp, name: value}), 400, "not_supported", name)
+
+
+@pytest.mark.parametrize("conversion_type", ["iframe", "image", "post"])
+def test_every_vendor_conversion_type_is_kept_and_shown(
+    api: ApiClient, services: Services, offerid: str, conversion_type: str
+) -> None:
+    data = {"name": "L", "offerid": offerid, "url": "https://adv.example/"}
+    lp = ok(api.post(ADD, {**data, "conversion_type": conversion_type}))[0]["message"][
+        "landing_pageid"
+    ]
+    assert lp_row(services, lp)["conversion_type"] == conversion_type
+    shown = ok(
+        api.get(
+            "/api/offer/get_details",
+            {"offerid": offerid, "return_columns": "conversion_type,landing_pages"},
+        )
+    )["message"][offerid]
+    assert shown["landing_pages"][lp]["conversion_type"] == conversion_type
+    assert shown["conversion_type"] == conversion_type  # the offer's first page
+    ok(api.patch(EDIT, {"landing_pageid": lp, "conversion_type": "post"}))
+    assert lp_row(services, lp)["conversion_type"] == "post"
 
 
 @pytest.mark.parametrize(

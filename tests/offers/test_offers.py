@@ -189,6 +189,7 @@ def test_get_details_return_columns(api: ApiClient) -> None:
                     "name": shown[offerid]["landing_pages"][lp]["name"],
                     "url": "https://adv.example/",
                     "private": "0",
+                    "conversion_type": "post",
                 }
             },
         }

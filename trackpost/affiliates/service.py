@@ -15,6 +15,7 @@ from trackpost.affiliates.errors import (
     PayviaNotFound,
     ReferrerNotFound,
 )
+from trackpost.affiliates.postbacks import accounts as account_postbacks
 from trackpost.affiliates.schemas import (
     AddAffiliate,
     AffiliateFields,
@@ -24,6 +25,7 @@ from trackpost.affiliates.schemas import (
 )
 from trackpost.core.errors import InvalidParameter
 from trackpost.core.fields import MAX_ID
+from trackpost.events import service as events
 from trackpost.tracking import service as tracking
 from trackpost.tracking.linkcode import MalformedCode, decode
 
@@ -92,7 +94,18 @@ def add_affiliate(conn: Connection, params: AddAffiliate) -> int:
         repo.replace_payvia_info(conn, loginid, _pairs(params.payvia_info))
     # A code for this loginid may have been cached as unknown before it existed.
     tracking.forget_cached(conn)
+    _told(conn, "affiliate.created", loginid, params.model_fields_set)
     return loginid
+
+
+def _told(conn: Connection, kind: str, loginid: int, fields: set[str]) -> None:
+    """The event the network's signup and account-change postbacks are sent for: the names
+    of the fields sent, and the account as it now is (no password or key)."""
+    changed = sorted(fields - {"loginid"})
+    row = accounts.get_login(conn, loginid)
+    account = account_postbacks.snapshot(row) if row is not None else None
+    payload = {"loginid": loginid, "changed": changed, "account": account}
+    events.record(conn, events.Event(kind, payload))
 
 
 def affiliate(conn: Connection, loginid: int, *, lock: bool = False) -> RowMapping:
@@ -156,12 +169,15 @@ def edit_affiliate(conn: Connection, params: EditAffiliate) -> None:
             )
         repo.add_manager(conn, params.loginid, manager)
     tracking.forget_cached(conn)
+    _told(conn, "affiliate.updated", params.loginid, params.model_fields_set)
 
 
 def set_payvia(conn: Connection, params: SetPayvia) -> list[dict[str, str]]:
     """The payvia endpoint: one message per change, as the vendor reports them."""
     row = affiliate(conn, params.loginid, lock=True)
-    return _apply_payvia(conn, row, params.payvia_type_id, params.payvia_info)
+    messages = _apply_payvia(conn, row, params.payvia_type_id, params.payvia_info)
+    _told(conn, "affiliate.updated", params.loginid, params.model_fields_set)
+    return messages
 
 
 def every_manager(conn: Connection) -> list[tuple[int, int]]:

@@ -59,8 +59,13 @@ def _links(ep: Endpoint) -> dict[str, Any]:
     return out
 
 
-def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
-    """Describe every endpoint; GET parameters go in the query, others in a form/JSON body."""
+def build_openapi(
+    endpoints: list[Endpoint], webhooks: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Describe every endpoint; GET parameters go in the query, others in a form/JSON body.
+
+    `webhooks` (OpenAPI 3.1) describes the messages trackpost sends, given by the wiring.
+    """
     paths: dict[str, dict[str, Any]] = {}
     components: dict[str, Any] = {"ErrorEnvelope": ERROR_SCHEMA}
     for ep in endpoints:
@@ -139,7 +144,7 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
         op["responses"] = responses
         path = ep.path.replace(":path", "")
         paths.setdefault(path, {})[ep.method.lower()] = op
-    return {
+    doc = {
         "openapi": "3.1.0",
         "info": {
             "title": "trackpost",
@@ -158,6 +163,9 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
             },
         },
     }
+    if webhooks:
+        doc["webhooks"] = webhooks
+    return doc
 
 
 SWAGGER_HTML = """<!doctype html>

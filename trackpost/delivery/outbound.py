@@ -17,7 +17,9 @@ import time
 from collections.abc import Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import httpx
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from yarl import URL
 
 from trackpost import __version__
 from trackpost.core.config import IPNetwork
@@ -100,20 +102,56 @@ class Guard:
         return found
 
 
+class _PinnedResolver(AbstractResolver):
+    """aiohttp's resolver: a connection goes only to an address the guard allowed."""
+
+    def __init__(self, guard: Guard) -> None:
+        self.guard = guard
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        ip = await self.guard.resolve(host, port)
+        return [
+            {
+                "hostname": host,
+                "host": str(ip),
+                "port": port,
+                "family": socket.AF_INET6 if ip.version == 6 else socket.AF_INET,
+                "proto": 0,
+                "flags": socket.AI_NUMERICHOST,
+            }
+        ]
+
+    async def close(self) -> None:
+        return None
+
+
 class Sender:
-    """One HTTP client for the worker (connections reused) and a concurrency limit per host."""
+    """One HTTP client for the worker (connections reused) and a concurrency limit per host.
+
+    aiohttp rather than httpx: its C parser and connection pool cost a fraction of httpx's per
+    request (httpcore scans every pooled connection on each request), the difference between
+    hundreds and thousands of deliveries per second (BENCHMARKS.md, "Delivery throughput").
+    Made inside the worker's running loop.
+    """
 
     def __init__(self, guard: Guard, *, timeout: float, per_host: int) -> None:
         self.guard = guard
         self.timeout = timeout
         self.per_host = per_host
         self.in_flight: dict[str, int] = {}
-        self.client = httpx.AsyncClient(
-            follow_redirects=False,
-            timeout=httpx.Timeout(timeout),
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=512),
+        # The worker limits requests per host itself; the connector keeps and reuses them.
+        connector = aiohttp.TCPConnector(
+            limit=0, limit_per_host=0, resolver=_PinnedResolver(guard), use_dns_cache=False
+        )
+        self.client = aiohttp.ClientSession(
+            connector=connector,
             headers={"User-Agent": USER_AGENT},
+            cookie_jar=aiohttp.DummyCookieJar(),  # a receiver's cookies never travel on
+            auto_decompress=False,
             trust_env=False,
+            timeout=aiohttp.ClientTimeout(total=None),  # bounded by asyncio.timeout in send
         )
 
     def has_room(self, host: str) -> bool:
@@ -146,9 +184,7 @@ class Sender:
             return outcome(error=str(exc), final=True)
         except TimeoutError:
             return outcome(error=f"timed out after {self.timeout:g} s")
-        except httpx.HTTPError as exc:
-            return outcome(error=f"{type(exc).__name__}: {exc}"[:512] or type(exc).__name__)
-        except OSError as exc:
+        except (aiohttp.ClientError, OSError, ValueError) as exc:
             return outcome(error=f"{type(exc).__name__}: {exc}"[:512])
         error = f"redirect to {mask_url(head[1])} not followed" if head[1] else None
         return outcome(status_code=status, response=head[0], error=error)
@@ -158,34 +194,27 @@ class Sender:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise Refused(f"not an http(s) URL: {mask_url(d.url)}")
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        ip = await self.guard.resolve(parts.hostname, port)
-        url = httpx.URL(d.url)
-        headers = {
-            "Host": parts.netloc.rsplit("@", 1)[-1],
-            DELIVERY_ID_HEADER: str(d.id),
-            **d.headers,
-        }
+        # A literal address never reaches the resolver: checked here (a name is checked here
+        # and again, from the guard's cache, by the resolver that pins the connection).
+        await self.guard.resolve(parts.hostname, port)
+        headers = {DELIVERY_ID_HEADER: str(d.id), **d.headers}
         if d.content_type:
             headers["Content-Type"] = d.content_type
-        extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
-        request = self.client.build_request(
+        async with self.client.request(
             d.method,
-            url.copy_with(host=str(ip)),
-            content=d.body.encode() if d.body is not None else None,
+            URL(d.url, encoded=True),  # sent exactly as the template rendered it
+            data=d.body.encode() if d.body is not None else None,
             headers=headers,
-            extensions=extensions,
-        )
-        response = await self.client.send(request, stream=True)
-        try:
+            allow_redirects=False,
+        ) as response:
             head = b""
-            async for chunk in response.aiter_raw():
-                head += chunk
-                if len(head) >= HEAD_BYTES:
+            while len(head) < HEAD_BYTES:
+                chunk = await response.content.read(HEAD_BYTES - len(head))
+                if not chunk:
                     break
-        finally:
-            await response.aclose()
-        location = response.headers.get("location", "") if response.is_redirect else ""
-        return response.status_code, (head[:HEAD_BYTES].decode("utf-8", "replace"), location)
+                head += chunk
+            location = response.headers.get("Location", "") if 300 <= response.status < 400 else ""
+            return response.status, (head.decode("utf-8", "replace"), location)
 
     async def close(self) -> None:
-        await self.client.aclose()
+        await self.client.close()

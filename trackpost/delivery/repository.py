@@ -10,6 +10,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     RowMapping,
+    Select,
     bindparam,
     exists,
     func,
@@ -184,6 +185,15 @@ def search(
     conn: Connection, filters: dict[str, Any], limit: int, offset: int
 ) -> tuple[int, list[RowMapping]]:
     """Deliveries matching the filters (newest first) and how many match in all."""
+    count, page = search_statements(filters)
+    total = conn.execute(count).scalar_one()
+    rows = conn.execute(page.limit(limit).offset(offset)).mappings()
+    return int(total), list(rows)
+
+
+def search_statements(filters: dict[str, Any]) -> tuple[Select[Any], Select[Any]]:
+    """The search's count and its page (newest first, without limit): a customer's deliveries
+    come off ix_deliveries_customer_id, an affiliate's off ix_deliveries_loginid."""
     where = []
     for name, column in (
         ("loginid", D.c.loginid),
@@ -199,8 +209,5 @@ def search(
         where.append(D.c.created_at >= filters["start"])
     if filters.get("end") is not None:
         where.append(D.c.created_at < filters["end"])
-    total = conn.execute(select(func.count()).select_from(D).where(*where)).scalar_one()
-    rows = conn.execute(
-        select(D).where(*where).order_by(D.c.id.desc()).limit(limit).offset(offset)
-    ).mappings()
-    return int(total), list(rows)
+    count = select(func.count()).select_from(D).where(*where)
+    return count, select(D).where(*where).order_by(D.c.id.desc())

@@ -41,6 +41,7 @@ class NewDelivery:
     content_type: str | None = None
     customer_id: int | None = None
     loginid: int | None = None
+    delay_seconds: float = 0.0  # sent no sooner (account postbacks' delay option)
 
 
 Subscriber = Callable[[Connection, Sequence[StoredEvent]], list[NewDelivery]]
@@ -98,7 +99,7 @@ def enqueue(conn: Connection, items: Sequence[NewDelivery], now: dt.datetime | N
                 "host": host_key(item.url),
                 "status": "paused" if state == "paused" else "pending",
                 "attempts": 0,
-                "next_at": now,
+                "next_at": now + dt.timedelta(seconds=item.delay_seconds),
                 "lease_until": None,
                 "last_status": None,
                 "last_error": None,

@@ -56,6 +56,15 @@ def policy_of(settings: Settings) -> Policy:
     )
 
 
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop where installed (granian brings it): cheaper sends than asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
 class Worker:
     """Runs the delivery loop until stopped."""
 
@@ -84,7 +93,8 @@ class Worker:
         if self._db is None:
             self._db = Database(create_db_engine(self.settings, pool_size=2), checkpoint=False)
         try:
-            asyncio.run(self._main())
+            with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+                runner.run(self._main())
         finally:
             if self._own_db:
                 self._db.dispose()
@@ -151,25 +161,34 @@ class Worker:
             await pump.sender.close()
 
     async def _tick(self, pump: _Pump) -> bool:
-        """One round; True when there may be more to do at once."""
+        """One round in one write transaction: fan out new events, record the attempts that
+        came back, claim what there is room for. True when there may be more to do at once."""
         subscribers = self.plan.subscribers
-        taken = 0
         now = time.monotonic()
-        # Fan-out costs a write transaction: once per poll interval while the log is quiet.
-        if subscribers and (
+        # Fan-out reads the log: once per poll interval while the log is quiet.
+        fan = bool(subscribers) and (
             self._fanned or now - self._fanned_at >= self.settings.delivery_poll_seconds
-        ):
-            taken = await self._call(lambda c: service.fan_out(c, subscribers))
-            self._fanned, self._fanned_at = taken > 0, now
-        if pump.results:
-            done = pump.take_results()
-            self.sent += len(done)
-            await self._call(lambda c: service.record_outcomes(c, done, self.policy))
+        )
+        done = pump.take_results()
         room = self.settings.delivery_concurrency - pump.load
-        if room <= 0:
-            return taken > 0
-        busy = pump.saturated_hosts()
-        claimed = await self._call(lambda c: self._claim(c, room, busy))
+        if not (fan or done or room > 0):
+            return False
+        busy = pump.saturated_hosts() if room > 0 else []
+
+        def step(conn: Connection) -> tuple[int, list[Claimed]]:
+            taken = service.fan_out(conn, subscribers) if fan else 0
+            if done:
+                service.record_outcomes(conn, done, self.policy)
+            return taken, (self._claim(conn, room, busy) if room > 0 else [])
+
+        try:
+            taken, claimed = await self._call(step)
+        except BaseException:
+            pump.results[:0] = done  # recorded by the next round that commits
+            raise
+        self.sent += len(done)
+        if fan:
+            self._fanned, self._fanned_at = taken > 0, now
         overflow = [d.id for d in claimed if not pump.take(d)]
         if overflow:
             await self._call(lambda c: service.give_back(c, overflow))

@@ -34,6 +34,7 @@ class Delivery(Base):
         ),
         Index("ix_deliveries_created_at", "created_at"),
         Index("ix_deliveries_loginid", "loginid", "id"),
+        Index("ix_deliveries_customer_id", "customer_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -106,6 +107,8 @@ class AffiliatePostback(Timestamps, Base):
     url: Mapped[str] = mapped_column(Text)
     body: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(default=True)
+    # Account postbacks (signup, account change) may wait this long before they are sent.
+    delay_hours: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class PostbackEventSetting(Base):

@@ -99,7 +99,7 @@ COLUMNS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "approved": lambda r: _flag(not r["pending_conversions"]),
     "deleted": lambda r: "0",
     "expire_offer": lambda r: iso(r["date_expire"]),
-    "conversion_type": lambda r: "post",
+    "conversion_type": lambda r: "post",  # the first landing page's, filled below
     "cookie_duration": lambda r: str(r["cookie_days"] * 86_400),
     "affiliate_payout": _payout_text,
     "commission_description": commission_text,
@@ -193,12 +193,19 @@ def get_details(
             "cookie_days": cookie_days,
         }
         out[str(row["offerid"])] = {c: COLUMNS[c](values) for c in columns}
-    if "landing_pages" in columns and rows:
+    if ("landing_pages" in columns or "conversion_type" in columns) and rows:
+        typed: set[str] = set()
         for lp in repo.landing_pages_of(conn, (int(r["offerid"]) for r in rows)):
-            out[str(lp["offerid"])]["landing_pages"][str(lp["landing_pageid"])] = {
-                "landing_pageid": str(lp["landing_pageid"]),
-                "name": lp["name"],
-                "url": lp["url"],
-                "private": _flag(lp["private"]),
-            }
+            offer = out[str(lp["offerid"])]
+            if "conversion_type" in columns and str(lp["offerid"]) not in typed:
+                typed.add(str(lp["offerid"]))  # the offer's own is its first page's
+                offer["conversion_type"] = lp["conversion_type"]
+            if "landing_pages" in columns:
+                offer["landing_pages"][str(lp["landing_pageid"])] = {
+                    "landing_pageid": str(lp["landing_pageid"]),
+                    "name": lp["name"],
+                    "url": lp["url"],
+                    "private": _flag(lp["private"]),
+                    "conversion_type": lp["conversion_type"],
+                }
     return out

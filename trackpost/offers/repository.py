@@ -31,7 +31,9 @@ _LANDING_PAGE = select(LP).where(LP.c.landing_pageid == bindparam("landing_pagei
 _LANDING_PAGE_LOCKED = _LANDING_PAGE.with_for_update()
 _UPDATE_LANDING_PAGE = update(LP).where(LP.c.landing_pageid == bindparam("b_landing_pageid"))
 _LANDING_PAGES_OF = (
-    select(LP.c.landing_pageid, LP.c.offerid, LP.c.name, LP.c.url, LP.c.private)
+    select(
+        LP.c.landing_pageid, LP.c.offerid, LP.c.name, LP.c.url, LP.c.private, LP.c.conversion_type
+    )
     .where(LP.c.offerid.in_(bindparam("ids", expanding=True)))
     .order_by(LP.c.offerid, LP.c.landing_pageid)
 )

@@ -162,6 +162,12 @@ def check_offer(conn: Connection, offerid: int, name: str = "offerid") -> None:
         raise OfferNotFound(f"Parameter '{name}': no offer with offerid {offerid}.")
 
 
+def converts_by_iframe(conn: Connection, offerid: int) -> bool:
+    """Whether any landing page of the offer converts by iframe: only there may an affiliate's
+    image and iframe pixels be rendered (the vendor's rule; server postbacks go anywhere)."""
+    return any(lp["conversion_type"] == "iframe" for lp in repo.landing_pages_of(conn, [offerid]))
+
+
 def _locked_offer(conn: Connection, offerid: int) -> RowMapping:
     offer = repo.get_offer(conn, offerid, lock=True)
     if offer is None:
@@ -241,11 +247,6 @@ def normalise_domain(url: str) -> str:
 
 def _check_lp_settings(params: LandingPageFields) -> None:
     """The landing page settings trackpost cannot enforce are refused, never kept unused."""
-    if params.conversion_type not in (None, "post"):
-        raise NotSupported(
-            f"Parameter 'conversion_type' {params.conversion_type!r} is not supported: trackpost "
-            "records conversions by server postback only (conversion_type=post)."
-        )
     if params.hostnpost_ips:
         raise NotSupported(
             "Parameter 'hostnpost_ips' is not supported: trackpost has no host-and-post "

@@ -108,3 +108,146 @@ WEBHOOK_SCHEMA: dict[str, Any] = {
         "data": {"type": "object", "description": "The event's payload (docs/events.md)."},
     },
 }
+
+# Each event type's `data` (docs/events.md): fields listed here are always present; new ones
+# may appear within version 1. Money is a decimal string in currency units.
+_S: dict[str, Any] = {"type": "string"}
+_NS: dict[str, Any] = {"type": ["string", "null"]}
+_I: dict[str, Any] = {"type": "integer"}
+_NI: dict[str, Any] = {"type": ["integer", "null"]}
+_TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
+_MONEY: dict[str, Any] = {"type": "string", "description": "currency units", "examples": ["19.95"]}
+_WHO = {"customer_id": _I, "actor": _NS, "source": _S, "at": _TIME}
+_TRANSACTION = {
+    "customer_id": _NI,
+    "transactionid": _I,
+    "trans_type": {"enum": ["initial", "continuity", "goal", "cancel", "expire", "trial"]},
+    "status": _S,
+    "amount": _MONEY,
+    "total_payout": _MONEY,
+    "chargeback_cost": _MONEY,
+    "loginid": _NI,
+    "offerid": _NI,
+    "landing_pageid": _NI,
+    "click_hash": _NS,
+    "orderid": _NS,
+    "goalid": _NI,
+    "changeid": _NI,
+    "parent_transactionid": _NI,
+    "source": _S,
+    "payouts": {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {
+                "loginid": _I,
+                "type": {"enum": ["affiliate", "referral", "manager", "partner"]},
+                "tier": _NI,
+                "amount": _MONEY,
+            },
+        },
+    },
+}
+PAYLOADS: dict[str, dict[str, Any]] = {
+    "customer.created": {
+        **_WHO,
+        "advertiserid": _NI,
+        "subscription_id": _NS,
+        "loginid": _NI,
+        "offerid": _NI,
+        "landing_pageid": _NI,
+    },
+    "customer.locked": {**_WHO, "reason": _NS},
+    "customer.unlocked": {**_WHO, "reason": _NS},
+    "customer.updated": {
+        **_WHO,
+        "changes": {
+            "type": "object",
+            "description": "{field: {before, after}}; passwords masked",
+            "additionalProperties": {"type": "object"},
+        },
+        "reason": _NS,
+    },
+    "transaction.created": _TRANSACTION,
+    "transaction.voided": _TRANSACTION,
+    "transaction.charged_back": _TRANSACTION,
+    "transaction.reversed": _TRANSACTION,
+    "transaction.refunded": _TRANSACTION,
+    "transaction.approved": {
+        "customer_id": _NI,
+        "transactionid": _I,
+        "approved_by": _NS,
+        "amount": _MONEY,
+        "total_payout": _MONEY,
+    },
+    "transaction.held": {"customer_id": _NI, "transactionid": _I, "offerid": _NI, "reason": _S},
+    "cap.reached": {
+        "capid": _I,
+        "offerid": _I,
+        "cap_offerid": _NI,
+        "advertiserid": _NI,
+        "scope": _S,
+        "loginid": _NI,
+        "type": {"description": "what is counted (conversions, clicks or revenue)", **_S},
+        "cap": {"description": "the limit: a count, or currency units for revenue", **_S},
+        "usage": {"description": "the count (or revenue) that reached it", **_S},
+        "duration": _S,
+        "window_start": {"type": ["string", "null"], "format": "date-time"},
+        "reached_at": _TIME,
+        "overflow": _NS,
+    },
+    "delivery.destination_paused": {
+        "customer_id": {"type": "null"},
+        "kind": {"enum": ["postback", "webhook"]},
+        "subscription_id": {"type": "integer", "description": "the postbackid or endpointid"},
+        "failing_since": _TIME,
+        "last_error": _S,
+    },
+    "webhook.test": {"customer_id": {"type": "null"}, "endpointid": _I},
+}
+_REQUIRED: dict[str, list[str]] = {
+    "cap.reached": ["capid", "offerid", "scope", "type", "cap", "usage", "reached_at"],
+    "delivery.destination_paused": ["kind", "subscription_id", "failing_since", "last_error"],
+}
+
+
+def message_schema(type_: str) -> dict[str, Any]:
+    """The JSON Schema of one event type's message: the envelope with its `data`."""
+    data = {
+        "type": "object",
+        "properties": PAYLOADS[type_],
+        "required": _REQUIRED.get(type_, list(PAYLOADS[type_])[:1]),
+    }
+    return {
+        **WEBHOOK_SCHEMA,
+        "properties": {**WEBHOOK_SCHEMA["properties"], "type": {"const": type_}, "data": data},
+    }
+
+
+def openapi_webhooks() -> dict[str, Any]:
+    """OpenAPI 3.1 `webhooks`: one POST per event type, its body schema and what to answer."""
+    return {
+        type_: {
+            "post": {
+                "summary": f"{type_} (webhook message, schema version 1)",
+                "description": str(WEBHOOK_SCHEMA["description"]),
+                "tags": ["webhook"],
+                "parameters": [
+                    {"name": n, "in": "header", "required": True, "schema": {"type": "string"}}
+                    for n in ("webhook-id", "webhook-timestamp", "webhook-signature")
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": message_schema(type_)}},
+                },
+                "responses": {
+                    "2XX": {"description": "Received; any other answer is retried"},
+                    "410": {"description": "Gone: the endpoint is stopped"},
+                },
+            }
+        }
+        for type_ in PAYLOADS
+    }
+
+
+assert set(PAYLOADS) == {*EVENT_TYPES, "webhook.test"}, set(PAYLOADS) ^ {*EVENT_TYPES}

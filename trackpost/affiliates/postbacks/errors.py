@@ -11,3 +11,7 @@ class PostbackNotFound(NotFound):
 
 class PostbackNotAllowed(InvalidParameter):
     code = "postback_not_allowed"
+
+
+class PixelClickNotFound(NotFound):
+    code = "unknown_click_hash"

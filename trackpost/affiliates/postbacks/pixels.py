@@ -6,19 +6,22 @@ from sqlalchemy import Connection
 
 from trackpost.accounts import service as accounts
 from trackpost.affiliates.postbacks import repository as repo
-from trackpost.affiliates.postbacks.service import event_settings, template, variables
+from trackpost.affiliates.postbacks.errors import PixelClickNotFound
+from trackpost.affiliates.postbacks.service import event_settings, template
+from trackpost.affiliates.postbacks.variables import variables
 from trackpost.core.db import utcnow
 
 
 def pixels(conn: Connection, click_hash: str) -> list[tuple[str, str]]:
-    """The image and iframe pixels of the click's affiliate for its conversion: (kind, url).
+    """The image and iframe pixels of the click's affiliate for its conversion: (kind, url);
+    404 unknown_click_hash for a hash no click has.
 
     Only an offer that converts by iframe renders pixels, as the vendor rules: an image or
     postback conversion has no browser page to put them in.
     """
     click = repo.clicks_by_hash(conn, [click_hash]).get(click_hash)
     if click is None:
-        return []
+        raise PixelClickNotFound(f"Parameter 'click_hash': no click {click_hash!r}.")
     if repo.conversion_type(conn, int(click["landing_pageid"])) != "iframe":
         return []
     loginid = int(click["loginid"])

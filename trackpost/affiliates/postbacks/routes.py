@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+import html
+import json
+from typing import Annotated, Any
 
+from pydantic import Field
 from starlette.responses import Response
 
 from trackpost.affiliates.postbacks import pixels as pixel_tags
@@ -39,7 +42,9 @@ _TEMPLATES = (
     summary="Add an affiliate postback or pixel for one event",
     description=(
         "type postback (server to server; GET, or POST with a body template), image or iframe "
-        "(rendered by /signup/pixels.js). offerid, campaignid and goal_id narrow it." + _TEMPLATES
+        "(rendered by /signup/pixels.js and pixels.html, only for offers that convert by "
+        "iframe). offerid, campaignid and goal_id narrow it. account_signup and account_change "
+        "are the network's (no loginid), with delay_hours 0, 12, 24 or 48." + _TEMPLATES
     ),
     response=ADD_RESPONSE,
     example={"result": "Success", "message": {"postbackid": "1"}},
@@ -132,13 +137,23 @@ def set_postback_events(ctx: RequestContext, params: SetPostbackEvents) -> dict[
 
 
 class PixelParams(ParamModel):
-    click_hash: str
+    click_hash: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+# Pixels are the browser's: nothing may cache them, sniff them into another type or, in the
+# HTML form, run a script (the page only loads images and frames).
+_NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+_HTML_CSP = "default-src 'none'; img-src http: https:; frame-src http: https:; style-src 'none'"
+_JS_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+_PIXEL_DESCRIPTION = (
+    " Only landing pages whose conversion_type is iframe render pixels, as the vendor rules "
+    "(server postbacks fire for every page); an unknown click hash is a 404."
+)
 
 
 def _js(text: str) -> str:
-    """A JS string literal safe inside a script element."""
-    out = text.replace("\\", "\\\\").replace("'", "\\'").replace("<", "\\x3c")
-    return "'" + out.replace("\n", "\\n").replace("\r", "\\r") + "'"
+    """A JS string literal safe inside a script element (and for U+2028/2029 too)."""
+    return json.dumps(text, ensure_ascii=True).translate(_JS_ESCAPES)
 
 
 @router.route(
@@ -150,22 +165,49 @@ def _js(text: str) -> str:
     summary="The affiliate's image and iframe pixels for a click's conversion, as a script",
     description=(
         'Include <script src=".../signup/pixels.js?click_hash=..."></script> on the '
-        "confirmation page. Only offers whose landing page converts by iframe render pixels."
+        "confirmation page." + _PIXEL_DESCRIPTION
     ),
     response={"content_type": "application/javascript"},
+    errors=(404,),
 )
 def pixels(ctx: RequestContext, params: PixelParams) -> Response:
-    found = pixel_tags.pixels(ctx.conn, params.click_hash[:64])
     lines = []
-    for kind, url in found:
+    for kind, url in pixel_tags.pixels(ctx.conn, params.click_hash):
         tag = "iframe" if kind == "iframe" else "img"
         lines.append(
             f"(function(){{var e=document.createElement('{tag}');e.src={_js(url)};"
             "e.width=1;e.height=1;e.style.display='none';"
             "(document.body||document.documentElement).appendChild(e);})();"
         )
-    return Response(
-        "\n".join(lines) + "\n",
-        media_type="application/javascript",
-        headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
+    return Response("\n".join(lines) + "\n", media_type="application/javascript", headers=_NO_STORE)
+
+
+@router.route(
+    "GET",
+    "/signup/pixels.html",
+    params=PixelParams,
+    public=True,
+    write=False,
+    summary="The affiliate's image and iframe pixels for a click's conversion, as a page",
+    description=(
+        'For confirmation pages that cannot run a script: <iframe src=".../signup/pixels.html?'
+        'click_hash=..." width="1" height="1" style="display:none"></iframe>.' + _PIXEL_DESCRIPTION
+    ),
+    response={"content_type": "text/html"},
+    errors=(404,),
+)
+def pixels_page(ctx: RequestContext, params: PixelParams) -> Response:
+    tags = []
+    for kind, url in pixel_tags.pixels(ctx.conn, params.click_hash):
+        src = html.escape(url, quote=True)
+        if kind == "iframe":
+            tags.append(f'<iframe src="{src}" width="1" height="1" frameborder="0"></iframe>')
+        else:
+            tags.append(f'<img src="{src}" width="1" height="1" alt="">')
+    page = (
+        '<!doctype html><html><head><meta charset="utf-8"><title></title></head><body>'
+        + "".join(tags)
+        + "</body></html>\n"
     )
+    headers = {**_NO_STORE, "Content-Security-Policy": _HTML_CSP, "Referrer-Policy": "no-referrer"}
+    return Response(page, media_type="text/html", headers=headers)

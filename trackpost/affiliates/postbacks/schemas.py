@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 from trackpost.core.fields import Flag, Id, SmallId
 from trackpost.core.validation import ParamModel
@@ -18,6 +18,8 @@ Event = Literal[
     "void",
     "chargeback",
     "reversal",
+    "account_signup",
+    "account_change",
 ]
 
 
@@ -36,6 +38,19 @@ def _events(value: object) -> object:
 # No table holds campaigns or goals yet, so these filters cannot be checked against one; they
 # are bounded to 32 bits instead of being stored as any 64-bit number.
 Narrowing = SmallId
+
+
+def _delay(value: int) -> int:
+    if value not in (0, 12, 24, 48):
+        raise ValueError("must be 0, 12, 24 or 48 (hours)")
+    return value
+
+
+Delay = Annotated[
+    int,
+    AfterValidator(_delay),
+    Field(description="account postbacks only: hours to wait before sending (0, 12, 24, 48)"),
+]
 Method = Annotated[Literal["GET", "POST"], BeforeValidator(_upper)]
 Template = Annotated[str, Field(min_length=1, max_length=4096)]
 Events = Annotated[
@@ -46,7 +61,9 @@ Events = Annotated[
 
 
 class AddPostback(ParamModel):
-    loginid: Id
+    loginid: Id | None = Field(
+        None, description="the affiliate; none for account_signup and account_change"
+    )
     event: Event
     url: Template
     offerid: Id | None = None
@@ -55,6 +72,7 @@ class AddPostback(ParamModel):
     method: Method = "GET"
     body: Template | None = None
     type: Literal["postback", "image", "iframe"] = "postback"
+    delay_hours: Delay = 0
 
 
 class GetPostbacks(ParamModel):
@@ -73,6 +91,7 @@ class EditPostback(ParamModel):
     method: Method | None = None
     body: Template | None = None
     active: Flag | None = None
+    delay_hours: Delay | None = None
 
 
 class PostbackId(ParamModel):
@@ -112,6 +131,7 @@ POSTBACK_SCHEMA: dict[str, Any] = {
         "url": {"type": "string"},
         "body": {"type": ["string", "null"]},
         "active": {"type": "boolean"},
+        "delay_hours": {"type": "integer"},
         "delivery_state": {"enum": ["active", "paused", "gone"]},
         "created_at": {"type": "string", "format": "date-time"},
     },

@@ -9,26 +9,24 @@ rendered into the advertiser's page by /signup/pixels.js.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qsl
 
 from sqlalchemy import Connection, RowMapping
 
 from trackpost.accounts import service as accounts
 from trackpost.affiliates import service as affiliates
+from trackpost.affiliates.postbacks import accounts as account_postbacks
 from trackpost.affiliates.postbacks import repository as repo
 from trackpost.affiliates.postbacks.errors import PostbackNotAllowed, PostbackNotFound
+from trackpost.affiliates.postbacks.variables import DEFAULT_CURRENCY, variables
 from trackpost.core.db import utcnow
-from trackpost.core.fields import cents_text, iso
+from trackpost.core.fields import iso
 from trackpost.delivery import service as delivery
 from trackpost.delivery.service import NewDelivery
 from trackpost.delivery.templates import (
-    CUSTOMER_FIELDS,
-    SUBAFFS,
     Template,
     body_context,
     parse,
@@ -48,9 +46,10 @@ EVENTS = (
     "void",
     "chargeback",
     "reversal",
+    "account_signup",
+    "account_change",
 )
 KINDS = ("postback", "image", "iframe")
-DEFAULT_CURRENCY = "USD"
 # The postback event of each transaction event (transaction.created by the row's trans_type).
 _CREATED = {"initial": "conversion", "trial": "conversion", "continuity": "continuity"}
 _CREATED.update(refund="refund", goal="goal")
@@ -61,10 +60,6 @@ _OTHERS = {
     "transaction.refunded": "refund",
     "transaction.approved": "pending_approved",
 }
-# Where a click's custom pass-through parameters will live (h-21b stores the extra parameters
-# of /track on the click): the first of these columns found on the click row, as JSON or a
-# query string, fills %%name%% for each. Until then the click carries none.
-PASS_THROUGH_COLUMNS = ("custom_params", "extra_params", "pass_through", "params")
 
 
 def postback_event(event: StoredEvent) -> str | None:
@@ -89,11 +84,25 @@ def check(kind: str, method: str, url: str, body: str | None) -> None:
         raise PostbackNotAllowed(f"Parameter 'method': an {kind} pixel is always GET.")
 
 
+def _check_pixel_offer(conn: Connection, kind: str, offerid: int | None) -> None:
+    """The vendor's rule: image and iframe pixels only where the offer converts by iframe (a
+    pixel on all offers is kept and rendered only on such pages)."""
+    if kind != "postback" and offerid is not None and not offers.converts_by_iframe(conn, offerid):
+        raise PostbackNotAllowed(
+            f"Parameter 'type': an {kind} pixel needs an offer that converts by iframe, and no "
+            f"landing page of offer {offerid} does (conversion_type); use a server postback."
+        )
+
+
 def add(conn: Connection, values: dict[str, Any]) -> int:
-    affiliates.affiliate(conn, values["loginid"])  # 404 for an unknown affiliate
+    account_postbacks.check_scope(values)
+    if values.get("loginid") is not None:
+        affiliates.affiliate(conn, values["loginid"])  # 404 for an unknown affiliate
+    values["loginid"] = values.get("loginid") or account_postbacks.NETWORK
     if values.get("offerid") is not None:
         offers.check_offer(conn, values["offerid"])
     check(values["kind"], values["method"], values["url"], values.get("body"))
+    _check_pixel_offer(conn, values["kind"], values.get("offerid"))
     now = utcnow()
     return repo.insert(conn, {**values, "active": True, "created_at": now, "updated_at": now})
 
@@ -108,7 +117,7 @@ def _postback(conn: Connection, postbackid: int) -> RowMapping:
 def shown(row: Row, state: str) -> dict[str, Any]:
     return {
         "postbackid": str(row["postbackid"]),
-        "loginid": str(row["loginid"]),
+        "loginid": str(row["loginid"]),  # "0": the network's own (account postbacks)
         "event": row["event"],
         "goal_id": row["goal_id"],
         "offerid": row["offerid"],
@@ -118,6 +127,7 @@ def shown(row: Row, state: str) -> dict[str, Any]:
         "url": row["url"],
         "body": row["body"],
         "active": bool(row["active"]),
+        "delay_hours": row["delay_hours"],
         "delivery_state": state,
         "created_at": iso(row["created_at"]),
     }
@@ -134,7 +144,10 @@ def edit(conn: Connection, postbackid: int, values: dict[str, Any]) -> None:
     if values.get("offerid") is not None:
         offers.check_offer(conn, values["offerid"])
     merged = {**row, **values}
+    account_postbacks.check_scope(merged)
     check(merged["kind"], merged["method"], merged["url"], merged["body"])
+    if "offerid" in values:
+        _check_pixel_offer(conn, merged["kind"], merged["offerid"])
     repo.update(conn, postbackid, {**values, "updated_at": utcnow()})
     if values.get("active") is True:
         delivery.resume(conn, KIND, postbackid)
@@ -170,70 +183,6 @@ def _enabled(found: Mapping[tuple[int, str], bool], loginid: int, event: str) ->
     return own if own is not None else found.get((0, event), True)
 
 
-def _pass_through(click: Row | None) -> dict[str, str]:
-    if click is None:
-        return {}
-    for column in PASS_THROUGH_COLUMNS:
-        raw = click.get(column)
-        if not raw:
-            continue
-        if isinstance(raw, str) and raw.lstrip().startswith("{"):
-            value = json.loads(raw)
-            return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
-        return dict(parse_qsl(str(raw), keep_blank_values=True))
-    return {}
-
-
-def variables(
-    name: str,
-    payload: Row,
-    *,
-    event_id: int | None,
-    timestamp: int,
-    username: str | None,
-    click: Row | None,
-    customer: Row | None,
-) -> dict[str, str | None]:
-    """Every %%variable%% of one postback: custom pass-through ones first, standard ones win."""
-    ocid = payload.get("ocid") or (click or {}).get("ocid")
-    campaign = payload.get("campaignid") or (click or {}).get("campaignid")
-    values: dict[str, str | None] = dict(_pass_through(click))
-
-    def text(value: Any) -> str | None:
-        return None if value is None else str(value)
-
-    values.update(
-        aff_id=text(payload.get("loginid")),
-        aff_username=username,
-        offer_id=text(payload.get("offerid")),
-        landing_page_id=text(payload.get("landing_pageid")),
-        aff_campaign=text(campaign or None),
-        aff_approved="0" if payload.get("status") == "pending" else "1",
-        transid=text(payload.get("transactionid")),
-        click_hash=text(payload.get("click_hash")),
-        orderid=text(payload.get("orderid")),
-        _ocid=text(ocid),
-        external_clickid=text(ocid),
-        commission=cents_text(payload.get("affiliate_payout")),
-        amount=cents_text(payload.get("amount")),
-        currency=str(payload.get("currency") or DEFAULT_CURRENCY),
-        event=name,
-        goal_id=text(payload.get("goal_id")),
-        customer_id=text(payload.get("customer_id")),
-        event_id=text(event_id),
-        timestamp=str(timestamp),
-        # The click's country; the customer's (the advertiser's posted one) when it has none.
-        country=text((click or {}).get("country") or (customer or {}).get("country")),
-        # The vendor's capitalised names: Desktop, Mobile, Tablet, Bot, Other.
-        device_type_name=text(((click or {}).get("device_type") or "").capitalize() or None),
-    )
-    for sub in SUBAFFS:
-        values[sub] = text((click or {}).get(sub))
-    for field in CUSTOMER_FIELDS:
-        values[f"cust_{field}"] = text((customer or {}).get(field))
-    return values
-
-
 def _matches(pb: Row, name: str, payload: Row) -> bool:
     if pb["event"] != name:
         return False
@@ -261,6 +210,15 @@ def _normal(event: StoredEvent, row: Row | None) -> StoredEvent:
 
 def fan_out(conn: Connection, events: Sequence[StoredEvent]) -> list[NewDelivery]:
     """The delivery subscriber: each matching, enabled server postback, rendered."""
+    out = _transaction_fan_out(conn, events)
+    told = [e for e in events if e.type in account_postbacks.EVENTS]
+    if told:
+        switches = repo.settings(conn, [int(e.payload["loginid"]) for e in told])
+        out.extend(account_postbacks.fan_out(conn, told, lambda who, n: _enabled(switches, who, n)))
+    return out
+
+
+def _transaction_fan_out(conn: Connection, events: Sequence[StoredEvent]) -> list[NewDelivery]:
     named = [(e, n) for e in events if (n := postback_event(e))]
     if not named:
         return []
@@ -277,6 +235,8 @@ def fan_out(conn: Connection, events: Sequence[StoredEvent]) -> list[NewDelivery
         subs.setdefault(int(pb["loginid"]), []).append(pb)
     if not subs:
         return []
+    if any(pb["campaignid"] is not None for rows in subs.values() for pb in rows):
+        wanted = _with_campaigns(conn, wanted)
     switches = repo.settings(conn, list(subs))
     pairs = [
         (e, n, pb)
@@ -287,6 +247,23 @@ def fan_out(conn: Connection, events: Sequence[StoredEvent]) -> list[NewDelivery
     if not pairs:
         return []
     return _render_all(conn, pairs)
+
+
+def _with_campaigns(
+    conn: Connection, wanted: list[tuple[StoredEvent, str]]
+) -> list[tuple[StoredEvent, str]]:
+    """Transaction events name the click, not its campaign: the click gives it, for the
+    postbacks narrowed to a campaign (read only when some affiliate's are)."""
+    hashes = [str(e.payload["click_hash"]) for e, _ in wanted if e.payload.get("click_hash")]
+    clicks = repo.clicks_by_hash(conn, hashes)
+    out = []
+    for event, name in wanted:
+        click = clicks.get(str(event.payload.get("click_hash")))
+        if click is not None and not event.payload.get("campaignid"):
+            payload = {**event.payload, "campaignid": int(click["campaignid"] or 0) or None}
+            event = replace(event, payload=payload)
+        out.append((event, name))
+    return out
 
 
 def _personal(pb: Row) -> bool:
