@@ -2,6 +2,7 @@
 
 from trackpost.models.accounts import Login, PayviaInfo, PayviaType
 from trackpost.models.base import Base
+from trackpost.models.caps import CapUsage, CapVisitor, ConversionCap
 from trackpost.models.commissions import (
     CommissionAudit,
     CommissionChange,
@@ -31,6 +32,9 @@ from trackpost.models.transactions import IpListEntry, Transaction
 metadata = Base.metadata
 
 __all__ = [
+    "CapUsage",
+    "CapVisitor",
+    "ConversionCap",
     "AffiliatePostback",
     "Base",
     "CacheVersion",
