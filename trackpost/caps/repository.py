@@ -91,7 +91,8 @@ def _upserts(dialect: Any) -> dict[str, Any]:
         index_elements=[U.c.capid, U.c.window_start, U.c.loginid],
         set_={"used": bumped, "reached_at": _reached_if(bumped)},
     ).returning(U.c.used, U.c.reached_at)
-    visitor = dialect.insert(V).values(_VISITOR_ROW).on_conflict_do_nothing()
+    # RETURNING, not rowcount: a pipelined PostgreSQL batch does not report rowcounts.
+    visitor = dialect.insert(V).values(_VISITOR_ROW).on_conflict_do_nothing().returning(V.c.ip)
     return {"take": take, "add": add, "visitor": visitor}
 
 
@@ -169,7 +170,7 @@ def new_visitor(conn: Connection, capid: int, window: dt.datetime, key: int, ip:
     """Remember the address in the window; False when it was already counted."""
     stmt = _DIALECTS[conn.dialect.name]["visitor"]
     params = {"capid": capid, "window": window, "key": key, "ip": ip}
-    return conn.execute(stmt, params).rowcount == 1
+    return conn.execute(stmt, params).first() is not None
 
 
 def forget_visitor(conn: Connection, capid: int, window: dt.datetime, key: int, ip: str) -> None:
