@@ -106,11 +106,36 @@ def test_registrations_count_goals(net: Network) -> None:
         ({"cap": "0", "type": "Clicks"}, 400, "invalid_parameter", "cap"),
         ({"cap": "1.5", "type": "Clicks"}, 400, "invalid_parameter", "cap"),
         ({"cap": "3", "type": "Clicks", "loginid": "some"}, 400, "invalid_parameter", "loginid"),
-        ({"cap": "3", "type": "Clicks", "duration": "Fortnight"}, 400, "invalid_parameter", "duration"),
-        ({"cap": "3", "type": "Clicks", "redirect_type": "url", "redirect_url": ""}, 400, "missing_parameter", "redirect_url"),
-        ({"cap": "3", "type": "Clicks", "redirect_type": "offer"}, 400, "missing_parameter", "new_offerid"),
-        ({"cap": "3", "type": "Clicks", "new_offerid": "999999"}, 404, "offer_not_found", "new_offerid"),
-        ({"cap": "3", "type": "Clicks", "start": "2027-01-02", "end": "2027-01-01"}, 400, "invalid_parameter", "end"),
+        (
+            {"cap": "3", "type": "Clicks", "duration": "Fortnight"},
+            400,
+            "invalid_parameter",
+            "duration",
+        ),
+        (
+            {"cap": "3", "type": "Clicks", "redirect_type": "url", "redirect_url": ""},
+            400,
+            "missing_parameter",
+            "redirect_url",
+        ),
+        (
+            {"cap": "3", "type": "Clicks", "redirect_type": "offer"},
+            400,
+            "missing_parameter",
+            "new_offerid",
+        ),
+        (
+            {"cap": "3", "type": "Clicks", "new_offerid": "999999"},
+            404,
+            "offer_not_found",
+            "new_offerid",
+        ),
+        (
+            {"cap": "3", "type": "Clicks", "start": "2027-01-02", "end": "2027-01-01"},
+            400,
+            "invalid_parameter",
+            "end",
+        ),
     ],
 )
 def test_refusals_name_the_parameter(

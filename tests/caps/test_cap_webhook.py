@@ -27,7 +27,12 @@ def test_cap_reached_is_delivered_to_its_subscribers(out: Outbound, receiver: Re
     data = message["data"]
     assert data["customer_id"] is None
     assert (data["capid"], data["offerid"], data["loginid"]) == (capid, net.offer, net.affiliate)
-    assert (data["type"], data["cap"], data["usage"], data["duration"]) == ("clicks", "2", "2", "day")
+    assert (data["type"], data["cap"], data["usage"], data["duration"]) == (
+        "clicks",
+        "2",
+        "2",
+        "day",
+    )
     assert data["scope"] == "each"
     assert data["overflow"] == "url"
     assert data["window_start"].endswith("Z") or "+" in data["window_start"]

@@ -47,7 +47,9 @@ def test_overflow_to_another_offer_records_the_click_there(net: Network, api: Ap
 
 
 def test_overflow_to_a_landing_page_of_another_offer(net: Network, api: ApiClient) -> None:
-    other = build_network(api, net.services, landing_page={"url": "https://other.example/?c=%%click_hash%%"})
+    other = build_network(
+        api, net.services, landing_page={"url": "https://other.example/?c=%%click_hash%%"}
+    )
     add_cap(
         net,
         cap="1",
@@ -86,8 +88,12 @@ def test_unique_clicks_count_each_address_once(net: Network) -> None:
 def _second_affiliate(net: Network, api: ApiClient) -> tuple[int, str]:
     resp = api.post(
         "/api/affiliate/add_affiliate",
-        {"username": f"second{net.offer}", "password": "Aff-pass-1234",
-         "email": f"second{net.offer}@ex.com", "payvia": 1},
+        {
+            "username": f"second{net.offer}",
+            "password": "Aff-pass-1234",
+            "email": f"second{net.offer}@ex.com",
+            "payvia": 1,
+        },
     )
     loginid = int(resp.json()[0]["message"]["loginid"])
     resp = api.get(
@@ -166,7 +172,9 @@ def test_timeframe_applies_only_on_its_days(net: Network) -> None:
     today = _today(net.services)
     add_cap(net, cap="1", type="Clicks", timeframe_restriction=DAYS[(today + 1) % 7])
     # Weekends on a weekday (or weekdays on a weekend) do not apply either.
-    add_cap(net, cap="1", type="Clicks", timeframe_restriction="Weekdays" if today >= 5 else "Weekends")
+    add_cap(
+        net, cap="1", type="Clicks", timeframe_restriction="Weekdays" if today >= 5 else "Weekends"
+    )
     assert not any(overflowed(visit(net)) for _ in range(3))
     add_cap(net, cap="1", type="Clicks", timeframe_restriction=DAYS[today])
     assert [overflowed(visit(net)) for _ in range(2)] == [False, True]

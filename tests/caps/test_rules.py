@@ -62,13 +62,25 @@ def test_timeframes_use_the_networks_weekday(timeframe: str, applies: bool) -> N
 @pytest.mark.parametrize(
     ("row", "expected"),
     [
-        ({"trans_type": "initial", "amount": 995}, {"conversions": 1, "net_conversions": 1, "revenue": 995}),
+        (
+            {"trans_type": "initial", "amount": 995},
+            {"conversions": 1, "net_conversions": 1, "revenue": 995},
+        ),
         ({"trans_type": "trial", "amount": 0}, {"conversions": 1, "net_conversions": 1}),
         ({"trans_type": "goal", "amount": 200}, {"registrations": 1, "revenue": 200}),
         ({"trans_type": "continuity", "amount": 500}, {"revenue": 500}),
-        ({"trans_type": "void", "amount": -995, "_parent_kind": "initial"}, {"net_conversions": -1, "revenue": -995}),
-        ({"trans_type": "chargeback", "amount": -500, "_parent_kind": "continuity"}, {"revenue": -500}),
-        ({"trans_type": "reversal", "amount": 995, "_parent_kind": "initial"}, {"net_conversions": 1, "revenue": 995}),
+        (
+            {"trans_type": "void", "amount": -995, "_parent_kind": "initial"},
+            {"net_conversions": -1, "revenue": -995},
+        ),
+        (
+            {"trans_type": "chargeback", "amount": -500, "_parent_kind": "continuity"},
+            {"revenue": -500},
+        ),
+        (
+            {"trans_type": "reversal", "amount": 995, "_parent_kind": "initial"},
+            {"net_conversions": 1, "revenue": 995},
+        ),
         ({"trans_type": "refund", "amount": -100, "_parent_kind": "initial"}, {"revenue": -100}),
     ],
 )

@@ -112,7 +112,9 @@ def add_cap(conn: Connection, params: AddCap, zone: str) -> int:
     elif params.advertiserid is not None and (
         accounts.account_type(conn, params.advertiserid) != "advertiser"
     ):
-        raise AdvertiserNotFound(f"No advertiser with loginid {params.advertiserid} (advertiserid).")
+        raise AdvertiserNotFound(
+            f"No advertiser with loginid {params.advertiserid} (advertiserid)."
+        )
     for name in ("cap", "type"):
         if getattr(params, name) is None:
             raise MissingParameter(f"Parameter '{name}' is required.")

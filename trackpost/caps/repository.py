@@ -29,9 +29,11 @@ from trackpost.models.tables import offers as O
 _LIVE = and_(C.c.enabled.is_(True), C.c.deleted.is_(False))
 # Every live cap with each offer it covers (an advertiser's cap covers all its offers).
 _BY_OFFER = select(C, C.c.offerid.label("target")).where(_LIVE, C.c.offerid.is_not(None))
-_BY_ADVERTISER = select(C, O.c.offerid.label("target")).join(
-    O, O.c.advertiserid == C.c.advertiserid
-).where(_LIVE, C.c.advertiserid.is_not(None))
+_BY_ADVERTISER = (
+    select(C, O.c.offerid.label("target"))
+    .join(O, O.c.advertiserid == C.c.advertiserid)
+    .where(_LIVE, C.c.advertiserid.is_not(None))
+)
 # The live caps a booking on one offer counts toward, of the types the row changes.
 _FOR_BOOKING = (
     select(C)
@@ -41,7 +43,9 @@ _FOR_BOOKING = (
         or_(
             C.c.offerid == bindparam("offerid"),
             C.c.advertiserid
-            == select(O.c.advertiserid).where(O.c.offerid == bindparam("offerid")).scalar_subquery(),
+            == select(O.c.advertiserid)
+            .where(O.c.offerid == bindparam("offerid"))
+            .scalar_subquery(),
         ),
     )
     .order_by(C.c.capid)
@@ -55,7 +59,7 @@ _KEY = and_(
 _USED = select(U.c.used).where(_KEY)
 # A unit a click took is given back only while it was the one that filled the cap at most.
 _UNDO = update(U).where(_KEY).values(used=U.c.used - 1, reached_at=None)
-_VISITOR_ROW = {
+_VISITOR_ROW: dict[str, Any] = {
     "capid": bindparam("capid"),
     "window_start": bindparam("window"),
     "loginid": bindparam("key"),
@@ -71,7 +75,7 @@ _FORGET_VISITOR = delete(V).where(
 
 def _upserts(dialect: Any) -> dict[str, Any]:
     """The counters' two atomic statements in one dialect (ON CONFLICT is spelled alike)."""
-    row = {
+    row: dict[str, Any] = {
         "capid": bindparam("capid"),
         "window_start": bindparam("window"),
         "loginid": bindparam("key"),
@@ -81,16 +85,26 @@ def _upserts(dialect: Any) -> dict[str, Any]:
     bumped = U.c.used + bindparam("delta")
     # A click takes one unit only while the cap has room: the row is locked by the update, so
     # two transactions at the edge cannot both pass (the second sees the first's count).
-    take = dialect.insert(U).values(row).on_conflict_do_update(
-        index_elements=[U.c.capid, U.c.window_start, U.c.loginid],
-        set_={"used": bumped, "reached_at": _reached_if(bumped)},
-        where=U.c.used < bindparam("value"),
-    ).returning(U.c.used, U.c.reached_at)
+    take = (
+        dialect.insert(U)
+        .values(row)
+        .on_conflict_do_update(
+            index_elements=[U.c.capid, U.c.window_start, U.c.loginid],
+            set_={"used": bumped, "reached_at": _reached_if(bumped)},
+            where=U.c.used < bindparam("value"),
+        )
+        .returning(U.c.used, U.c.reached_at)
+    )
     # A booking always counts (caps govern traffic, not revenue).
-    add = dialect.insert(U).values(row).on_conflict_do_update(
-        index_elements=[U.c.capid, U.c.window_start, U.c.loginid],
-        set_={"used": bumped, "reached_at": _reached_if(bumped)},
-    ).returning(U.c.used, U.c.reached_at)
+    add = (
+        dialect.insert(U)
+        .values(row)
+        .on_conflict_do_update(
+            index_elements=[U.c.capid, U.c.window_start, U.c.loginid],
+            set_={"used": bumped, "reached_at": _reached_if(bumped)},
+        )
+        .returning(U.c.used, U.c.reached_at)
+    )
     # RETURNING, not rowcount: a pipelined PostgreSQL batch does not report rowcounts.
     visitor = dialect.insert(V).values(_VISITOR_ROW).on_conflict_do_nothing().returning(V.c.ip)
     return {"take": take, "add": add, "visitor": visitor}
@@ -99,7 +113,10 @@ def _upserts(dialect: Any) -> dict[str, Any]:
 def _reached_if(bumped: Any) -> Any:
     """reached_at is set once per window: by the change that first brings used to the cap."""
     return case(
-        (and_(U.c.reached_at.is_(None), bumped >= bindparam("value")), bindparam("now", type_=UTCDateTime())),
+        (
+            and_(U.c.reached_at.is_(None), bumped >= bindparam("value")),
+            bindparam("now", type_=UTCDateTime()),
+        ),
         else_=U.c.reached_at,
     )
 

@@ -64,8 +64,7 @@ def add_conversion_cap(ctx: RequestContext, params: AddCap) -> dict[str, Any]:
     "PATCH",
     "/api/offer/edit_conversion_cap",
     params=EditCap,
-    summary="Change a conversion cap; a new type or duration starts its counters again"
-    + EXTENSION,
+    summary="Change a conversion cap; a new type or duration starts its counters again" + EXTENSION,
     description="cap_redirect_id is required; only the fields sent change. " + FIELDS,
     response=CAP_ANSWER,
     example=_answer(1),

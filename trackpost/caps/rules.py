@@ -107,7 +107,7 @@ class Cap:
     redirect_url: str | None
 
     @classmethod
-    def of(cls, row: Mapping[str, Any]) -> Cap:
+    def of(cls, row: Mapping[Any, Any]) -> Cap:
         return cls(
             capid=int(row["capid"]),
             offerid=row["offerid"],

@@ -37,7 +37,9 @@ def _affiliate(value: str) -> str:
     text = value.strip().lower()
     if text in ("all", "each") or (text.isascii() and text.isdigit() and 0 < int(text) < 2**63):
         return text
-    raise ValueError("must be all (one pooled counter), each (a counter per affiliate) or a loginid")
+    raise ValueError(
+        "must be all (one pooled counter), each (a counter per affiliate) or a loginid"
+    )
 
 
 CapType = Annotated[str, AfterValidator(_checker(TYPES, _ALIASES)), _enum(TYPES)]

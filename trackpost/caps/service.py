@@ -104,9 +104,10 @@ def admit(
     """Booked caps are read; click caps take a unit under the counter row's lock."""
     live = [c for c in caps if c.applies(loginid, now)]
     for cap in live:
-        if cap.cap_type in BOOKED_TYPES and cap.overflow != "notify":
-            if repo.used(conn, cap.capid, cap.window(now), cap.key(loginid)) >= cap.value:
-                return _overflow_of(cap)
+        if cap.cap_type not in BOOKED_TYPES or cap.overflow == "notify":
+            continue
+        if repo.used(conn, cap.capid, cap.window(now), cap.key(loginid)) >= cap.value:
+            return _overflow_of(cap)
     taken: list[tuple[Cap, dt.datetime, int, bool]] = []
     reached: list[tuple[Cap, int]] = []
     for cap in live:

@@ -32,16 +32,16 @@ from trackpost.models.transactions import IpListEntry, Transaction
 metadata = Base.metadata
 
 __all__ = [
-    "CapUsage",
-    "CapVisitor",
-    "ConversionCap",
     "AffiliatePostback",
     "Base",
     "CacheVersion",
+    "CapUsage",
+    "CapVisitor",
     "Click",
     "CommissionAudit",
     "CommissionChange",
     "CommissionCounter",
+    "ConversionCap",
     "Customer",
     "CustomerAudit",
     "Delivery",

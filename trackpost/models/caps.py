@@ -72,4 +72,3 @@ class CapVisitor(Base):
     window_start: Mapped[dt.datetime] = mapped_column(primary_key=True)
     loginid: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     ip: Mapped[str] = mapped_column(String(64), primary_key=True)
-
