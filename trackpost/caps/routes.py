@@ -20,6 +20,15 @@ FIELDS = (
     "cap.reached event)."
 )
 
+REACHED = (
+    " When a counter reaches the cap, the event cap.reached is recorded in the same transaction, "
+    "once per counter per window, and sent to webhook endpoints subscribed to cap.reached; its "
+    "data: capid, offerid (whose click or booking reached it), cap_offerid, advertiserid, scope "
+    "(all, each, one), loginid (null for pooled caps), type, cap and usage (text: digits, or a "
+    "decimal amount for revenue), duration, window_start, reached_at (ISO 8601 UTC), overflow "
+    "(offer, url, notify); customer_id is null."
+)
+
 
 def _answer(capid: int) -> dict[str, Any]:
     return {"result": "Success", "message": {"cap_redirect_id": str(capid)}}
@@ -49,7 +58,7 @@ def get_conversion_caps(ctx: RequestContext, params: GetCaps) -> dict[str, Any]:
     params=AddCap,
     summary="Add a conversion cap to an offer or an advertiser" + EXTENSION,
     description="offerid or advertiserid (an advertiser's cap pools all its offers), cap and "
-    "type are required. " + FIELDS,
+    "type are required. " + FIELDS + REACHED,
     response=CAP_ANSWER,
     example=_answer(1),
     errors=(400, 404),
