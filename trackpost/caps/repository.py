@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from trackpost.core.db import UTCDateTime
+from trackpost.core.hot import Hot
 from trackpost.models.tables import cap_usage as U
 from trackpost.models.tables import cap_visitors as V
 from trackpost.models.tables import conversion_caps as C
@@ -34,12 +35,12 @@ _BY_ADVERTISER = (
     .join(O, O.c.advertiserid == C.c.advertiserid)
     .where(_LIVE, C.c.advertiserid.is_not(None))
 )
-# The live caps a booking on one offer counts toward, of the types the row changes.
-_FOR_BOOKING = (
+# The live caps on one offer or its advertiser: every booked ledger row asks, so it runs hot
+# (compiled once, on the driver's cursor); an offer without caps costs one indexed read.
+_FOR_BOOKING = Hot(
     select(C)
     .where(
         _LIVE,
-        C.c.cap_type.in_(bindparam("types", expanding=True)),
         or_(
             C.c.offerid == bindparam("offerid"),
             C.c.advertiserid
@@ -131,8 +132,8 @@ def live_caps(conn: Connection) -> list[RowMapping]:
     return rows
 
 
-def caps_for_booking(conn: Connection, offerid: int, types: list[str]) -> list[RowMapping]:
-    return list(conn.execute(_FOR_BOOKING, {"offerid": offerid, "types": types}).mappings())
+def caps_for_booking(conn: Connection, offerid: int) -> list[dict[str, Any]]:
+    return _FOR_BOOKING.mappings(conn, {"offerid": offerid})
 
 
 def used(conn: Connection, capid: int, window: dt.datetime, key: int) -> int:

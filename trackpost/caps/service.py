@@ -161,10 +161,10 @@ def count_booking(conn: Connection, row: Mapping[str, Any], now: dt.datetime) ->
     if not changes:
         return
     loginid = row.get("loginid")
-    for found in repo.caps_for_booking(conn, int(offerid), sorted(changes)):
+    for found in repo.caps_for_booking(conn, int(offerid)):
         cap = Cap.of(found)
-        delta = changes[cap.cap_type]
-        if not cap.applies(loginid, now):
+        delta = changes.get(cap.cap_type, 0)
+        if not delta or not cap.applies(loginid, now):
             continue
         key = cap.key(loginid)
         used, reached_at = repo.add(conn, cap.capid, cap.window(now), key, delta, cap.value, now)
