@@ -52,23 +52,31 @@ _FOR_BOOKING = Hot(
     .order_by(C.c.capid)
 )
 _ONE = select(C).where(C.c.capid == bindparam("capid"), C.c.deleted.is_(False))
+
+
+def _when(name: str) -> Any:
+    """A timestamp parameter, bound as the columns store it (UTC text on SQLite)."""
+    return bindparam(name, type_=UTCDateTime())
+
+
 _KEY = and_(
     U.c.capid == bindparam("capid"),
-    U.c.window_start == bindparam("window"),
+    U.c.window_start == _when("window"),
     U.c.loginid == bindparam("key"),
 )
-_USED = select(U.c.used).where(_KEY)
+# The click path's statements run hot: only capped offers pay them, once per click.
+_USED = Hot(select(U.c.used).where(_KEY))
 # A unit a click took is given back only while it was the one that filled the cap at most.
 _UNDO = update(U).where(_KEY).values(used=U.c.used - 1, reached_at=None)
 _VISITOR_ROW: dict[str, Any] = {
     "capid": bindparam("capid"),
-    "window_start": bindparam("window"),
+    "window_start": _when("window"),
     "loginid": bindparam("key"),
     "ip": bindparam("ip"),
 }
 _FORGET_VISITOR = delete(V).where(
     V.c.capid == bindparam("capid"),
-    V.c.window_start == bindparam("window"),
+    V.c.window_start == _when("window"),
     V.c.loginid == bindparam("key"),
     V.c.ip == bindparam("ip"),
 )
@@ -78,11 +86,13 @@ def _upserts(dialect: Any) -> dict[str, Any]:
     """The counters' two atomic statements in one dialect (ON CONFLICT is spelled alike)."""
     row: dict[str, Any] = {
         "capid": bindparam("capid"),
-        "window_start": bindparam("window"),
+        "window_start": _when("window"),
         "loginid": bindparam("key"),
         "used": bindparam("delta"),
-        "reached_at": bindparam("first_reached"),
+        "reached_at": _when("first_reached"),
     }
+    # Whether this very change set reached_at (the one that reached the cap in the window).
+    returned = (U.c.used, (U.c.reached_at == _when("now")).label("fresh"))
     bumped = U.c.used + bindparam("delta")
     # A click takes one unit only while the cap has room: the row is locked by the update, so
     # two transactions at the edge cannot both pass (the second sees the first's count).
@@ -94,7 +104,7 @@ def _upserts(dialect: Any) -> dict[str, Any]:
             set_={"used": bumped, "reached_at": _reached_if(bumped)},
             where=U.c.used < bindparam("value"),
         )
-        .returning(U.c.used, U.c.reached_at)
+        .returning(*returned)
     )
     # A booking always counts (caps govern traffic, not revenue).
     add = (
@@ -104,11 +114,11 @@ def _upserts(dialect: Any) -> dict[str, Any]:
             index_elements=[U.c.capid, U.c.window_start, U.c.loginid],
             set_={"used": bumped, "reached_at": _reached_if(bumped)},
         )
-        .returning(U.c.used, U.c.reached_at)
+        .returning(*returned)
     )
     # RETURNING, not rowcount: a pipelined PostgreSQL batch does not report rowcounts.
     visitor = dialect.insert(V).values(_VISITOR_ROW).on_conflict_do_nothing().returning(V.c.ip)
-    return {"take": take, "add": add, "visitor": visitor}
+    return {"take": Hot(take), "add": Hot(add), "visitor": Hot(visitor)}
 
 
 def _reached_if(bumped: Any) -> Any:
@@ -116,7 +126,7 @@ def _reached_if(bumped: Any) -> Any:
     return case(
         (
             and_(U.c.reached_at.is_(None), bumped >= bindparam("value")),
-            bindparam("now", type_=UTCDateTime()),
+            _when("now"),
         ),
         else_=U.c.reached_at,
     )
@@ -137,7 +147,7 @@ def caps_for_booking(conn: Connection, offerid: int) -> list[dict[str, Any]]:
 
 
 def used(conn: Connection, capid: int, window: dt.datetime, key: int) -> int:
-    found = conn.execute(_USED, {"capid": capid, "window": window, "key": key}).scalar()
+    found = _USED.scalar(conn, {"capid": capid, "window": window, "key": key})
     return int(found or 0)
 
 
@@ -157,11 +167,11 @@ def _params(
 
 def take(
     conn: Connection, capid: int, window: dt.datetime, key: int, value: int, now: dt.datetime
-) -> tuple[int, dt.datetime | None] | None:
-    """One more unit while used < value: (used, reached_at) after it, or None when full."""
+) -> tuple[int, bool] | None:
+    """One more unit while used < value: (used, whether it reached the cap), or None when full."""
     stmt = _DIALECTS[conn.dialect.name]["take"]
-    row = conn.execute(stmt, _params(capid, window, key, 1, value, now)).first()
-    return None if row is None else (int(row[0]), row[1])
+    row = stmt.first(conn, _params(capid, window, key, 1, value, now))
+    return None if row is None else (int(row[0]), bool(row[1]))
 
 
 def add(
@@ -172,11 +182,12 @@ def add(
     delta: int,
     value: int,
     now: dt.datetime,
-) -> tuple[int, dt.datetime | None]:
-    """Add `delta` (signed): (used, reached_at) after it."""
+) -> tuple[int, bool]:
+    """Add `delta` (signed): (used, whether this change reached the cap)."""
     stmt = _DIALECTS[conn.dialect.name]["add"]
-    row = conn.execute(stmt, _params(capid, window, key, delta, value, now)).one()
-    return int(row[0]), row[1]
+    row = stmt.first(conn, _params(capid, window, key, delta, value, now))
+    assert row is not None  # an upsert always returns its row
+    return int(row[0]), bool(row[1])
 
 
 def undo(conn: Connection, capid: int, window: dt.datetime, key: int) -> None:
@@ -188,7 +199,7 @@ def new_visitor(conn: Connection, capid: int, window: dt.datetime, key: int, ip:
     """Remember the address in the window; False when it was already counted."""
     stmt = _DIALECTS[conn.dialect.name]["visitor"]
     params = {"capid": capid, "window": window, "key": key, "ip": ip}
-    return conn.execute(stmt, params).first() is not None
+    return stmt.first(conn, params) is not None
 
 
 def forget_visitor(conn: Connection, capid: int, window: dt.datetime, key: int, ip: str) -> None:

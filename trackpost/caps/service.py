@@ -133,7 +133,7 @@ def admit(
             _give_back(conn, taken, ip)
             return _overflow_of(cap)
         taken.append((cap, window, key, visitor))
-        if got[1] == now:
+        if got[1]:
             reached.append((cap, got[0]))
     for cap, used in reached:
         _reached(conn, cap, offerid, loginid, used, now)
@@ -167,6 +167,6 @@ def count_booking(conn: Connection, row: Mapping[str, Any], now: dt.datetime) ->
         if not delta or not cap.applies(loginid, now):
             continue
         key = cap.key(loginid)
-        used, reached_at = repo.add(conn, cap.capid, cap.window(now), key, delta, cap.value, now)
-        if reached_at == now and used - delta < cap.value:
+        used, fresh = repo.add(conn, cap.capid, cap.window(now), key, delta, cap.value, now)
+        if fresh and used - delta < cap.value:
             _reached(conn, cap, int(offerid), loginid, used, now)
