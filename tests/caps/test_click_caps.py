@@ -204,3 +204,16 @@ def test_head_follows_the_link_without_counting(net: Network) -> None:
     assert net.http.head(net.link, follow_redirects=False).status_code == 302
     assert not overflowed(visit(net))
     assert overflowed(visit(net))
+
+
+def test_a_paused_overflow_offer_is_a_dead_end(net: Network, api: ApiClient) -> None:
+    other = build_network(api, net.services)
+    add_cap(
+        net, cap="1", type="Clicks", redirect_type="offer", new_offerid=other.offer, redirect_url=""
+    )
+    resp = api.patch("/api/offer/pause_offer", {"offerid": other.offer})
+    assert resp.status_code == 200, resp.text
+    visit(net)
+    resp = net.http.get(net.link, follow_redirects=False)
+    assert resp.status_code == 404
+    assert click_count(net) == 1

@@ -245,6 +245,16 @@ def _overflow(
         row = repo.default_landing_page(conn, over.offerid)
     if row is None:
         return ClickOutcome(None, reason="the cap's overflow offer has no landing page")
+    overflow = Resolution(
+        code=res.code,
+        target=None,
+        active=bool(row["active"]),
+        date_live=row["date_live"],
+        date_expire=row["date_expire"],
+    )
+    if not overflow.available(now):
+        # Neither the capped offer nor a paused one: the dead-end answer, no click recorded.
+        return ClickOutcome(None, reason="the cap's overflow offer is paused or expired")
     return _send(conn, res, _target(row), req, now)
 
 
