@@ -26,6 +26,7 @@ FLOORS: dict[str, int] = {
     "offers": 4,
     "webhooks": 4,
     "affiliates": 5,
+    "caps": 5,
     "advertisers": 6,
     "commissions": 6,
     "transactions": 7,
@@ -209,6 +210,9 @@ OWNERS = {
     "payment_lines": "payments",
     "payment_adjustments": "payments",
     "payment_audit": "payments",
+    "conversion_caps": "caps",
+    "cap_usage": "caps",
+    "cap_visitors": "caps",
 }
 # cache_versions holds one row per cache; each domain keeps its own row (and reads others').
 SHARED_TABLES = frozenset({"cache_versions"})
@@ -247,6 +251,7 @@ READS = {
     ("payments", "logins"): "a build reads each payee's status, payvia, minimum and address",
     ("payments", "payvia_info"): "a stored payment freezes the payee's payvia details",
     ("payments", "payvia_types"): "a stored payment freezes its payvia's name",
+    ("caps", "offers"): "an advertiser's cap covers its offers: the gate's and a booking's read",
 }
 
 

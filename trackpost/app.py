@@ -20,6 +20,8 @@ from trackpost.affiliates.link_routes import router as links_router
 from trackpost.affiliates.postbacks import service as affiliate_postbacks
 from trackpost.affiliates.postbacks.routes import router as affiliate_postbacks_router
 from trackpost.affiliates.routes import router as affiliates_router
+from trackpost.caps.routes import router as caps_router
+from trackpost.caps.service import CapGate
 from trackpost.commissions.routes import affiliate_router as commissions_affiliate_router
 from trackpost.commissions.routes import preview_router as commissions_preview_router
 from trackpost.commissions.routes import router as commissions_router
@@ -48,6 +50,7 @@ from trackpost.postbacks.routes import router as postbacks_router
 from trackpost.reports.clicklog.routes import router as click_log_router
 from trackpost.reports.routes import router as reports_router
 from trackpost.system.routes import router as system_router
+from trackpost.tracking.cache import ClickGates
 from trackpost.tracking.dimensions import warm as warm_device_parser
 from trackpost.tracking.retention import RetentionJob
 from trackpost.tracking.routes import router as tracking_router
@@ -82,6 +85,7 @@ ROUTERS: tuple[Router, ...] = (
     delivery_router,
     payments_router,
     click_log_router,
+    caps_router,
 )
 
 
@@ -134,6 +138,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     """Build the app; granian calls this once per worker process."""
     settings = settings or get_settings()
     services = services or build_services(settings)
+    # Caps sit above tracking: the click path reaches them through the gate installed here.
+    services.cache(ClickGates).gate = CapGate()
     endpoints = collect_endpoints()
     openapi_doc = build_openapi(endpoints, webhooks=openapi_webhooks())
 

@@ -35,6 +35,10 @@ TRACKPOST_ONLY = frozenset(
         "/api/affiliate/set_postback_events",
         # Statistics (issue #23): the click log.
         "/api/report/clicks",
+        # Conversion caps (issue #23): the admin calls beside the vendor's get_conversion_caps.
+        "/api/offer/add_conversion_cap",
+        "/api/offer/edit_conversion_cap",
+        "/api/offer/remove_conversion_cap",
     }
 )
 # Whole families of trackpost's own calls: delivery and webhooks (#24), payments (#27).

@@ -182,7 +182,24 @@ OFFER_ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         "/api/offer/get_conversion_caps",
         "offer/get-conversion-caps",
-        missing="caps are not built yet (issue #23)",
+        (
+            P("offerid", "{offerid}"),
+            P("loginid", "each", note="all, each or a loginid"),
+            P("enabled", "1", note="without enabled or deleted: the enabled caps"),
+            P("deleted", "0", note="1: removed caps (remove_conversion_cap)"),
+            P(
+                "type",
+                "Conversions",
+                note="Conversions, Dollars, Registrations, Unique Clicks, Clicks, Net Conversions",
+            ),
+            P("duration", "Day", note="Hour, Day, Week, Month, Year, All Time (the network's)"),
+            P("timeframe_restriction", "None", note="None, Weekdays, Weekends, Monday ... Sunday"),
+        ),
+        notes=(
+            "Each cap also carries its status in its current window (usage, remaining, reached, "
+            "reached_at); caps are added, edited and removed with trackpost's "
+            "add_conversion_cap, edit_conversion_cap and remove_conversion_cap (docs/caps.md).",
+        ),
     ),
     Endpoint(
         "GET",

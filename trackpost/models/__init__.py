@@ -2,6 +2,7 @@
 
 from trackpost.models.accounts import Login, PayviaInfo, PayviaType
 from trackpost.models.base import Base
+from trackpost.models.caps import CapUsage, CapVisitor, ConversionCap
 from trackpost.models.commissions import (
     CommissionAudit,
     CommissionChange,
@@ -34,10 +35,13 @@ __all__ = [
     "AffiliatePostback",
     "Base",
     "CacheVersion",
+    "CapUsage",
+    "CapVisitor",
     "Click",
     "CommissionAudit",
     "CommissionChange",
     "CommissionCounter",
+    "ConversionCap",
     "Customer",
     "CustomerAudit",
     "Delivery",

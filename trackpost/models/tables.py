@@ -5,6 +5,7 @@ from typing import cast
 from sqlalchemy import Table
 
 from trackpost.models.accounts import AdminSession, AffiliateManager, Login, PayviaInfo, PayviaType
+from trackpost.models.caps import CapUsage, CapVisitor, ConversionCap
 from trackpost.models.commissions import (
     CommissionAudit,
     CommissionChange,
@@ -94,6 +95,9 @@ payments = cast(Table, Payment.__table__)
 payment_lines = cast(Table, PaymentLine.__table__)
 payment_adjustments = cast(Table, PaymentAdjustment.__table__)
 payment_audit = cast(Table, PaymentAudit.__table__)
+conversion_caps = cast(Table, ConversionCap.__table__)
+cap_usage = cast(Table, CapUsage.__table__)
+cap_visitors = cast(Table, CapVisitor.__table__)
 
 # The rows of cache_versions: each names a cache of committed state whose version moves on change.
 TRACKING_CACHE = "tracking"

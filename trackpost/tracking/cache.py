@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import Connection
 
 from trackpost.tracking.linkcode import TrackingCode
 from trackpost.tracking.urls import UrlTemplate
@@ -75,3 +78,43 @@ class ResolutionCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+@dataclass(frozen=True, slots=True)
+class Overflow:
+    """Where a capped click goes instead: another offer (its landing page) or a URL."""
+
+    offerid: int | None = None
+    landing_pageid: int | None = None
+    url: str | None = None
+
+
+class ClickGate(Protocol):
+    """A check every recorded click passes before it is inserted (the caps install one)."""
+
+    def admit(
+        self,
+        conn: Connection,
+        version: int,
+        offerid: int,
+        loginid: int,
+        ip: str,
+        now: dt.datetime,
+    ) -> Overflow | None:
+        """None lets the click through, counted; an Overflow sends it elsewhere."""
+        ...
+
+    def clear(self) -> None:
+        """Forget cached state (a group commit failed)."""
+        ...
+
+
+class ClickGates:
+    """The worker's click gate, installed by the wiring: caps sit above tracking's floor."""
+
+    def __init__(self) -> None:
+        self.gate: ClickGate | None = None
+
+    def clear(self) -> None:
+        if self.gate is not None:
+            self.gate.clear()

@@ -12,7 +12,7 @@ from trackpost.core.params import header
 from trackpost.core.responses import RawResponse
 from trackpost.core.security import new_click_hash
 from trackpost.tracking import service
-from trackpost.tracking.cache import ResolutionCache
+from trackpost.tracking.cache import ClickGates, ResolutionCache
 from trackpost.tracking.dimensions import NO_DEVICE, device_of
 from trackpost.tracking.urls import as_uri
 from trackpost.tracking.web import click_country, is_https
@@ -104,7 +104,9 @@ def _click_request(ctx: RequestContext, params: Any, path: str | None) -> servic
 
 def _record(ctx: RequestContext, req: service.ClickRequest) -> service.ClickOutcome:
     """The only part of a click inside the transaction: resolve (cached) and insert."""
-    return service.click(ctx.conn, resolution_cache(ctx.services), req, utcnow())
+    services = ctx.services
+    gate = services.cache(ClickGates).gate
+    return service.click(ctx.conn, resolution_cache(services), req, utcnow(), gate)
 
 
 def _answer(ctx: RequestContext, outcome: service.ClickOutcome) -> Response:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, RowMapping
 from trackpost.accounts import service as accounts
 from trackpost.core.fields import aliased
 from trackpost.tracking import repository as repo
-from trackpost.tracking.cache import Resolution, ResolutionCache, Target
+from trackpost.tracking.cache import ClickGate, Overflow, Resolution, ResolutionCache, Target
 from trackpost.tracking.dimensions import NO_DEVICE, Device
 from trackpost.tracking.linkcode import MalformedCode, TrackingCode, decode
 from trackpost.tracking.urls import MACROS, UrlTemplate, is_macro_name, with_deep_link
@@ -161,10 +161,19 @@ def _macro_values(res: Resolution, target: Target, req: ClickRequest) -> dict[st
 
 
 def click(
-    conn: Connection, cache: ResolutionCache, req: ClickRequest, now: dt.datetime
+    conn: Connection,
+    cache: ResolutionCache,
+    req: ClickRequest,
+    now: dt.datetime,
+    gate: ClickGate | None = None,
 ) -> ClickOutcome:
-    """One version read, then (on a cache hit) one insert; a miss adds the resolution reads."""
-    cache.sync(repo.cache_version(conn))
+    """One version read, then (on a cache hit) one insert; a miss adds the resolution reads.
+
+    A recorded click passes the gate (the caps) first; an offer without caps costs it one
+    dictionary lookup.
+    """
+    version = repo.cache_version(conn)
+    cache.sync(version)
     res = cache.get(req.code)
     if res is None:
         res = resolve(conn, req.code)
@@ -172,13 +181,22 @@ def click(
     target = res.target
     if target is None or res.code is None:
         return ClickOutcome(None, reason=res.reason)
-    subs = req.subs
     if not res.available(now):
         expired = res.expire_target
         if expired is None:
             return ClickOutcome(None, reason="the offer is paused or expired")
         # Not a normal click: nothing recorded, so there is no click hash to pass on.
         return ClickOutcome(expired.template.fill(_macro_values(res, expired, req)))
+    if req.record and gate is not None:
+        over = gate.admit(conn, version, target.offerid, res.code.loginid, req.ip, now)
+        if over is not None:
+            return _overflow(conn, res, req, over, now)
+    return _send(conn, res, target, req, now)
+
+
+def _send(
+    conn: Connection, res: Resolution, target: Target, req: ClickRequest, now: dt.datetime
+) -> ClickOutcome:
     click_hash = req.click_hash
     values = _macro_values(res, target, req)
     values["click_hash"] = values["transaction_hash"] = click_hash
@@ -188,6 +206,8 @@ def click(
     if not req.record:
         return ClickOutcome(location)
     code = res.code
+    assert code is not None
+    subs = req.subs
     repo.insert_click(
         conn,
         {
@@ -217,6 +237,33 @@ def click(
         },
     )
     return ClickOutcome(location, click_hash)
+
+
+def _overflow(
+    conn: Connection, res: Resolution, req: ClickRequest, over: Overflow, now: dt.datetime
+) -> ClickOutcome:
+    """A capped click: to a URL (nothing recorded) or to another offer (recorded there)."""
+    if over.url is not None:
+        url_target = Target(0, 0, UrlTemplate.compile(over.url), deep_linking=False)
+        return ClickOutcome(url_target.template.fill(_macro_values(res, url_target, req)))
+    row = None
+    if over.landing_pageid:
+        row = repo.landing_page(conn, over.landing_pageid)
+    elif over.offerid:
+        row = repo.default_landing_page(conn, over.offerid)
+    if row is None:
+        return ClickOutcome(None, reason="the cap's overflow offer has no landing page")
+    overflow = Resolution(
+        code=res.code,
+        target=None,
+        active=bool(row["active"]),
+        date_live=row["date_live"],
+        date_expire=row["date_expire"],
+    )
+    if not overflow.available(now):
+        # Neither the capped offer nor a paused one: the dead-end answer, no click recorded.
+        return ClickOutcome(None, reason="the cap's overflow offer is paused or expired")
+    return _send(conn, res, _target(row), req, now)
 
 
 def click_extras(conn: Connection, click_hash: str) -> dict[str, str]:

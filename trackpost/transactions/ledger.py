@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
+from trackpost.caps import service as caps
 from trackpost.core.money import PayoutRow
 from trackpost.core.origin import Origin
 from trackpost.events import service as events
@@ -119,6 +120,8 @@ def adjustment_row(
         fingerprint=fingerprint,
     )
     row.update(custom)
+    # Caps count a void of a conversion as one net conversion less (caps/rules.deltas).
+    row["_parent_kind"] = original["trans_type"]
     with_payouts(row, payouts)
     return row
 
@@ -188,6 +191,7 @@ def record(conn: Connection, row: Mapping[str, Any]) -> int | None:
     if payouts:
         repo.insert_payouts(conn, tid, payouts)
     events.record(conn, event_of(tid, row, payouts))
+    caps.count_booking(conn, row, row["created_at"])
     if row["hold_reason"]:
         held = {"transactionid": tid, "offerid": row["offerid"], "reason": row["hold_reason"]}
         events.record(conn, events.Event("transaction.held", held, row["customer_id"]))

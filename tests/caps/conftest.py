@@ -1,0 +1,14 @@
+"""Fixtures of the caps tests: the postback tests' small network."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.postbacks.network import Network, build_network
+from tests.support import ApiClient
+from trackpost.core.http import Services
+
+
+@pytest.fixture
+def net(api: ApiClient, services: Services) -> Network:
+    return build_network(api, services)
