@@ -34,6 +34,7 @@ class Delivery(Base):
         ),
         Index("ix_deliveries_created_at", "created_at"),
         Index("ix_deliveries_loginid", "loginid", "id"),
+        Index("ix_deliveries_customer", "customer_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -71,4 +71,13 @@ NOTICES = {
     "ip_removed": "The address was removed.",
     "disabled": "The account is disabled.",
     "enabled": "The account is enabled.",
+    "retried": "The delivery is queued to be sent again.",
+    "resumed": "The destination is active again; what waited for it goes out now.",
+    "stored": "The payment is stored.",
+    "paid": "The payment is marked paid.",
+    "adjusted": "The adjustment was added.",
+    "invoiced": "The invoice was added; it is paid with the affiliate's next payment.",
+    "webhook_saved": "The webhook endpoint was saved.",
+    "webhook_removed": "The webhook endpoint was removed.",
+    "webhook_test": "A webhook.test message is queued; it shows in the delivery log.",
 }

@@ -10,10 +10,13 @@ from trackpost.ui import (
     customer_actions,
     customers,
     dashboard,
+    deliveries,
     partners,
+    payments,
     postbacks,
     reports,
     settings,
+    webhooks,
 )
 from trackpost.ui.pages import UiRoute
 from trackpost.ui.web import Console
@@ -28,6 +31,9 @@ AREAS = (
     reports.pages,
     postbacks.pages,
     settings.pages,
+    deliveries.pages,
+    payments.pages,
+    webhooks.pages,
 )
 
 
