@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from trackpost.accounts.roles import Permission
-from trackpost.core.errors import TrackpostError
+from trackpost.core.errors import InvalidParameter, TrackpostError
 from trackpost.ui.forms import filled, model
 from trackpost.ui.pages import Page, Pages, Redirect, Result, UiRequest
 from trackpost.webhooks import service as webhooks
@@ -18,8 +18,11 @@ CHOICES = (*webhooks.EVENT_TYPES, webhooks.ALL)
 
 
 def _events(form: Mapping[str, str]) -> str:
-    """The ticked event-type boxes (ev_<type>) as the API's comma list."""
-    return ",".join(t for t in CHOICES if form.get(f"ev_{t}"))
+    """The ticked event-type boxes (ev_<type>) as the API's comma list; none is a 400."""
+    ticked = ",".join(t for t in CHOICES if form.get(f"ev_{t}"))
+    if not ticked:
+        raise InvalidParameter("Parameter 'events': tick at least one event type.")
+    return ticked
 
 
 def _page(req: UiRequest, **extra: Any) -> Page:
