@@ -77,7 +77,8 @@ def add_delivery(
     now = utcnow()
     with db.transaction(write=True) as conn:
         delivery.enqueue(conn, [item])
-        did = int(conn.execute(select(deliveries.c.id).order_by(deliveries.c.id.desc())).scalar())
+        newest = select(deliveries.c.id).order_by(deliveries.c.id.desc()).limit(1)
+        did = int(conn.execute(newest).scalar_one())
         conn.execute(
             update(deliveries)
             .where(deliveries.c.id == did)

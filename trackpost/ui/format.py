@@ -79,5 +79,7 @@ NOTICES = {
     "invoiced": "The invoice was added; it is paid with the affiliate's next payment.",
     "webhook_saved": "The webhook endpoint was saved.",
     "webhook_removed": "The webhook endpoint was removed.",
+    "postback_removed": "The postback was removed.",
+    "postback_test": "The postback is queued once with sample values; the delivery log shows it.",
     "webhook_test": "A webhook.test message is queued; it shows in the delivery log.",
 }

@@ -6,6 +6,7 @@ from starlette.routing import BaseRoute
 
 from trackpost.core.http import Services
 from trackpost.ui import (
+    affiliate_postbacks,
     catalogue,
     customer_actions,
     customers,
@@ -34,6 +35,7 @@ AREAS = (
     deliveries.pages,
     payments.pages,
     webhooks.pages,
+    affiliate_postbacks.pages,
 )
 
 
