@@ -8,6 +8,7 @@ from trackpost.core.http import Services
 from trackpost.ui import (
     affiliate_postbacks,
     catalogue,
+    commissions,
     customer_actions,
     customers,
     dashboard,
@@ -36,6 +37,7 @@ AREAS = (
     payments.pages,
     webhooks.pages,
     affiliate_postbacks.pages,
+    commissions.pages,
 )
 
 
