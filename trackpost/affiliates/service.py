@@ -24,6 +24,7 @@ from trackpost.affiliates.schemas import (
 )
 from trackpost.core.errors import InvalidParameter
 from trackpost.core.fields import MAX_ID
+from trackpost.core.payvia import field_problem
 from trackpost.tracking import service as tracking
 from trackpost.tracking.linkcode import MalformedCode, decode
 
@@ -76,8 +77,12 @@ def set_payvia_enabled(conn: Connection, payvia_type_id: int, enabled: bool) -> 
 
 
 def _pairs(info: list[PayviaPair] | None) -> list[tuple[str, str]]:
-    merged = {p.field: p.value for p in info or []}
-    return sorted(merged.items())
+    """The details sent, each known one checked (an IBAN's checksum...): 400 naming it."""
+    merged = sorted({p.field: p.value for p in info or []}.items())
+    problem = field_problem(merged)
+    if problem is not None:
+        raise InvalidParameter(f"Parameter 'payvia_info': {problem}")
+    return merged
 
 
 def add_affiliate(conn: Connection, params: AddAffiliate) -> int:
