@@ -38,10 +38,11 @@ def when(value: Any) -> str:
 def day(value: Any) -> str:
     """A date, or a time (or an API's ISO 8601 text of one) as its UTC day."""
     if isinstance(value, str) and "T" in value:
+        text: str = value
         try:
-            value = dt.datetime.fromisoformat(value).astimezone(dt.UTC)
+            value = dt.datetime.fromisoformat(text).astimezone(dt.UTC)
         except ValueError:
-            return value
+            return text
     if isinstance(value, (dt.datetime, dt.date)):
         return value.strftime("%Y-%m-%d")
     return "" if value is None else str(value)
