@@ -128,6 +128,15 @@ def test_bulk_store_and_pay_and_an_invoice(http: TestClient, pay: Pay) -> None:
     stored = http.post(f"{PAGE}/store", data={"csrf_token": csrf, f"pick_{pid}": "1"})
     assert stored.status_code == 200
     assert f"Stored: {pid}." in stored.text
+    listed = http.get(PAGE, params={"payvia_type_id": CHECK})
+    assert "Download the dump of this payout method's 1 stored payment" in listed.text
+    dump = http.get(f"{PAGE}/dump", params={"payvia_type_id": CHECK})
+    assert dump.status_code == 200
+    assert dump.headers["content-disposition"] == f'attachment; filename="payments-{pid}-{pid}.csv"'
+    assert "15.00" in dump.text
+    no_payvia = http.get(f"{PAGE}/dump")
+    assert no_payvia.status_code == 400
+    assert "payvia_type_id" in no_payvia.text
     paid = http.post(
         f"{PAGE}/paid", data={"csrf_token": csrf, f"pick_{pid}": "1", "reference": "BATCH-1"}
     )

@@ -135,6 +135,16 @@ def add_invoice(req: UiRequest) -> Redirect:
     return Redirect(f"{ROOT}?affiliate={params.loginid}", "invoiced")
 
 
+@pages.get(ROOT + "/dump", Permission.PAYMENTS)
+def payvia_dump(req: UiRequest) -> Download:
+    """The file of every stored payment of one payout method, in its format (for the bank)."""
+    raw = filled(req.query, ("payvia_type_id",)) | {"state": "stored"}
+    if "payvia_type_id" not in raw:
+        raise InvalidParameter("Parameter 'payvia_type_id': choose a payout method to dump.")
+    text, media, name = views.dump(req.conn, model(DumpParams, raw), network_zone(req.settings))
+    return Download(name, f"{media}; charset=utf-8", text.encode("utf-8"))
+
+
 def _join(ids: tuple[int, ...]) -> str:
     return ", ".join(map(str, ids))
 
