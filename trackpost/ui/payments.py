@@ -229,3 +229,10 @@ def statement_csv(req: UiRequest) -> Download:
     figures = statements.statement(req.conn, pid, network_zone(req.settings))
     body = statements.as_csv(figures).encode()
     return Download(f"statement-{pid}.csv", "text/csv; charset=utf-8", body)
+
+
+@pages.get(ROOT + "/{paymentid:int}/statement.pdf", Permission.PAYMENTS)
+def statement_pdf(req: UiRequest) -> Download:
+    pid = req.path_id("paymentid")
+    figures = statements.statement(req.conn, pid, network_zone(req.settings))
+    return Download(f"statement-{pid}.pdf", "application/pdf", statements.as_pdf(figures))
