@@ -42,3 +42,31 @@ def test_a_payment_whose_details_its_format_cannot_use_stays_open(pay: Pay) -> N
     assert _details(pay, IBAN="DE89370400440532013000").status_code == 200
     pay.post("/api/payment/store", paymentid=p["paymentid"])
     assert pay.payments()[0]["state"] == "stored"
+
+
+def test_details_are_checked_against_the_payvias_format_when_set(pay: Pay) -> None:
+    pay.patch("/api/payment/set_payvia_settings", payvia_type_id=CHECK, dump_format="nacha")
+    partial = _details(pay, **{"Routing Number": "011000015"})
+    assert_error(partial, 400, "invalid_parameter")
+    assert "the nacha format needs the payout detail 'Account Number'" in partial.text
+    whole = _details(
+        pay,
+        **{"Routing Number": "011000015", "Account Number": "12345", "Account Type": "checking"},
+    )
+    assert whole.status_code == 200, whole.text
+    # A new affiliate may choose the method first and send its details later; details sent
+    # with it are checked as a whole.
+    assert pay.affiliate("details-later", payvia=1) > 0
+    partial_new = pay.api.post(
+        "/api/affiliate/add_affiliate",
+        {
+            "username": "halfdetails",
+            "password": "Aff-pass-1234",
+            "email": "hd@ex.com",
+            "payvia": 1,
+            "payvia_info[0][field]": "Account Number",
+            "payvia_info[0][value]": "12345",
+        },
+    )
+    assert_error(partial_new, 400, "invalid_parameter")
+    assert "Routing Number" in partial_new.text

@@ -112,6 +112,14 @@ def details_problem(conn: Connection, loginid: int, setting: Rec) -> str | None:
     return payvia_rules.format_problem(str(setting["dump_format"] or DEFAULT_FORMAT), info)
 
 
+def payvia_details_problem(
+    conn: Connection, payvia_type_id: int, pairs: list[tuple[str, str]]
+) -> str | None:
+    """Why details will not do for a payvia's dump format (affiliates checks them when set)."""
+    setting = settings_of(conn, payvia_type_id)
+    return payvia_rules.format_problem(str(setting["dump_format"] or DEFAULT_FORMAT), pairs)
+
+
 def storable(payment: Rec, payee: Rec, setting: Rec, instant: bool) -> tuple[bool, int, int]:
     """(may it be stored, the amount after the fee, the minimum) for an open payment."""
     net = int(payment["total"]) - fee_of(setting, int(payment["total"]))
