@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from trackpost.accounts import repository as accounts_repo
 from trackpost.advertisers.routes import router as advertisers_router
+from trackpost.affiliates import service as affiliates_service
 from trackpost.affiliates.link_routes import router as links_router
 from trackpost.affiliates.postbacks import service as affiliate_postbacks
 from trackpost.affiliates.postbacks.routes import router as affiliate_postbacks_router
@@ -44,6 +45,7 @@ from trackpost.delivery.worker import Plan, Worker
 from trackpost.iplists.routes import router as iplists_router
 from trackpost.offers import service as offers_service
 from trackpost.offers.routes import router as offers_router
+from trackpost.payments import service as payments_service
 from trackpost.payments.job import PaymentsJob
 from trackpost.payments.routes import router as payments_router
 from trackpost.postbacks.routes import router as postbacks_router
@@ -140,6 +142,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     services = services or build_services(settings)
     # Caps sit above tracking: the click path reaches them through the gate installed here.
     services.cache(ClickGates).gate = CapGate()
+    # Payout details are checked against the payvia's dump format when an affiliate sets them.
+    affiliates_service.add_detail_check(payments_service.payvia_details_problem)
     endpoints = collect_endpoints()
     openapi_doc = build_openapi(endpoints, webhooks=openapi_webhooks())
 

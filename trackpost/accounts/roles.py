@@ -22,6 +22,8 @@ class Permission(StrEnum):
     REPORTS = "read reports"
     SETTINGS = "manage admins, API keys and IP lists"
     POSTBACKS = "read and replay refused advertiser postbacks"
+    DELIVERIES = "read and retry outbound deliveries"
+    PAYMENTS = "read and act on affiliate payments"
 
 
 GRANTS: dict[str, frozenset[Permission]] = {

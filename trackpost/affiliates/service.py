@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping
@@ -25,6 +26,7 @@ from trackpost.affiliates.schemas import (
 )
 from trackpost.core.errors import InvalidParameter
 from trackpost.core.fields import MAX_ID
+from trackpost.core.payvia import field_problem
 from trackpost.events import service as events
 from trackpost.tracking import service as tracking
 from trackpost.tracking.linkcode import MalformedCode, decode
@@ -77,9 +79,40 @@ def set_payvia_enabled(conn: Connection, payvia_type_id: int, enabled: bool) -> 
     repo.set_payvia_enabled(conn, payvia_type_id, enabled)
 
 
+# Checks of an account's payout details as a whole for its payout method (payments: what the
+# payvia's dump format needs), added by the wiring since payments sits above affiliates; each
+# answers why the details will not do, or None.
+DetailCheck = Callable[[Connection, int, list[tuple[str, str]]], str | None]
+_DETAIL_CHECKS: list[DetailCheck] = []
+
+
+def add_detail_check(check: DetailCheck) -> None:
+    """Check every account's payout details with this when they or its payout method are set."""
+    if check not in _DETAIL_CHECKS:
+        _DETAIL_CHECKS.append(check)
+
+
+def _check_details(conn: Connection, payvia: int | None, pairs: list[tuple[str, str]]) -> None:
+    """400 naming payvia_info when the details sent will not do for the payout method.
+
+    Only when details are sent: an account may choose its method first and give the details in
+    a later call (storing a payment checks them again).
+    """
+    if payvia is None:
+        return
+    for check in _DETAIL_CHECKS:
+        problem = check(conn, payvia, pairs)
+        if problem is not None:
+            raise InvalidParameter(f"Parameter 'payvia_info': {problem}")
+
+
 def _pairs(info: list[PayviaPair] | None) -> list[tuple[str, str]]:
-    merged = {p.field: p.value for p in info or []}
-    return sorted(merged.items())
+    """The details sent, each known one checked (an IBAN's checksum...): 400 naming it."""
+    merged = sorted({p.field: p.value for p in info or []}.items())
+    problem = field_problem(merged)
+    if problem is not None:
+        raise InvalidParameter(f"Parameter 'payvia_info': {problem}")
+    return merged
 
 
 def add_affiliate(conn: Connection, params: AddAffiliate) -> int:
@@ -87,6 +120,8 @@ def add_affiliate(conn: Connection, params: AddAffiliate) -> int:
     accounts.check_new_login(conn, "affiliate", params.username, params.email)
     _check_payvia(conn, params.payvia, "payvia")
     values = {**_affiliate_values(conn, params), "payvia_type_id": params.payvia}
+    if params.payvia_info:
+        _check_details(conn, params.payvia, _pairs(params.payvia_info))
     loginid = accounts.add_login(
         conn, "affiliate", params.username, params.password, params.email, values
     )
@@ -138,6 +173,7 @@ def _apply_payvia(
             raise InvalidParameter("Parameter 'payvia_info' needs a payout method: send 'payvia'.")
         current = {} if changed_type else dict(repo.payvia_info(conn, [loginid]).get(loginid, []))
         current.update(pairs)
+        _check_details(conn, payvia or row["payvia_type_id"], sorted(current.items()))
         repo.replace_payvia_info(conn, loginid, sorted(current.items()))
     elif changed_type:
         repo.replace_payvia_info(conn, loginid, [])

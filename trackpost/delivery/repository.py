@@ -211,3 +211,38 @@ def search_statements(filters: dict[str, Any]) -> tuple[Select[Any], Select[Any]
         where.append(D.c.created_at < filters["end"])
     count = select(func.count()).select_from(D).where(*where)
     return count, select(D).where(*where).order_by(D.c.id.desc())
+
+
+_BY_STATE = (
+    select(S)
+    .where(S.c.state.in_(bindparam("states", expanding=True)))
+    .order_by(S.c.updated_at.desc(), S.c.kind, S.c.subscription_id)
+    .limit(bindparam("lim"))
+)
+_WAITING = (
+    select(D.c.kind, D.c.subscription_id, func.count().label("waiting"))
+    .where(D.c.status == "paused")
+    .group_by(D.c.kind, D.c.subscription_id)
+)
+_FAILING = (
+    select(D)
+    .where(D.c.created_at >= bindparam("since"), D.c.status.in_(["failed", "gone", "paused"]))
+    .order_by(D.c.id.desc())
+    .limit(bindparam("lim"))
+)
+
+
+def destinations_in(conn: Connection, states: Sequence[str], limit: int) -> list[RowMapping]:
+    """Destinations in these health states (paused, gone), most recently changed first."""
+    return list(conn.execute(_BY_STATE, {"states": list(states), "lim": limit}).mappings())
+
+
+def paused_counts(conn: Connection) -> dict[tuple[str, int], int]:
+    """How many deliveries wait paused, per destination."""
+    rows = conn.execute(_WAITING).mappings()
+    return {(str(r["kind"]), int(r["subscription_id"])): int(r["waiting"]) for r in rows}
+
+
+def failing(conn: Connection, since: dt.datetime, limit: int) -> list[RowMapping]:
+    """Deliveries made since a time (ix_deliveries_created_at) now failed, gone or paused."""
+    return list(conn.execute(_FAILING, {"since": since, "lim": limit}).mappings())

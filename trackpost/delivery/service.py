@@ -345,3 +345,17 @@ def search(
     for a in repo.attempts_of(conn, [int(r["id"]) for r in rows]):
         attempts.setdefault(int(a["delivery_id"]), []).append(a)
     return total, [{**r, "attempt_log": attempts.get(int(r["id"]), [])} for r in rows]
+
+
+def unhealthy_destinations(conn: Connection, limit: int = 200) -> list[dict[str, Any]]:
+    """Paused or gone destinations, each with how many deliveries wait for it to resume."""
+    waiting = repo.paused_counts(conn)
+    return [
+        {**r, "waiting": waiting.get((str(r["kind"]), int(r["subscription_id"])), 0)}
+        for r in repo.destinations_in(conn, ("paused", "gone"), limit)
+    ]
+
+
+def recent_failures(conn: Connection, since: dt.datetime, limit: int = 10) -> list[RowMapping]:
+    """Deliveries made since a time that failed, were refused as gone, or wait paused."""
+    return repo.failing(conn, since, limit)

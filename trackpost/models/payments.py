@@ -103,6 +103,10 @@ class PaymentBuild(Base):
     stored: Mapped[int] = mapped_column(default=0)
     built_at: Mapped[dt.datetime]
     built_by: Mapped[str] = mapped_column(String(64))
+    # Where this build left the ledger (migration 0024): every payee row up to cursor_payoutid
+    # was settled, and a later change to one shows as its transaction's updated_at >= since.
+    cursor_payoutid: Mapped[int | None] = mapped_column(BigId)
+    cursor_since: Mapped[dt.datetime | None]
 
 
 class Payment(Timestamps, Base):

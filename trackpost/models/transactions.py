@@ -13,6 +13,8 @@ S255 = String(255)
 # The trans_types that are a click's conversion: the customer's first transaction.
 CONVERSION_TYPES = ("initial", "trial")
 CONVERSION_WHERE = "trans_type IN ('initial', 'trial')"
+# An event changed after it was written (its insert gives both times one value).
+CHANGED_WHERE = "updated_at > created_at"
 
 
 class Transaction(Timestamps, Base):
@@ -29,6 +31,14 @@ class Transaction(Timestamps, Base):
         Index("ix_transactions_customer_id", "customer_id", "transactionid"),
         Index("ix_transactions_click_hash", "click_hash"),
         Index("ix_transactions_created_at", "created_at"),
+        # Changed events only (a void, an approval, a revision): payment builds read the payee
+        # rows of what changed since their cursor; a conversion's insert never writes to it.
+        Index(
+            "ix_transactions_changed",
+            "updated_at",
+            sqlite_where=text(CHANGED_WHERE),
+            postgresql_where=text(CHANGED_WHERE),
+        ),
         # Partial: a conversion (the hot insert) has no parent and so costs this index nothing.
         Index(
             "ix_transactions_parent",

@@ -37,3 +37,9 @@ class PeriodInUse(Conflict):
 
 class InvalidTemplate(BadRequest):
     code = "invalid_template"
+
+
+class PayviaDetailsInvalid(Conflict):
+    """The affiliate's payout details cannot be paid through the payvia's dump format."""
+
+    code = "payvia_details_invalid"

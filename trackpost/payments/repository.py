@@ -57,33 +57,51 @@ _PAYVIAS = (
 _SETTING = select(PS).where(PS.c.payvia_type_id == bindparam("id"))
 
 # --- the ledger, read: each payee row's amount not yet in a payment -----------------------------
-_ASSIGNED = (
-    select(PL.c.payoutid, func.sum(PL.c.amount).label("assigned"))
-    .where(PL.c.payoutid.is_not(None))
-    .group_by(PL.c.payoutid)
-    .subquery()
-)
 _PAYABLE_AT = func.coalesce(T.c.approved_at, T.c.created_at, type_=WHEN)
 # A row counts once its event does (a pending sale from its approval); a row whose event stopped
 # counting is owed nothing, so what a payment already holds of it comes back out.
 _TARGET = case((T.c.status.in_(NOT_COUNTED), 0), else_=TP.c.amount)
-_HELD = func.coalesce(_ASSIGNED.c.assigned, 0)
-_UNPAID_ROWS = (
-    select(
-        TP.c.payoutid,
-        TP.c.loginid,
-        TP.c.kind,
-        TP.c.transactionid,
-        _PAYABLE_AT.label("payable_at"),
-        (_TARGET - _HELD).label("delta"),
+# What payments hold of one row, read through ix_payment_lines_payoutid.
+_HELD = (
+    select(func.coalesce(func.sum(PL.c.amount), 0))
+    .where(PL.c.payoutid == TP.c.payoutid)
+    .correlate(TP)
+    .scalar_subquery()
+)
+_ROW_COLUMNS = (
+    TP.c.payoutid,
+    TP.c.loginid,
+    TP.c.kind,
+    TP.c.transactionid,
+    _PAYABLE_AT.label("payable_at"),
+    (_TARGET - _HELD).label("delta"),
+    T.c.updated_at.label("changed_at"),
+)
+# A build reads only what may have changed since the cursor (payment_builds' cursor_*): payee
+# rows after its payoutid, and rows of transactions changed since its time. A changed event is
+# one whose updated_at passed its created_at (the partial index ix_transactions_changed, which
+# a conversion's insert never writes to); the term is repeated so SQLite uses that index.
+_CHANGED = T.c.updated_at > T.c.created_at
+_NEW_ROWS = (
+    select(*_ROW_COLUMNS)
+    .select_from(TP.join(T, T.c.transactionid == TP.c.transactionid))
+    .where(TP.c.payoutid > bindparam("after"))
+    .order_by(TP.c.payoutid)
+)
+_CHANGED_ROWS = (
+    select(*_ROW_COLUMNS)
+    .select_from(T.join(TP, TP.c.transactionid == T.c.transactionid))
+    .where(
+        _CHANGED,
+        T.c.updated_at >= bindparam("since", type_=WHEN),
+        TP.c.payoutid <= bindparam("after"),
     )
-    .select_from(
-        TP.join(T, T.c.transactionid == TP.c.transactionid).outerjoin(
-            _ASSIGNED, _ASSIGNED.c.payoutid == TP.c.payoutid
-        )
-    )
-    .where(bindparam("cutoff", type_=WHEN) > _PAYABLE_AT, _TARGET != _HELD)
-    .order_by(TP.c.loginid, TP.c.payoutid)
+)
+_CURSOR = (
+    select(PB.c.cursor_payoutid, PB.c.cursor_since)
+    .where(PB.c.cursor_payoutid.is_not(None))
+    .order_by(PB.c.built_at.desc())
+    .limit(1)
 )
 # --- accounts, read: who is paid, how, and where ----------------------------------------------
 _PAYEES = select(
@@ -220,9 +238,21 @@ def save_setting(conn: Connection, payvia_type_id: int, values: Mapping[str, Any
         conn.execute(stmt)
 
 
-def unpaid_rows(conn: Connection, cutoff: dt.datetime) -> list[RowMapping]:
-    """Each payee row payable before `cutoff` whose amount differs from what payments hold."""
-    return list(conn.execute(_UNPAID_ROWS, {"cutoff": cutoff}).mappings())
+def build_cursor(conn: Connection) -> tuple[int, dt.datetime | None]:
+    """Where the newest build left the ledger: (payoutid read up to, change time read from)."""
+    row = conn.execute(_CURSOR).first()
+    if row is None:
+        return 0, None  # no cursor yet: every row is new
+    return int(row.cursor_payoutid), row.cursor_since
+
+
+def candidate_rows(conn: Connection, after: int, since: dt.datetime | None) -> list[RowMapping]:
+    """Payee rows after `after`, and those of transactions changed since `since`, with deltas."""
+    rows = list(conn.execute(_NEW_ROWS, {"after": after}).mappings())
+    if after and since is not None:
+        changed = conn.execute(_CHANGED_ROWS, {"after": after, "since": since}).mappings()
+        rows.extend(changed)
+    return rows
 
 
 def payees(conn: Connection, loginids: Iterable[int]) -> dict[int, RowMapping]:
@@ -345,6 +375,21 @@ def set_build_counts(
 ) -> None:
     params = {"b_id": periodid, "b_end": period_end, "payments": payments, "stored": stored}
     conn.execute(_SET_BUILD_COUNTS, params)
+
+
+def set_build_cursor(
+    conn: Connection,
+    periodid: int,
+    period_end: dt.datetime,
+    after: int,
+    since: dt.datetime,
+) -> None:
+    stmt = (
+        update(PB)
+        .where(PB.c.periodid == periodid, PB.c.period_end == period_end)
+        .values(cursor_payoutid=after, cursor_since=since)
+    )
+    conn.execute(stmt)
 
 
 def last_build(conn: Connection, periodid: int) -> dt.datetime | None:

@@ -146,7 +146,7 @@ def dump(ctx: RequestContext, params: DumpParams) -> Response:
     "GET",
     "/api/payment/statement",
     params=StatementParams,
-    summary="A payment's statement: printable HTML or CSV" + EXT,
+    summary="A payment's statement: printable HTML, CSV or PDF" + EXT,
     errors=(400, 404),
 )
 def statement(ctx: RequestContext, params: StatementParams) -> Response:
@@ -156,6 +156,10 @@ def statement(ctx: RequestContext, params: StatementParams) -> Response:
         headers = {"Content-Disposition": f'attachment; filename="{name}"'}
         body = statements.as_csv(figures)
         return Response(body.encode(), 200, headers, media_type="text/csv; charset=utf-8")
+    if params.format == "pdf":
+        name = f"statement-{params.paymentid}.pdf"
+        headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+        return Response(statements.as_pdf(figures), 200, headers, media_type="application/pdf")
     headers = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
     html = statements.as_html(figures)
     return Response(html.encode(), 200, headers, media_type="text/html; charset=utf-8")

@@ -227,7 +227,7 @@ class DumpParams(ParamModel):
 
 class StatementParams(ParamModel):
     paymentid: Id
-    format: Literal["html", "csv"] = "html"
+    format: Literal["html", "csv", "pdf"] = "html"
 
 
 class BuildParams(ParamModel):

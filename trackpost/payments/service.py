@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
+from trackpost.core import payvia as payvia_rules
 from trackpost.core.db import utcnow
 from trackpost.core.fields import cents_text, iso
 from trackpost.core.money import percent_of
@@ -26,6 +27,7 @@ from trackpost.payments.errors import (
     BelowMinimum,
     PaymentNotFound,
     PaymentState,
+    PayviaDetailsInvalid,
 )
 
 OPEN, STORED, PAID, BANNED = "open", "stored", "paid", "banned"
@@ -104,6 +106,20 @@ def fee_of(setting: Rec, subtotal: int) -> int:
     return percent_of(subtotal, amount) if setting["cost_type"] == "percent" else amount
 
 
+def details_problem(conn: Connection, loginid: int, setting: Rec) -> str | None:
+    """Why the account's payout details cannot go into the payvia's dump, or None."""
+    info = repo.payvia_info(conn, [loginid]).get(loginid, [])
+    return payvia_rules.format_problem(str(setting["dump_format"] or DEFAULT_FORMAT), info)
+
+
+def payvia_details_problem(
+    conn: Connection, payvia_type_id: int, pairs: list[tuple[str, str]]
+) -> str | None:
+    """Why details will not do for a payvia's dump format (affiliates checks them when set)."""
+    setting = settings_of(conn, payvia_type_id)
+    return payvia_rules.format_problem(str(setting["dump_format"] or DEFAULT_FORMAT), pairs)
+
+
 def storable(payment: Rec, payee: Rec, setting: Rec, instant: bool) -> tuple[bool, int, int]:
     """(may it be stored, the amount after the fee, the minimum) for an open payment."""
     net = int(payment["total"]) - fee_of(setting, int(payment["total"]))
@@ -154,6 +170,12 @@ def store(
             f"Payment {pid} comes to {cents_text(net)} after the payvia's cost, under the "
             f"minimum of {cents_text(minimum)} for loginid {loginid} (or the affiliate is "
             "banned): it stays open and rolls over to the next period."
+        )
+    problem = details_problem(conn, loginid, setting)
+    if problem is not None:
+        raise PayviaDetailsInvalid(
+            f"Payment {pid} cannot be stored: for loginid {loginid}, {problem} Fix the "
+            "affiliate's payout details (PATCH /api/affiliate/payvia); it stays open meanwhile."
         )
     now = utcnow()
     fee = fee_of(setting, int(payment["total"]))
@@ -256,7 +278,9 @@ def store_payvia(
         loginid = int(row["loginid"])
         payee = repo.payees(conn, [loginid])[loginid]
         instant = instant_of(conn, loginid)
-        if storable(row, payee, settings_of(conn, payvia_type_id), instant)[0]:
+        setting = settings_of(conn, payvia_type_id)
+        good = details_problem(conn, loginid, setting) is None
+        if good and storable(row, payee, setting, instant)[0]:
             store(conn, row, origin, zone, instant=instant)
             done.append(int(row["paymentid"]))
         else:

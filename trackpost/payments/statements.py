@@ -1,5 +1,7 @@
 """A payment's statement: opening balance, payee rows, adjustments, fees, total and state.
 
+As printable HTML, CSV, or PDF (fpdf2).
+
 The opening balance is what the payment carried into its latest earnings period: amounts
 rolled over from periods under the minimum, and late changes to earlier periods' rows.
 """
@@ -12,6 +14,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+from fpdf import FPDF
 from jinja2 import Environment, select_autoescape
 from sqlalchemy import Connection
 
@@ -97,3 +100,48 @@ def as_csv(figures: dict[str, Any]) -> str:
     w.writerow(["", "Payout method cost or bonus", "", figures["fees"]])
     w.writerow(["", f"Total ({figures['state']})", "", figures["total"]])
     return out.getvalue()
+
+
+def _latin(text: object) -> str:
+    """The PDF's core font covers Latin-1: other characters print as '?'."""
+    return str(text).encode("latin-1", "replace").decode("latin-1")
+
+
+def as_pdf(figures: dict[str, Any]) -> bytes:
+    """The statement as a one-table PDF (fpdf2's core Helvetica; no font files needed)."""
+    pdf = FPDF(format="A4")
+    pdf.set_title(f"Statement {figures['paymentid']}")
+    pdf.set_creator("trackpost")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 10, "Payment statement", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=10)
+    paid = f", paid {figures['paid_at']} (reference {figures['paid_reference']})"
+    facts = (
+        ("Affiliate", f"{figures['username']} (loginid {figures['loginid']})"),
+        ("Period", f"{figures['period_start']} to {figures['period_end']}"),
+        (
+            "Payment",
+            f"{figures['paymentid']}, {figures['state']}{paid if figures['paid_at'] else ''}",
+        ),
+        ("Payout method", figures["payvia_name"] or "none chosen"),
+    )
+    for label, value in facts:
+        pdf.cell(35, 6, _latin(label))
+        pdf.cell(0, 6, _latin(value), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    rows = [["Date", "What", "Transaction", "Amount"]]
+    rows.append(["", "Opening balance (carried from earlier periods)", "", figures["opening"]])
+    rows += [[r["date"], r["what"], r["transactionid"], r["amount"]] for r in figures["rows"]]
+    rows.append(["", "Payouts", "", figures["payouts"]])
+    rows.append(["", "Adjustments and invoices", "", figures["adjustments"]])
+    rows.append(["", "Payout method cost (-) or bonus (+)", "", figures["fees"]])
+    rows.append(["", f"Total ({figures['state']})", "", figures["total"]])
+    with pdf.table(
+        col_widths=(25, 95, 30, 30), text_align=("LEFT", "LEFT", "LEFT", "RIGHT")
+    ) as table:
+        for cells in rows:
+            row = table.row()
+            for cell in cells:
+                row.cell(_latin(cell))
+    return bytes(pdf.output())

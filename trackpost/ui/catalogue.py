@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from trackpost.accounts.roles import Permission
+from trackpost.commissions import changes as commission_changes
+from trackpost.commissions import goals
 from trackpost.core.errors import NotFound, TrackpostError
 from trackpost.offers import details as offer_details
 from trackpost.offers import service as offers
@@ -73,19 +75,19 @@ def offer_list(req: UiRequest) -> Page:
     return Page("offers.html", {"offers": found.values(), "name": text})
 
 
-def _new_offer_page(req: UiRequest, error: str | None = None, status: int = 200) -> Page:
+def _newoffer_view(req: UiRequest, error: str | None = None, status: int = 200) -> Page:
     return Page("offer_new.html", {"typed": req.form, "error": error}, status=status)
 
 
 @pages.get(ROOT + "/new", Permission.CATALOGUE)
 def new_offer(req: UiRequest) -> Page:
-    return _new_offer_page(req)
+    return _newoffer_view(req)
 
 
 def _offer_failed(req: UiRequest, exc: TrackpostError) -> Result:
     if "offerid" not in req.path:
-        return _new_offer_page(req, exc.message, exc.status)
-    return _offer_page(req, exc.message, exc.status)
+        return _newoffer_view(req, exc.message, exc.status)
+    return offer_view(req, exc.message, exc.status)
 
 
 @pages.post(ROOT + "/new", Permission.CATALOGUE, failed=_offer_failed)
@@ -99,7 +101,8 @@ def create_offer(req: UiRequest) -> Redirect:
     return Redirect(f"{ROOT}/{offerid}", "created")
 
 
-def _offer_page(req: UiRequest, error: str | None = None, status: int = 200) -> Page:
+def offer_view(req: UiRequest, error: str | None = None, status: int = 200) -> Page:
+    """An offer's page: settings, landing pages, commission changes and goals."""
     offerid = req.path_id("offerid")
     offer = _offer(req, offerid)
     pages_ = [
@@ -112,6 +115,9 @@ def _offer_page(req: UiRequest, error: str | None = None, status: int = 200) -> 
         "error": error,
         "typed": req.form,
         "macros": sorted(MACROS),
+        "changes": commission_changes.get_changes(req.conn, offerid, None),
+        "offer_goals": goals.offer_goals(req.conn, offerid),
+        "goals": goals.get_goals(req.conn),
     }
     return Page("offer.html", values, status=status)
 
@@ -119,7 +125,7 @@ def _offer_page(req: UiRequest, error: str | None = None, status: int = 200) -> 
 @pages.get(ROOT + "/{offerid:int}", Permission.CATALOGUE)
 def offer_page(req: UiRequest) -> Page:
     """An offer: its settings, status, landing pages with their URLs previewed."""
-    return _offer_page(req)
+    return offer_view(req)
 
 
 @pages.post(ROOT + "/{offerid:int}", Permission.CATALOGUE, failed=_offer_failed)

@@ -16,11 +16,13 @@ from trackpost.customers import reads
 from trackpost.customers.schemas import DetailsParams, LockParams
 from trackpost.customers.service import Lookup
 from trackpost.tracking import service as tracking
+from trackpost.ui import deliveries
 from trackpost.ui.pages import Page, Pages, UiRequest
 
 pages = Pages()
 ROOT = "/admin/customers"
 PAGE_SIZE = 50
+DELIVERIES_SHOWN = 20
 # The details the form edits (the password is set by the customer's advertiser, not here).
 EDITABLE = tuple(
     name
@@ -173,7 +175,10 @@ def details_values(req: UiRequest, customer_id: int) -> dict[str, Any]:
     # One indexed read: the customer's click by its id, else the initial sale's click hash.
     click = tracking.click_view(conn, clickid=found["clickid"], click_hash=click_hash)
     confirm = req.query.get("confirm")
+    sent_total, sent = deliveries.find(req, {"customer_id": customer_id}, DELIVERIES_SHOWN)
     return {
+        "deliveries": sent,
+        "deliveries_total": sent_total,
         "customer": customer,
         "transactions": found["transactions"],
         "transaction_count": found["transaction_count"],

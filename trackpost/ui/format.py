@@ -36,6 +36,13 @@ def when(value: Any) -> str:
 
 
 def day(value: Any) -> str:
+    """A date, or a time (or an API's ISO 8601 text of one) as its UTC day."""
+    if isinstance(value, str) and "T" in value:
+        text: str = value
+        try:
+            value = dt.datetime.fromisoformat(text).astimezone(dt.UTC)
+        except ValueError:
+            return text
     if isinstance(value, (dt.datetime, dt.date)):
         return value.strftime("%Y-%m-%d")
     return "" if value is None else str(value)
@@ -71,4 +78,15 @@ NOTICES = {
     "ip_removed": "The address was removed.",
     "disabled": "The account is disabled.",
     "enabled": "The account is enabled.",
+    "retried": "The delivery is queued to be sent again.",
+    "resumed": "The destination is active again; what waited for it goes out now.",
+    "stored": "The payment is stored.",
+    "paid": "The payment is marked paid.",
+    "adjusted": "The adjustment was added.",
+    "invoiced": "The invoice was added; it is paid with the affiliate's next payment.",
+    "webhook_saved": "The webhook endpoint was saved.",
+    "webhook_removed": "The webhook endpoint was removed.",
+    "postback_removed": "The postback was removed.",
+    "postback_test": "The postback is queued once with sample values; the delivery log shows it.",
+    "webhook_test": "A webhook.test message is queued; it shows in the delivery log.",
 }

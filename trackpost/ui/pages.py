@@ -142,5 +142,7 @@ NAV = (
     ("Reports", "/admin/reports/transactions", Permission.REPORTS),
     ("Profit & loss", "/admin/reports/pnl", Permission.REPORTS),
     ("Failed postbacks", "/admin/postbacks/failed", Permission.POSTBACKS),
+    ("Deliveries", "/admin/deliveries", Permission.DELIVERIES),
+    ("Payments", "/admin/payments", Permission.PAYMENTS),
     ("Settings", "/admin/settings", Permission.SETTINGS),
 )

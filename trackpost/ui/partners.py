@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 
 from trackpost.accounts import service as accounts
@@ -11,6 +12,8 @@ from trackpost.advertisers.schemas import AddAdvertiser, EditAdvertiser
 from trackpost.affiliates import links as affiliate_links
 from trackpost.affiliates import search as account_search
 from trackpost.affiliates import service as affiliates
+from trackpost.affiliates.postbacks import service as postbacks
+from trackpost.affiliates.postbacks.schemas import Event
 from trackpost.affiliates.schemas import AddAffiliate, EditAffiliate, Links, SearchAffiliates
 from trackpost.core.errors import NotFound, TrackpostError
 from trackpost.ui.forms import filled, model
@@ -27,6 +30,8 @@ STATUSES = (
     ("4", "Pending"),
     ("5", "Denied"),
 )
+POSTBACK_EVENTS: tuple[str, ...] = typing.get_args(Event)
+POSTBACK_TYPES = (("postback", "Server postback"), ("image", "Image pixel"), ("iframe", "Iframe"))
 PAYVIA = (("1", "Check"), ("2", "Domestic Wire"), ("3", "International Wire"), ("4", "PayPal"))
 
 
@@ -103,7 +108,14 @@ def create_advertiser(req: UiRequest) -> Redirect:
     return Redirect(f"/admin/advertisers/{loginid}", "created")
 
 
-def _account_page(req: UiRequest, area: str, error: str | None = None, status: int = 200) -> Page:
+def account_page(
+    req: UiRequest,
+    area: str,
+    error: str | None = None,
+    status: int = 200,
+    typed: dict[str, str] | None = None,
+) -> Page:
+    """An affiliate's or advertiser's page; an affiliate's shows its links and postbacks."""
     loginid = req.path_id("loginid")
     row = accounts.get_login(req.conn, loginid)
     if row is None or row["type"] != KINDS[area]:
@@ -115,27 +127,34 @@ def _account_page(req: UiRequest, area: str, error: str | None = None, status: i
         "statuses": STATUSES,
         "error": error,
         "links": [],
+        "postbacks": [],
+        "postback_events": POSTBACK_EVENTS,
+        "postback_types": POSTBACK_TYPES,
+        "typed": typed or {},
     }
     if area == "affiliates":
         found = affiliate_links.links(req.conn, Links(loginid=loginid), req.base_url)
         values["links"] = list(found.values())
+        values["postbacks"] = postbacks.listing(
+            req.conn, {"loginid": loginid, "event": None, "offerid": None}
+        )
     return Page("partner.html", values, status=status)
 
 
 @pages.get("/admin/affiliates/{loginid:int}", Permission.CATALOGUE)
 def affiliate_page(req: UiRequest) -> Page:
     """An affiliate: contact details, status, and its links with copy buttons."""
-    return _account_page(req, "affiliates")
+    return account_page(req, "affiliates")
 
 
 @pages.get("/admin/advertisers/{loginid:int}", Permission.CATALOGUE)
 def advertiser_page(req: UiRequest) -> Page:
-    return _account_page(req, "advertisers")
+    return account_page(req, "advertisers")
 
 
 def _edit_failed(area: str) -> Any:
     def failed(req: UiRequest, exc: TrackpostError) -> Result:
-        return _account_page(req, area, exc.message, exc.status)
+        return account_page(req, area, exc.message, exc.status)
 
     return failed
 

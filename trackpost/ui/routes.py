@@ -6,14 +6,19 @@ from starlette.routing import BaseRoute
 
 from trackpost.core.http import Services
 from trackpost.ui import (
+    affiliate_postbacks,
     catalogue,
+    commissions,
     customer_actions,
     customers,
     dashboard,
+    deliveries,
     partners,
+    payments,
     postbacks,
     reports,
     settings,
+    webhooks,
 )
 from trackpost.ui.pages import UiRoute
 from trackpost.ui.web import Console
@@ -28,6 +33,11 @@ AREAS = (
     reports.pages,
     postbacks.pages,
     settings.pages,
+    deliveries.pages,
+    payments.pages,
+    webhooks.pages,
+    affiliate_postbacks.pages,
+    commissions.pages,
 )
 
 
