@@ -31,6 +31,7 @@ FLOORS: dict[str, int] = {
     "transactions": 7,
     "postbacks": 8,
     "payments": 8,
+    "stats": 4,
     # The console calls every domain's services, and only the wiring imports it.
     "ui": 9,
     "cli": 10,
@@ -205,6 +206,10 @@ OWNERS = {
     "payment_lines": "payments",
     "payment_adjustments": "payments",
     "payment_audit": "payments",
+    "stats_hourly": "stats",
+    "stats_subaff_hourly": "stats",
+    "stats_state": "stats",
+    "stats_seen": "stats",
 }
 # cache_versions holds one row per cache; each domain keeps its own row (and reads others').
 SHARED_TABLES = frozenset({"cache_versions"})

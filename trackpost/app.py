@@ -46,7 +46,9 @@ from trackpost.payments.job import PaymentsJob
 from trackpost.payments.routes import router as payments_router
 from trackpost.postbacks.routes import router as postbacks_router
 from trackpost.reports.routes import router as reports_router
+from trackpost.stats.routes import router as stats_router
 from trackpost.system.routes import router as system_router
+from trackpost.stats.job import StatsJob
 from trackpost.tracking.retention import RetentionJob
 from trackpost.tracking.routes import router as tracking_router
 from trackpost.transactions.routes import offer_router as transaction_offer_router
@@ -74,6 +76,7 @@ ROUTERS: tuple[Router, ...] = (
     commissions_preview_router,
     iplists_router,
     reports_router,
+    stats_router,
     affiliate_postbacks_router,
     webhooks_router,
     delivery_router,
@@ -245,6 +248,9 @@ def create_worker_app() -> Any:
     if settings.payments_build:
         # Every worker starts one; only the worker holding the payments lock builds.
         PaymentsJob(settings).start()
+    if settings.stats_fold_seconds:
+        # Every worker starts one; only the worker holding the stats lock folds.
+        StatsJob(settings).start()
     # Not in create_app: tests build many apps and should get their memory back.
     tune_gc_for_serving()
     return app

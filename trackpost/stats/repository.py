@@ -1,0 +1,248 @@
+"""Every query on the rollups: the fold, its cursors, the rebuild and the reports' reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, TextClause, bindparam, text
+
+from trackpost.core.db import UTCDateTime
+from trackpost.models.stats import MEASURES
+from trackpost.stats import sql
+from trackpost.stats.sql import Grain
+
+STATE = "main"
+# Far above any id: the read's tail has no upper bound.
+NO_END = 2**62
+_ENSURE = text(
+    "INSERT INTO stats_state (name, click_cursor, txn_cursor) VALUES (:n, 0, 0) "
+    "ON CONFLICT (name) DO NOTHING"
+)
+_STATE = {
+    "sqlite": text("SELECT click_cursor, txn_cursor, folded_at FROM stats_state WHERE name = :n"),
+    "postgresql": text(
+        "SELECT click_cursor, txn_cursor, folded_at FROM stats_state WHERE name = :n FOR UPDATE"
+    ),
+}
+_MOVE = text(
+    "UPDATE stats_state SET click_cursor = :c, txn_cursor = :t, folded_at = :at WHERE name = :n"
+).bindparams(bindparam("at", type_=UTCDateTime()))
+_HIGHS = text(
+    "SELECT (SELECT COALESCE(MAX(clickid), 0) FROM clicks), "
+    "(SELECT COALESCE(MAX(transactionid), 0) FROM transactions)"
+)
+# PostgreSQL hands ids out before commit: once SHARE locks are granted, every writer that held
+# an id of these tables has ended, so nothing at or below the highs read now can still appear.
+_FENCE = text("LOCK TABLE clicks, transactions, transaction_payouts IN SHARE MODE")
+_LOCK_TIMEOUT = text("SET LOCAL lock_timeout = '500ms'")
+_LOWS = text(
+    "SELECT (SELECT COALESCE(MIN(clickid), 1) - 1 FROM clicks), "
+    "(SELECT COALESCE(MIN(transactionid), 1) - 1 FROM transactions)"
+)
+_SCRATCH = {
+    "sqlite": "CREATE TEMP TABLE IF NOT EXISTS stats_seen_scratch (offerid INTEGER NOT NULL, "
+    "ip VARCHAR(64) NOT NULL, last_at DATETIME NOT NULL, PRIMARY KEY (offerid, ip))",
+    "postgresql": "CREATE TEMP TABLE IF NOT EXISTS stats_seen_scratch (offerid BIGINT NOT NULL, "
+    "ip VARCHAR(64) NOT NULL, last_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (offerid, ip))",
+}
+_FORGET = text("DELETE FROM stats_seen WHERE last_at < :before").bindparams(
+    bindparam("before", type_=UTCDateTime())
+)
+_WINDOW = "{t}.created_at >= :w_lo AND {t}.created_at < :w_hi"
+
+
+def _typed(statement: str, *, result: bool = False) -> TextClause:
+    clause = text(statement)
+    names = [n for n in ("w_lo", "w_hi") if f":{n}" in statement]
+    if names:
+        clause = clause.bindparams(*(bindparam(n, type_=UTCDateTime()) for n in names))
+    if result:
+        return clause.columns(hour=UTCDateTime())  # type: ignore[return-value]
+    return clause
+
+
+@lru_cache(maxsize=64)
+def _fold(dialect: str, grain: Grain, seen: str, windowed: bool) -> TextClause:
+    return _typed(sql.fold(dialect, grain, seen, _WINDOW if windowed else ""))
+
+
+@lru_cache(maxsize=8)
+def _remember(dialect: str, seen: str) -> TextClause:
+    return text(sql.remember(dialect, seen))
+
+
+def state(conn: Connection) -> tuple[int, int, dt.datetime | None]:
+    """(click cursor, transaction cursor, when the fold last moved), the row locked on PG."""
+    conn.execute(_ENSURE, {"n": STATE})
+    row = conn.execute(_STATE[conn.dialect.name], {"n": STATE}).one()
+    at = row[2]
+    if isinstance(at, str):
+        at = UTCDateTime().process_result_value(dt.datetime.fromisoformat(at), conn.dialect)
+    return int(row[0]), int(row[1]), at
+
+
+def highs(conn: Connection) -> tuple[int, int]:
+    """The highest click and transaction ids now visible."""
+    row = conn.execute(_HIGHS).one()
+    return int(row[0]), int(row[1])
+
+
+def fence(conn: Connection) -> tuple[int, int] | None:
+    """PostgreSQL: the highest ids below which every row is committed (None: the lock waited
+    too long; try again later). Ends the caller's transaction's need for the lock at commit."""
+    conn.execute(_LOCK_TIMEOUT)
+    try:
+        with conn.begin_nested():
+            conn.execute(_FENCE)
+    except Exception:  # lock_timeout: a long writer; the next round tries again
+        return None
+    return highs(conn)
+
+
+def lows(conn: Connection) -> tuple[int, int]:
+    """The ids just below the oldest click and transaction still stored."""
+    row = conn.execute(_LOWS).one()
+    return int(row[0]), int(row[1])
+
+
+def fold(conn: Connection, c_range: tuple[int, int], t_range: tuple[int, int], uwin: int) -> None:
+    """Add the clicks and events in the two (lo, hi] ranges to every rollup, and remember the
+    clicks for unique counting."""
+    params = {"c_lo": c_range[0], "c_hi": c_range[1], "t_lo": t_range[0], "t_hi": t_range[1]}
+    dialect = conn.dialect.name
+    for grain in sql.GRAINS:
+        conn.execute(_fold(dialect, grain, "stats_seen", False), {**params, "uwin": uwin})
+    if c_range[1] > c_range[0]:
+        conn.execute(_remember(dialect, "stats_seen"), params)
+
+
+def move(conn: Connection, clicks: int, txns: int, at: dt.datetime) -> None:
+    """Set both cursors (in the transaction of the fold that reached them)."""
+    conn.execute(_MOVE, {"n": STATE, "c": clicks, "t": txns, "at": at})
+
+
+def forget(conn: Connection, before: dt.datetime) -> int:
+    """Drop the unique-click memory older than every window (it would not change a verdict)."""
+    return int(conn.execute(_FORGET, {"before": before}).rowcount or 0)
+
+
+def longest_window(conn: Connection, default: int) -> int:
+    """The longest uniqueness window of any offer (or the default)."""
+    value = conn.execute(text("SELECT MAX(ip_uniqueness_seconds) FROM offers")).scalar()
+    return max(default, int(value or 0))
+
+
+# The rebuild: one range of hours recounted from the raw rows below the cursors.
+
+
+def clear(conn: Connection, lo: dt.datetime, hi: dt.datetime) -> None:
+    """Delete every rollup row of the hours in [lo, hi)."""
+    for grain in sql.GRAINS:
+        conn.execute(
+            _typed(f"DELETE FROM {grain.table} WHERE hour >= :w_lo AND hour < :w_hi"),
+            {"w_lo": lo, "w_hi": hi},
+        )
+
+
+def scratch(conn: Connection) -> None:
+    """The rebuild's own unique-click memory, empty (a temporary table of its connection)."""
+    conn.execute(text(_SCRATCH[conn.dialect.name]))
+    conn.execute(text("DELETE FROM stats_seen_scratch"))
+
+
+def refold(
+    conn: Connection,
+    c_range: tuple[int, int],
+    t_range: tuple[int, int],
+    window: tuple[dt.datetime, dt.datetime],
+    uwin: int,
+) -> None:
+    """Add the rows of the id ranges made within `window` to the rollups (the rebuild's step);
+    every click of the range updates the scratch memory."""
+    params = {
+        "c_lo": c_range[0],
+        "c_hi": c_range[1],
+        "t_lo": t_range[0],
+        "t_hi": t_range[1],
+        "w_lo": window[0],
+        "w_hi": window[1],
+        "uwin": uwin,
+    }
+    dialect = conn.dialect.name
+    for grain in sql.GRAINS:
+        conn.execute(_fold(dialect, grain, "stats_seen_scratch", True), params)
+    conn.execute(_remember(dialect, "stats_seen_scratch"), params)
+
+
+# Reads: the rollups plus a live sum of the tail past the cursors, in one statement (one
+# snapshot on PostgreSQL too, so a fold committing meanwhile is never counted twice).
+
+
+# Filter name -> its condition on the unioned rows (f); values are bound as f_<name>.
+CONDITIONS = {
+    "from": "f.hour >= :f_from",
+    "until": "f.hour < :f_until",
+    **{
+        k: f"f.{k} = :f_{k}"
+        for k in (
+            "loginid",
+            "offerid",
+            "landing_pageid",
+            "campaignid",
+            "adtoolid",
+            "programid",
+            "advertiserid",
+            "country",
+            "device_type",
+            "device_os",
+            "device_browser",
+            *(f"subaff{i}" for i in range(1, 6)),
+        )
+    },
+    "inhouse": "f.loginid IN (SELECT loginid FROM logins WHERE inhouse = :f_inhouse)",
+    "not_inhouse": "f.loginid NOT IN (SELECT loginid FROM logins WHERE inhouse = :f_not_inhouse)",
+    "acct_rep": "f.loginid IN (SELECT loginid FROM affiliate_managers "
+    "WHERE manager_loginid = :f_acct_rep)",
+}
+TIME_BINDS = ("f_from", "f_until")
+
+
+@lru_cache(maxsize=256)
+def _read(dialect: str, grain: Grain, group: tuple[str, ...], names: tuple[str, ...]) -> TextClause:
+    cursors = {
+        ":c_lo": "(SELECT COALESCE(MAX(click_cursor), 0) FROM stats_state)",
+        ":t_lo": "(SELECT COALESCE(MAX(txn_cursor), 0) FROM stats_state)",
+    }
+    tail = sql.contributions(dialect, grain)
+    for name, value in cursors.items():
+        tail = tail.replace(name, value)
+    cols = ", ".join(("hour", *grain.keys, *MEASURES))
+    inner = f"SELECT {cols} FROM {grain.table} UNION ALL {tail}"
+    where = " AND ".join(("1 = 1", *(CONDITIONS[n] for n in names)))
+    group_cols = ", ".join(group) if group else ""
+    sums = ", ".join(f"SUM({m}) AS {m}" for m in MEASURES)
+    select = f"SELECT {group_cols + ', ' if group else ''}{sums} FROM ({inner}) f WHERE {where}"
+    statement = select + (f" GROUP BY {group_cols}" if group else "")
+    clause = text(statement)
+    binds = [bindparam(n, type_=UTCDateTime()) for n in TIME_BINDS if f":{n}" in statement]
+    if binds:
+        clause = clause.bindparams(*binds)
+    if "hour" in group:
+        return clause.columns(hour=UTCDateTime())  # type: ignore[return-value]
+    return clause
+
+
+def totals(
+    conn: Connection,
+    grain: Grain,
+    group: Sequence[str],
+    filters: Mapping[str, Any],
+    uwin: int,
+) -> list[Any]:
+    """Summed figures per group (keys as named in `group`), rollups and tail together."""
+    stmt = _read(conn.dialect.name, grain, tuple(group), tuple(sorted(filters)))
+    params = {f"f_{k}": v for k, v in filters.items()}
+    return list(conn.execute(stmt, {"c_hi": NO_END, "t_hi": NO_END, "uwin": uwin, **params}))
