@@ -46,9 +46,9 @@ from trackpost.payments.job import PaymentsJob
 from trackpost.payments.routes import router as payments_router
 from trackpost.postbacks.routes import router as postbacks_router
 from trackpost.reports.routes import router as reports_router
+from trackpost.stats.job import StatsJob
 from trackpost.stats.routes import router as stats_router
 from trackpost.system.routes import router as system_router
-from trackpost.stats.job import StatsJob
 from trackpost.tracking.retention import RetentionJob
 from trackpost.tracking.routes import router as tracking_router
 from trackpost.transactions.routes import offer_router as transaction_offer_router

@@ -51,9 +51,13 @@ def _act(net: Network, action: str, sales: list[str]) -> None:
     elif sales:
         order = sales[-1]
         if action == "rebill":
-            net.post(subscription_id=order, type="rebill", orderid=f"R-{next(_orders)}", amount="7.00")
+            net.post(
+                subscription_id=order, type="rebill", orderid=f"R-{next(_orders)}", amount="7.00"
+            )
         elif action == "refund":
-            net.post(subscription_id=order, type="refund", orderid=f"F-{next(_orders)}", amount="3.00")
+            net.post(
+                subscription_id=order, type="refund", orderid=f"F-{next(_orders)}", amount="3.00"
+            )
         elif action == "void":
             net.api.post("/api/transaction/process_void", {"orderid": order})
         elif action == "chargeback":
@@ -79,8 +83,22 @@ def recount(net: Network) -> dict[int, dict[str, int]]:
         payouts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for p in conn.execute(select(transaction_payouts)):
             payouts[p.transactionid][p.kind] += p.amount
-        kinds = dict(zip(("initial", "trial", "goal", "continuity", "refund", "void",
-                          "chargeback", "reversal"), COUNTS[2:], strict=True))
+        kinds = dict(
+            zip(
+                (
+                    "initial",
+                    "trial",
+                    "goal",
+                    "continuity",
+                    "refund",
+                    "void",
+                    "chargeback",
+                    "reversal",
+                ),
+                COUNTS[2:],
+                strict=True,
+            )
+        )
         for t in conn.execute(select(transactions)):
             if t.status in ("pending", "denied"):
                 continue
@@ -136,13 +154,29 @@ def test_counters_equal_a_recount_whatever_the_fold_does(net: Network, actions: 
 def _rollups(net: Network) -> list[Any]:
     with net.services.db.transaction(write=False) as conn:
         return sorted(
-            (str(tuple(r)) for t in (stats_hourly, stats_subaff_hourly) for r in conn.execute(select(t)))
+            str(tuple(r))
+            for t in (stats_hourly, stats_subaff_hourly)
+            for r in conn.execute(select(t))
         )
 
 
 def test_rebuild_equals_the_incremental_fold(net: Network) -> None:
-    for action in ["click", "click", "click_b", "convert", "rebill", "fold", "click", "refund",
-                   "chargeback", "click_b", "fold", "reverse", "convert", "void"]:
+    for action in [
+        "click",
+        "click",
+        "click_b",
+        "convert",
+        "rebill",
+        "fold",
+        "click",
+        "refund",
+        "chargeback",
+        "click_b",
+        "fold",
+        "reverse",
+        "convert",
+        "void",
+    ]:
         _act(net, action, _SALES)
     job.fold_all(net.services.db, WINDOW, batch=3)
     incremental = _rollups(net)

@@ -280,9 +280,13 @@ def cmd_stats_status(args: argparse.Namespace, settings: Settings) -> int:
         else "-"
     )
     print(f"clicks folded through id {state.click_cursor:,}; {state.clicks_behind:,} behind")
-    print(f"transactions folded through id {state.txn_cursor:,}; {state.transactions_behind:,} behind")
-    print(f"last fold: {when} ({lag}); fold job every {settings.stats_fold_seconds:g} s "
-          "(TRACKPOST_STATS_FOLD_SECONDS; 0 is off)")
+    print(
+        f"transactions folded through id {state.txn_cursor:,}; {state.transactions_behind:,} behind"
+    )
+    print(
+        f"last fold: {when} ({lag}); fold job every {settings.stats_fold_seconds:g} s "
+        "(TRACKPOST_STATS_FOLD_SECONDS; 0 is off)"
+    )
     return 0
 
 
@@ -532,7 +536,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     stats = sub.add_parser("stats", help="statistics rollups")
     ssub = stats.add_subparsers(dest="stats_cmd", required=True)
-    rebuild = ssub.add_parser("rebuild", help="recount the rollups of a range of days from raw rows")
+    rebuild = ssub.add_parser(
+        "rebuild", help="recount the rollups of a range of days from raw rows"
+    )
     rebuild.add_argument("--from", dest="from_", type=_day, required=True, help="YYYY-MM-DD")
     rebuild.add_argument("--to", type=_day, required=True, help="YYYY-MM-DD, inclusive")
     rebuild.set_defaults(func=cmd_stats_rebuild)

@@ -80,7 +80,9 @@ def _csv(dims: list[str], rows: list[dict[str, Any]], name: str) -> Response:
 def profit_loss(ctx: RequestContext, params: ProfitLoss) -> Response:
     """View and filters as the vendor names them."""
     settings = ctx.services.settings
-    dim, answer = service.profit_loss(ctx.conn, params, settings.zone, settings.stats_unique_seconds)
+    dim, answer = service.profit_loss(
+        ctx.conn, params, settings.zone, settings.stats_unique_seconds
+    )
     if params.format == "csv":
         rows = [v for k, v in answer.items() if k != "total"]
         return _csv([dim], rows, "profit-loss")

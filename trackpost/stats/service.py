@@ -134,13 +134,13 @@ def query_of(params: Filters, now: dt.datetime) -> Query:
         put("device_browser", params.filter_device_browser, "filter_device_browser")
     if params.productcode:
         try:
-            code, _plain = linkcode.decode(params.productcode.strip())
+            ids, _plain = linkcode.decode(params.productcode.strip())
         except ValueError as exc:
             raise InvalidParameter(f"Parameter 'productcode' is not a linkcode: {exc}.") from None
-        put("loginid", code.loginid, "productcode")
+        put("loginid", ids.loginid, "productcode")
         for name in ("offerid", "landing_pageid", "campaignid", "adtoolid", "programid"):
-            if getattr(code, name):
-                put(name, getattr(code, name), "productcode")
+            if getattr(ids, name):
+                put(name, getattr(ids, name), "productcode")
     if params.limit_inhouse == 1:
         put("inhouse", True, "limit_inhouse")
     elif params.limit_inhouse == 2:
@@ -272,7 +272,7 @@ def stats(
     if sum(d in TIME_DIMS for d in dims) > 1:
         raise InvalidParameter("Parameter 'dims' may name only one time dimension.")
     query = query_of(params, utcnow())
-    query = Query(_grain(query, dims, {d: "dims" for d in dims}), query.filters, query.param_of)
+    query = Query(_grain(query, dims, dict.fromkeys(dims, "dims")), query.filters, query.param_of)
     sums = _collect(conn, query, dims, zone, uwin)
     rows = [{**dict(zip(dims, k, strict=True)), **figures(v)} for k, v in sums.items()]
     rows.sort(key=lambda r: tuple((str(type(r[d])), r[d]) for d in dims))

@@ -119,9 +119,7 @@ def _txn_rows(dialect: str, keys: tuple[str, ...], extra_where: str = "") -> str
     )
 
 
-def contributions(
-    dialect: str, grain: Grain, seen: str = "stats_seen", window: str = ""
-) -> str:
+def contributions(dialect: str, grain: Grain, seen: str = "stats_seen", window: str = "") -> str:
     """Every click's and event's figures in the cursor ranges, keyed as the grain keys them.
 
     `window` adds a condition on created_at (the rebuild's range) to both.
