@@ -10,10 +10,14 @@ from typing import Any
 from sqlalchemy import Connection, TextClause, bindparam, text
 
 from trackpost.core.db import UTCDateTime
-from trackpost.models.stats import MEASURES
+from trackpost.models.stats import FACT_KEYS, MEASURES, SUBAFF_KEYS
 from trackpost.stats import sql
 from trackpost.stats.sql import Grain
 
+FACTS = Grain("stats_hourly", FACT_KEYS, MEASURES)
+SUBAFFS = Grain("stats_subaff_hourly", SUBAFF_KEYS, MEASURES)
+GRAINS = (FACTS, SUBAFFS)
+__all__ = ["FACTS", "GRAINS", "MEASURES", "SUBAFFS", "Grain"]
 STATE = "main"
 # Far above any id: the read's tail has no upper bound.
 NO_END = 2**62
@@ -65,8 +69,15 @@ def _typed(statement: str, *, result: bool = False) -> TextClause:
 
 
 @lru_cache(maxsize=64)
-def _fold(dialect: str, grain: Grain, seen: str, windowed: bool) -> TextClause:
-    return _typed(sql.fold(dialect, grain, seen, _WINDOW if windowed else ""))
+def _fold(
+    dialect: str, grain: Grain, seen: str, windowed: bool, signed: bool = False
+) -> TextClause:
+    return _typed(sql.fold(dialect, grain, seen, _WINDOW if windowed else "", signed))
+
+
+@lru_cache(maxsize=8)
+def _drop_empty(dialect: str, grain: Grain) -> TextClause:
+    return text(sql.drop_empty(dialect, grain))
 
 
 @lru_cache(maxsize=8)
@@ -113,10 +124,22 @@ def fold(conn: Connection, c_range: tuple[int, int], t_range: tuple[int, int], u
     clicks for unique counting."""
     params = {"c_lo": c_range[0], "c_hi": c_range[1], "t_lo": t_range[0], "t_hi": t_range[1]}
     dialect = conn.dialect.name
-    for grain in sql.GRAINS:
+    for grain in GRAINS:
         conn.execute(_fold(dialect, grain, "stats_seen", False), {**params, "uwin": uwin})
     if c_range[1] > c_range[0]:
         conn.execute(_remember(dialect, "stats_seen"), params)
+
+
+def adjust(conn: Connection, transactionid: int, sign: int) -> None:
+    """Add (1) or take back (-1) one folded ledger event's contribution as it stands now."""
+    params = {"c_lo": 0, "c_hi": 0, "t_lo": transactionid - 1, "t_hi": transactionid}
+    dialect = conn.dialect.name
+    for grain in GRAINS:
+        conn.execute(
+            _fold(dialect, grain, "stats_seen", False, True), {**params, "uwin": 0, "sign": sign}
+        )
+        if sign > 0:
+            conn.execute(_drop_empty(dialect, grain), params)
 
 
 def move(conn: Connection, clicks: int, txns: int, at: dt.datetime) -> None:
@@ -140,7 +163,7 @@ def longest_window(conn: Connection, default: int) -> int:
 
 def clear(conn: Connection, lo: dt.datetime, hi: dt.datetime) -> None:
     """Delete every rollup row of the hours in [lo, hi)."""
-    for grain in sql.GRAINS:
+    for grain in GRAINS:
         conn.execute(
             _typed(f"DELETE FROM {grain.table} WHERE hour >= :w_lo AND hour < :w_hi"),
             {"w_lo": lo, "w_hi": hi},
@@ -172,7 +195,7 @@ def refold(
         "uwin": uwin,
     }
     dialect = conn.dialect.name
-    for grain in sql.GRAINS:
+    for grain in GRAINS:
         conn.execute(_fold(dialect, grain, "stats_seen_scratch", True), params)
     conn.execute(_remember(dialect, "stats_seen_scratch"), params)
 

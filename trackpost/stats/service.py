@@ -3,6 +3,7 @@ and the derived figures (expenses, net, EPC, conversion rate)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,11 +16,10 @@ from sqlalchemy import Connection
 from trackpost.core.db import utcnow
 from trackpost.core.errors import InvalidParameter
 from trackpost.core.fields import cents_text
-from trackpost.models.stats import MEASURES
 from trackpost.reports.periods import period_range
 from trackpost.stats import repository as repo
+from trackpost.stats.repository import FACTS, MEASURES, SUBAFFS, Grain
 from trackpost.stats.schemas import Filters, ProfitLoss, Stats
-from trackpost.stats.sql import FACTS, SUBAFFS, Grain
 from trackpost.tracking import linkcode
 
 TIME_DIMS = {"hour", "day", "month", "year"}
@@ -77,6 +77,20 @@ _ID_FILTERS = {
 _DEVICE_TYPES = {"0": "desktop", "1": "mobile"}
 PAYEES = ("affiliate", "referral", "manager", "partner")
 COUNTS = MEASURES[:10]
+
+
+@contextlib.contextmanager
+def ledger_change(conn: Connection, transactionid: int) -> Iterator[None]:
+    """Around an in-place change of a ledger row (an approval, a revenue update): a row the
+    fold already counted has its old contribution taken out and its new one added, in the
+    change's own transaction; a row past the cursor is still counted live, then folded as it
+    is then. The fold's cursor row stays locked until the change commits."""
+    folded = transactionid <= repo.state(conn)[1]
+    if folded:
+        repo.adjust(conn, transactionid, -1)
+    yield
+    if folded:
+        repo.adjust(conn, transactionid, 1)
 
 
 @dataclass(frozen=True)

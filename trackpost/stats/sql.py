@@ -5,20 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from trackpost.models.stats import FACT_KEYS, MEASURES, SUBAFF_KEYS
-
 
 @dataclass(frozen=True)
 class Grain:
-    """One rollup table and the keys it sums by beside the hour."""
+    """One rollup table, the keys it sums by beside the hour, and its figures."""
 
     table: str
     keys: tuple[str, ...]
+    measures: tuple[str, ...]
 
-
-FACTS = Grain("stats_hourly", FACT_KEYS)
-SUBAFFS = Grain("stats_subaff_hourly", SUBAFF_KEYS)
-GRAINS = (FACTS, SUBAFFS)
 
 _HOUR = {
     "sqlite": "strftime('%Y-%m-%d %H:00:00.000000', {})",
@@ -125,7 +120,7 @@ def contributions(dialect: str, grain: Grain, seen: str = "stats_seen", window: 
     `window` adds a condition on created_at (the rebuild's range) to both.
     """
     keys = grain.keys
-    zeros = ", ".join(f"0 AS {m}" for m in MEASURES[2:])
+    zeros = ", ".join(f"0 AS {m}" for m in grain.measures[2:])
     key_list = ", ".join(keys)
     clicks = (
         f"SELECT hour, {key_list}, 1 AS raw_clicks, uniq AS unique_clicks, {zeros} "
@@ -136,13 +131,17 @@ def contributions(dialect: str, grain: Grain, seen: str = "stats_seen", window: 
     return f"{clicks} UNION ALL {txns}"
 
 
-def fold(dialect: str, grain: Grain, seen: str = "stats_seen", window: str = "") -> str:
-    """Add the contributions in the cursor ranges to the grain's rollup rows: one statement."""
+def fold(
+    dialect: str, grain: Grain, seen: str = "stats_seen", window: str = "", signed: bool = False
+) -> str:
+    """Add the contributions in the cursor ranges to the grain's rollup rows: one statement
+    (`signed`: times :sign, so that -1 takes a row's contribution back out)."""
     cols = ("hour", *grain.keys)
-    sums = ", ".join(f"SUM({m})" for m in MEASURES)
-    add = ", ".join(f"{m} = {grain.table}.{m} + excluded.{m}" for m in MEASURES)
+    factor = " * :sign" if signed else ""
+    sums = ", ".join(f"SUM({m}){factor}" for m in grain.measures)
+    add = ", ".join(f"{m} = {grain.table}.{m} + excluded.{m}" for m in grain.measures)
     return (
-        f"INSERT INTO {grain.table} ({', '.join(cols)}, {', '.join(MEASURES)}) "
+        f"INSERT INTO {grain.table} ({', '.join(cols)}, {', '.join(grain.measures)}) "
         f"SELECT {', '.join(cols)}, {sums} FROM ({contributions(dialect, grain, seen, window)}) f "
         f"WHERE 1 = 1 GROUP BY {', '.join(cols)} "
         f"ON CONFLICT ({', '.join(cols)}) DO UPDATE SET {add}"
@@ -160,4 +159,13 @@ def remember(dialect: str, seen: str) -> str:
     return (
         f"INSERT INTO {seen} (offerid, ip, last_at) {ranked} "
         "ON CONFLICT (offerid, ip) DO UPDATE SET last_at = excluded.last_at"
+    )
+
+
+def drop_empty(dialect: str, grain: Grain) -> str:
+    """Delete the rollup rows of one transaction's hour whose every figure is zero."""
+    zero = " AND ".join(f"{m} = 0" for m in grain.measures)
+    return (
+        f"DELETE FROM {grain.table} WHERE {zero} AND hour = (SELECT "
+        f"{hour(dialect, 't.created_at')} FROM transactions t WHERE t.transactionid = :t_hi)"
     )
