@@ -33,6 +33,8 @@ TRACKPOST_ONLY = frozenset(
         "/api/affiliate/test_postback",
         "/api/affiliate/get_postback_events",
         "/api/affiliate/set_postback_events",
+        # Statistics by any one or two dimensions (issue #23).
+        "/api/report/stats",
     }
 )
 # Whole families of trackpost's own calls: delivery and webhooks (#24), payments (#27).

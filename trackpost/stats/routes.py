@@ -89,6 +89,10 @@ def profit_loss(ctx: RequestContext, params: ProfitLoss) -> Response:
     return json_response(answer)
 
 
+# The vendor's page gives this path in its URL cell; its heading and overview the one above.
+router.alias("GET", "/api/service/profitloss", of="GET /api/report/profitloss")
+
+
 @router.route(
     "GET",
     "/api/report/stats",
