@@ -81,16 +81,9 @@ class Status:
 def status(db: Database) -> Status:
     """Where the fold stands (ids not yet folded are still counted live by the reports)."""
     with db.transaction(write=False) as conn:
-        c, t, at = repo.state(conn) if db.path is None else _read_state(conn)
+        c, t, at = repo.peek(conn)
         hc, ht = repo.highs(conn)
     return Status(c, t, at, max(0, hc - c), max(0, ht - t))
-
-
-def _read_state(conn: Connection) -> tuple[int, int, dt.datetime | None]:
-    try:
-        return repo.state(conn)
-    except Exception:  # a read transaction on SQLite cannot create the row; none means 0
-        return 0, 0, None
 
 
 @contextlib.contextmanager

@@ -95,6 +95,17 @@ def state(conn: Connection) -> tuple[int, int, dt.datetime | None]:
     return int(row[0]), int(row[1]), at
 
 
+def peek(conn: Connection) -> tuple[int, int, dt.datetime | None]:
+    """The cursors as `state` gives them, read without writing or locking (0: nothing folded)."""
+    row = conn.execute(_STATE["sqlite"], {"n": STATE}).first()
+    if row is None:
+        return 0, 0, None
+    at = row[2]
+    if isinstance(at, str):
+        at = UTCDateTime().process_result_value(dt.datetime.fromisoformat(at), conn.dialect)
+    return int(row[0]), int(row[1]), at
+
+
 def highs(conn: Connection) -> tuple[int, int]:
     """The highest click and transaction ids now visible."""
     row = conn.execute(_HIGHS).one()
