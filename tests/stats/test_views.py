@@ -135,7 +135,7 @@ def test_every_filter(api: ApiClient, services: Services, two: tuple[Network, Ne
     for params, clicks_seen in cases:
         body = _pl(api, view="offer", **params)
         assert body["total"]["raw_clicks"] == clicks_seen, params
-    bad = [
+    bad: list[tuple[dict[str, Any], str]] = [
         ({"filter_countryid": "Germany"}, "filter_countryid"),
         ({"productcode": "!!"}, "productcode"),
         ({"limit_mediabuy": 1}, "limit_mediabuy"),
