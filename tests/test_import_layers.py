@@ -208,6 +208,7 @@ OWNERS = {
     "payment_audit": "payments",
     "stats_hourly": "stats",
     "stats_subaff_hourly": "stats",
+    "stats_offer_hourly": "stats",
     "stats_state": "stats",
     "stats_seen": "stats",
 }

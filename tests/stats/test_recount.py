@@ -15,7 +15,12 @@ from sqlalchemy import select, update
 from tests.postbacks.network import Network, build_network
 from tests.support import ApiClient
 from trackpost.core.http import Services
-from trackpost.models.stats import MEASURES, stats_hourly, stats_subaff_hourly
+from trackpost.models.stats import (
+    MEASURES,
+    stats_hourly,
+    stats_offer_hourly,
+    stats_subaff_hourly,
+)
 from trackpost.models.tables import clicks, transaction_payouts, transactions
 from trackpost.stats import job
 from trackpost.stats.service import COUNTS
@@ -157,7 +162,7 @@ def _rollups(net: Network) -> list[Any]:
     with net.services.db.transaction(write=False) as conn:
         return sorted(
             str(tuple(r))
-            for t in (stats_hourly, stats_subaff_hourly)
+            for t in (stats_hourly, stats_offer_hourly, stats_subaff_hourly)
             for r in conn.execute(select(t))
             if any(r._mapping[m] for m in MEASURES)  # a pending sale's row counts nothing
         )
@@ -214,9 +219,17 @@ def test_days_are_the_network_days_across_a_dst_change(net: Network) -> None:
     for fold in (False, True):
         if fold:
             job.fold_all(net.services.db, WINDOW)
-        body = net.api.get(PL, {"period": 7, "view": "period"}).json()
-        days = {k: v["raw_clicks"] for k, v in body.items() if k != "total"}
-        assert days == {"2026-10-31": 1, "2026-11-01": 2, "2026-11-02": 1}
+        # Open ranges are grouped by hour and turned into days in Python; bounded ones in SQL
+        # (PostgreSQL's AT TIME ZONE, or the zone's offsets over the range on SQLite).
+        for bounds in ({"period": 7}, {"period": 8, "start": "2026-10-30", "end": "2026-11-03"}):
+            body = net.api.get(PL, {**bounds, "view": "period"}).json()
+            days = {k: v["raw_clicks"] for k, v in body.items() if k != "total"}
+            assert days == {"2026-10-31": 1, "2026-11-01": 2, "2026-11-02": 1}, bounds
+            body = net.api.get(PL, {**bounds, "view": "month"}).json()
+            assert {k: v["raw_clicks"] for k, v in body.items() if k != "total"} == {
+                "2026-10": 1,
+                "2026-11": 3,
+            }
 
 
 def test_approvals_and_revenue_updates_of_folded_sales_stay_exact(

@@ -35,6 +35,9 @@ MEASURES = (
 FACT_IDS = ("loginid", "offerid", "landing_pageid", "campaignid", "adtoolid", "programid")
 FACT_TEXTS = (("country", 2), ("device_type", 16), ("device_os", 64), ("device_browser", 64))
 FACT_KEYS = (*FACT_IDS, "advertiserid", *(name for name, _ in FACT_TEXTS))
+# The coarse grain most reports need: time by offer (and its advertiser). Its rows are bounded by
+# offers x hours, whatever the traffic.
+OFFER_KEYS = ("offerid", "advertiserid")
 SUBAFF_IDS = ("loginid", "offerid", "landing_pageid", "campaignid")
 SUBAFF_TEXTS = tuple((f"subaff{i}", 255) for i in range(1, 6))
 SUBAFF_KEYS = (*SUBAFF_IDS, *(name for name, _ in SUBAFF_TEXTS))
@@ -53,6 +56,13 @@ stats_hourly = Table(
     *_measures(),
     Index("ix_stats_hourly_offer", "offerid", "hour"),
     Index("ix_stats_hourly_login", "loginid", "hour"),
+)
+stats_offer_hourly = Table(
+    "stats_offer_hourly",
+    Base.metadata,
+    Column("hour", UTCDateTime(), primary_key=True),
+    *(Column(name, BigInteger, primary_key=True) for name in OFFER_KEYS),
+    *_measures(),
 )
 stats_subaff_hourly = Table(
     "stats_subaff_hourly",

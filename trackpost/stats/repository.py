@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, TextClause, bindparam, text
 
 from trackpost.core.db import UTCDateTime
-from trackpost.models.stats import FACT_KEYS, MEASURES, SUBAFF_KEYS
+from trackpost.models.stats import FACT_KEYS, MEASURES, OFFER_KEYS, SUBAFF_KEYS
 from trackpost.stats import sql
 from trackpost.stats.sql import Grain
 
 FACTS = Grain("stats_hourly", FACT_KEYS, MEASURES)
+OFFERS = Grain("stats_offer_hourly", OFFER_KEYS, MEASURES)
 SUBAFFS = Grain("stats_subaff_hourly", SUBAFF_KEYS, MEASURES)
-GRAINS = (FACTS, SUBAFFS)
-__all__ = ["FACTS", "GRAINS", "MEASURES", "SUBAFFS", "Grain"]
+GRAINS = (OFFERS, FACTS, SUBAFFS)  # the smallest first: a report reads the first that serves
+__all__ = ["FACTS", "GRAINS", "MEASURES", "OFFERS", "SUBAFFS", "Grain"]
 STATE = "main"
 # Far above any id: the read's tail has no upper bound.
 NO_END = 2**62
@@ -245,7 +248,10 @@ TIME_BINDS = ("f_from", "f_until")
 
 
 @lru_cache(maxsize=256)
-def _read(dialect: str, grain: Grain, group: tuple[str, ...], names: tuple[str, ...]) -> TextClause:
+def _read(
+    dialect: str, grain: Grain, group: tuple[str, ...], names: tuple[str, ...], when: str
+) -> TextClause:
+    """`when`: an SQL expression for the time key (or "hour"), selected and grouped first."""
     cursors = {
         ":c_lo": "(SELECT COALESCE(MAX(click_cursor), 0) FROM stats_state)",
         ":t_lo": "(SELECT COALESCE(MAX(txn_cursor), 0) FROM stats_state)",
@@ -256,17 +262,72 @@ def _read(dialect: str, grain: Grain, group: tuple[str, ...], names: tuple[str, 
     cols = ", ".join(("hour", *grain.keys, *MEASURES))
     inner = f"SELECT {cols} FROM {grain.table} UNION ALL {tail}"
     where = " AND ".join(("1 = 1", *(CONDITIONS[n] for n in names)))
-    group_cols = ", ".join(group) if group else ""
+    keys = ((f"{when} AS t",) if when else ()) + group
     sums = ", ".join(f"SUM({m}) AS {m}" for m in MEASURES)
-    select = f"SELECT {group_cols + ', ' if group else ''}{sums} FROM ({inner}) f WHERE {where}"
-    statement = select + (f" GROUP BY {group_cols}" if group else "")
+    select = f"SELECT {''.join(k + ', ' for k in keys)}{sums} FROM ({inner}) f WHERE {where}"
+    grouped = (("t",) if when else ()) + group
+    statement = select + (f" GROUP BY {', '.join(grouped)}" if grouped else "")
     clause = text(statement)
     binds = [bindparam(n, type_=UTCDateTime()) for n in TIME_BINDS if f":{n}" in statement]
     if binds:
         clause = clause.bindparams(*binds)
-    if "hour" in group:
-        return clause.columns(hour=UTCDateTime())  # type: ignore[return-value]
+    if when == "f.hour":
+        return clause.columns(t=UTCDateTime())  # type: ignore[return-value]
     return clause
+
+
+_PG_FORMAT = {"day": "YYYY-MM-DD", "month": "YYYY-MM", "year": "YYYY"}
+_SQLITE_FORMAT = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
+_ZONE_NAME = re.compile(r"^[A-Za-z0-9_/+-]{1,64}$")
+# SQLite knows no time zones: the offsets of the zone over a bounded range, hour by hour, go
+# into the statement (a DST change is one more branch). Longer or open ranges are grouped by
+# hour and turned into local days here.
+_MAX_SEGMENTED = dt.timedelta(days=400)
+HOUR = dt.timedelta(hours=1)
+
+
+def _segments(
+    zone: ZoneInfo, lo: dt.datetime | None, hi: dt.datetime | None
+) -> list[tuple[dt.datetime, int]] | None:
+    if lo is None or hi is None or hi - lo > _MAX_SEGMENTED:
+        return None
+    out: list[tuple[dt.datetime, int]] = []
+    when = lo
+    while when < hi:
+        offset = when.astimezone(zone).utcoffset()
+        seconds = int(offset.total_seconds()) if offset is not None else 0
+        if not out or out[-1][1] != seconds:
+            out.append((when, seconds))
+        when += HOUR
+    return out
+
+
+def _when(dialect: str, dim: str, zone: ZoneInfo, lo: Any, hi: Any) -> str:
+    """The SQL for a local day, month or year of f.hour; "f.hour" when it must be done here."""
+    if dim == "hour":
+        return "f.hour"
+    if dialect == "postgresql" and _ZONE_NAME.match(zone.key):
+        return f"to_char(f.hour AT TIME ZONE '{zone.key}', '{_PG_FORMAT[dim]}')"
+    segments = _segments(zone, lo, hi) if dialect == "sqlite" else None
+    if not segments:
+        return "f.hour"
+    fmt = _SQLITE_FORMAT[dim]
+
+    def local(seconds: int) -> str:
+        return f"strftime('{fmt}', f.hour, '{seconds:+d} seconds')"
+
+    branches = "".join(
+        f"WHEN f.hour < '{start:%Y-%m-%d %H:%M:%S}.000000' THEN {local(prev)} "
+        for (start, _), (_, prev) in zip(segments[1:], segments, strict=False)
+    )
+    last = local(segments[-1][1])
+    return f"CASE {branches}ELSE {last} END" if branches else last
+
+
+def _local(dim: str, hour: dt.datetime, zone: ZoneInfo) -> str:
+    if dim == "hour":
+        return hour.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:00Z")
+    return hour.astimezone(zone).strftime(_SQLITE_FORMAT[dim])
 
 
 def totals(
@@ -275,8 +336,19 @@ def totals(
     group: Sequence[str],
     filters: Mapping[str, Any],
     uwin: int,
-) -> list[Any]:
-    """Summed figures per group (keys as named in `group`), rollups and tail together."""
-    stmt = _read(conn.dialect.name, grain, tuple(group), tuple(sorted(filters)))
+    time: tuple[str, ZoneInfo] | None = None,
+) -> list[tuple[Any, ...]]:
+    """Summed figures per group, rollups and tail together: (time key, if asked: a local day,
+    month or year, or the UTC hour as 2026-03-01T13:00Z; then `group`'s values; then the
+    measures). Rows may repeat a key when the time key is made here: callers sum them."""
+    dialect = conn.dialect.name
+    when = ""
+    if time is not None:
+        when = _when(dialect, time[0], time[1], filters.get("from"), filters.get("until"))
+    stmt = _read(dialect, grain, tuple(group), tuple(sorted(filters)), when)
     params = {f"f_{k}": v for k, v in filters.items()}
-    return list(conn.execute(stmt, {"c_hi": NO_END, "t_hi": NO_END, "uwin": uwin, **params}))
+    rows = conn.execute(stmt, {"c_hi": NO_END, "t_hi": NO_END, "uwin": uwin, **params})
+    if when != "f.hour" or time is None:
+        return [tuple(r) for r in rows]
+    dim, zone = time
+    return [(_local(dim, r[0], zone), *r[1:]) for r in rows]

@@ -18,7 +18,7 @@ from trackpost.core.errors import InvalidParameter
 from trackpost.core.fields import cents_text
 from trackpost.reports.periods import period_range
 from trackpost.stats import repository as repo
-from trackpost.stats.repository import FACTS, MEASURES, SUBAFFS, Grain
+from trackpost.stats.repository import FACTS, GRAINS, MEASURES, SUBAFFS, Grain
 from trackpost.stats.schemas import Filters, ProfitLoss, Stats
 from trackpost.tracking import linkcode
 
@@ -164,14 +164,18 @@ def query_of(params: Filters, now: dt.datetime) -> Query:
     return Query(FACTS, filters, param_of)
 
 
+# Filters on no key of their own: time, and those naming affiliates (they read loginid).
 _GRAIN_FREE = {"from", "until", "inhouse", "not_inhouse", "acct_rep"}
+_BY_AFFILIATE = {"inhouse", "not_inhouse", "acct_rep"}
 
 
 def _grain(query: Query, dims: list[str], named: dict[str, str]) -> Grain:
     """The rollup holding every dimension and filter asked for (400 when none does)."""
     columns = {DIMS[d] for d in dims if d not in TIME_DIMS}
     needed = columns | (set(query.filters) - _GRAIN_FREE)
-    for grain in (FACTS, SUBAFFS):
+    if _BY_AFFILIATE & set(query.filters):
+        needed.add("loginid")
+    for grain in GRAINS:
         if needed <= set(grain.keys):
             return grain
     subaff = next(d for d in dims if DIMS.get(d, "").startswith("subaff"))
@@ -183,34 +187,24 @@ def _grain(query: Query, dims: list[str], named: dict[str, str]) -> Grain:
     )
 
 
-def _key(dim: str, value: Any, zone: ZoneInfo) -> Any:
-    if dim not in TIME_DIMS:
-        return value
-    local = value.astimezone(zone)
-    if dim == "hour":
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:00Z")
-    if dim == "day":
-        return local.date().isoformat()
-    return local.strftime("%Y-%m") if dim == "month" else local.strftime("%Y")
-
-
 def _collect(
     conn: Connection, query: Query, dims: list[str], zone: ZoneInfo, uwin: int
 ) -> dict[tuple[Any, ...], list[int]]:
     """Summed measures per key tuple (time keys in the network's zone)."""
-    grain = query.grain
-    group: list[str] = []
-    if any(d in TIME_DIMS for d in dims):
-        group.append("hour")
-    group += [DIMS[d] for d in dims if d not in TIME_DIMS]
+    times = [d for d in dims if d in TIME_DIMS]
+    group = [DIMS[d] for d in dims if d not in TIME_DIMS]
+    time = (times[0], zone) if times else None
     out: dict[tuple[Any, ...], list[int]] = {}
-    for row in repo.totals(conn, grain, group, query.filters, uwin):
-        values = dict(zip(group, row[: len(group)], strict=True))
-        key = tuple(
-            _key(d, values["hour"] if d in TIME_DIMS else values[DIMS[d]], zone) for d in dims
-        )
+    width = len(group) + (1 if time else 0)
+    for row in repo.totals(conn, query.grain, group, query.filters, uwin, time):
+        values = iter(row[:width])
+        by_dim = {
+            d: next(values)
+            for d in ([times[0]] if time else []) + [d for d in dims if d not in TIME_DIMS]
+        }
+        key = tuple(by_dim[d] for d in dims)
         sums = out.setdefault(key, [0] * len(MEASURES))
-        for i, v in enumerate(row[len(group) :]):
+        for i, v in enumerate(row[width:]):
             sums[i] += int(v or 0)
     return out
 

@@ -1,5 +1,6 @@
 """Statistics rollups: hourly sums by offer, page, affiliate, campaign, country, device and
-advertiser (stats_hourly) and by subaffs (stats_subaff_hourly), the fold's cursors
+advertiser (stats_hourly), by offer alone (stats_offer_hourly) and by subaffs
+(stats_subaff_hourly), the fold's cursors
 (stats_state) and each IP's newest click per offer for unique clicks (stats_seen).
 
 Revision ID: 0019
@@ -58,6 +59,7 @@ def upgrade() -> None:
     _rollup("stats_hourly", (*FACT_IDS, "advertiserid"), FACT_TEXTS)
     op.create_index("ix_stats_hourly_offer", "stats_hourly", ["offerid", "hour"])
     op.create_index("ix_stats_hourly_login", "stats_hourly", ["loginid", "hour"])
+    _rollup("stats_offer_hourly", ("offerid", "advertiserid"), ())
     _rollup("stats_subaff_hourly", SUBAFF_IDS, SUBAFF_TEXTS)
     op.create_index("ix_stats_subaff_hourly_login", "stats_subaff_hourly", ["loginid", "hour"])
     op.create_table(
@@ -82,6 +84,7 @@ def downgrade() -> None:
     op.drop_table("stats_state")
     op.drop_index("ix_stats_subaff_hourly_login", table_name="stats_subaff_hourly")
     op.drop_table("stats_subaff_hourly")
+    op.drop_table("stats_offer_hourly")
     op.drop_index("ix_stats_hourly_login", table_name="stats_hourly")
     op.drop_index("ix_stats_hourly_offer", table_name="stats_hourly")
     op.drop_table("stats_hourly")
