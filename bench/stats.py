@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
@@ -34,18 +35,18 @@ def _cases(affiliate: int) -> dict[str, Callable[[Connection], Any]]:
     now = dt.datetime.now(dt.UTC)
     start = (now - dt.timedelta(days=30)).date().isoformat()
     end = now.date().isoformat()
-    zone = dt.UTC
+    zone = ZoneInfo("UTC")
 
     def pl(**params: Any) -> Callable[[Connection], Any]:
         model = ProfitLoss(**params)
-        return lambda conn: service.profit_loss(conn, model, zone, UWIN)  # type: ignore[arg-type]
+        return lambda conn: service.profit_loss(conn, model, zone, UWIN)
 
     stats = Stats(dims="day,offer", period=8, start=start, end=end)
     return {
         "pl_day_30d": pl(view="period", period=8, start=start, end=end),
         "pl_offer": pl(view="offer", period=7),
         "pl_affiliate_filtered": pl(view="login", period=7, filter_loginid=affiliate),
-        "stats_day_x_offer_30d": lambda conn: service.stats(conn, stats, zone, UWIN),  # type: ignore[arg-type]
+        "stats_day_x_offer_30d": lambda conn: service.stats(conn, stats, zone, UWIN),
     }
 
 

@@ -306,8 +306,9 @@ def _when(dialect: str, dim: str, zone: ZoneInfo, lo: Any, hi: Any) -> str:
     """The SQL for a local day, month or year of f.hour; "f.hour" when it must be done here."""
     if dim == "hour":
         return "f.hour"
-    if dialect == "postgresql" and _ZONE_NAME.match(zone.key):
-        return f"to_char(f.hour AT TIME ZONE '{zone.key}', '{_PG_FORMAT[dim]}')"
+    name = str(getattr(zone, "key", ""))
+    if dialect == "postgresql" and _ZONE_NAME.match(name):
+        return f"to_char(f.hour AT TIME ZONE '{name}', '{_PG_FORMAT[dim]}')"
     segments = _segments(zone, lo, hi) if dialect == "sqlite" else None
     if not segments:
         return "f.hour"
