@@ -73,9 +73,34 @@ def _typed(statement: str, *, result: bool = False) -> TextClause:
 
 @lru_cache(maxsize=64)
 def _fold(
-    dialect: str, grain: Grain, seen: str, windowed: bool, signed: bool = False
+    dialect: str,
+    grain: Grain,
+    seen: str,
+    windowed: bool,
+    signed: bool = False,
+    staged: bool = False,
 ) -> TextClause:
-    return _typed(sql.fold(dialect, grain, seen, _WINDOW if windowed else "", signed))
+    batch = sql.BATCH[dialect] if staged else ""
+    return _typed(sql.fold(dialect, grain, seen, _WINDOW if windowed else "", signed, batch))
+
+
+# Every key any grain needs, in a fixed order: the staged clicks carry them all.
+ALL_KEYS = tuple(dict.fromkeys(k for g in GRAINS for k in g.keys))
+
+
+@lru_cache(maxsize=8)
+def _stage(dialect: str, seen: str) -> tuple[TextClause, TextClause, TextClause]:
+    drop = text(f"DROP TABLE IF EXISTS {sql.BATCH[dialect]}")
+    create, fill = sql.stage(dialect, ALL_KEYS, seen)
+    return drop, text(create), text(fill)
+
+
+def _staged(conn: Connection, seen: str, params: Mapping[str, Any]) -> None:
+    """Work the range's clicks out once into a temporary table (dropped by the next stage)."""
+    drop, create, fill = _stage(conn.dialect.name, seen)
+    conn.execute(drop)
+    conn.execute(create)
+    conn.execute(fill, dict(params))
 
 
 @lru_cache(maxsize=8)
@@ -136,12 +161,18 @@ def lows(conn: Connection) -> tuple[int, int]:
 def fold(conn: Connection, c_range: tuple[int, int], t_range: tuple[int, int], uwin: int) -> None:
     """Add the clicks and events in the two (lo, hi] ranges to every rollup, and remember the
     clicks for unique counting."""
-    params = {"c_lo": c_range[0], "c_hi": c_range[1], "t_lo": t_range[0], "t_hi": t_range[1]}
+    params = {
+        "c_lo": c_range[0],
+        "c_hi": c_range[1],
+        "t_lo": t_range[0],
+        "t_hi": t_range[1],
+        "uwin": uwin,
+    }
     dialect = conn.dialect.name
+    _staged(conn, "stats_seen", params)
     for grain in GRAINS:
-        conn.execute(_fold(dialect, grain, "stats_seen", False), {**params, "uwin": uwin})
-    if c_range[1] > c_range[0]:
-        conn.execute(_remember(dialect, "stats_seen"), params)
+        conn.execute(_fold(dialect, grain, "stats_seen", False, staged=True), params)
+    conn.execute(_remember(dialect, "stats_seen"), params)
 
 
 def adjust(conn: Connection, transactionid: int, sign: int) -> None:
@@ -209,8 +240,9 @@ def refold(
         "uwin": uwin,
     }
     dialect = conn.dialect.name
+    _staged(conn, "stats_seen_scratch", params)
     for grain in GRAINS:
-        conn.execute(_fold(dialect, grain, "stats_seen_scratch", True), params)
+        conn.execute(_fold(dialect, grain, "stats_seen_scratch", True, staged=True), params)
     conn.execute(_remember(dialect, "stats_seen_scratch"), params)
 
 

@@ -114,25 +114,45 @@ def _txn_rows(dialect: str, keys: tuple[str, ...], extra_where: str = "") -> str
     )
 
 
-def contributions(dialect: str, grain: Grain, seen: str = "stats_seen", window: str = "") -> str:
+BATCH = {"sqlite": "temp.stats_batch", "postgresql": "pg_temp.stats_batch"}
+
+
+def stage(dialect: str, keys: tuple[str, ...], seen: str) -> tuple[str, str]:
+    """The fold's clicks, worked out once (uniqueness included) for every grain to read: the
+    empty table's creation (no parameters: PostgreSQL takes none in CREATE TABLE AS), then its
+    filling."""
+    rows = click_rows(dialect, keys, seen)
+    empty = rows.replace(":c_lo", "0").replace(":c_hi", "0").replace(":uwin", "0")
+    return f"CREATE TEMP TABLE stats_batch AS {empty}", f"INSERT INTO {BATCH[dialect]} {rows}"
+
+
+def contributions(
+    dialect: str, grain: Grain, seen: str = "stats_seen", window: str = "", batch: str = ""
+) -> str:
     """Every click's and event's figures in the cursor ranges, keyed as the grain keys them.
 
-    `window` adds a condition on created_at (the rebuild's range) to both.
+    `window` adds a condition on created_at (the rebuild's range) to both; `batch` reads the
+    clicks from the staged table instead of working them out again.
     """
     keys = grain.keys
     zeros = ", ".join(f"0 AS {m}" for m in grain.measures[2:])
     key_list = ", ".join(keys)
+    source = batch or f"({click_rows(dialect, keys, seen)})"
     clicks = (
         f"SELECT hour, {key_list}, 1 AS raw_clicks, uniq AS unique_clicks, {zeros} "
-        f"FROM ({click_rows(dialect, keys, seen)}) cr"
-        + (f" WHERE {window.replace('{t}', 'cr')}" if window else "")
+        f"FROM {source} cr" + (f" WHERE {window.replace('{t}', 'cr')}" if window else "")
     )
     txns = _txn_rows(dialect, keys, f"AND {window.replace('{t}', 't')}" if window else "")
     return f"{clicks} UNION ALL {txns}"
 
 
 def fold(
-    dialect: str, grain: Grain, seen: str = "stats_seen", window: str = "", signed: bool = False
+    dialect: str,
+    grain: Grain,
+    seen: str = "stats_seen",
+    window: str = "",
+    signed: bool = False,
+    batch: str = "",
 ) -> str:
     """Add the contributions in the cursor ranges to the grain's rollup rows: one statement
     (`signed`: times :sign, so that -1 takes a row's contribution back out)."""
@@ -142,19 +162,18 @@ def fold(
     add = ", ".join(f"{m} = {grain.table}.{m} + excluded.{m}" for m in grain.measures)
     return (
         f"INSERT INTO {grain.table} ({', '.join(cols)}, {', '.join(grain.measures)}) "
-        f"SELECT {', '.join(cols)}, {sums} FROM ({contributions(dialect, grain, seen, window)}) f "
+        f"SELECT {', '.join(cols)}, {sums} FROM ({contributions(dialect, grain, seen, window, batch)}) f "
         f"WHERE 1 = 1 GROUP BY {', '.join(cols)} "
         f"ON CONFLICT ({', '.join(cols)}) DO UPDATE SET {add}"
     )
 
 
 def remember(dialect: str, seen: str) -> str:
-    """Record each (offer, IP)'s newest click (by clickid) of the range in the fold's memory."""
+    """Record each (offer, IP)'s newest staged click (by clickid) in the fold's memory."""
     ranked = (
-        "SELECT offerid, ip, created_at FROM (SELECT c.offerid, c.ip, c.created_at, "
-        "ROW_NUMBER() OVER (PARTITION BY c.offerid, c.ip ORDER BY c.clickid DESC) AS r "
-        "FROM clicks c WHERE c.clickid > :c_lo AND c.clickid <= :c_hi AND c.ip IS NOT NULL) x "
-        "WHERE r = 1"
+        "SELECT offerid, ip, created_at FROM (SELECT b.offerid, b.ip, b.created_at, "
+        "ROW_NUMBER() OVER (PARTITION BY b.offerid, b.ip ORDER BY b.clickid DESC) AS r "
+        f"FROM {BATCH[dialect]} b WHERE b.ip IS NOT NULL) x WHERE r = 1"
     )
     return (
         f"INSERT INTO {seen} (offerid, ip, last_at) {ranked} "
