@@ -308,6 +308,7 @@ def _read(
     return clause
 
 
+_NO_JIT = text("SET LOCAL jit = off")
 _PG_FORMAT = {"day": "YYYY-MM-DD", "month": "YYYY-MM", "year": "YYYY"}
 _SQLITE_FORMAT = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
 _ZONE_NAME = re.compile(r"^[A-Za-z0-9_/+-]{1,64}$")
@@ -379,6 +380,10 @@ def totals(
     if time is not None:
         when = _when(dialect, time[0], time[1], filters.get("from"), filters.get("until"))
     stmt = _read(dialect, grain, tuple(group), tuple(sorted(filters)), when)
+    if dialect == "postgresql":
+        # The statement's many sums and cases cost more to JIT-compile than to interpret at
+        # these sizes (BENCHMARKS.md); LOCAL: for this read transaction only.
+        conn.execute(_NO_JIT)
     params = {f"f_{k}": v for k, v in filters.items()}
     rows = conn.execute(stmt, {"c_hi": NO_END, "t_hi": NO_END, "uwin": uwin, **params})
     if when != "f.hour" or time is None:
