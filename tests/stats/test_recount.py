@@ -8,6 +8,7 @@ import itertools
 from collections import defaultdict
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
@@ -23,6 +24,7 @@ from trackpost.models.stats import (
 )
 from trackpost.models.tables import clicks, transaction_payouts, transactions
 from trackpost.stats import job
+from trackpost.stats import repository as repo
 from trackpost.stats.service import COUNTS
 
 STATS = "/api/report/stats"
@@ -268,3 +270,28 @@ def test_approvals_and_revenue_updates_of_folded_sales_stay_exact(
     now = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
     job.rebuild(services.db, now - dt.timedelta(days=1), now + dt.timedelta(days=1), WINDOW)
     assert _rollups(net) == incremental
+
+
+def test_a_batch_summed_before_a_ledger_change_is_summed_again(
+    api: ApiClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if services.db.path is None:
+        pytest.skip("PostgreSQL folds in one transaction holding the cursor row")
+    net = build_network(api, services, pending_conversions="1")
+    net.convert(subscription_id="Q-1", orderid="Q-1", amount="30.00")
+    gather = repo.gather
+
+    def approve_meanwhile(conn: Any, *args: Any) -> Any:
+        gathered = gather(conn, *args)
+        resp = api.post("/api/transaction/approve_pending_transaction", {"orderid": "Q-1"})
+        assert resp.status_code == 200, resp.text
+        return gathered
+
+    monkeypatch.setattr(repo, "gather", approve_meanwhile)
+    assert job.fold_once(services.db, WINDOW) == job.Folded()
+    assert job.status(services.db).clicks_behind == 1
+    monkeypatch.undo()
+    job.fold_all(services.db, WINDOW)
+    expected = {k: v for k, v in recount(net)[net.offer].items() if v}
+    assert expected["income"] == 3000
+    assert _reported(net) == expected

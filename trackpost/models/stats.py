@@ -83,6 +83,9 @@ class StatsState(Base):
     name: Mapped[str] = mapped_column(String(16), primary_key=True)
     click_cursor: Mapped[int] = mapped_column(BigId, default=0)
     txn_cursor: Mapped[int] = mapped_column(BigId, default=0)
+    # Bumped by every in-place change of a ledger row: a fold that summed its batch outside
+    # the writer's turn writes it only if this has not moved meanwhile.
+    changes: Mapped[int] = mapped_column(BigId, default=0)
     folded_at: Mapped[dt.datetime | None]
 
 

@@ -39,6 +39,8 @@ class Folded:
 
 def fold_once(db: Database, uwin: int, batch: int = BATCH) -> Folded:
     """Fold up to `batch` new ids of each table; nothing when there is nothing new."""
+    if db.path is not None:
+        return _fold_sqlite(db, uwin, batch)
     highs: tuple[int, int] | None = None
     if db.path is None:
         with db.transaction(write=True) as conn:
@@ -52,6 +54,26 @@ def fold_once(db: Database, uwin: int, batch: int = BATCH) -> Folded:
         if (hc, ht) == (c, t):
             return Folded()
         repo.fold(conn, (c, hc), (t, ht), uwin)
+        repo.move(conn, hc, ht, utcnow())
+    return Folded(hc - c, ht - t)
+
+
+def _fold_sqlite(db: Database, uwin: int, batch: int) -> Folded:
+    """SQLite has one writer: sum the batch in a read transaction, then write only the summed
+    rows in the writer's turn, if no fold and no in-place ledger change came in between."""
+    with db.transaction(write=False) as conn:
+        seen = repo.version(conn)
+        c, t, _changes = seen
+        hc, ht = repo.highs(conn)
+        hc, ht = max(c, min(hc, c + batch)), max(t, min(ht, t + batch))
+        if (hc, ht) == (c, t):
+            return Folded()
+        gathered = repo.gather(conn, (c, hc), (t, ht), uwin)
+    with db.transaction(write=True) as conn:
+        repo.state(conn)  # the row exists from here on
+        if repo.version(conn) != seen:
+            return Folded()  # the next round sums again
+        repo.write(conn, gathered)
         repo.move(conn, hc, ht, utcnow())
     return Folded(hc - c, ht - t)
 

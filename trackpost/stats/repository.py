@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,9 +26,11 @@ STATE = "main"
 # Far above any id: the read's tail has no upper bound.
 NO_END = 2**62
 _ENSURE = text(
-    "INSERT INTO stats_state (name, click_cursor, txn_cursor) VALUES (:n, 0, 0) "
+    "INSERT INTO stats_state (name, click_cursor, txn_cursor, changes) VALUES (:n, 0, 0, 0) "
     "ON CONFLICT (name) DO NOTHING"
 )
+_BUMP = text("UPDATE stats_state SET changes = changes + 1 WHERE name = :n")
+_VERSION = text("SELECT click_cursor, txn_cursor, changes FROM stats_state WHERE name = :n")
 _STATE = {
     "sqlite": text("SELECT click_cursor, txn_cursor, folded_at FROM stats_state WHERE name = :n"),
     "postgresql": text(
@@ -134,6 +137,18 @@ def peek(conn: Connection) -> tuple[int, int, dt.datetime | None]:
     return int(row[0]), int(row[1]), at
 
 
+def version(conn: Connection) -> tuple[int, int, int]:
+    """(click cursor, transaction cursor, changes): what a fold summed outside the writer's turn
+    must find unchanged before it writes (zeros when nothing was ever folded)."""
+    row = conn.execute(_VERSION, {"n": STATE}).first()
+    return (0, 0, 0) if row is None else (int(row[0]), int(row[1]), int(row[2]))
+
+
+def bump(conn: Connection) -> None:
+    """Count an in-place change of a ledger row (the state row exists: `state` made it)."""
+    conn.execute(_BUMP, {"n": STATE})
+
+
 def highs(conn: Connection) -> tuple[int, int]:
     """The highest click and transaction ids now visible."""
     row = conn.execute(_HIGHS).one()
@@ -173,6 +188,61 @@ def fold(conn: Connection, c_range: tuple[int, int], t_range: tuple[int, int], u
     for grain in GRAINS:
         conn.execute(_fold(dialect, grain, "stats_seen", False, staged=True), params)
     conn.execute(_remember(dialect, "stats_seen"), params)
+
+
+@dataclass(frozen=True)
+class Gathered:
+    """A batch summed per rollup row, and its clicks' newest per (offer, IP), ready to write."""
+
+    rows: tuple[tuple[Grain, list[dict[str, Any]]], ...]
+    seen: list[dict[str, Any]]
+
+
+@lru_cache(maxsize=16)
+def _grouped(dialect: str, grain: Grain) -> TextClause:
+    return text(sql.grouped(dialect, grain, "stats_seen", batch=sql.BATCH[dialect]))
+
+
+@lru_cache(maxsize=16)
+def _upsert(grain: Grain) -> TextClause:
+    return text(sql.upsert(grain))
+
+
+_REMEMBER_ONE = text(sql.remember_one("stats_seen"))
+
+
+def _as_params(rows: Any) -> list[dict[str, Any]]:
+    return [{f"p{i}": v for i, v in enumerate(r)} for r in rows]
+
+
+def gather(
+    conn: Connection, c_range: tuple[int, int], t_range: tuple[int, int], uwin: int
+) -> Gathered:
+    """Sum a batch without writing the database (SQLite: in a read transaction, so outside the
+    writer's turn; only the connection's temporary table is written)."""
+    params = {
+        "c_lo": c_range[0],
+        "c_hi": c_range[1],
+        "t_lo": t_range[0],
+        "t_hi": t_range[1],
+        "uwin": uwin,
+    }
+    dialect = conn.dialect.name
+    _staged(conn, "stats_seen", params)
+    rows = tuple(
+        (grain, _as_params(conn.execute(_grouped(dialect, grain), params))) for grain in GRAINS
+    )
+    seen = _as_params(conn.execute(text(sql.newest(dialect))))
+    return Gathered(rows, seen)
+
+
+def write(conn: Connection, gathered: Gathered) -> None:
+    """Add a gathered batch to the rollups and the unique-click memory (few rows: one per key)."""
+    for grain, rows in gathered.rows:
+        if rows:
+            conn.execute(_upsert(grain), rows)
+    if gathered.seen:
+        conn.execute(_REMEMBER_ONE, gathered.seen)
 
 
 def adjust(conn: Connection, transactionid: int, sign: int) -> None:

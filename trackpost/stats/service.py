@@ -86,6 +86,7 @@ def ledger_change(conn: Connection, transactionid: int) -> Iterator[None]:
     change's own transaction; a row past the cursor is still counted live, then folded as it
     is then. The fold's cursor row stays locked until the change commits."""
     folded = transactionid <= repo.state(conn)[1]
+    repo.bump(conn)
     if folded:
         repo.adjust(conn, transactionid, -1)
     yield

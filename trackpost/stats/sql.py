@@ -146,6 +146,30 @@ def contributions(
     return f"{clicks} UNION ALL {txns}"
 
 
+def grouped(
+    dialect: str,
+    grain: Grain,
+    seen: str = "stats_seen",
+    window: str = "",
+    signed: bool = False,
+    batch: str = "",
+) -> str:
+    """The contributions in the cursor ranges summed per rollup row of the grain."""
+    cols = ", ".join(("hour", *grain.keys))
+    factor = " * :sign" if signed else ""
+    sums = ", ".join(f"SUM({m}){factor}" for m in grain.measures)
+    return (
+        f"SELECT {cols}, {sums} FROM ({contributions(dialect, grain, seen, window, batch)}) f "
+        f"WHERE 1 = 1 GROUP BY {cols}"
+    )
+
+
+def _add(grain: Grain) -> str:
+    cols = ", ".join(("hour", *grain.keys))
+    add = ", ".join(f"{m} = {grain.table}.{m} + excluded.{m}" for m in grain.measures)
+    return f"ON CONFLICT ({cols}) DO UPDATE SET {add}"
+
+
 def fold(
     dialect: str,
     grain: Grain,
@@ -156,29 +180,38 @@ def fold(
 ) -> str:
     """Add the contributions in the cursor ranges to the grain's rollup rows: one statement
     (`signed`: times :sign, so that -1 takes a row's contribution back out)."""
-    cols = ("hour", *grain.keys)
-    factor = " * :sign" if signed else ""
-    sums = ", ".join(f"SUM({m}){factor}" for m in grain.measures)
-    add = ", ".join(f"{m} = {grain.table}.{m} + excluded.{m}" for m in grain.measures)
+    cols = ", ".join(("hour", *grain.keys, *grain.measures))
+    select = grouped(dialect, grain, seen, window, signed, batch)
+    return f"INSERT INTO {grain.table} ({cols}) {select} {_add(grain)}"
+
+
+def upsert(grain: Grain) -> str:
+    """Add one summed row (parameters p0, p1... in the grouped select's order) to the grain."""
+    names = ("hour", *grain.keys, *grain.measures)
+    values = ", ".join(f":p{i}" for i in range(len(names)))
+    return f"INSERT INTO {grain.table} ({', '.join(names)}) VALUES ({values}) {_add(grain)}"
+
+
+def newest(dialect: str) -> str:
+    """Each (offer, IP)'s newest staged click (by clickid): what the memory keeps of a batch."""
     return (
-        f"INSERT INTO {grain.table} ({', '.join(cols)}, {', '.join(grain.measures)}) "
-        f"SELECT {', '.join(cols)}, {sums} FROM ({contributions(dialect, grain, seen, window, batch)}) f "
-        f"WHERE 1 = 1 GROUP BY {', '.join(cols)} "
-        f"ON CONFLICT ({', '.join(cols)}) DO UPDATE SET {add}"
-    )
-
-
-def remember(dialect: str, seen: str) -> str:
-    """Record each (offer, IP)'s newest staged click (by clickid) in the fold's memory."""
-    ranked = (
         "SELECT offerid, ip, created_at FROM (SELECT b.offerid, b.ip, b.created_at, "
         "ROW_NUMBER() OVER (PARTITION BY b.offerid, b.ip ORDER BY b.clickid DESC) AS r "
         f"FROM {BATCH[dialect]} b WHERE b.ip IS NOT NULL) x WHERE r = 1"
     )
-    return (
-        f"INSERT INTO {seen} (offerid, ip, last_at) {ranked} "
-        "ON CONFLICT (offerid, ip) DO UPDATE SET last_at = excluded.last_at"
-    )
+
+
+_REMEMBER = "ON CONFLICT (offerid, ip) DO UPDATE SET last_at = excluded.last_at"
+
+
+def remember(dialect: str, seen: str) -> str:
+    """Record each (offer, IP)'s newest staged click (by clickid) in the fold's memory."""
+    return f"INSERT INTO {seen} (offerid, ip, last_at) {newest(dialect)} {_REMEMBER}"
+
+
+def remember_one(seen: str) -> str:
+    """Record one (offer, IP)'s newest click (parameters p0, p1, p2)."""
+    return f"INSERT INTO {seen} (offerid, ip, last_at) VALUES (:p0, :p1, :p2) {_REMEMBER}"
 
 
 def drop_empty(dialect: str, grain: Grain) -> str:

@@ -67,6 +67,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(16), nullable=False),
         sa.Column("click_cursor", BIGID, nullable=False),
         sa.Column("txn_cursor", BIGID, nullable=False),
+        sa.Column("changes", BIGID, nullable=False),
         sa.Column("folded_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_stats_state")),
     )
