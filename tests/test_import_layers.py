@@ -32,6 +32,7 @@ FLOORS: dict[str, int] = {
     "transactions": 7,
     "postbacks": 8,
     "payments": 8,
+    "stats": 4,
     # The console calls every domain's services, and only the wiring imports it.
     "ui": 9,
     "cli": 10,
@@ -213,6 +214,11 @@ OWNERS = {
     "conversion_caps": "caps",
     "cap_usage": "caps",
     "cap_visitors": "caps",
+    "stats_hourly": "stats",
+    "stats_subaff_hourly": "stats",
+    "stats_offer_hourly": "stats",
+    "stats_state": "stats",
+    "stats_seen": "stats",
 }
 # cache_versions holds one row per cache; each domain keeps its own row (and reads others').
 SHARED_TABLES = frozenset({"cache_versions"})

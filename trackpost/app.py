@@ -51,6 +51,8 @@ from trackpost.payments.routes import router as payments_router
 from trackpost.postbacks.routes import router as postbacks_router
 from trackpost.reports.clicklog.routes import router as click_log_router
 from trackpost.reports.routes import router as reports_router
+from trackpost.stats.job import StatsJob
+from trackpost.stats.routes import router as stats_router
 from trackpost.system.routes import router as system_router
 from trackpost.tracking.cache import ClickGates
 from trackpost.tracking.dimensions import warm as warm_device_parser
@@ -82,6 +84,7 @@ ROUTERS: tuple[Router, ...] = (
     commissions_preview_router,
     iplists_router,
     reports_router,
+    stats_router,
     affiliate_postbacks_router,
     webhooks_router,
     delivery_router,
@@ -261,6 +264,9 @@ def create_worker_app() -> Any:
         PaymentsJob(settings).start()
     # The User-Agent parser's rules and the GeoIP database, loaded before the first click.
     warm_device_parser(str(settings.geoip_db) if settings.geoip_db else None)
+    if settings.stats_fold_seconds:
+        # Every worker starts one; only the worker holding the stats lock folds.
+        StatsJob(settings).start()
     # Not in create_app: tests build many apps and should get their memory back.
     tune_gc_for_serving()
     return app

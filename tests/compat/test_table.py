@@ -39,6 +39,8 @@ TRACKPOST_ONLY = frozenset(
         "/api/offer/add_conversion_cap",
         "/api/offer/edit_conversion_cap",
         "/api/offer/remove_conversion_cap",
+        # Statistics by any one or two dimensions (issue #23).
+        "/api/report/stats",
     }
 )
 # Whole families of trackpost's own calls: delivery and webhooks (#24), payments (#27).

@@ -136,8 +136,36 @@ ADMIN_ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         "/api/report/profitloss",
         "reporting/profit-loss-report",
-        missing="the statistics work (issue #23) is building it; /api/service/profitloss (the page's URL "
-        "cell) will be its alias",
+        (
+            P(
+                "view",
+                "offer",
+                note="every listed view with data; offer_group, refurl, device_brand, "
+                "device_model, device_os_version and device_carrier are a 400 (no data)",
+            ),
+            P("period", "8", note="also as params[period], as every filter below"),
+            P("start", "2026-01-01"),
+            P("end", "2999-12-31"),
+            P("acct_rep", "{loginid}", note="the affiliates this account manages"),
+            P("filter_loginid", "{loginid}"),
+            P("filter_campaignid", "0"),
+            P("filter_offerid", "{offerid}"),
+            P("filter_landingpageid", "{landing_pageid}"),
+            P("filter_adtoolid", "0"),
+            P("filter_programid", "0"),
+            P("filter_countryid", "0", note="an ISO 3166-1 alpha-2 code (US); 0 is every country"),
+            P(
+                "productcode",
+                "{loginid}.0.{offerid}.0.0.0.0.0.0.0.0.0",
+                note="a linkcode: its ids filter",
+            ),
+            P("limit_inhouse", "2"),
+            P("limit_mediabuy", "0", note="only 0: trackpost records no media buys (1, 2: a 400)"),
+            P("filter_device_type", "1", note="0 desktop, 1 mobile, or a recorded type"),
+        ),
+        answer="object",
+        world="sale",
+        aliases=("GET /api/service/profitloss",),
     ),
     Endpoint(
         "GET",

@@ -43,6 +43,7 @@ from trackpost.core.security import KeyHasher, load_secret
 from trackpost.delivery.worker import Plan, Worker, drain
 from trackpost.payments import job as payments_job
 from trackpost.payments.build import Due
+from trackpost.stats import job as stats_job
 from trackpost.tracking import retention
 from trackpost.webhooks import service as webhooks
 
@@ -221,6 +222,70 @@ def cmd_clicks_prune(args: argparse.Namespace, settings: Settings) -> int:
         f"{verb} {report.pruned:,} clicks older than {days} days and kept {report.kept:,} that a "
         f"customer or transaction refers to ({report.batches} batches, {report.seconds:.1f} s, "
         f"{rate:,.0f} clicks/s)"
+    )
+    return 0
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def cmd_stats_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    if args.to < args.from_:
+        raise OpsError("--to must not be before --from.")
+    zone = settings.zone
+    # The network's days, as whole UTC hours (the rollups' grain).
+    lo = dt.datetime.combine(args.from_, dt.time(), zone).astimezone(dt.UTC)
+    hi = dt.datetime.combine(args.to + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
+    lo, hi = (t.replace(minute=0, second=0, microsecond=0) for t in (lo, hi))
+    throttle = Throttle(_progress)
+
+    def progress(done: int, total: int) -> None:
+        throttle(f"stats: {done:,} of {total:,} click ids recounted")
+
+    try:
+        db = _db(settings)
+        try:
+            clicks, txns = stats_job.rebuild(
+                db, lo, hi, settings.stats_unique_seconds, progress=progress
+            )
+        finally:
+            db.dispose()
+    except SQLAlchemyError as exc:
+        raise OpsError(f"Rebuild failed: {first_line(exc)}") from None
+    print(
+        f"rebuilt the statistics of {args.from_} to {args.to} ({lo:%Y-%m-%d %H:%M} to "
+        f"{hi:%Y-%m-%d %H:%M} UTC) from clicks up to id {clicks:,} and transactions up to "
+        f"id {txns:,}"
+    )
+    return 0
+
+
+def cmd_stats_status(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        db = _db(settings)
+        try:
+            state = stats_job.status(db)
+        finally:
+            db.dispose()
+    except SQLAlchemyError as exc:
+        raise OpsError(f"Status failed: {first_line(exc)}") from None
+    when = state.folded_at.isoformat() if state.folded_at else "never"
+    lag = (
+        f"{(dt.datetime.now(dt.UTC) - state.folded_at).total_seconds():.1f} s ago"
+        if state.folded_at
+        else "-"
+    )
+    print(f"clicks folded through id {state.click_cursor:,}; {state.clicks_behind:,} behind")
+    print(
+        f"transactions folded through id {state.txn_cursor:,}; {state.transactions_behind:,} behind"
+    )
+    print(
+        f"last fold: {when} ({lag}); fold job every {settings.stats_fold_seconds:g} s "
+        "(TRACKPOST_STATS_FOLD_SECONDS; 0 is off)"
     )
     return 0
 
@@ -468,6 +533,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     prune.add_argument("--dry-run", action="store_true", help="count, delete nothing")
     prune.set_defaults(func=cmd_clicks_prune)
+
+    stats = sub.add_parser("stats", help="statistics rollups")
+    ssub = stats.add_subparsers(dest="stats_cmd", required=True)
+    rebuild = ssub.add_parser(
+        "rebuild", help="recount the rollups of a range of days from raw rows"
+    )
+    rebuild.add_argument("--from", dest="from_", type=_day, required=True, help="YYYY-MM-DD")
+    rebuild.add_argument("--to", type=_day, required=True, help="YYYY-MM-DD, inclusive")
+    rebuild.set_defaults(func=cmd_stats_rebuild)
+    ssub.add_parser("status", help="the fold's position and lag").set_defaults(
+        func=cmd_stats_status
+    )
 
     deliver = sub.add_parser(
         "deliver", help="run a delivery worker (postbacks, webhooks) in this process"

@@ -192,6 +192,13 @@ class Settings(BaseSettings):
     geoip_db: Annotated[
         Path | None, BeforeValidator(_blank_is_none), AfterValidator(_readable_file)
     ] = None
+    # Statistics (trackpost/stats/job.py): one serve worker folds new clicks and ledger events
+    # into the hourly rollups every this many seconds; 0 runs no fold job (reports stay exact,
+    # counting the unfolded tail live, which grows). A click is unique when the same IP's
+    # previous click on the offer is at least the offer's ip_uniqueness_seconds old, or this
+    # many seconds when the offer sets none.
+    stats_fold_seconds: float = Field(5.0, ge=0, le=3600)
+    stats_unique_seconds: int = Field(86400, ge=0)
 
     @model_validator(mode="after")
     def _database(self) -> Settings:

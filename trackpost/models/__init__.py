@@ -26,6 +26,7 @@ from trackpost.models.delivery import (
 )
 from trackpost.models.events import EventCursor, EventRow
 from trackpost.models.postbacks import FailedPostback
+from trackpost.models.stats import StatsSeen, StatsState, stats_hourly, stats_subaff_hourly
 from trackpost.models.tracking import CacheVersion, Click, LandingPage, Offer, TrackingDomain
 from trackpost.models.transactions import IpListEntry, Transaction
 
@@ -63,9 +64,13 @@ __all__ = [
     "PayviaType",
     "PostbackEventSetting",
     "ReferralTier",
+    "StatsSeen",
+    "StatsState",
     "TrackingDomain",
     "Transaction",
     "TransactionPayout",
     "WebhookEndpoint",
     "metadata",
+    "stats_hourly",
+    "stats_subaff_hourly",
 ]

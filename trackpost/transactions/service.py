@@ -18,6 +18,7 @@ from trackpost.core.money import PayoutRow
 from trackpost.core.origin import Origin
 from trackpost.customers import service as customers
 from trackpost.events import service as events
+from trackpost.stats import service as stats
 from trackpost.transactions import repository as repo
 from trackpost.transactions.errors import (
     ChargebackExists,
@@ -266,7 +267,8 @@ def approve(conn: Connection, txn: RowMapping, origin: Origin) -> None:
             vendor=True,
         )
     now = utcnow()
-    repo.set_approved(conn, txn["transactionid"], origin.actor, now)
+    with stats.ledger_change(conn, txn["transactionid"]):
+        repo.set_approved(conn, txn["transactionid"], origin.actor, now)
     customers.write_audit(
         conn,
         int(txn["customer_id"]),
@@ -321,13 +323,14 @@ def update_revenue(conn: Connection, txn: RowMapping, amount: int) -> None:
     ]
     affiliate = sum(p.recomputed(amount, 0) for p in frozen if p.kind == "affiliate")
     total = 0
-    for row, p in zip(rows, frozen, strict=True):
-        new = p.recomputed(amount, affiliate)
-        total += new
-        if new != p.amount:
-            repo.set_payout_amount(conn, int(row["payoutid"]), new)
-    repo.set_amounts(conn, txn["transactionid"], amount, affiliate, utcnow())
-    repo.set_total_payout(conn, txn["transactionid"], total)
+    with stats.ledger_change(conn, txn["transactionid"]):
+        for row, p in zip(rows, frozen, strict=True):
+            new = p.recomputed(amount, affiliate)
+            total += new
+            if new != p.amount:
+                repo.set_payout_amount(conn, int(row["payoutid"]), new)
+        repo.set_amounts(conn, txn["transactionid"], amount, affiliate, utcnow())
+        repo.set_total_payout(conn, txn["transactionid"], total)
 
 
 def orderid_exists(conn: Connection, orderid: str) -> bool:

@@ -1,0 +1,100 @@
+"""The statistics bench: seed clicks and sales over 90 days in bulk, fold them into the rollups,
+then time the reports (in process, on one connection, as a request's handler runs them).
+
+    python -m bench.stats --backend sqlite --clicks 1000000
+    python -m bench.stats --backend postgres --clicks 1000000 --pg-url postgresql://...
+
+Cases: P&L by day for 30 days, by offer, by affiliate with an affiliate filter, stats day x
+offer over 30 days. Sales are a tenth of the clicks (the issue's 10M clicks, 1M transactions).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+from bench.database import prepare
+from trackpost.core.config import Settings
+from trackpost.core.db import Database, create_db_engine
+from trackpost.stats import job, service
+from trackpost.stats.schemas import ProfitLoss, Stats
+
+UWIN = 86400
+
+
+def _cases(affiliate: int) -> dict[str, Callable[[Connection], Any]]:
+    now = dt.datetime.now(dt.UTC)
+    start = (now - dt.timedelta(days=30)).date().isoformat()
+    end = now.date().isoformat()
+    zone = ZoneInfo("UTC")
+
+    def pl(**params: Any) -> Callable[[Connection], Any]:
+        model = ProfitLoss(**params)
+        return lambda conn: service.profit_loss(conn, model, zone, UWIN)
+
+    stats = Stats(dims="day,offer", period=8, start=start, end=end)
+    return {
+        "pl_day_30d": pl(view="period", period=8, start=start, end=end),
+        "pl_offer": pl(view="offer", period=7),
+        "pl_affiliate_filtered": pl(view="login", period=7, filter_loginid=affiliate),
+        "stats_day_x_offer_30d": lambda conn: service.stats(conn, stats, zone, UWIN),
+    }
+
+
+def _time(db: Database, run: Callable[[Connection], Any], rounds: int) -> tuple[float, float]:
+    """(p50, p99) in milliseconds over `rounds` runs, each in its own read transaction."""
+    spent = []
+    for _ in range(rounds + 2):
+        began = time.perf_counter()
+        with db.transaction(write=False) as conn:
+            run(conn)
+        spent.append((time.perf_counter() - began) * 1000)
+    spent = sorted(spent[2:])  # the first two warm the caches
+    p99 = spent[min(len(spent) - 1, round(0.99 * (len(spent) - 1)))]
+    return statistics.median(spent), p99
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--clicks", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=50)
+    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "tp-stats")
+    args = parser.parse_args(argv)
+    sales = args.clicks // 10
+    target = prepare(args.backend, sales, args.clicks - sales, args.workdir, args.pg_url)
+    try:
+        settings = Settings(database_url=target.sa_url, data_dir=target.data_dir)
+        db = Database(create_db_engine(settings, pool_size=1), checkpoint=False)
+        began = time.monotonic()
+        done = job.fold_all(db, UWIN, batch=500_000)
+        fold = time.monotonic() - began
+        print(
+            f"[{args.backend}] folded {done.clicks:,} clicks and {done.transactions:,} sales "
+            f"in {fold:.1f} s ({done.clicks / max(fold, 1e-9):,.0f} clicks/s)",
+            flush=True,
+        )
+        with db.transaction(write=False) as conn:
+            rows = conn.exec_driver_sql("SELECT count(*) FROM stats_hourly").scalar()
+        print(f"[{args.backend}] stats_hourly rows: {rows:,}", flush=True)
+        for name, run in _cases(target.dataset.affiliate_id(3)).items():
+            p50, p99 = _time(db, run, args.rounds)
+            print(f"[{args.backend}] {name:<24} p50 {p50:8.1f} ms   p99 {p99:8.1f} ms", flush=True)
+        db.dispose()
+    finally:
+        target.drop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
