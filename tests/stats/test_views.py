@@ -24,7 +24,7 @@ STATS = "/api/report/stats"
 @pytest.fixture
 def two(api: ApiClient, services: Services) -> tuple[Network, Network]:
     """Two networks (offer, page, affiliate each): a sells twice, b once; b's clicks are from
-    Germany on mobile Firefox, a's unknown."""
+    Germany on mobile Firefox, a's unknown (recorded without a User-Agent or country)."""
     a, b = build_network(api, services), build_network(api, services)
     a.convert(amount="10.00")
     assert a.post(click_hash=a.click(subaff="s1"), amount="30.00").status_code == 200
@@ -38,6 +38,11 @@ def two(api: ApiClient, services: Services) -> tuple[Network, Network]:
             .values(
                 country="DE", device_type="mobile", device_os="Android", device_browser="Firefox"
             )
+        )
+        conn.execute(
+            update(clicks)
+            .where(clicks.c.offerid == a.offer)
+            .values(country=None, device_type=None, device_os=None, device_browser=None)
         )
     return a, b
 
