@@ -92,7 +92,15 @@ class TransactionReport(ParamModel):
     )
     filter_external_clickid: Filter | None = None
     filter_transaction_hash: Filter | None = None
-    filter_orderid: Filter | None = None
+    filter_orderid: Filter | None = Field(
+        default=None,
+        description="An order: its row and its offset rows (void, refund, chargeback). Orderids "
+        "are unique per advertiser: one several advertisers hold needs filter_advertiserid (or "
+        "filter_offerid), else 409 ambiguous_orderid",
+    )
+    filter_advertiserid: OptionalCount | None = Field(
+        default=None, description="An advertiser's loginid (a trackpost extension)"
+    )
     trans_start: Annotated[int, Field(ge=0, le=10**9)] = 0
     trans_count: Annotated[int, Field(ge=1, le=1000)] = 100
 

@@ -44,7 +44,10 @@ def _original(conn: Connection, original_orderid: str | None, customer_id: int) 
     voided initial does not stop a later rebill from being refunded.
     """
     if original_orderid:
-        row = txn_repo.find(conn, "orderid", original_orderid, for_update=True)
+        # Unique per advertiser: the customer's own sale, else any other holder for the 400.
+        held = txn_repo.by_orderid(conn, original_orderid, for_update=True)
+        mine = [r for r in held if r["customer_id"] == customer_id]
+        row = mine[0] if mine else (held[0] if held else None)
         if row is None:
             raise InvalidTransaction(
                 f"No transaction with original_orderid {original_orderid[:128]!r}."
