@@ -13,7 +13,10 @@ MAX_SALES = 10**9
 
 
 def _countries(value: object) -> tuple[str, ...]:
-    """ISO-2 codes as a list (countries[]=US) or a comma list ('US,CA'), upper case."""
+    """ISO-2 codes as a list (countries[]=US, or PHP's indexed countries[0]=US) or a comma list
+    ('US,CA'), upper case."""
+    if isinstance(value, dict):
+        value = list(value.values())
     parts = value if isinstance(value, list) else str(value).split(",")
     codes = []
     for part in parts:

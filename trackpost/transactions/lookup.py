@@ -121,7 +121,9 @@ def _scope(lookup: TransactionLookup) -> str:
 
 def _in_scope(row: Mapping[str, Any], lookup: TransactionLookup) -> bool:
     adv, offer = lookup.advertiserid, lookup.offerid
-    return (adv is None or row["advertiserid"] == adv) and (offer is None or row["offerid"] == offer)
+    return (adv is None or row["advertiserid"] == adv) and (
+        offer is None or row["offerid"] == offer
+    )
 
 
 def _by_orderid(

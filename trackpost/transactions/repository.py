@@ -21,12 +21,13 @@ OFFSET_KINDS = ("void", "chargeback")
 _BY_ID = select(T).where(T.c.transactionid == bindparam("tid"))
 # An orderid is unique per advertiser: the postback's own lookups name the advertiser; an admin's
 # may not, and then up to a few rows come back (more than one is ambiguous, never a pick).
-_BY_ORDER = select(T).where(
-    T.c.orderid == bindparam("oid"), T.c.advertiserid == bindparam("adv")
-)
+_BY_ORDER = select(T).where(T.c.orderid == bindparam("oid"), T.c.advertiserid == bindparam("adv"))
 ORDER_MATCHES = 50
 _BY_ORDER_ANY = (
-    select(T).where(T.c.orderid == bindparam("oid")).order_by(T.c.transactionid).limit(ORDER_MATCHES)
+    select(T)
+    .where(T.c.orderid == bindparam("oid"))
+    .order_by(T.c.transactionid)
+    .limit(ORDER_MATCHES)
 )
 # The click's conversion: at most one row, by the partial unique index.
 # Constants inlined: the hot replay check binds only the request's values.
