@@ -41,10 +41,12 @@ def test_within_one_advertiser_the_orderid_stays_unique(two: tuple[Network, Netw
     ok = a.post(**rebill, amount="5.00")
     assert ok.status_code == 200, ok.text
     again = a.post(**rebill, amount="5.00")
-    assert again.status_code == 200 and again.json() == ok.json()
+    assert again.status_code == 200
+    assert again.json() == ok.json()
     assert again.json()["customer_id"] == first["customer_id"]
     other = a.post(**rebill, amount="6.00")
-    assert other.status_code == 409 and other.json()["code"] == "duplicate_orderid"
+    assert other.status_code == 409
+    assert other.json()["code"] == "duplicate_orderid"
     # b holds no ORD-2R: its own rebill with that orderid books.
     mine = b.post(**{**rebill, "subscription_id": f"S{b.advertiser}"}, amount="6.00")
     assert mine.status_code == 200, mine.text

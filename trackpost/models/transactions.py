@@ -94,7 +94,8 @@ class Transaction(Timestamps, Base):
     # Why a sale was recorded pending for review (an amount above the offer's maximum, say).
     hold_reason: Mapped[str | None] = mapped_column(S255)
     # The advertiser whose customer the event is on; the scope of `orderid` (migration 0023).
-    advertiserid: Mapped[int | None] = mapped_column(BigId)
+    # NOT NULL: a NULL would escape the unique index (NULLs are distinct there).
+    advertiserid: Mapped[int] = mapped_column(BigId)
 
 
 class IpListEntry(Base):

@@ -119,7 +119,7 @@ def _scope(lookup: TransactionLookup) -> str:
     return f" for {' and '.join(parts)}" if parts else ""
 
 
-def _in_scope(row: Mapping[str, Any], lookup: TransactionLookup) -> bool:
+def _in_scope(row: RowMapping, lookup: TransactionLookup) -> bool:
     adv, offer = lookup.advertiserid, lookup.offerid
     return (adv is None or row["advertiserid"] == adv) and (
         offer is None or row["offerid"] == offer

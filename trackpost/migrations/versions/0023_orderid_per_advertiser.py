@@ -32,6 +32,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("advertiserid", BigId, nullable=True))
     op.execute(_BACKFILL)
     with op.batch_alter_table("transactions") as batch:
+        # Every row has a customer, and every customer an advertiser: none is left NULL (a NULL
+        # would escape the unique index, since NULLs are distinct there).
+        batch.alter_column("advertiserid", existing_type=BigId, nullable=False)
         batch.drop_constraint("uq_transactions_orderid", type_="unique")
         batch.create_index(
             "uq_transactions_orderid_advertiser", ["orderid", "advertiserid"], unique=True
