@@ -98,6 +98,15 @@ class SetPriority(ParamModel):
     priority: Priority
 
 
+class ChangeHistory(ParamModel):
+    offerid: Id | None = Field(default=None, description="One offer's rules (else every rule)")
+    changeid: Annotated[int, Field(ge=0, le=2**63 - 1)] | None = Field(
+        default=None, description="One change (0: the offer's or a goal's default)"
+    )
+    start: Annotated[int, Field(ge=0, le=10**9)] = Field(default=0, description="Rows to skip")
+    count: Annotated[int, Field(ge=1, le=1000)] = Field(default=100, description="Rows to answer")
+
+
 class GetChanges(ParamModel):
     offerid: Id
     goalid: GoalId | None = None
