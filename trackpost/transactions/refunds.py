@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
+from trackpost.commissions import service as commissions
 from trackpost.core.db import utcnow
 from trackpost.core.errors import InvalidParameter, LookupConflict
 from trackpost.core.fields import cents_text
@@ -123,6 +124,8 @@ def refund_row(
     }
     clawbacks = []
     for loginid, kind, tier, left in txn_repo.payee_net(conn, sale["transactionid"]):
+        if commissions.is_signup_bonus(kind, tier):
+            continue  # the referred affiliate did sell: only a void or chargeback undoes it
         if refund == remaining:
             # The last refund takes whatever each payee has left: rounding leaves no cent behind.
             back = left
