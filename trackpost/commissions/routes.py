@@ -89,8 +89,7 @@ def set_commission_change_payouts(ctx: RequestContext, params: SetPayouts) -> di
     "GET",
     "/api/offer/get_commission_change_history",
     params=ChangeHistory,
-    summary="Who changed which commission rule, when, and the rule before and after"
-    + EXTENSION,
+    summary="Who changed which commission rule, when, and the rule before and after" + EXTENSION,
     description="Newest first; offerid and changeid narrow it (changeid 0: the offer's or a "
     "goal's default). Each entry: auditid, offerid, changeid, action (the endpoint that "
     "changed it), actor, source (api, ui, cli), source_ip, request_id, at, before and after "

@@ -110,7 +110,10 @@ PAYOUT_SCHEMA: dict[str, Any] = {
     "properties": {
         "id": {"type": "integer", "description": "the payout row's id"},
         "type": {"enum": ["affiliate", "referral", "manager", "partner"]},
-        "tier": {"type": "integer", "description": "referral rows: 1 is the direct referrer"},
+        "tier": {
+            "type": "integer",
+            "description": "referral rows: 1 is the direct referrer; 0 the signup bonus",
+        },
         "username": {"type": ["string", "null"]},
         "loginid": {"type": "integer"},
         "amount": {"type": "string", "description": "base currency, two decimals ('5.00')"},
