@@ -191,15 +191,17 @@ class Dataset:
         cols = _names(
             "transactionid customer_id orderid trans_type status amount "
             "affiliate_payout click_hash loginid offerid landing_pageid created_at "
-            "updated_at"
+            "updated_at advertiserid"
         )
 
         def rows() -> Iterator[Row]:
             for i in range(1, self.customers + 1):
                 t = times[(self.clicks - i) % _SPREAD]
+                offer = self.offer_of_click(i)
                 yield (
                     i, i, f"{ORDER_PREFIX}{i}", "initial", "approved", 995, 500, HASH_FMT % i,
-                    self.affiliate_of_click(i), self.offer_of_click(i), self.page_of_click(i), t, t,
+                    self.affiliate_of_click(i), offer, self.page_of_click(i), t, t,
+                    self.advertiser_of_offer(offer),
                 )  # fmt: skip
 
         return Table("transactions", cols, self.customers, rows())

@@ -147,3 +147,29 @@ def test_refunds_take_each_payees_share(money: Money, net: Network) -> None:
     assert sums[(team["partner"], "partner")] == 150
     assert net.post(subscription_id="S-1", type="refund", orderid="RF-2").status_code == 200
     assert all(v == 0 for v in _payee_sums(money, net).values())
+
+
+def test_referral_tiers_reach_eight_levels_and_skip_the_banned(money: Money, net: Network) -> None:
+    chain = [money.affiliate("t_root")]
+    for n in range(9):  # nine referrers above the seller: only eight are paid
+        chain.append(money.affiliate(f"t_{n}", ref=str(chain[-1])))
+    seller = chain[-1]
+    tiers = {f"tier{t}": str(t) for t in range(1, 9)}  # tier t pays t % of the payout
+    money.patch("/api/offer/set_referral_payouts", offerid=net.offer, **tiers)
+    link = money.link_for(seller)
+    first = _convert(money, link)
+    paid = money.payouts(first)
+    assert paid[0] == (seller, "affiliate", 0, 500)
+    expected = [(chain[-1 - t], "referral", t, 5 * t) for t in range(1, 9)]
+    assert paid[1:] == expected  # tier t: t % of 5.00, the ninth referrer gets nothing
+    # A banned referrer's tier pays no one; the chain goes on above it.
+    banned = chain[-3]  # tier 2
+    assert (
+        net.api.patch(
+            "/api/affiliate/edit_affiliate", {"loginid": banned, "status": "2"}
+        ).status_code
+        == 200
+    )
+    second = _convert(money, link)
+    tiers_paid = [tier for _, kind, tier, _ in money.payouts(second) if kind == "referral"]
+    assert tiers_paid == [1, 3, 4, 5, 6, 7, 8]

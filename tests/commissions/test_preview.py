@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.commissions.conftest import Money
+from tests.conftest import Admin, BuildApp
 from tests.postbacks.network import Network, build_network
 from tests.support import ApiClient, assert_error
-from trackpost.core.http import Services
 
 PREVIEW = "/api/transaction/transaction_payout_preview"
 
@@ -124,11 +124,14 @@ def _build(money: Money, world: dict[str, Any]) -> str:
 )
 @given(world=_WORLD)
 def test_preview_equals_booking_over_random_rules(
-    api: ApiClient, services: Services, world: dict[str, Any]
+    build_app: BuildApp, admin: Admin, world: dict[str, Any]
 ) -> None:
-    money = Money(build_network(api, services, conversion="20.00"))
+    # With a referral signup bonus: the seller's first sale pays its referrer one, later ones not.
+    built = build_app(referral_signup_bonus="2.50")
+    api = ApiClient(built.client(), admin.headers)
+    money = Money(build_network(api, built.services, conversion="20.00"))
     link = _build(money, world)
-    for subaff, country, amount in world["sales"]:
+    for n, (subaff, country, amount) in enumerate(world["sales"]):
         click = money.click(link, **({"subaff1": subaff} if subaff else {}))
         extra = {"country": country} if country else {}
         preview = money.preview(click, amount=amount, **extra)
@@ -136,6 +139,8 @@ def test_preview_equals_booking_over_random_rules(
         booked = money.payouts(int(body["transactionid"]))
         shown = [(p["loginid"], p["type"], p["tier"] or 0, p["amount"]) for p in preview["payouts"]]
         assert shown == [(a, k, t, _text(v)) for a, k, t, v in booked]
+        bonus = [v for _a, k, t, v in booked if (k, t) == ("referral", 0)]
+        assert bonus == ([250] if n == 0 else [])
         row = money.net.rows()[-1]
         assert preview["total_payout"] == _text(row["total_payout"])
         assert row["total_payout"] == sum(v for *_x, v in booked)

@@ -53,6 +53,11 @@ LOOKUP = (
     ),
     P("subscription_id", "{subscription_id}"),
 )
+# trackpost's own narrowing: an orderid is unique per advertiser.
+SCOPE = (
+    P("advertiserid", "{advertiserid}", note="trackpost extension: whose orderid it is"),
+    P("offerid", "{offerid}", note="trackpost extension: narrows an orderid like advertiserid"),
+)
 SALE_KEYS = (
     P(
         "transaction_hash",
@@ -63,6 +68,7 @@ SALE_KEYS = (
     P("click_hash", "{sale_hash}", note="synonym of transaction_hash"),
     P("orderid", "{sale_orderid}"),
     P("transactionid", "{sale_id}"),
+    *SCOPE,
 )
 TRANS_CUSTOM = tuple(P(f"trans_custom{i}", f"tc{i}") for i in range(1, 6))
 CUSTOM = tuple(P(f"custom{i}", f"c{i}") for i in range(1, 6))

@@ -69,6 +69,16 @@ No documented parameter of a served endpoint is refused as unknown.
   always URL-encoded), a percentage revenue (`cost_type` other than `flat`, `cost_perc` other
   than 0), `ip_lookup=1` (no conversion is matched by IP alone), and a postback for a goal the
   offer does not have (it books nothing).
+- **Orderids are unique per advertiser**, not per install: two advertisers whose billing
+  systems number orders alike do not refuse each other's posts. A postback's orderid is its
+  own advertiser's (the click's, the customer's). Every admin lookup by orderid
+  (`process_void`, `process_chargeback`, `process_reversal`, `approve_pending_transaction`,
+  `transaction_update_revenue_by_orderid`, the customer calls, the remote void script) takes
+  `advertiserid` (or `offerid`) to say whose; an orderid several advertisers hold, sent
+  without it, is 409 `ambiguous_orderid` naming how many hold it, never a pick. The
+  transaction report's `filter_orderid` takes `filter_advertiserid` (or `filter_offerid`) the
+  same way; `check_orderid_exists` answers for one advertiser with `advertiserid`, else
+  whether any holds it.
 - **Aliases**: where the reference's examples and headings disagree, both forms are served and
   marked as aliases in the OpenAPI document (listed per endpoint below).
 """
@@ -116,15 +126,16 @@ def render() -> str:
     )
     out.append("")
     out.extend(f"- `{ep.method} {ep.path}`: {ep.missing}." for ep in missing)
-    out.extend(
-        [
-            "",
-            "Served, with their parameters documented by their own work (not yet in "
-            "the tables below):",
-            "",
-        ]
-    )
-    out.extend(f"- `{ep.method} {ep.path}`: {ep.elsewhere}." for ep in elsewhere)
+    if elsewhere:
+        out.extend(
+            [
+                "",
+                "Served, with their parameters documented by their own work (not yet in "
+                "the tables below):",
+                "",
+            ]
+        )
+        out.extend(f"- `{ep.method} {ep.path}`: {ep.elsewhere}." for ep in elsewhere)
     out.extend(["", "## Parameters of the served endpoints", ""])
     for ep in served:
         out.extend(_endpoint(ep))

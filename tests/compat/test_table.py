@@ -22,6 +22,7 @@ TRACKPOST_ONLY = frozenset(
         "/api/offer/add_goal",
         "/api/affiliate/set_manager_commission",
         "/api/offer/set_commission_change_priority",
+        "/api/offer/get_commission_change_history",
         "/api/offer/set_money_rules",
         "/api/offer/set_offer_partner",
         "/api/offer/set_referral_payouts",

@@ -8,6 +8,7 @@ from tests.compat.spec import (
     LINK,
     LOOKUP,
     SALE_KEYS,
+    SCOPE,
     TRANS_CUSTOM,
     Endpoint,
     P,
@@ -52,12 +53,6 @@ ADMIN_ENDPOINTS: tuple[Endpoint, ...] = (
             P("status", "active", note="active, inactive, cancelled, expired"),
         ),
         answer="true",
-    ),
-    Endpoint(
-        "GET",
-        "/api/transaction/transaction_payout_preview",
-        "transaction/payout-preview",
-        elsewhere="issue #22 (the money engine) serves it",
     ),
     Endpoint(
         "POST",
@@ -107,6 +102,8 @@ ADMIN_ENDPOINTS: tuple[Endpoint, ...] = (
             P("transaction_hash", "{sale_hash}", required=True, note="any one key is needed"),
             P("orderid", "{sale_orderid}"),
             P("transactionid", "{sale_id}"),
+            P("advertiserid", "{pending_advertiserid}", note=SCOPE[0].note),
+            P("offerid", "{pending_offerid}", note=SCOPE[1].note),
         ),
         world="pending_sale",
     ),
@@ -117,6 +114,7 @@ ADMIN_ENDPOINTS: tuple[Endpoint, ...] = (
         (
             P("amount", "2500", required=True, note="integer cents, as the vendor documents"),
             P("orderid", "{sale_orderid}", required=True),
+            *SCOPE,
         ),
         world="sale",
         aliases=("POST",),
@@ -191,7 +189,13 @@ ADMIN_ENDPOINTS: tuple[Endpoint, ...] = (
             P("trans_type", "advertiser_initial"),
             P("filter_external_clickid", "abc"),
             P("filter_transaction_hash", "{sale_hash}"),
-            P("filter_orderid", "{sale_orderid}"),
+            P(
+                "filter_orderid",
+                "{sale_orderid}",
+                note="the order and its offset rows; one several advertisers hold needs "
+                "filter_advertiserid or filter_offerid",
+            ),
+            P("filter_advertiserid", "{advertiserid}", note="trackpost extension"),
             P("trans_start", "0"),
             P("trans_count", "100"),
         ),

@@ -108,16 +108,6 @@ OFFER_ENDPOINTS: tuple[Endpoint, ...] = (
         ),
         answer="edited",
     ),
-    *(
-        Endpoint(
-            method, f"/api/offer/{name}", page, elsewhere="issue #22 (the money engine) serves it"
-        )
-        for method, name, page in (
-            ("GET", "get_commission_changes", "offer/get-commission-changes"),
-            ("POST", "add_commission_change", "offer/add-commission-change"),
-            ("PATCH", "set_commission_change_payouts", "offer/set-commission-change-payouts"),
-        )
-    ),
     Endpoint(
         "PATCH",
         "/api/offer/set_enabled_affiliates",
@@ -134,12 +124,6 @@ OFFER_ENDPOINTS: tuple[Endpoint, ...] = (
             P("landing_page_name_like", "page"),
             P("url_like", "example"),
         ),
-    ),
-    Endpoint(
-        "PATCH",
-        "/api/offer/set_offer_goals",
-        "offer/set-offer-goals",
-        elsewhere="issue #22 (the money engine) serves it",
     ),
     Endpoint(
         "PATCH",
@@ -174,7 +158,14 @@ OFFER_ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         "/api/offer/check_orderid_exists",
         "offer/check-orderid-exists",
-        (P("orderid", "{sale_orderid}", required=True),),
+        (
+            P("orderid", "{sale_orderid}", required=True),
+            P(
+                "advertiserid",
+                "{advertiserid}",
+                note="trackpost extension: whether this advertiser holds it (else any)",
+            ),
+        ),
         world="sale",
         aliases=("GET /api/offer/check_orderid_exsits",),
     ),
@@ -275,6 +266,7 @@ OFFER_ENDPOINTS: tuple[Endpoint, ...] = (
             P("cost", "", note="a chargeback's fee, a decimal in the base currency"),
             P("reverse", "0"),
             P("approved", "0", note="the remote script's flag: 1 voids an approved sale only"),
+            P("advertiserid", "{advertiserid}", note="trackpost extension: whose orderid it is"),
         ),
         answer="message",
         world="sale",

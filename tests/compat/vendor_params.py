@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from tests.compat.spec import ACCEPTED, LIMITED, RULE, STORED, Endpoint, P
 from tests.compat.vendor_admin import ADMIN_ENDPOINTS
+from tests.compat.vendor_money import MONEY_ENDPOINTS
 from tests.compat.vendor_offers import OFFER_ENDPOINTS
 
 __all__ = ["ACCEPTED", "ENDPOINTS", "LIMITED", "RULE", "RULE_VALUES", "STORED", "Endpoint", "P"]
 
-ENDPOINTS: tuple[Endpoint, ...] = (*ADMIN_ENDPOINTS, *OFFER_ENDPOINTS)
+ENDPOINTS: tuple[Endpoint, ...] = (*ADMIN_ENDPOINTS, *OFFER_ENDPOINTS, *MONEY_ENDPOINTS)
 
 # Values with a rule of their own: the vendor's decimal columns, its trial type.
 RULE_VALUES: tuple[tuple[str, str, str, str], ...] = (

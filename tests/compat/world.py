@@ -85,11 +85,35 @@ class CompatWorld:
         if name == "click_hash":
             self.memo[name] = net.click()
             return self.memo[name]
+        if name in ("pending_advertiserid", "pending_offerid") and self._pending is not None:
+            pending = self._pending
+            return str(pending.advertiser if name == "pending_advertiserid" else pending.offer)
+        if name in ("goal_id", "offer_goal"):
+            return self._goal(name)
+        if name == "goal_change":
+            change = {"offerid": net.offer, "type": "standard", "goalid": self.fill("{offer_goal}")}
+            resp = self.api.post("/api/offer/add_commission_change", change)
+            assert resp.status_code == 200, resp.text
+            self.memo[name] = str(resp.json()[0]["message"]["changeid"])
+            return self.memo[name]
         if name == "other_affiliate":
             other = build_network(self.api, self.services)
             self.memo[name] = str(other.affiliate)
             return self.memo[name]
         return None
+
+    def _goal(self, name: str) -> str:
+        """A new goal ('goal_id'), or one enabled on the network's offer ('offer_goal')."""
+        n = self.memo["n"]
+        resp = self.api.post("/api/offer/add_goal", {"name": f"Goal {n}-{name}"})
+        assert resp.status_code == 200, resp.text
+        goal = str(resp.json()[0]["message"]["goal_id"])
+        if name == "offer_goal":
+            enable = {"offerid": self.net.offer, "goal_vars[0][goal_id]": goal}
+            resp = self.api.patch("/api/offer/set_offer_goals", enable)
+            assert resp.status_code == 200, resp.text
+        self.memo[name] = goal
+        return goal
 
     def fill(self, sample: Any) -> Any:
         """The sample with its known placeholders filled (others, like {clickid}, kept)."""

@@ -63,9 +63,11 @@ def add_customer(
 def add_transaction(db: Database, customer_id: int, orderid: str, amount: int = 995) -> int:
     """A transaction row owned by the customer (the postbacks domain creates these for real)."""
     with db.transaction(write=True) as conn:
+        owner = select(customers.c.advertiserid).where(customers.c.customer_id == customer_id)
         result = conn.execute(
             insert(transactions).values(
                 customer_id=customer_id,
+                advertiserid=conn.execute(owner).scalar_one(),
                 orderid=orderid,
                 trans_type="initial",
                 status="approved",

@@ -49,13 +49,20 @@ def test_old_unreferenced_clicks_go_and_the_others_stay(db: Database) -> None:
         other = _customer(conn, adv, None)
         conn.execute(
             insert(transactions).values(
-                customer_id=other, trans_type="rebill", click_hash="old00000001"
+                customer_id=other,
+                advertiserid=adv,
+                trans_type="rebill",
+                click_hash="old00000001",
             )
         )
         both = _customer(conn, adv, old[2])
         conn.execute(
             insert(transactions).values(
-                customer_id=both, trans_type="initial", click_hash="old00000002", orderid="o-2"
+                customer_id=both,
+                advertiserid=adv,
+                trans_type="initial",
+                click_hash="old00000002",
+                orderid="o-2",
             )
         )
     everything = _ids(db)

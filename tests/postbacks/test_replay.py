@@ -137,6 +137,7 @@ def test_a_duplicate_committed_while_the_post_waits_turns_into_the_replay(net: N
         result = conn.execute(
             insert(transactions).values(
                 customer_id=original["customer_id"],
+                advertiserid=net.advertiser,
                 orderid="WAIT-1",
                 trans_type="continuity",
                 status="approved",

@@ -30,13 +30,16 @@ def sqlite_only(services: Services) -> None:
 def test_a_void_in_the_same_batch_offsets_every_deferred_payout_row(services: Services) -> None:
     batcher = services.batcher
     assert isinstance(batcher, WriteBatcher)
-    customer = add_customer(services.db, add_advertiser(services.db, "batch-adv"), "batch-sub")
+    advertiser = add_advertiser(services.db, "batch-adv")
+    customer = add_customer(services.db, advertiser, "batch-sub")
     payouts = [PayoutRow(7, "affiliate", 500, flat=500), PayoutRow(8, "referral", 50, 1, 0, 1000)]
     seen: dict[str, Any] = {}
 
     def sale(conn: Connection) -> str:
         row = base_row(utcnow(), kind="initial", source="advertiser")
-        row.update(customer_id=customer, orderid="BATCH-1", amount=2000, loginid=7)
+        row.update(
+            customer_id=customer, advertiserid=advertiser, orderid="BATCH-1", amount=2000, loginid=7
+        )
         seen["tid"] = txns.book(conn, row, payouts)
         return "sale"
 

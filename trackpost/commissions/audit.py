@@ -19,6 +19,37 @@ def _json(row: Mapping[Any, Any] | None) -> str | None:
     return orjson.dumps({k: iso(v) if hasattr(v, "tzinfo") else v for k, v in row.items()}).decode()
 
 
+def _parsed(text: str | None) -> Any:
+    return None if text is None else orjson.loads(text)
+
+
+def history(
+    conn: Connection, offerid: int | None, changeid: int | None, start: int, count: int
+) -> dict[str, Any]:
+    """Who changed which rule and when, with the rule before and after, newest first."""
+    filters = {k: v for k, v in (("offerid", offerid), ("changeid", changeid)) if v is not None}
+    total, rows = repo.history(conn, filters, start, count)
+    return {
+        "total": total,
+        "history": [
+            {
+                "auditid": r["auditid"],
+                "offerid": r["offerid"],
+                "changeid": r["changeid"],
+                "action": r["action"],
+                "actor": r["actor"],
+                "source": r["source"],
+                "source_ip": r["source_ip"],
+                "request_id": r["request_id"],
+                "at": iso(r["created_at"]),
+                "before": _parsed(r["before"]),
+                "after": _parsed(r["after"]),
+            }
+            for r in rows
+        ],
+    }
+
+
 def audit(
     conn: Connection,
     origin: Origin,

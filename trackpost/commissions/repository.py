@@ -8,11 +8,13 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     RowMapping,
+    and_,
     bindparam,
     delete,
     func,
     insert,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -77,6 +79,29 @@ _AUDIT_OF = (
     .order_by(CA.c.auditid)
     .limit(bindparam("lim"))
 )
+# The audit as get_commission_change_history reads it: newest first, by offer and/or change.
+_HISTORY_FILTERS: dict[str, Any] = {
+    "offerid": CA.c.offerid == bindparam("f_offerid"),
+    "changeid": CA.c.changeid == bindparam("f_changeid"),
+}
+
+
+def _history(names: frozenset[str]) -> tuple[Any, Any]:
+    where = and_(true(), *(_HISTORY_FILTERS[n] for n in sorted(names)))
+    rows = (
+        select(CA)
+        .where(where)
+        .order_by(CA.c.auditid.desc())
+        .limit(bindparam("lim"))
+        .offset(bindparam("off"))
+    )
+    return rows, select(func.count()).select_from(CA).where(where)
+
+
+_HISTORY = {
+    frozenset(names): _history(frozenset(names))
+    for names in ((), ("offerid",), ("changeid",), ("offerid", "changeid"))
+}
 _COUNTERS = select(CN.c.key, CN.c.count).where(CN.c.key.in_(bindparam("keys", expanding=True)))
 
 
@@ -140,6 +165,19 @@ def update_change(conn: Connection, changeid: int, values: Mapping[str, Any]) ->
 
 def insert_audit(conn: Connection, values: Mapping[str, Any]) -> None:
     conn.execute(insert(CA), {"created_at": utcnow(), **values})
+
+
+def history(
+    conn: Connection, filters: Mapping[str, int], start: int, count: int
+) -> tuple[int, list[RowMapping]]:
+    """Audit rows matching the filters (offerid, changeid), newest first, and how many match."""
+    rows_stmt, total_stmt = _HISTORY[frozenset(filters)]
+    params = {f"f_{k}": v for k, v in filters.items()}
+    total = int(conn.execute(total_stmt, params).scalar_one())
+    if total == 0 or start >= total:
+        return total, []
+    found = conn.execute(rows_stmt, {**params, "lim": count, "off": start}).mappings()
+    return total, list(found)
 
 
 def audit_of(conn: Connection, offerid: int, limit: int = 1000) -> list[RowMapping]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from trackpost.accounts.schemas import success_with
-from trackpost.commissions import changes, goals, payees, preview
+from trackpost.commissions import audit, changes, goals, payees, preview
 from trackpost.commissions.schemas import (
     ANY_MESSAGE,
     AddChange,
     AddGoal,
+    ChangeHistory,
     GetChanges,
     NoParams,
     PreviewParams,
@@ -82,6 +83,46 @@ def set_commission_change_payouts(ctx: RequestContext, params: SetPayouts) -> di
     """Only the payouts sent change; past transactions keep the payouts they were booked with."""
     changes.set_payouts(ctx.conn, params, ctx.origin)
     return DONE
+
+
+@router.route(
+    "GET",
+    "/api/offer/get_commission_change_history",
+    params=ChangeHistory,
+    summary="Who changed which commission rule, when, and the rule before and after" + EXTENSION,
+    description="Newest first; offerid and changeid narrow it (changeid 0: the offer's or a "
+    "goal's default). Each entry: auditid, offerid, changeid, action (the endpoint that "
+    "changed it), actor, source (api, ui, cli), source_ip, request_id, at, before and after "
+    "(the rule's columns; money in cents, percentages in basis points; null before a rule "
+    "existed). The total that match is `total`.",
+    response=ANY_MESSAGE,
+    example={
+        "result": "Success",
+        "message": {
+            "total": 1,
+            "history": [
+                {
+                    "auditid": 7,
+                    "offerid": 3,
+                    "changeid": 12,
+                    "action": "set_commission_change_payouts",
+                    "actor": "tf_admin",
+                    "source": "api",
+                    "source_ip": "203.0.113.5",
+                    "request_id": "c0ffee",
+                    "at": "2026-03-01T12:00:00+00:00",
+                    "before": {"flat_conversion": 600},
+                    "after": {"flat_conversion": 650},
+                }
+            ],
+        },
+    },
+    errors=(400,),
+)
+def get_commission_change_history(ctx: RequestContext, params: ChangeHistory) -> dict[str, Any]:
+    """The commission audit, read."""
+    found = audit.history(ctx.conn, params.offerid, params.changeid, params.start, params.count)
+    return success(found)
 
 
 @router.route(

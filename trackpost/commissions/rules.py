@@ -24,6 +24,8 @@ STANDARD, DISABLE, TEMPORARY, TIERED, RECURRING = (
 )
 CHANGE_TYPES = (STANDARD, DISABLE, TEMPORARY, TIERED, RECURRING)
 MAX_TIERS = 8
+# The referral row of the signup bonus: tier 0, base SIGNUP (the tiers proper are 1..8).
+SIGNUP_TIER, SIGNUP = 0, "signup"
 DISABLED, BANNED = 1, 2  # affiliate statuses (0 is active)
 
 
@@ -278,6 +280,10 @@ class Event(NamedTuple):
     manager_sales: Mapping[int, int] = NO_COUNTS
     pay_disabled_rebills: bool = True
     pay_banned_rebills: bool = False
+    # The network's referral signup bonus (cents), due when this is the referred affiliate's
+    # first conversion (first_sale).
+    signup_bonus: int = 0
+    first_sale: bool = False
 
 
 def deciding_change(rules: Rules, event: Event) -> Change | None:
@@ -381,6 +387,18 @@ def referral_rows(rules: Rules, event: Event, affiliate: PayoutRow) -> list[Payo
     return rows
 
 
+def signup_bonus_rows(rules: Rules, event: Event, affiliate: PayoutRow) -> list[PayoutRow]:
+    """The referrer's flat signup bonus, once: on the referred affiliate's first conversion."""
+    referrer = rules.refs.get(affiliate.loginid)
+    if referrer is None or referrer == affiliate.loginid:
+        return []
+    if rules.statuses.get(referrer, 0) == BANNED:
+        return []
+    bonus = event.signup_bonus
+    words = f"referral signup bonus: {bonus} cents for referring affiliate {affiliate.loginid}"
+    return [PayoutRow(referrer, "referral", bonus, SIGNUP_TIER, bonus, 0, SIGNUP, rule=words)]
+
+
 def manager_rows(rules: Rules, event: Event) -> list[PayoutRow]:
     """The affiliate's managers, each once its affiliates' sales pass its start number."""
     rows: list[PayoutRow] = []
@@ -415,6 +433,8 @@ def payees(rules: Rules, event: Event) -> list[PayoutRow]:
     referrers, managers, partners = _switches(rules, event)
     if referrers:
         rows.extend(referral_rows(rules, event, affiliate))
+    if event.first_sale and event.signup_bonus:
+        rows.extend(signup_bonus_rows(rules, event, affiliate))
     if managers:
         rows.extend(manager_rows(rules, event))
     if partners:

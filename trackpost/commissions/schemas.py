@@ -13,7 +13,10 @@ MAX_SALES = 10**9
 
 
 def _countries(value: object) -> tuple[str, ...]:
-    """ISO-2 codes as a list (countries[]=US) or a comma list ('US,CA'), upper case."""
+    """ISO-2 codes as a list (countries[]=US, or PHP's indexed countries[0]=US) or a comma list
+    ('US,CA'), upper case."""
+    if isinstance(value, dict):
+        value = list(value.values())
     parts = value if isinstance(value, list) else str(value).split(",")
     codes = []
     for part in parts:
@@ -93,6 +96,15 @@ class SetPriority(ParamModel):
     offerid: Id
     changeid: Id
     priority: Priority
+
+
+class ChangeHistory(ParamModel):
+    offerid: Id | None = Field(default=None, description="One offer's rules (else every rule)")
+    changeid: Annotated[int, Field(ge=0, le=2**63 - 1)] | None = Field(
+        default=None, description="One change (0: the offer's or a goal's default)"
+    )
+    start: Annotated[int, Field(ge=0, le=10**9)] = Field(default=0, description="Rows to skip")
+    count: Annotated[int, Field(ge=1, le=1000)] = Field(default=100, description="Rows to answer")
 
 
 class GetChanges(ParamModel):

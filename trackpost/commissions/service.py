@@ -21,6 +21,7 @@ from trackpost.commissions.rules import (
     GOAL,
     INITIAL,
     NO_COUNTS,
+    SIGNUP_TIER,
     TIERED,
     Change,
     Event,
@@ -61,12 +62,16 @@ class Policy:
 
     pay_disabled_rebills: bool = True
     pay_banned_rebills: bool = False
+    signup_bonus: int = 0  # cents: the referral signup bonus (0: none)
 
 
 @lru_cache(maxsize=4)
 def policy_of(settings: Settings) -> Policy:
-    """The network's rebill rule for disabled and banned affiliates, from its settings."""
-    return Policy(settings.rebill_pay_disabled, settings.rebill_pay_banned)
+    """The network's rebill rule for disabled and banned affiliates, and its referral signup
+    bonus, from its settings."""
+    return Policy(
+        settings.rebill_pay_disabled, settings.rebill_pay_banned, settings.referral_signup_bonus
+    )
 
 
 def change_of(row: Mapping[Any, Any]) -> Change:
@@ -210,6 +215,18 @@ def _counter_keys(rules: Rules, sale: Sale) -> dict[str, int | None]:
     return keys
 
 
+def is_signup_bonus(kind: str, tier: int) -> bool:
+    """Whether a payout row is a referral signup bonus (a refund does not take it back)."""
+    return kind == "referral" and tier == SIGNUP_TIER
+
+
+def _bonus_key(rules: Rules, sale: Sale, policy: Policy) -> str | None:
+    """The counter of a referred affiliate's conversions, when a signup bonus may be due."""
+    if not policy.signup_bonus or sale.kind != INITIAL or sale.loginid is None:
+        return None
+    return f"signup:{sale.loginid}" if sale.loginid in rules.refs else None
+
+
 def event_of(
     conn: Connection,
     rules: Rules,
@@ -223,6 +240,10 @@ def event_of(
     sale_number = 0
     manager_sales: Mapping[int, int] = NO_COUNTS
     keys = _counter_keys(rules, sale) if rules.tiered or rules.counted else None
+    bonus_key = _bonus_key(rules, sale, policy)
+    if bonus_key is not None:
+        keys = {**(keys or {}), bonus_key: None}
+    first_sale = False
     if keys:
         if book and sale.kind == INITIAL:
             counts = {key: repo.count_up(conn, key) for key in keys}
@@ -233,6 +254,7 @@ def event_of(
             counts = {key: known.get(key, 0) + step for key in keys}
         sale_number = counts.get(f"aff:{sale.loginid}:{sale.offerid}", 0)
         manager_sales = {m: counts[k] for k, m in keys.items() if m is not None}
+        first_sale = bonus_key is not None and counts.get(bonus_key) == 1
     # Positional: this runs on every conversion.
     return Event(
         sale.kind,
@@ -249,6 +271,8 @@ def event_of(
         manager_sales,
         policy.pay_disabled_rebills,
         policy.pay_banned_rebills,
+        policy.signup_bonus,
+        first_sale,
     )
 
 

@@ -7,6 +7,7 @@ such as TRACKPOST_ACCESS_LOG=flase) stops the server at start with a sentence na
 from __future__ import annotations
 
 import ipaddress
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -94,6 +95,19 @@ def _env(name: str, field: str) -> Any:
     return AliasChoices(field, f"TRACKPOST_{name}")
 
 
+def _setting_cents(value: object) -> object:
+    """A money setting written in the base currency ('5.00') as cents, rounded half up."""
+    if not isinstance(value, str):
+        return value
+    try:
+        amount = Decimal(value.strip() or "0")
+    except InvalidOperation:
+        raise ValueError("must be an amount in the base currency such as 5.00") from None
+    if not amount.is_finite():
+        raise ValueError("must be an amount in the base currency such as 5.00")
+    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 class Settings(BaseSettings):
     """Process-wide configuration; build with Settings.from_env()."""
 
@@ -164,6 +178,11 @@ class Settings(BaseSettings):
     # a disabled affiliate keeps earning on its customers' rebills, a banned one does not.
     rebill_pay_disabled: bool = True
     rebill_pay_banned: bool = False
+    # A flat bonus (base currency, '5.00'; 0: none) paid to an affiliate's referrer once, on the
+    # referred affiliate's first conversion (docs/commissions.md); held as cents.
+    referral_signup_bonus: Annotated[int, BeforeValidator(_setting_cents)] = Field(
+        0, ge=0, le=10**11
+    )
     # One serve worker builds payments when payout periods end (docs/payments.md).
     payments_build: bool = True
     # The admin console: a session ends after this many idle minutes, and at the latest this

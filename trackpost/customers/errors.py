@@ -22,6 +22,10 @@ class AmbiguousSubscriptionId(Conflict):
     code = "ambiguous_subscription_id"
 
 
+class AmbiguousOrderid(Conflict):
+    code = "ambiguous_orderid"
+
+
 class CustomerLocked(Conflict):
     code = "customer_locked"
 

@@ -10,7 +10,11 @@ from trackpost.accounts import service as accounts
 from trackpost.core.errors import LookupConflict
 from trackpost.core.lookup import require_one, same_row
 from trackpost.customers import repository as repo
-from trackpost.customers.errors import AmbiguousSubscriptionId, CustomerNotFound
+from trackpost.customers.errors import (
+    AmbiguousOrderid,
+    AmbiguousSubscriptionId,
+    CustomerNotFound,
+)
 from trackpost.customers.repository import CustomerRow
 
 MISSING = "Send customer_id, subscription_id or orderid to say which customer to act on."
@@ -84,8 +88,14 @@ def find_by(conn: Connection, lookup: Lookup, *, for_update: bool) -> CustomerRo
             )
         found.append(("subscription_id", subscription_id, rows[0]))
     if orderid:
-        row = repo.by_orderid(conn, orderid, for_update=for_update)
-        if row is None or (adv is not None and row["advertiserid"] != adv):
+        held = repo.by_orderid(conn, orderid, adv, for_update=for_update)
+        if not held:
             raise _not_found("orderid", orderid, adv)
-        found.append(("orderid", orderid, row))
+        if len(held) > 1:
+            raise AmbiguousOrderid(
+                f"orderid {orderid[:128]!r} belongs to customers of more than one advertiser "
+                "(orderids are unique per advertiser); add advertiserid or advertiser_username "
+                "to choose one."
+            )
+        found.append(("orderid", orderid, held[0]))
     return same_row(found, "customer_id", "customer")

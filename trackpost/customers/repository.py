@@ -35,14 +35,19 @@ _BY_SUB = select(C).where(C.c.subscription_id == bindparam("sid")).limit(2)
 _BY_SUB_ADV = select(C).where(
     C.c.subscription_id == bindparam("sid"), C.c.advertiserid == bindparam("adv")
 )
-# The owner is found through the unique orderid index first, then the customer by primary key:
-# a plan that holds whatever the table statistics say.
-_ORDER_OWNER = select(T.c.customer_id).where(T.c.orderid == bindparam("oid")).scalar_subquery()
-_BY_ORDER = select(C).where(C.c.customer_id == _ORDER_OWNER)
+# The owners are found through the orderid index first, then the customers by primary key: a
+# plan that holds whatever the table statistics say. An orderid is unique per advertiser, so it
+# may name customers of several advertisers (up to two are read: two is ambiguous).
+_ORDER_OWNERS = select(T.c.customer_id).where(T.c.orderid == bindparam("oid"))
+_BY_ORDER = select(C).where(C.c.customer_id.in_(_ORDER_OWNERS)).limit(2)
+_BY_ORDER_ADV = select(C).where(
+    C.c.customer_id.in_(_ORDER_OWNERS.where(T.c.advertiserid == bindparam("adv")))
+)
 _BY_ID_FU = _BY_ID.with_for_update()
 _BY_SUB_FU = _BY_SUB.with_for_update()
 _BY_SUB_ADV_FU = _BY_SUB_ADV.with_for_update()
 _BY_ORDER_FU = _BY_ORDER.with_for_update()
+_BY_ORDER_ADV_FU = _BY_ORDER_ADV.with_for_update()
 
 _USERNAME_TAKEN = (
     select(C.c.customer_id)
@@ -73,8 +78,11 @@ _SINGLE_OWNER = (
 _KEY_PREDICATES: dict[str, Any] = {
     "customer_id": C.c.customer_id == bindparam("b_key"),
     "subscription_id": and_(C.c.subscription_id == bindparam("b_key"), _SINGLE_OWNER == 1),
-    "orderid": C.c.customer_id
-    == select(T.c.customer_id).where(T.c.orderid == bindparam("b_key")).scalar_subquery(),
+    # Like a subscription_id, an orderid must have one holder (else the full lookup says so).
+    "orderid": and_(
+        C.c.customer_id.in_(select(T.c.customer_id).where(T.c.orderid == bindparam("b_key"))),
+        select(func.count()).where(T.c.orderid == bindparam("b_key")).scalar_subquery() == 1,
+    ),
 }
 _LOCK_VALUES: dict[str, Any] = {
     "locked": True,
@@ -159,6 +167,7 @@ _BY_ID_HOT = {False: Hot(_BY_ID), True: Hot(_BY_ID_FU)}
 _BY_SUB_HOT = {False: Hot(_BY_SUB), True: Hot(_BY_SUB_FU)}
 _BY_SUB_ADV_HOT = {False: Hot(_BY_SUB_ADV), True: Hot(_BY_SUB_ADV_FU)}
 _BY_ORDER_HOT = {False: Hot(_BY_ORDER), True: Hot(_BY_ORDER_FU)}
+_BY_ORDER_ADV_HOT = {False: Hot(_BY_ORDER_ADV), True: Hot(_BY_ORDER_ADV_FU)}
 _TRANSACTIONS_HOT = Hot(_TRANSACTIONS)
 _TRANSACTION_COUNT_HOT = Hot(_TRANSACTION_COUNT)
 
@@ -188,9 +197,14 @@ def by_subscription(
     return _BY_SUB_ADV_HOT[for_update].mappings(conn, {"sid": subscription_id, "adv": advertiserid})
 
 
-def by_orderid(conn: Connection, orderid: str, *, for_update: bool) -> CustomerRow | None:
-    """The customer owning the transaction with this orderid."""
-    return _BY_ORDER_HOT[for_update].mapping(conn, {"oid": orderid})
+def by_orderid(
+    conn: Connection, orderid: str, advertiserid: int | None, *, for_update: bool
+) -> Sequence[CustomerRow]:
+    """Up to two customers holding this orderid (the advertiser's, when given; two is
+    ambiguous: an orderid is unique per advertiser)."""
+    if advertiserid is None:
+        return _BY_ORDER_HOT[for_update].mappings(conn, {"oid": orderid})
+    return _BY_ORDER_ADV_HOT[for_update].mappings(conn, {"oid": orderid, "adv": advertiserid})
 
 
 def username_taken(conn: Connection, advertiserid: int, username: str, customer_id: int) -> bool:

@@ -55,11 +55,15 @@ class Transaction(Timestamps, Base):
             sqlite_where=text(CONVERSION_WHERE),
             postgresql_where=text(CONVERSION_WHERE),
         ),
+        # Leads with orderid: a lookup by orderid alone (an admin's) uses it as well.
+        Index("uq_transactions_orderid_advertiser", "orderid", "advertiserid", unique=True),
     )
 
     transactionid: Mapped[int] = mapped_column(BigId, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.customer_id"))
-    orderid: Mapped[str | None] = mapped_column(S255, unique=True)
+    # Unique per advertiser (uq_transactions_orderid_advertiser): two advertisers' order numbers
+    # may collide.
+    orderid: Mapped[str | None] = mapped_column(S255)
     trans_type: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="approved")
     amount: Mapped[int] = mapped_column(BigId, default=0)
@@ -99,6 +103,9 @@ class Transaction(Timestamps, Base):
     approved_by: Mapped[str | None] = mapped_column(String(64))
     # Why a sale was recorded pending for review (an amount above the offer's maximum, say).
     hold_reason: Mapped[str | None] = mapped_column(S255)
+    # The advertiser whose customer the event is on; the scope of `orderid` (migration 0023).
+    # NOT NULL: a NULL would escape the unique index (NULLs are distinct there).
+    advertiserid: Mapped[int] = mapped_column(BigId)
 
 
 class IpListEntry(Base):

@@ -61,7 +61,7 @@ def _by_code(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, A
     resolve.check_narrowing(post, page)
     lists = sender.lists.get(conn, page["iplist_version"])
     check_sender(sender, lists, page["landing_pageid"], page["postback_ips"], "conversion")
-    precheck_orderid(conn, post, sender)
+    precheck_orderid(conn, post, sender, int(page["advertiserid"]))
     return row
 
 
@@ -116,6 +116,7 @@ def convert(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, An
         amount_raw=post.amount_raw,
         loginid=click["loginid"],
         offerid=click["offerid"],
+        advertiserid=click["advertiserid"],
         landing_pageid=click["landing_pageid"],
         fingerprint=sender.fingerprint,
         **click_attribution(click),
@@ -123,5 +124,5 @@ def convert(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, An
     )
     transactionid = txns.book(conn, row, payouts)
     if transactionid is None:
-        after_conflict(conn, post, sender)
+        after_conflict(conn, post, sender, int(click["advertiserid"]))
     return answer(customer_id, transactionid, set_aside)

@@ -109,7 +109,8 @@ def customer_of(
 def follow_up(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, Any]:
     """Record a continuity, refund, cancel or expire post on its customer."""
     customer, ctx = customer_of(conn, post, sender)
-    precheck_orderid(conn, post, sender)
+    advertiserid = int(customer["advertiserid"])
+    precheck_orderid(conn, post, sender, advertiserid)
     fields = post.customer_fields(_status(post.kind, customer))
     set_aside: SetAside = {}
     if fields:  # most rebills carry none: no update, so no audit origin to build
@@ -139,7 +140,7 @@ def follow_up(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, 
         payouts = _payouts(conn, post, sender, customer, ctx, row["amount"])
         transactionid = txns.book(conn, row, payouts)
     if transactionid is None:
-        after_conflict(conn, post, sender)
+        after_conflict(conn, post, sender, advertiserid)
     return answer(int(customer["customer_id"]), transactionid, set_aside)
 
 
@@ -153,6 +154,7 @@ def _event_row(
         orderid=post.orderid,
         loginid=customer["loginid"],
         offerid=customer["offerid"],
+        advertiserid=customer["advertiserid"],
         landing_pageid=customer["landing_pageid"],
         fingerprint=sender.fingerprint,
         **click_attribution(ctx),

@@ -36,7 +36,7 @@ def _by_click(conn: Connection, post: PixelParams, sender: Sender) -> tuple[int,
     resolve.check_narrowing(post, click)
     lists = sender.lists.get(conn, click["iplist_version"])
     check_sender(sender, lists, click["landing_pageid"], click["postback_ips"], "goal")
-    precheck_orderid(conn, post, sender)
+    precheck_orderid(conn, post, sender, int(click["advertiserid"]))
     if click["conv_cid"] is not None:
         customer = customers.find_customer(conn, customer_id=int(click["conv_cid"]))
         return int(customer["customer_id"]), {**click, "click_hash": post.click_hash}
@@ -57,9 +57,10 @@ def _by_click(conn: Connection, post: PixelParams, sender: Sender) -> tuple[int,
 
 def _by_customer(conn: Connection, post: PixelParams, sender: Sender) -> tuple[int, dict[str, Any]]:
     customer, ctx = customer_of(conn, post, sender)
-    precheck_orderid(conn, post, sender)
+    precheck_orderid(conn, post, sender, int(customer["advertiserid"]))
     context = {
         **ctx,
+        "advertiserid": customer["advertiserid"],
         "offerid": customer["offerid"],
         "loginid": customer["loginid"],
         "landing_pageid": customer["landing_pageid"],
@@ -146,6 +147,7 @@ def _book(
         goalid=goalid,
         loginid=ctx["loginid"],
         offerid=ctx["offerid"],
+        advertiserid=ctx["advertiserid"],
         landing_pageid=ctx["landing_pageid"],
         fingerprint=sender.fingerprint,
         **click_attribution(ctx),
@@ -153,5 +155,5 @@ def _book(
     )
     transactionid = txns.book(conn, row, payouts)
     if transactionid is None:
-        after_conflict(conn, post, sender)
+        after_conflict(conn, post, sender, int(ctx["advertiserid"]))
     return answer(customer_id, transactionid)

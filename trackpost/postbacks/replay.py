@@ -52,20 +52,23 @@ def replay_or_conflict(
     raise txns.orderid_taken(post.orderid, transactionid)
 
 
-def precheck_orderid(conn: Connection, post: PixelParams, sender: Sender) -> None:
-    """Answer a replay before writing anything, when the orderid is already taken."""
+def precheck_orderid(
+    conn: Connection, post: PixelParams, sender: Sender, advertiserid: int
+) -> None:
+    """Answer a replay before writing anything, when the advertiser's orderid is already taken
+    (orderids are unique per advertiser: another advertiser's equal one is no conflict)."""
     if not post.orderid:
         return
-    row = txns.replay_target(conn, "orderid", post.orderid)
+    row = txns.replay_target(conn, "orderid", post.orderid, advertiserid)
     if row is not None:
         replay_or_conflict(
             post, sender, row["customer_id"], row["transactionid"], row["fingerprint"], "orderid"
         )
 
 
-def after_conflict(conn: Connection, post: PixelParams, sender: Sender) -> None:
+def after_conflict(conn: Connection, post: PixelParams, sender: Sender, advertiserid: int) -> None:
     """The insert hit a unique key a concurrent post took first: find which, and answer."""
-    precheck_orderid(conn, post, sender)
+    precheck_orderid(conn, post, sender, advertiserid)
     if post.click_hash and post.kind in CONVERSIONS:
         row = txns.replay_target(conn, "hash", post.click_hash)
         if row is not None:

@@ -102,7 +102,14 @@ CLICK_CONTEXT = (
     .join(O, O.c.offerid == CL.c.offerid)
     .join(_ADV, _ADV.c.loginid == O.c.advertiserid)
     .outerjoin(LP, LP.c.landing_pageid == CL.c.landing_pageid)
-    .outerjoin(_DUP, _DUP.c.orderid == bindparam("orderid", type_=T.c.orderid.type))
+    # The advertiser's own orderid: one probe of uq_transactions_orderid_advertiser.
+    .outerjoin(
+        _DUP,
+        and_(
+            _DUP.c.orderid == bindparam("orderid", type_=T.c.orderid.type),
+            _DUP.c.advertiserid == O.c.advertiserid,
+        ),
+    )
     .outerjoin(
         _CONV,
         and_(
@@ -214,13 +221,8 @@ _PAGE_ADVERTISER = (
     .join(O, O.c.offerid == LP.c.offerid)
     .where(LP.c.landing_pageid == bindparam("lp"))
 )
-_ORDER_ADVERTISER = (
-    select(O.c.advertiserid)
-    .select_from(T)
-    .join(O, O.c.offerid == T.c.offerid)
-    .where(T.c.orderid == bindparam("oid"))
-    .limit(1)
-)
+# Several advertisers may hold one orderid: a refused post is then filed under none of them.
+_ORDER_ADVERTISER = select(T.c.advertiserid).where(T.c.orderid == bindparam("oid")).limit(2)
 _FAILED_FILTERS: dict[str, Any] = {
     "advertiserid": F.c.advertiserid == bindparam("f_advertiserid"),
     "code": F.c.code == bindparam("f_code"),
@@ -259,7 +261,10 @@ def prune_failed(conn: Connection, before: dt.datetime, limit: int) -> int:
 
 def advertiser_of(conn: Connection, key: str, value: Any) -> int | None:
     """The advertiser of a click ('hash'), landing page ('lp') or orderid ('oid'), or None."""
-    stmt = {"hash": _CLICK_ADVERTISER, "lp": _PAGE_ADVERTISER, "oid": _ORDER_ADVERTISER}[key]
+    if key == "oid":
+        held = list(conn.execute(_ORDER_ADVERTISER, {key: value}).scalars())
+        return int(held[0]) if len(held) == 1 and held[0] is not None else None
+    stmt = {"hash": _CLICK_ADVERTISER, "lp": _PAGE_ADVERTISER}[key]
     found = conn.execute(stmt, {key: value}).scalar()
     return None if found is None else int(found)
 

@@ -9,12 +9,12 @@ from pydantic import BeforeValidator, Field, WithJsonSchema
 from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import Connection
 
-from trackpost.core.errors import InvalidParameter, MissingParameter
+from trackpost.core.errors import InvalidParameter, MissingParameter, TrackpostError
 from trackpost.core.fields import FALSE_WORDS, TRUE_WORDS, is_true
 from trackpost.core.origin import Origin
 from trackpost.iplists.rules import IpListCache
 from trackpost.postbacks import repository as repo
-from trackpost.postbacks.params import MAX_KEY, Post, TransCustom, string_doc, text
+from trackpost.postbacks.params import MAX_KEY, IdParam, Post, TransCustom, string_doc, text
 from trackpost.postbacks.sender import global_void_allowed, void_allowed, void_refused
 from trackpost.transactions import service as txns
 from trackpost.transactions.ledger import CUSTOM_FIELDS
@@ -77,6 +77,11 @@ class RemoteVoidParams(Post):
         description="the initial transaction's identifier (transaction hash or orderid), which "
         "must name the orderid's sale; or 1: void only an approved sale",
     )
+    advertiserid: IdParam = Field(
+        None,
+        description="whose orderid it is: orderids are unique per advertiser, so an orderid "
+        "several advertisers hold needs it (else 409 ambiguous_orderid)",
+    )
     # Read like the API's, though the vendor's page for this script does not list them.
     trans_custom1: SkipJsonSchema[TransCustom] = None
     trans_custom2: SkipJsonSchema[TransCustom] = None
@@ -94,19 +99,27 @@ def process_void(
 ) -> dict[str, str]:
     """Apply a remote void post; answers like /api/transaction/process_void."""
     global_lists = lists.get(conn)
-    txn = txns.find_by_orderid_or_none(conn, post.orderid)
+    adv = post.advertiserid
+    try:
+        txn = txns.find_by_orderid_or_none(conn, post.orderid, adv)
+    except TrackpostError:
+        # Ambiguous: only a sender the global list admits may learn that.
+        if not global_void_allowed(origin, global_lists):
+            raise void_refused(origin, None) from None
+        raise
     if txn is None:
         # Only a sender the global list admits may learn that an orderid does not exist.
         if not global_void_allowed(origin, global_lists):
             raise void_refused(origin, None)
-        txn = txns.find_by_orderid(conn, post.orderid)
+        txn = txns.find_by_orderid(conn, post.orderid, adv)
     page_ips = repo.void_ips(conn, txn["landing_pageid"])
     if not void_allowed(origin, global_lists, page_ips):
         raise void_refused(origin, txn["landing_pageid"])
     approved = post.approved
     if approved is not None and approved.lower() not in TRUE_WORDS:
         # The vendor's `approved` names the initial transaction: it must be this one.
-        txns.find_sale(conn, TransactionLookup(orderid=post.orderid, approved=approved))
+        lookup = TransactionLookup(orderid=post.orderid, approved=approved, advertiserid=adv)
+        txns.find_sale(conn, lookup)
     custom = post.custom()
     if post.reverse:
         txns.reverse(conn, txn, origin, custom=custom)

@@ -109,6 +109,8 @@ _CONDITIONS: dict[str, Any] = {
     "source": T.c.source == bindparam("f_source"),
     "external_clickid": T.c.ocid == bindparam("f_external_clickid"),
     "transaction_hash": T.c.click_hash == bindparam("f_transaction_hash"),
+    # Offset rows copy their sale's advertiser, so this keeps an order's rows together.
+    "advertiserid": T.c.advertiserid == bindparam("f_advertiserid"),
     # An order's offset rows (void, chargeback, reversal, refund) come with it, so that a sum over
     # what the filter returns is the order's net.
     "orderid": or_(
@@ -139,6 +141,15 @@ def _statements(names: frozenset[str]) -> tuple[Select[Any], Select[Any]]:
     )
     total = select(func.count()).select_from(base).where(where)
     return rows, total
+
+
+# How many advertisers hold an orderid (it is unique per advertiser): two means ambiguous.
+_ORDER_HOLDERS = select(T.c.advertiserid).where(T.c.orderid == bindparam("oid")).limit(50)
+
+
+def order_holders(conn: Connection, orderid: str) -> int:
+    """How many advertisers hold this orderid (counted up to 50)."""
+    return len(list(conn.execute(_ORDER_HOLDERS, {"oid": orderid})))
 
 
 def report(

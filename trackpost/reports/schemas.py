@@ -93,7 +93,15 @@ class TransactionReport(ParamModel):
     )
     filter_external_clickid: Filter | None = None
     filter_transaction_hash: Filter | None = None
-    filter_orderid: Filter | None = None
+    filter_orderid: Filter | None = Field(
+        default=None,
+        description="An order: its row and its offset rows (void, refund, chargeback). Orderids "
+        "are unique per advertiser: one several advertisers hold needs filter_advertiserid (or "
+        "filter_offerid), else 409 ambiguous_orderid",
+    )
+    filter_advertiserid: OptionalCount | None = Field(
+        default=None, description="An advertiser's loginid (a trackpost extension)"
+    )
     trans_start: Annotated[int, Field(ge=0, le=10**9)] = 0
     trans_count: Annotated[int, Field(ge=1, le=1000)] = 100
 
@@ -103,7 +111,10 @@ PAYOUT_SCHEMA: dict[str, Any] = {
     "properties": {
         "id": {"type": "integer", "description": "the payout row's id"},
         "type": {"enum": ["affiliate", "referral", "manager", "partner"]},
-        "tier": {"type": "integer", "description": "referral rows: 1 is the direct referrer"},
+        "tier": {
+            "type": "integer",
+            "description": "referral rows: 1 is the direct referrer; 0 the signup bonus",
+        },
         "username": {"type": ["string", "null"]},
         "loginid": {"type": "integer"},
         "amount": {"type": "string", "description": "base currency, two decimals ('5.00')"},

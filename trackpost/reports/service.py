@@ -13,6 +13,7 @@ from trackpost.core.errors import InvalidParameter
 from trackpost.core.fields import cents_text
 from trackpost.core.payperiods import bounds, parse_spec, previous
 from trackpost.reports import repository as repo
+from trackpost.reports.errors import AmbiguousOrderid
 from trackpost.reports.periods import CURRENT, LAST, Range, period_range
 from trackpost.reports.schemas import TransactionReport
 
@@ -23,6 +24,7 @@ _ID_FILTERS = {
     "filter_landingpageid": "landingpageid",
     "filter_adtoolid": "adtoolid",
     "filter_programid": "programid",
+    "filter_advertiserid": "advertiserid",
 }
 _TEXT_FILTERS = {
     "filter_external_clickid": "external_clickid",
@@ -158,6 +160,19 @@ def affiliate_net(
     return None if loginid is None else repo.payee_net(conn, int(loginid), filters)
 
 
+def _check_order_scope(conn: Connection, filters: dict[str, Any]) -> None:
+    """An orderid several advertisers hold is one order only with an advertiser or offer named."""
+    orderid = filters.get("orderid")
+    if orderid is None or "advertiserid" in filters or "offerid" in filters:
+        return
+    held = repo.order_holders(conn, orderid)
+    if held > 1:
+        raise AmbiguousOrderid(
+            f"filter_orderid {orderid[:128]!r} is held by {held} advertisers (orderids are unique "
+            "per advertiser); add filter_advertiserid (or filter_offerid) to say whose order."
+        )
+
+
 def transaction_report(
     conn: Connection, params: TransactionReport, zone: dt.tzinfo = dt.UTC
 ) -> tuple[int, dict[str, dict[str, Any]]]:
@@ -166,6 +181,7 @@ def transaction_report(
     filters = filters_of(params, now, payout_ranges(conn, params, now, zone), zone)
     if filters.pop("nothing", False):
         return 0, {}
+    _check_order_scope(conn, filters)
     total, rows = repo.report(conn, filters, params.trans_start, params.trans_count)
     payees = repo.payouts(conn, [int(r["transactionid"]) for r in rows])
     return total, {

@@ -75,6 +75,12 @@ class DuplicateOrderid(Conflict):
     code = "duplicate_orderid"
 
 
+class AmbiguousOrderid(Conflict):
+    """An orderid several advertisers hold, looked up without saying whose."""
+
+    code = "ambiguous_orderid"
+
+
 class RefundExceedsAmount(Conflict):
     code = "refund_exceeds_amount"
 

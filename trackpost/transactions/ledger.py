@@ -33,6 +33,7 @@ ATTRIBUTION = (
     "campaignid",
     "adtoolid",
     "goalid",
+    "advertiserid",
 )
 # What a ledger row copies from the click that earned it, whatever the postback's type.
 CLICK_ATTRIBUTION = ("click_hash", "ocid", "programid", "campaignid", "adtoolid")
@@ -87,6 +88,7 @@ def base_row(now: dt.datetime, *, kind: str, source: str) -> dict[str, Any]:
         "approved_at": None,
         "approved_by": None,
         "hold_reason": None,
+        "advertiserid": None,
         "created_at": now,
         "updated_at": now,
     }

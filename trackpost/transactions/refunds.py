@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
+from trackpost.commissions import service as commissions
 from trackpost.core.db import utcnow
 from trackpost.core.errors import InvalidParameter, LookupConflict
 from trackpost.core.fields import cents_text
@@ -44,7 +45,10 @@ def _original(conn: Connection, original_orderid: str | None, customer_id: int) 
     voided initial does not stop a later rebill from being refunded.
     """
     if original_orderid:
-        row = txn_repo.find(conn, "orderid", original_orderid, for_update=True)
+        # Unique per advertiser: the customer's own sale, else any other holder for the 400.
+        held = txn_repo.by_orderid(conn, original_orderid, for_update=True)
+        mine = [r for r in held if r["customer_id"] == customer_id]
+        row = mine[0] if mine else (held[0] if held else None)
         if row is None:
             raise InvalidTransaction(
                 f"No transaction with original_orderid {original_orderid[:128]!r}."
@@ -120,6 +124,8 @@ def refund_row(
     }
     clawbacks = []
     for loginid, kind, tier, left in txn_repo.payee_net(conn, sale["transactionid"]):
+        if commissions.is_signup_bonus(kind, tier):
+            continue  # the referred affiliate did sell: only a void or chargeback undoes it
         if refund == remaining:
             # The last refund takes whatever each payee has left: rounding leaves no cent behind.
             back = left

@@ -19,7 +19,16 @@ SALE_KINDS = (*CONVERSION_TYPES, "continuity")
 OFFSET_KINDS = ("void", "chargeback")
 
 _BY_ID = select(T).where(T.c.transactionid == bindparam("tid"))
-_BY_ORDER = select(T).where(T.c.orderid == bindparam("oid"))
+# An orderid is unique per advertiser: the postback's own lookups name the advertiser; an admin's
+# may not, and then up to a few rows come back (more than one is ambiguous, never a pick).
+_BY_ORDER = select(T).where(T.c.orderid == bindparam("oid"), T.c.advertiserid == bindparam("adv"))
+ORDER_MATCHES = 50
+_BY_ORDER_ANY = (
+    select(T)
+    .where(T.c.orderid == bindparam("oid"))
+    .order_by(T.c.transactionid)
+    .limit(ORDER_MATCHES)
+)
 # The click's conversion: at most one row, by the partial unique index.
 # Constants inlined: the hot replay check binds only the request's values.
 _IS_CONVERSION = T.c.trans_type.in_([literal_column(f"'{t}'") for t in CONVERSION_TYPES])
@@ -31,6 +40,13 @@ _LOCKED = {
 }
 _UNLOCKED = {"id": _BY_ID, "orderid": _BY_ORDER, "hash": _BY_HASH}
 _PARAM = {"id": "tid", "orderid": "oid", "hash": "hash"}
+_ORDER_OFFER = _BY_ORDER_ANY.where(T.c.offerid == bindparam("offer"))
+_BY_ORDER_KEYED = {
+    (False, False): _BY_ORDER_ANY,
+    (True, False): _BY_ORDER.limit(ORDER_MATCHES),
+    (False, True): _ORDER_OFFER,
+    (True, True): _ORDER_OFFER.where(T.c.advertiserid == bindparam("adv")),
+}
 # What a postback's replay check needs of the row holding an orderid or a click's conversion:
 # every post with an orderid asks first, so these run hot.
 _REPLAY_HOT = {
@@ -38,6 +54,7 @@ _REPLAY_HOT = {
     for key in ("orderid", "hash")
 }
 _ORDER_EXISTS = select(T.c.transactionid).where(T.c.orderid == bindparam("oid")).limit(1)
+_ORDER_EXISTS_ADV = _ORDER_EXISTS.where(T.c.advertiserid == bindparam("adv"))
 _LAST_OFFSET = (
     select(T)
     .where(
@@ -128,18 +145,42 @@ _INSERT_HOT = HotInsert(T, _VALUES, T.c.transactionid)
 
 
 def find(conn: Connection, key: str, value: Any, *, for_update: bool) -> RowMapping | None:
-    """One transaction by 'id', 'orderid' or 'hash' (the click's conversion)."""
+    """One transaction by 'id' or 'hash' (the click's conversion)."""
     stmt = (_LOCKED if for_update else _UNLOCKED)[key]
     return conn.execute(stmt, {_PARAM[key]: value}).mappings().first()
 
 
-def replay_target(conn: Connection, key: str, value: str) -> Mapping[str, Any] | None:
-    """customer_id, transactionid, fingerprint of the row holding an 'orderid' or 'hash', unlocked."""
-    return _REPLAY_HOT[key].mapping(conn, {_PARAM[key]: value})
+def by_orderid(
+    conn: Connection,
+    orderid: str,
+    *,
+    advertiserid: int | None = None,
+    offerid: int | None = None,
+    for_update: bool,
+) -> list[RowMapping]:
+    """The rows holding this orderid, narrowed to an advertiser and/or offer when given: at most
+    one per advertiser, and a few at most (more than one is ambiguous to the caller)."""
+    stmt = _BY_ORDER_KEYED[(advertiserid is not None, offerid is not None)]
+    if for_update:
+        stmt = stmt.with_for_update()
+    params = {"oid": orderid, "adv": advertiserid, "offer": offerid}
+    return list(conn.execute(stmt, params).mappings())
 
 
-def orderid_exists(conn: Connection, orderid: str) -> bool:
-    return conn.execute(_ORDER_EXISTS, {"oid": orderid}).first() is not None
+def replay_target(
+    conn: Connection, key: str, value: str, advertiserid: int | None = None
+) -> Mapping[str, Any] | None:
+    """customer_id, transactionid, fingerprint of the row holding the advertiser's 'orderid' or
+    the click's conversion ('hash'), unlocked."""
+    return _REPLAY_HOT[key].mapping(conn, {_PARAM[key]: value, "adv": advertiserid})
+
+
+def orderid_exists(conn: Connection, orderid: str, advertiserid: int | None = None) -> bool:
+    """Whether the orderid is held (by this advertiser, when given; else by any)."""
+    if advertiserid is None:
+        return conn.execute(_ORDER_EXISTS, {"oid": orderid}).first() is not None
+    found = conn.execute(_ORDER_EXISTS_ADV, {"oid": orderid, "adv": advertiserid})
+    return found.first() is not None
 
 
 def insert(conn: Connection, row: Mapping[str, Any]) -> int | None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from trackpost.core.http import RequestContext, Router
 from trackpost.transactions import service
-from trackpost.transactions.lookup import TransactionLookup, find_transaction
+from trackpost.transactions.lookup import find_transaction
 from trackpost.transactions.schemas import (
     EXISTS_RESPONSE,
     MESSAGE_RESPONSE,
@@ -25,7 +25,9 @@ offer_router = Router("offer")
 SUCCESS = {"result": "success", "message": "*success*"}
 LOOKUP_NOTE = (
     " The transaction is named by transaction_hash (alias click_hash: the click's conversion), "
-    "orderid or transactionid; several keys must name the same transaction."
+    "orderid or transactionid; several keys must name the same transaction. An orderid is "
+    "unique per advertiser: advertiserid (or offerid) says whose, and an orderid several "
+    "advertisers hold, sent without it, is 409 ambiguous_orderid."
 )
 
 
@@ -124,7 +126,7 @@ def approve_pending_transaction(ctx: RequestContext, params: ApproveParams) -> d
 )
 def update_revenue_by_orderid(ctx: RequestContext, params: RevenueByOrderid) -> dict[str, str]:
     """amount=2500 is 25.00."""
-    txn = find_transaction(ctx.conn, TransactionLookup(orderid=params.orderid))
+    txn = find_transaction(ctx.conn, params.lookup())
     service.update_revenue(ctx.conn, txn, params.amount)
     return {"result": "success"}
 
@@ -157,7 +159,7 @@ def update_revenue_by_hash(ctx: RequestContext, params: RevenueByHash) -> dict[s
 )
 def check_orderid_exists(ctx: RequestContext, params: OrderidParams) -> dict[str, Any]:
     """The message is the string TRUE or FALSE, as the vendor's lineage answers."""
-    exists = service.orderid_exists(ctx.conn, params.orderid)
+    exists = service.orderid_exists(ctx.conn, params.orderid, params.advertiserid)
     return {"result": "success", "message": "TRUE" if exists else "FALSE"}
 
 

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema, mod
 from pydantic_core import PydanticKnownError
 
 from trackpost.core.errors import InvalidParameter, MissingParameter
-from trackpost.core.fields import FALSE_WORDS, TRUE_WORDS, Flag, is_true, parse_id
+from trackpost.core.fields import FALSE_WORDS, TRUE_WORDS, Flag, Id, is_true, parse_id
 from trackpost.core.validation import ParamModel
 from trackpost.transactions.errors import MissingChargebackType, MissingReverseFlag
 from trackpost.transactions.ledger import CUSTOM_FIELDS
@@ -76,7 +76,21 @@ Cost = Annotated[
 Cents = Annotated[int, BeforeValidator(_cents), WithJsonSchema(_TEXT32)]
 
 
-class TransactionLookupParams(ParamModel):
+_ADVERTISER_DOC = (
+    "whose transaction it is (a trackpost extension): orderids are unique per advertiser, so an "
+    "orderid several advertisers hold needs it (else 409 ambiguous_orderid)"
+)
+_OFFER_DOC = "the transaction's offer (a trackpost extension): narrows an orderid like advertiserid"
+
+
+class Narrowing(ParamModel):
+    """advertiserid and offerid: whose orderid it is."""
+
+    advertiserid: Id | None = Field(default=None, description=_ADVERTISER_DOC)
+    offerid: Id | None = Field(default=None, description=_OFFER_DOC)
+
+
+class TransactionLookupParams(Narrowing):
     """Any one of these names the transaction; several must agree."""
 
     transaction_hash: Key | None = Field(default=None, description="The click hash of the sale")
@@ -90,7 +104,13 @@ class TransactionLookupParams(ParamModel):
 
     def _lookup(self, approved: str | None) -> TransactionLookup:
         return TransactionLookup(
-            self.transaction_hash, self.click_hash, self.orderid, self.transactionid, approved
+            self.transaction_hash,
+            self.click_hash,
+            self.orderid,
+            self.transactionid,
+            approved,
+            self.advertiserid,
+            self.offerid,
         )
 
 
@@ -174,9 +194,15 @@ class ApproveParams(TransactionLookupParams):
     pass
 
 
-class RevenueByOrderid(ParamModel):
+class RevenueByOrderid(Narrowing):
     orderid: Key
     amount: Cents = Field(description="The new revenue in cents: 2500 is 25.00")
+
+    def lookup(self) -> TransactionLookup:
+        """The orderid's sale, narrowed to the advertiser or offer when sent."""
+        return TransactionLookup(
+            orderid=self.orderid, advertiserid=self.advertiserid, offerid=self.offerid
+        )
 
 
 class RevenueByHash(ParamModel):
@@ -197,6 +223,11 @@ class RevenueByHash(ParamModel):
 
 class OrderidParams(ParamModel):
     orderid: Key
+    advertiserid: Id | None = Field(
+        default=None,
+        description="whether this advertiser holds the orderid (a trackpost extension); without "
+        "it, whether any advertiser does (orderids are unique per advertiser)",
+    )
 
 
 MESSAGE_RESPONSE: dict[str, Any] = {

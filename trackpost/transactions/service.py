@@ -49,9 +49,10 @@ from trackpost.transactions.repository import SALE_KINDS
 MONEY_KINDS = (*SALE_KINDS, "goal")
 
 
-def find_by_orderid(conn: Connection, orderid: str) -> RowMapping:
-    """The transaction with this orderid, row-locked; 404 invalid_transaction when none has it."""
-    return find_transaction(conn, TransactionLookup(orderid=orderid))
+def find_by_orderid(conn: Connection, orderid: str, advertiserid: int | None = None) -> RowMapping:
+    """The transaction with this orderid (the advertiser's, when given), row-locked; 404
+    invalid_transaction when none has it, 409 ambiguous_orderid when several advertisers do."""
+    return find_transaction(conn, TransactionLookup(orderid=orderid, advertiserid=advertiserid))
 
 
 def find_by_id(conn: Connection, transactionid: int) -> RowMapping:
@@ -64,9 +65,15 @@ def find_sale(conn: Connection, lookup: TransactionLookup) -> RowMapping:
     return find_transaction(conn, lookup)
 
 
-def find_by_orderid_or_none(conn: Connection, orderid: str) -> RowMapping | None:
-    """The transaction with this orderid, row-locked, or None."""
-    return repo.find(conn, "orderid", orderid[:MAX_KEY], for_update=True)
+def find_by_orderid_or_none(
+    conn: Connection, orderid: str, advertiserid: int | None = None
+) -> RowMapping | None:
+    """The transaction with this orderid (the advertiser's, when given), row-locked, or None;
+    409 ambiguous_orderid when several advertisers hold it."""
+    rows = repo.by_orderid(conn, orderid[:MAX_KEY], advertiserid=advertiserid, for_update=True)
+    if not rows:
+        return None
+    return find_by_orderid(conn, orderid, advertiserid)
 
 
 def _ident(txn: RowMapping) -> str:
@@ -333,20 +340,24 @@ def update_revenue(conn: Connection, txn: RowMapping, amount: int) -> None:
         repo.set_total_payout(conn, txn["transactionid"], total)
 
 
-def orderid_exists(conn: Connection, orderid: str) -> bool:
-    return repo.orderid_exists(conn, orderid)
+def orderid_exists(conn: Connection, orderid: str, advertiserid: int | None = None) -> bool:
+    """Whether the advertiser (or, when None, any advertiser) holds this orderid."""
+    return repo.orderid_exists(conn, orderid, advertiserid)
 
 
-def replay_target(conn: Connection, key: str, value: str) -> Mapping[str, Any] | None:
-    """The event holding this orderid ("orderid") or this click's conversion ("hash"), if any."""
-    return repo.replay_target(conn, key, value)
+def replay_target(
+    conn: Connection, key: str, value: str, advertiserid: int | None = None
+) -> Mapping[str, Any] | None:
+    """The event holding the advertiser's orderid ("orderid") or this click's conversion
+    ("hash"), if any."""
+    return repo.replay_target(conn, key, value, advertiserid)
 
 
 def orderid_taken(orderid: str | None, transactionid: int) -> DuplicateOrderid:
     """The 409 for an orderid another event holds with different content."""
     return DuplicateOrderid(
         f"orderid {str(orderid)[:128]!r} was already used by transaction {transactionid} "
-        "with different content; orderids are unique per install."
+        "with different content; orderids are unique per advertiser."
     )
 
 
