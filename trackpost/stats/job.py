@@ -24,7 +24,7 @@ log = logging.getLogger("trackpost.stats")
 BATCH = 20_000  # ids of each table per fold transaction: the writer's turn stays short
 THREAD_NAME = "tp-stats"
 LEADER_NAME = "stats"
-LEADER_KEY = 7351027
+LEADER_KEY = 7351028  # payments holds 7351027, retention 7351025, migrations 7351024
 STANDBY = 30.0
 FORGET_EVERY = 600.0  # seconds between prunes of the unique-click memory
 
