@@ -74,6 +74,13 @@ class CapGate:
             offerid: tuple(sorted(caps, key=lambda c: c.capid)) for offerid, caps in found.items()
         }
 
+    def caps_of(self, conn: Connection, version: int, offerid: int) -> tuple[Cap, ...]:
+        """The offer's live caps (its own and its advertiser's) at the tracking version."""
+        if version != self.version:
+            self._load(conn)
+            self.version = version
+        return self._by_offer.get(offerid, ())
+
     def admit(
         self,
         conn: Connection,
@@ -84,10 +91,7 @@ class CapGate:
         now: dt.datetime,
     ) -> Overflow | None:
         """None: the click goes on (its click caps counted); else where it goes instead."""
-        if version != self.version:
-            self._load(conn)
-            self.version = version
-        caps = self._by_offer.get(offerid)
+        caps = self.caps_of(conn, version, offerid)
         if not caps:
             return None
         return admit(conn, caps, offerid, loginid, ip[:64], now)
@@ -161,8 +165,12 @@ def count_booking(conn: Connection, row: Mapping[str, Any], now: dt.datetime) ->
     if not changes:
         return
     loginid = row.get("loginid")
-    for found in repo.caps_for_booking(conn, int(offerid)):
-        cap = Cap.of(found)
+    # A post that read the tracking version with its click brings the worker's cached caps of
+    # the offer (`_caps`): an offer without caps then costs no statement here.
+    known: tuple[Cap, ...] | None = row.get("_caps")
+    if known is None:
+        known = tuple(Cap.of(found) for found in repo.caps_for_booking(conn, int(offerid)))
+    for cap in known:
         delta = changes.get(cap.cap_type, 0)
         if not delta or not cap.applies(loginid, now):
             continue

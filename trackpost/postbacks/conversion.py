@@ -36,6 +36,17 @@ def rules_of(conn: Connection, sender: Sender, context: dict[str, Any]) -> commi
     return sender.rules.get(conn, version)
 
 
+def known_caps(
+    conn: Connection, sender: Sender, context: dict[str, Any], offerid: Any
+) -> dict[str, Any]:
+    """The offer's caps from the worker's cache at the version the post's one read saw, as
+    the booking's `_caps` (then counting toward them costs no read); {} when not known."""
+    version = context.get("tracking_version")
+    if sender.caps is None or version is None or offerid is None:
+        return {}
+    return {"_caps": sender.caps.caps_of(conn, int(version), int(offerid))}
+
+
 def subaffs_of(context: dict[str, Any]) -> tuple[str | None, ...]:
     return tuple(context.get(name) for name in SUBAFFS)
 
@@ -122,6 +133,7 @@ def convert(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, An
         **click_attribution(click),
         **post.custom(),
     )
+    row.update(known_caps(conn, sender, click, click["offerid"]))
     transactionid = txns.book(conn, row, payouts)
     if transactionid is None:
         after_conflict(conn, post, sender, int(click["advertiserid"]))

@@ -19,7 +19,7 @@ from trackpost.customers import service as customers
 from trackpost.customers.service import SetAside
 from trackpost.postbacks import repository as repo
 from trackpost.postbacks import resolve
-from trackpost.postbacks.conversion import rules_of, subaffs_of
+from trackpost.postbacks.conversion import known_caps, rules_of, subaffs_of
 from trackpost.postbacks.errors import ClickNotConverted
 from trackpost.postbacks.params import PixelParams
 from trackpost.postbacks.replay import after_conflict, answer, precheck_orderid
@@ -138,6 +138,7 @@ def follow_up(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, 
         row = _event_row(post, sender, customer, ctx)
         row["amount_raw"] = post.amount_raw
         payouts = _payouts(conn, post, sender, customer, ctx, row["amount"])
+        row.update(known_caps(conn, sender, dict(ctx), customer["offerid"]))
         transactionid = txns.book(conn, row, payouts)
     if transactionid is None:
         after_conflict(conn, post, sender, advertiserid)

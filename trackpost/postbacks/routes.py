@@ -13,10 +13,11 @@ from typing import Any
 from sqlalchemy import Connection
 from starlette.requests import cookie_parser
 
+from trackpost.caps.service import CapGate
 from trackpost.commissions.service import RulesCache, policy_of
 from trackpost.core.db import utcnow
 from trackpost.core.errors import TrackpostError
-from trackpost.core.http import Refused, RequestContext, Router
+from trackpost.core.http import Refused, RequestContext, Router, Services
 from trackpost.core.params import header_values
 from trackpost.iplists.rules import IpListCache
 from trackpost.postbacks import failed, redo, service
@@ -31,6 +32,7 @@ from trackpost.postbacks.schemas import (
 )
 from trackpost.postbacks.sender import Sender
 from trackpost.postbacks.voids import RemoteVoidParams, process_void
+from trackpost.tracking.cache import ClickGates
 
 router = Router("postback")
 
@@ -63,6 +65,11 @@ def _click_cookie(ctx: RequestContext) -> str | None:
     return cookie_parser(raw_cookie).get(ctx.services.settings.click_cookie_name)
 
 
+def _cap_gate(services: Services) -> CapGate | None:
+    gate = services.cache(ClickGates).gate
+    return gate if isinstance(gate, CapGate) else None
+
+
 def _parse_pixel(ctx: RequestContext, params: Any) -> Any:
     """Parsing and the replay fingerprint need no database: done before the transaction."""
     services = ctx.services
@@ -74,6 +81,7 @@ def _parse_pixel(ctx: RequestContext, params: Any) -> Any:
         services.cache(IpListCache),
         services.cache(RulesCache),
         policy_of(services.settings),
+        _cap_gate(services),
     )
     if post.password:
         return _with_password_hash(ctx, post, sender)

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection
 
+from trackpost.caps.service import CapGate
 from trackpost.commissions.service import Policy, RulesCache
 from trackpost.core.net import in_networks
 from trackpost.core.origin import Origin
@@ -25,6 +26,8 @@ class Sender(NamedTuple):
     lists: IpListCache
     rules: RulesCache
     policy: Policy
+    # The worker's caps by offer (the click gate's cache): bookings count toward them.
+    caps: CapGate | None = None
 
     @property
     def ip(self) -> str:
