@@ -121,11 +121,12 @@ def render() -> str:
         f"Listed here: {len(rest)} REST endpoints (the reference's 40, and the two config "
         "siblings it infers from Offerit) and the three public entry points (the click, the "
         f"postback pixel, the remote void script). trackpost serves {len(rest_served)} of the "
-        f"REST endpoints and all three entry points. Not served yet (each answers 404 "
-        "`unknown_endpoint`):"
+        "REST endpoints and all three entry points."
+        + (" Not served yet (each answers 404 `unknown_endpoint`):" if missing else "")
     )
-    out.append("")
-    out.extend(f"- `{ep.method} {ep.path}`: {ep.missing}." for ep in missing)
+    if missing:
+        out.append("")
+        out.extend(f"- `{ep.method} {ep.path}`: {ep.missing}." for ep in missing)
     if elsewhere:
         out.extend(
             [
