@@ -1,0 +1,3 @@
+from trackpost.cli.main import main
+
+raise SystemExit(main())

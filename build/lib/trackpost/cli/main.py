@@ -1,0 +1,577 @@
+"""The `trackpost` command: serve, db, admin, clicks and payments subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import logging
+import os
+import secrets
+import shutil
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from trackpost import __version__
+from trackpost.accounts import console
+from trackpost.accounts import service as accounts
+from trackpost.affiliates.postbacks import service as affiliate_postbacks
+from trackpost.core import lifecycle, migrate, pgbackup
+from trackpost.core.backup import (
+    Copied,
+    OpsError,
+    Throttle,
+    backup_sqlite,
+    first_line,
+    restore_sqlite,
+    sqlite_file,
+)
+from trackpost.core.config import Settings, get_settings
+from trackpost.core.db import Database, create_db_engine, utcnow
+from trackpost.core.errors import TrackpostError
+from trackpost.core.logs import JsonLines, granian_log_config
+from trackpost.core.metrics import prepare_multiprocess_dir
+from trackpost.core.origin import CLI
+from trackpost.core.payperiods import local_midnight, network_zone
+from trackpost.core.security import KeyHasher, load_secret
+from trackpost.delivery.worker import Plan, Worker, drain
+from trackpost.payments import job as payments_job
+from trackpost.payments.build import Due
+from trackpost.stats import job as stats_job
+from trackpost.tracking import retention
+from trackpost.webhooks import service as webhooks
+
+
+def _engine(settings: Settings) -> Engine:
+    return create_db_engine(settings, pool_size=1)
+
+
+def _db(settings: Settings) -> Database:
+    engine = _engine(settings)
+    migrate.upgrade(engine)
+    return Database(engine, checkpoint=False)
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _engine(settings)
+    migrate.upgrade(engine, args.revision)
+    print(f"database at revision {migrate.current(engine)}")
+    return 0
+
+
+def cmd_db_downgrade(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _engine(settings)
+    migrate.downgrade(engine, args.revision)
+    print(f"database at revision {migrate.current(engine)}")
+    return 0
+
+
+def cmd_db_current(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _engine(settings)
+    cur, head = migrate.current(engine), migrate.head()
+    state = "up to date" if cur == head else f"head is {head}; run `trackpost db upgrade`"
+    print(f"{cur or 'empty'} ({state})")
+    return 0
+
+
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def cmd_db_backup(args: argparse.Namespace, settings: Settings) -> int:
+    dest = Path(args.path)
+    if settings.is_sqlite:
+        made = backup_sqlite(sqlite_file(settings.database_url), dest, _progress)
+    else:
+        made = pgbackup.backup_postgres(settings.database_url, dest, _progress)
+    print(f"backup written to {made.path} ({made.size:,} bytes, schema {made.revision})")
+    return 0
+
+
+def cmd_db_restore(args: argparse.Namespace, settings: Settings) -> int:
+    source = Path(args.path)
+    made: Copied
+    if settings.is_sqlite:
+        made = restore_sqlite(source, sqlite_file(settings.database_url), _progress)
+        where = str(made.path)
+    else:
+        made = pgbackup.restore_postgres(settings.database_url, source, _progress)
+        where = pgbackup.target(settings.database_url).label
+    head = migrate.head()
+    print(f"restored {source} into {where}, schema {made.revision}")
+    if made.revision != head:
+        print(f"the backup is older than this trackpost: run `trackpost db upgrade` (head {head})")
+    return 0
+
+
+def _print_key(title: str, username: str, key: str) -> None:
+    print(f"{title} '{username}'. Its API key is shown once; store it now:")
+    print(key)
+
+
+def cmd_admin_create(args: argparse.Namespace, settings: Settings) -> int:
+    db = _db(settings)
+    hasher = KeyHasher(load_secret(settings))
+    with db.transaction(write=True) as conn:
+        new = accounts.create_admin(conn, hasher, args.username, args.allow_ip)
+        if args.role != "admin":
+            console.set_role(conn, new.username, args.role)
+    print(f"Give it a console password with: trackpost admin set-password {new.username}")
+    if args.role == "admin":
+        _print_key("Created admin", new.username, new.api_key)
+    else:
+        print(f"Created {args.role} '{new.username}' (console only: no API key).")
+    return 0
+
+
+def _read_password() -> str:
+    """From standard input when it is not a terminal (one line), else asked twice."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("New console password: ")
+    if getpass.getpass("Repeat it: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
+def cmd_admin_set_password(args: argparse.Namespace, settings: Settings) -> int:
+    password = _read_password()
+    console.check_password(password)
+    db = _db(settings)
+    with db.transaction(write=True) as conn:
+        console.set_password(conn, args.username, password)
+        creds = accounts.loginid_of(conn, args.username)
+        if creds is not None:
+            console.end_sessions(conn, creds)
+    print(f"console password set for admin '{args.username}'; its sessions were ended")
+    return 0
+
+
+def cmd_admin_set_role(args: argparse.Namespace, settings: Settings) -> int:
+    db = _db(settings)
+    with db.transaction(write=True) as conn:
+        console.set_role(conn, args.username, args.role)
+    extra = " (its API key no longer works)" if args.role == "support" else ""
+    print(f"admin '{args.username}' now has the {args.role} role{extra}")
+    return 0
+
+
+def cmd_admin_rotate(args: argparse.Namespace, settings: Settings) -> int:
+    db = _db(settings)
+    hasher = KeyHasher(load_secret(settings))
+    with db.transaction(write=True) as conn:
+        new = accounts.rotate_key(conn, hasher, args.username)
+    _print_key("New key for admin", new.username, new.api_key)
+    return 0
+
+
+def _set_disabled(disabled: bool) -> Callable[[argparse.Namespace, Settings], int]:
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        db = _db(settings)
+        with db.transaction(write=True) as conn:
+            accounts.set_disabled(conn, args.username, disabled)
+        print(f"admin '{args.username}' {'disabled' if disabled else 'enabled'}")
+        return 0
+
+    return run
+
+
+def cmd_admin_list(args: argparse.Namespace, settings: Settings) -> int:
+    db = _db(settings)
+    with db.transaction(write=False) as conn:
+        rows = accounts.list_admins(conn)
+    print(f"{'loginid':>8}  {'username':<24} {'role':<8} {'state':<9} allowed IPs")
+    for row in rows:
+        state = "disabled" if row["disabled"] else "active"
+        print(
+            f"{row['loginid']:>8}  {row['username']:<24} {row['role']:<8} {state:<9} "
+            f"{row['api_allow_ips'] or 'any'}"
+        )
+    return 0
+
+
+def cmd_clicks_prune(args: argparse.Namespace, settings: Settings) -> int:
+    days = args.days or settings.click_retention_days
+    if days is None:
+        raise OpsError(
+            "Click retention is off: pass --days N or set TRACKPOST_CLICK_RETENTION_DAYS."
+        )
+    throttle = Throttle(_progress)
+
+    def progress(r: retention.PruneReport) -> None:
+        verb = "deletable" if r.dry_run else "pruned"
+        throttle(f"clicks: {r.examined:,} read, {r.pruned:,} {verb}, {r.kept:,} kept")
+
+    try:
+        db = _db(settings)
+        try:
+            report = retention.prune(db, days, dry_run=args.dry_run, progress=progress)
+        finally:
+            db.dispose()
+    except SQLAlchemyError as exc:
+        raise OpsError(f"Prune failed: {first_line(exc)}") from None
+    verb = "would prune" if args.dry_run else "pruned"
+    rate = report.pruned / report.seconds if report.seconds else 0.0
+    print(
+        f"{verb} {report.pruned:,} clicks older than {days} days and kept {report.kept:,} that a "
+        f"customer or transaction refers to ({report.batches} batches, {report.seconds:.1f} s, "
+        f"{rate:,.0f} clicks/s)"
+    )
+    return 0
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def cmd_stats_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    if args.to < args.from_:
+        raise OpsError("--to must not be before --from.")
+    zone = settings.zone
+    # The network's days, as whole UTC hours (the rollups' grain).
+    lo = dt.datetime.combine(args.from_, dt.time(), zone).astimezone(dt.UTC)
+    hi = dt.datetime.combine(args.to + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
+    lo, hi = (t.replace(minute=0, second=0, microsecond=0) for t in (lo, hi))
+    throttle = Throttle(_progress)
+
+    def progress(done: int, total: int) -> None:
+        throttle(f"stats: {done:,} of {total:,} click ids recounted")
+
+    try:
+        db = _db(settings)
+        try:
+            clicks, txns = stats_job.rebuild(
+                db, lo, hi, settings.stats_unique_seconds, progress=progress
+            )
+        finally:
+            db.dispose()
+    except SQLAlchemyError as exc:
+        raise OpsError(f"Rebuild failed: {first_line(exc)}") from None
+    print(
+        f"rebuilt the statistics of {args.from_} to {args.to} ({lo:%Y-%m-%d %H:%M} to "
+        f"{hi:%Y-%m-%d %H:%M} UTC) from clicks up to id {clicks:,} and transactions up to "
+        f"id {txns:,}"
+    )
+    return 0
+
+
+def cmd_stats_status(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        db = _db(settings)
+        try:
+            state = stats_job.status(db)
+        finally:
+            db.dispose()
+    except SQLAlchemyError as exc:
+        raise OpsError(f"Status failed: {first_line(exc)}") from None
+    when = state.folded_at.isoformat() if state.folded_at else "never"
+    lag = (
+        f"{(dt.datetime.now(dt.UTC) - state.folded_at).total_seconds():.1f} s ago"
+        if state.folded_at
+        else "-"
+    )
+    print(f"clicks folded through id {state.click_cursor:,}; {state.clicks_behind:,} behind")
+    print(
+        f"transactions folded through id {state.txn_cursor:,}; {state.transactions_behind:,} behind"
+    )
+    print(
+        f"last fold: {when} ({lag}); fold job every {settings.stats_fold_seconds:g} s "
+        "(TRACKPOST_STATS_FOLD_SECONDS; 0 is off)"
+    )
+    return 0
+
+
+def delivery_plan() -> Plan:
+    """The delivery workers' subscribers and signers: the same as app.delivery_plan's."""
+    return Plan(
+        subscribers=(affiliate_postbacks.fan_out, webhooks.fan_out),
+        signers={webhooks.KIND: webhooks.sign},
+    )
+
+
+def cmd_deliver(args: argparse.Namespace, settings: Settings) -> int:
+    """Run a delivery worker in this process (beside or instead of serve's)."""
+    db = _db(settings)
+    if args.once:
+        made = drain(settings, delivery_plan(), db)
+        db.dispose()
+        print(f"delivery: {made} attempts made; nothing else is due now")
+        return 0
+    worker = Worker(settings, delivery_plan(), db)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: worker.request_stop())
+    print("delivery worker running (SIGTERM or Ctrl-C stops it)", file=sys.stderr, flush=True)
+    worker.run()
+    db.dispose()
+    return 0
+
+
+def cmd_payments_build(args: argparse.Namespace, settings: Settings) -> int:
+    as_of = local_midnight(args.as_of, network_zone(settings)) if args.as_of else utcnow()
+    throttle = Throttle(_progress)
+
+    def progress(run: payments_job.BuildRun, item: Due) -> None:
+        throttle(
+            f"payments: {run.built + run.skipped:,}/{run.due:,} period ends "
+            f"(period {item.periodid} ending {item.period_end:%Y-%m-%d}), "
+            f"{run.payments:,} payments, {run.stored:,} stored",
+            final=run.built + run.skipped == run.due,
+        )
+
+    try:
+        db = _db(settings)
+        try:
+            run = payments_job.run_builds(db, as_of, network_zone(settings), CLI, progress=progress)
+        finally:
+            db.dispose()
+    except SQLAlchemyError as exc:
+        raise OpsError(f"Build failed: {first_line(exc)}") from None
+    print(
+        f"built {run.built} period ends before {as_of:%Y-%m-%d %H:%M} UTC "
+        f"({run.skipped} already built by another process): {run.payments} payments, "
+        f"{run.stored} stored"
+    )
+    return 0
+
+
+def _date(raw: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a date such as 2026-04-01") from None
+
+
+def _days(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be a whole number of days, 1 or more")
+    return value
+
+
+def bootstrap(settings: Settings) -> None:
+    """Migrate, and on a database with no admin create one and show how to call ping."""
+    db = _db(settings)
+    hasher = KeyHasher(load_secret(settings))
+    password = secrets.token_urlsafe(12)
+    try:
+        with db.transaction(write=True) as conn:
+            new = accounts.ensure_first_admin(conn, hasher)
+            if new is not None:
+                console.set_password(conn, new.username, password)
+    except IntegrityError:
+        new = None  # another process created it at the same moment
+    db.dispose()
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host  # noqa: S104
+    url = f"http://{host}:{settings.port}"
+    if settings.log_format == "json":
+        _bootstrap_json(settings, url, new, password)
+        return
+    print(f"Admin console: {url}/admin/", flush=True)
+    if new is None:
+        print(
+            "  sign in with an admin's console password "
+            "(set one with: trackpost admin set-password NAME)",
+            flush=True,
+        )
+        return
+    print(f"  sign in as '{new.username}' with password {password} (shown once; change it with")
+    print(f"  trackpost admin set-password {new.username})")
+    print("No admin existed, so one was created. Its API key is shown once; store it now:")
+    print(f"  api-username: {new.username}")
+    print(f"  api-key:      {new.api_key}")
+    print(
+        f"  curl -H 'api-username: {new.username}' -H 'api-key: {new.api_key}' "
+        f"{url}/api/service/ping",
+        flush=True,
+    )
+
+
+def _bootstrap_json(settings: Settings, url: str, new: Any, password: str) -> None:
+    """With JSON logs the output is a log stream: one JSON line, and secrets only in a 0600 file."""
+    line: dict[str, Any] = {"console": f"{url}/admin/"}
+    if new is not None:
+        path = Path(settings.data_dir) / "first-admin.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(
+                f"api-username: {new.username}\napi-key: {new.api_key}\n"
+                f"console password: {password}\n"
+            )
+        line.update(first_admin=new.username, credentials_file=str(path))
+    record = logging.LogRecord("trackpost", logging.INFO, __file__, 0, "starting", None, None)
+    record.__dict__.update(line)
+    print(JsonLines().format(record), flush=True)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from granian.constants import Interfaces, Loops
+    from granian.server import Server
+
+    if args.host:
+        os.environ["TRACKPOST_HOST"] = args.host
+    if args.port:
+        os.environ["TRACKPOST_PORT"] = str(args.port)
+    if args.workers:
+        os.environ["TRACKPOST_WORKERS"] = str(args.workers)
+    if args.no_access_log:
+        os.environ["TRACKPOST_ACCESS_LOG"] = "false"  # the workers write it in JSON mode
+    get_settings.cache_clear()
+    settings = get_settings()
+    bootstrap(settings)
+    # Before the workers start: each writes its metrics there, and a scrape adds them up.
+    metrics_dir = prepare_multiprocess_dir(settings.data_dir, settings.metrics_dir)
+    # The workers inherit it: the drain marker their /healthz reads is this process's.
+    os.environ[lifecycle.SERVE_PID_ENV] = str(os.getpid())
+    lifecycle.clear_stale_markers(settings.data_dir)
+    drain = lifecycle.Drain(settings.data_dir, settings.shutdown_drain)
+
+    class GracefulServer(Server):  # type: ignore[valid-type, misc]
+        """granian's server, whose stop signal drains first (core/lifecycle.py)."""
+
+        def signal_handler_interrupt(self, *args: Any, **kwargs: Any) -> None:
+            stop = super().signal_handler_interrupt
+            drain.request(lambda: stop())
+
+    server = GracefulServer(
+        "trackpost.app:create_worker_app",
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.ASGI,
+        workers=settings.workers,
+        loop=Loops.uvloop,
+        factory=True,
+        # With JSON logs, the workers write the access log themselves (core/observe.py).
+        log_access=settings.access_log and settings.log_format == "text",
+        log_dictconfig=granian_log_config(settings),
+        backlog=2048,
+        respawn_failed_workers=True,
+        # The bound on a stop: a worker still finishing requests after it is killed.
+        workers_kill_timeout=settings.shutdown_timeout,
+    )
+    try:
+        server.serve()
+    finally:
+        drain.close()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="trackpost", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"trackpost {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate, then serve the API (granian)")
+    serve.add_argument("--host", help="bind address (TRACKPOST_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (TRACKPOST_PORT, default 8000)")
+    serve.add_argument("--workers", type=int, help="worker processes (TRACKPOST_WORKERS)")
+    serve.add_argument("--no-access-log", action="store_true", help="turn the access log off")
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="schema migrations, backup and restore").add_subparsers(
+        dest="db_cmd", required=True
+    )
+    up = db.add_parser("upgrade", help="apply pending migrations")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(func=cmd_db_upgrade)
+    down = db.add_parser("downgrade", help="revert to an earlier revision")
+    down.add_argument("revision")
+    down.set_defaults(func=cmd_db_downgrade)
+    db.add_parser("current", help="show the current revision").set_defaults(func=cmd_db_current)
+    backup = db.add_parser("backup", help="write a consistent backup while the server runs")
+    backup.add_argument("path", help="the backup file to write (replaced atomically)")
+    backup.set_defaults(func=cmd_db_backup)
+    restore = db.add_parser("restore", help="restore a backup into a new, empty database")
+    restore.add_argument("path", help="a file written by `trackpost db backup`")
+    restore.set_defaults(func=cmd_db_restore)
+
+    admin = sub.add_parser("admin", help="admin accounts and API keys")
+    asub = admin.add_subparsers(dest="admin_cmd", required=True)
+    create = asub.add_parser("create", help="create a full admin and print its API key")
+    create.add_argument("username")
+    create.add_argument(
+        "--allow-ip", action="append", default=[], metavar="CIDR", help="restrict this admin's IPs"
+    )
+    create.add_argument(
+        "--role", choices=("admin", "support"), default="admin", help="console role (admin)"
+    )
+    create.set_defaults(func=cmd_admin_create)
+    setpw = asub.add_parser(
+        "set-password", help="set an admin's console password (read from stdin if not a tty)"
+    )
+    setpw.add_argument("username")
+    setpw.set_defaults(func=cmd_admin_set_password)
+    setrole = asub.add_parser("set-role", help="set an admin's console role")
+    setrole.add_argument("username")
+    setrole.add_argument("role", choices=("admin", "support"))
+    setrole.set_defaults(func=cmd_admin_set_role)
+    asub.add_parser("list", help="list admins").set_defaults(func=cmd_admin_list)
+    for name, func, text in (
+        ("rotate-key", cmd_admin_rotate, "replace an admin's API key and print it"),
+        ("disable", _set_disabled(True), "refuse an admin's API calls"),
+        ("enable", _set_disabled(False), "accept an admin's API calls again"),
+    ):
+        p = asub.add_parser(name, help=text)
+        p.add_argument("username")
+        p.set_defaults(func=func)
+
+    clicks = sub.add_parser("clicks", help="click retention")
+    csub = clicks.add_subparsers(dest="clicks_cmd", required=True)
+    prune = csub.add_parser("prune", help="delete old clicks no customer or transaction names")
+    prune.add_argument(
+        "--days", type=_days, help="keep this many days (TRACKPOST_CLICK_RETENTION_DAYS)"
+    )
+    prune.add_argument("--dry-run", action="store_true", help="count, delete nothing")
+    prune.set_defaults(func=cmd_clicks_prune)
+
+    stats = sub.add_parser("stats", help="statistics rollups")
+    ssub = stats.add_subparsers(dest="stats_cmd", required=True)
+    rebuild = ssub.add_parser(
+        "rebuild", help="recount the rollups of a range of days from raw rows"
+    )
+    rebuild.add_argument("--from", dest="from_", type=_day, required=True, help="YYYY-MM-DD")
+    rebuild.add_argument("--to", type=_day, required=True, help="YYYY-MM-DD, inclusive")
+    rebuild.set_defaults(func=cmd_stats_rebuild)
+    ssub.add_parser("status", help="the fold's position and lag").set_defaults(
+        func=cmd_stats_status
+    )
+
+    deliver = sub.add_parser(
+        "deliver", help="run a delivery worker (postbacks, webhooks) in this process"
+    )
+    deliver.add_argument("--once", action="store_true", help="send what is due now, then exit")
+    deliver.set_defaults(func=cmd_deliver)
+    pay = sub.add_parser("payments", help="affiliate payments")
+    psub = pay.add_subparsers(dest="payments_cmd", required=True)
+    build = psub.add_parser("build", help="build every payout period that ended before a date")
+    build.add_argument(
+        "--as-of",
+        type=_date,
+        help="build periods ending by this date's start, in the network's time zone (default: now)",
+    )
+    build.set_defaults(func=cmd_payments_build)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = get_settings()
+        result: int = args.func(args, settings)
+        return result
+    except TrackpostError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,461 @@
+"""The commission rules as plain values, and `payees`: who is paid what for one event.
+
+Pure: no database, no clock, no settings. Booking and the payout preview build the same `Event`
+and call the same `payees`, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NamedTuple
+
+from trackpost.core.money import REVENUE, PayoutRow, payout, rate_text
+
+INITIAL, CONTINUITY, GOAL = "initial", "continuity", "goal"
+STANDARD, DISABLE, TEMPORARY, TIERED, RECURRING = (
+    "standard",
+    "disable",
+    "temporary",
+    "tiered",
+    "recurring",
+)
+CHANGE_TYPES = (STANDARD, DISABLE, TEMPORARY, TIERED, RECURRING)
+MAX_TIERS = 8
+# The referral row of the signup bonus: tier 0, base SIGNUP (the tiers proper are 1..8).
+SIGNUP_TIER, SIGNUP = 0, "signup"
+DISABLED, BANNED = 1, 2  # affiliate statuses (0 is active)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One commission change as the rules see it; a None payout is not set."""
+
+    changeid: int
+    offerid: int
+    goalid: int
+    type: str
+    priority: int
+    enabled: bool = True
+    loginid: int | None = None
+    countries: frozenset[str] | None = None
+    subaffs: tuple[str | None, ...] = (None, None, None, None, None)
+    start_time: dt.datetime | None = None
+    end_time: dt.datetime | None = None
+    after_sales: int | None = None
+    recur: str | None = None
+    flat_click: int | None = None
+    flat_visitor: int | None = None
+    flat_conversion: int | None = None
+    flat_continuity: int | None = None
+    pct_conversion: int | None = None
+    pct_continuity: int | None = None
+    cpm: int | None = None
+    aff_manager_payout: bool | None = None
+    aff_referral_payout: bool | None = None
+    offer_partner_payout: bool | None = None
+
+    def terms(self, kind: str) -> tuple[int, int] | None:
+        """(flat, rate) this change pays for an event kind, or None when it says nothing of it."""
+        if self.type == DISABLE:
+            return 0, 0
+        flat, rate = (
+            (self.flat_continuity, self.pct_continuity)
+            if kind == CONTINUITY
+            else (self.flat_conversion, self.pct_conversion)
+        )
+        if flat is None and rate is None:
+            return None
+        return flat or 0, rate or 0
+
+    def click_terms(self, unique: bool) -> int | None:
+        """The flat payout per raw click (or per unique visitor), None when not set."""
+        if self.type == DISABLE:
+            return 0
+        return self.flat_visitor if unique else self.flat_click
+
+    def matches(self, event: Event) -> bool:
+        """Whether every restriction of this change holds for the event."""
+        if not self.enabled:
+            return False
+        if self.loginid is not None and self.loginid != event.loginid:
+            return False
+        if self.countries is not None and (event.country or "") not in self.countries:
+            return False
+        for wanted, got in zip(self.subaffs, event.subaffs, strict=True):
+            if wanted is not None and wanted != got:
+                return False
+        if self.type == TIERED and event.sale_number <= (self.after_sales or 0):
+            return False
+        if self.type == RECURRING:
+            return in_recurring_window(self, event.now)
+        if self.start_time is not None and event.now < self.start_time:
+            return False
+        return self.end_time is None or event.now < self.end_time
+
+
+def _add_months(when: dt.datetime, months: int) -> dt.datetime:
+    """The same day and time `months` later, the day clamped to the month's last."""
+    month0 = when.month - 1 + months
+    year, month = when.year + month0 // 12, month0 % 12 + 1
+    for day in (when.day, 30, 29, 28):
+        try:
+            return when.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    raise ValueError("no valid day")  # pragma: no cover: day 28 exists in every month
+
+
+def in_recurring_window(change: Change, now: dt.datetime) -> bool:
+    """A recurring change repeats its first window [start, end) every week or every month."""
+    start, end = change.start_time, change.end_time
+    if start is None or end is None or now < start:
+        return False
+    if change.recur == "weekly":
+        week = dt.timedelta(days=7)
+        return (now - start) % week < (end - start)
+    months = (now.year - start.year) * 12 + now.month - start.month
+    for shift in (months - 1, months):
+        if shift < 0:
+            continue
+        lo = _add_months(start, shift)
+        if lo <= now < lo + (end - start):
+            return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class GoalTerms:
+    """A goal enabled on an offer: its revenue rule, default commission and payee switches."""
+
+    offer_goal_id: int
+    goalid: int
+    enabled: bool
+    commission_type: str  # flat | percentage
+    amount: int  # cents, or basis points of the goal's revenue
+    revenue_type: str  # dynamic_conversion | conversion | sale
+    revenue_amount: int  # cents, or basis points of the posted amount
+    aff_manager_payout: bool
+    aff_referral_payout: bool
+    offer_partner_payout: bool
+    allow_repeat: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OfferMoney:
+    """An offer's money settings beyond its default payouts."""
+
+    flat_click: int | None = None
+    flat_visitor: int | None = None
+    cpm: int | None = None
+    fee_cap: str = "payout"  # none | payout | amount
+    fee_cap_amount: int | None = None
+    max_amount: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """Every commission rule of the network at one version, as the worker caches it."""
+
+    version: tuple[int, int] = (-1, -1)
+    changes: Mapping[tuple[int, int], tuple[Change, ...]] = field(default_factory=dict)
+    offers: Mapping[int, OfferMoney] = field(default_factory=dict)
+    tiers: Mapping[int, tuple[tuple[int, int, str], ...]] = field(default_factory=dict)
+    partners: Mapping[int, tuple[tuple[int, int, int], ...]] = field(default_factory=dict)
+    managers: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
+    manager_terms: Mapping[int, tuple[int, int, int]] = field(default_factory=dict)
+    refs: Mapping[int, int] = field(default_factory=dict)
+    statuses: Mapping[int, int] = field(default_factory=dict)
+    goals: Mapping[tuple[int, int], GoalTerms] = field(default_factory=dict)
+    # Precomputed so that a conversion asks a set, not every change: which (offer, goal) has a
+    # tiered change, and which affiliates have a manager whose commission starts after N sales.
+    tiered: frozenset[tuple[int, int]] = frozenset()
+    counted: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
+    # Built on first use per (offer, goal): see ChangeIndex.
+    _index: dict[tuple[int, int], ChangeIndex] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        if not self.tiered:
+            tiered = frozenset(
+                k for k, v in self.changes.items() if any(c.type == TIERED for c in v)
+            )
+            object.__setattr__(self, "tiered", tiered)
+
+    def offer(self, offerid: int) -> OfferMoney:
+        return self.offers.get(offerid) or NO_MONEY
+
+    def changes_for(self, offerid: int, goalid: int = 0) -> tuple[Change, ...]:
+        return self.changes.get((offerid, goalid), ())
+
+    def needs_sale_number(self, offerid: int, goalid: int = 0) -> bool:
+        """Whether a tiered change could apply, so the affiliate's sale count must be read."""
+        return (offerid, goalid) in self.tiered
+
+    def candidates(self, event: Event) -> tuple[Change, ...] | list[Change]:
+        """The changes that could match the event, in priority order (a superset of matches)."""
+        key = (event.offerid, event.goalid)
+        index = self._index.get(key)
+        if index is None:
+            index = self._index[key] = ChangeIndex(self.changes_for(*key))
+        return index.candidates(event)
+
+    def counted_managers(self, loginid: int | None) -> tuple[int, ...]:
+        """The affiliate's paid managers whose commission starts after some sales."""
+        if loginid is None:
+            return ()
+        return tuple(m for m in self.managers.get(loginid, ()) if self.manager_terms[m][2] > 0)
+
+
+NO_MONEY = OfferMoney()
+
+
+class ChangeIndex:
+    """An offer's changes bucketed by one exact-match restriction each.
+
+    A change restricted to one affiliate can only match that affiliate's events, and one
+    restricted to a subaff value only events carrying it: bucketing each change under its
+    affiliate (else its first subaff) leaves an event a few candidates to test in priority order,
+    not every change of the offer (an offer with a hundred affiliate- or subaff-specific changes).
+    """
+
+    __slots__ = ("by_login", "by_subaff", "general", "position")
+
+    def __init__(self, changes: tuple[Change, ...]) -> None:
+        self.position = {id(c): i for i, c in enumerate(changes)}
+        self.general: tuple[Change, ...] = ()
+        self.by_login: dict[int, list[Change]] = {}
+        self.by_subaff: list[dict[str, list[Change]]] = [{} for _ in range(5)]
+        general: list[Change] = []
+        for change in changes:
+            if change.loginid is not None:
+                self.by_login.setdefault(change.loginid, []).append(change)
+                continue
+            slot = next((i for i, v in enumerate(change.subaffs) if v is not None), None)
+            if slot is None:
+                general.append(change)
+            else:
+                wanted = change.subaffs[slot]
+                assert wanted is not None
+                self.by_subaff[slot].setdefault(wanted, []).append(change)
+        self.general = tuple(general)
+
+    def candidates(self, event: Event) -> tuple[Change, ...] | list[Change]:
+        found: list[Change] = []
+        if event.loginid is not None and self.by_login:
+            found.extend(self.by_login.get(event.loginid, ()))
+        for bucket, value in zip(self.by_subaff, event.subaffs, strict=True):
+            if bucket and value is not None:
+                found.extend(bucket.get(value, ()))
+        if not found:
+            return self.general
+        found.extend(self.general)
+        found.sort(key=lambda c: self.position[id(c)])
+        return found
+
+
+NO_COUNTS: Mapping[int, int] = MappingProxyType({})
+
+
+class Event(NamedTuple):
+    """What a payout depends on: the event, its attribution, and the counts rules may need.
+
+    A NamedTuple (every conversion builds one): cheaper than a frozen dataclass, as immutable.
+    """
+
+    kind: str  # initial | continuity | goal
+    offerid: int
+    loginid: int | None
+    revenue: int
+    now: dt.datetime
+    default_type: str = "flat"  # the offer's default payout for this kind: flat | percent
+    default_amount: int = 0
+    goalid: int = 0
+    country: str | None = None
+    subaffs: tuple[str | None, ...] = (None, None, None, None, None)
+    sale_number: int = 0  # the affiliate's sales on the offer, this one included
+    manager_sales: Mapping[int, int] = NO_COUNTS
+    pay_disabled_rebills: bool = True
+    pay_banned_rebills: bool = False
+    # The network's referral signup bonus (cents), due when this is the referred affiliate's
+    # first conversion (first_sale).
+    signup_bonus: int = 0
+    first_sale: bool = False
+
+
+def deciding_change(rules: Rules, event: Event) -> Change | None:
+    """The first enabled change, highest priority first, that matches and pays this kind."""
+    for change in rules.candidates(event):
+        if change.terms(event.kind) is not None and change.matches(event):
+            return change
+    return None
+
+
+def _default_terms(rules: Rules, event: Event) -> tuple[int, int, str]:
+    """Change 0: the offer's default (or the goal's) as (flat, rate, words)."""
+    if event.kind == GOAL:
+        goal = rules.goals.get((event.offerid, event.goalid))
+        if goal is None:
+            return 0, 0, "goal not enabled on the offer: no payout"
+        if goal.commission_type == "percentage":
+            return 0, goal.amount, f"goal default: {rate_text(goal.amount)}% of revenue"
+        return goal.amount, 0, "goal default: flat"
+    if event.default_type == "percent":
+        amount = event.default_amount
+        return 0, amount, f"offer default: {rate_text(amount)}% of revenue"
+    return event.default_amount, 0, "offer default: flat"
+
+
+def _rebill_stopped(rules: Rules, event: Event) -> str | None:
+    """Why a rebill does not pay its affiliate (the network's rule for disabled/banned), or None."""
+    if event.kind != CONTINUITY or event.loginid is None:
+        return None
+    status = rules.statuses.get(event.loginid, 0)
+    if status == DISABLED and not event.pay_disabled_rebills:
+        return "affiliate disabled: rebills are not paid"
+    if status == BANNED and not event.pay_banned_rebills:
+        return "affiliate banned: rebills are not paid"
+    return None
+
+
+def affiliate_row(rules: Rules, event: Event) -> PayoutRow | None:
+    """The affiliate's payout row (None for an event no affiliate earned)."""
+    if event.loginid is None:
+        return None
+    stopped = _rebill_stopped(rules, event)
+    if stopped is not None:
+        return PayoutRow(event.loginid, "affiliate", 0, changeid=None, rule=stopped)
+    change = deciding_change(rules, event)
+    if change is None:
+        flat, rate, words = _default_terms(rules, event)
+        changeid = 0
+    else:
+        terms = change.terms(event.kind)
+        assert terms is not None
+        flat, rate = terms
+        changeid = change.changeid
+        words = f"change {changeid} ({change.type})"
+    amount = payout(flat, rate, event.revenue)
+    return PayoutRow(event.loginid, "affiliate", amount, 0, flat, rate, REVENUE, changeid, words)
+
+
+def _switches(rules: Rules, event: Event) -> tuple[bool, bool, bool]:
+    """Whether (referrers, managers, partners) are paid on this event."""
+    if event.kind != GOAL:
+        return True, True, True
+    goal = rules.goals.get((event.offerid, event.goalid))
+    change = deciding_change(rules, event)
+
+    def pick(own: bool | None, default: bool) -> bool:
+        return own if own is not None else default
+
+    if goal is None:
+        return False, False, False
+    return (
+        pick(change.aff_referral_payout if change else None, goal.aff_referral_payout),
+        pick(change.aff_manager_payout if change else None, goal.aff_manager_payout),
+        pick(change.offer_partner_payout if change else None, goal.offer_partner_payout),
+    )
+
+
+def referral_rows(rules: Rules, event: Event, affiliate: PayoutRow) -> list[PayoutRow]:
+    """One row per referral tier with a rate and a referrer, up the affiliate's `ref` chain."""
+    tiers = rules.tiers.get(event.offerid) or rules.tiers.get(0, ())
+    if not tiers:
+        return []
+    rates = {tier: (rate, base) for tier, rate, base in tiers}
+    rows: list[PayoutRow] = []
+    seen = {affiliate.loginid}
+    referrer = rules.refs.get(affiliate.loginid)
+    for tier in range(1, MAX_TIERS + 1):
+        if referrer is None or referrer in seen:
+            break
+        seen.add(referrer)
+        found = rates.get(tier)
+        if found is not None and rules.statuses.get(referrer, 0) != BANNED:
+            rate, base = found
+            amount = payout(0, rate, event.revenue if base == REVENUE else affiliate.amount)
+            if amount:
+                words = f"referral tier {tier}: {rate_text(rate)}% of the {base}"
+                rows.append(
+                    PayoutRow(referrer, "referral", amount, tier, 0, rate, base, rule=words)
+                )
+        referrer = rules.refs.get(referrer)
+    return rows
+
+
+def signup_bonus_rows(rules: Rules, event: Event, affiliate: PayoutRow) -> list[PayoutRow]:
+    """The referrer's flat signup bonus, once: on the referred affiliate's first conversion."""
+    referrer = rules.refs.get(affiliate.loginid)
+    if referrer is None or referrer == affiliate.loginid:
+        return []
+    if rules.statuses.get(referrer, 0) == BANNED:
+        return []
+    bonus = event.signup_bonus
+    words = f"referral signup bonus: {bonus} cents for referring affiliate {affiliate.loginid}"
+    return [PayoutRow(referrer, "referral", bonus, SIGNUP_TIER, bonus, 0, SIGNUP, rule=words)]
+
+
+def manager_rows(rules: Rules, event: Event) -> list[PayoutRow]:
+    """The affiliate's managers, each once its affiliates' sales pass its start number."""
+    rows: list[PayoutRow] = []
+    for manager in rules.managers.get(event.loginid or 0, ()):
+        rate, flat, start_after = rules.manager_terms[manager]
+        if start_after and event.manager_sales.get(manager, 0) <= start_after:
+            continue
+        amount = payout(flat, rate, event.revenue)
+        if amount:
+            words = f"manager: {rate_text(rate)}% of revenue + {flat} cents"
+            rows.append(PayoutRow(manager, "manager", amount, 0, flat, rate, REVENUE, rule=words))
+    return rows
+
+
+def partner_rows(rules: Rules, event: Event) -> list[PayoutRow]:
+    """The offer's partners: a rate of revenue and/or a flat amount per transaction."""
+    rows: list[PayoutRow] = []
+    for loginid, rate, flat in rules.partners.get(event.offerid, ()):
+        amount = payout(flat, rate, event.revenue)
+        if amount:
+            words = f"partner: {rate_text(rate)}% of revenue + {flat} cents"
+            rows.append(PayoutRow(loginid, "partner", amount, 0, flat, rate, REVENUE, rule=words))
+    return rows
+
+
+def payees(rules: Rules, event: Event) -> list[PayoutRow]:
+    """Every payee of the event, affiliate first; the event's total payout is their sum."""
+    affiliate = affiliate_row(rules, event)
+    if affiliate is None:
+        return []
+    rows = [affiliate]
+    referrers, managers, partners = _switches(rules, event)
+    if referrers:
+        rows.extend(referral_rows(rules, event, affiliate))
+    if event.first_sale and event.signup_bonus:
+        rows.extend(signup_bonus_rows(rules, event, affiliate))
+    if managers:
+        rows.extend(manager_rows(rules, event))
+    if partners:
+        rows.extend(partner_rows(rules, event))
+    return rows
+
+
+def click_payout(rules: Rules, event: Event, *, unique: bool) -> tuple[int, int]:
+    """(cents, changeid) one raw click (or unique visitor) earns: for the stats counters."""
+    for change in rules.changes_for(event.offerid, 0):
+        amount = change.click_terms(unique)
+        if amount is not None and change.matches(event):
+            return amount, change.changeid
+    money = rules.offer(event.offerid)
+    return (money.flat_visitor if unique else money.flat_click) or 0, 0
+
+
+def cpm_rate(rules: Rules, event: Event) -> tuple[int, int]:
+    """(cents per 1,000 impressions, changeid) for the stats counters."""
+    for change in rules.changes_for(event.offerid, 0):
+        cpm = 0 if change.type == DISABLE else change.cpm
+        if cpm is not None and change.matches(event):
+            return cpm, change.changeid
+    return rules.offer(event.offerid).cpm or 0, 0

@@ -1,0 +1,1 @@
+"""Paying affiliates: payout periods, payments (Open, Stored, Paid, Banned), dumps, statements."""

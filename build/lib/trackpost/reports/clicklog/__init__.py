@@ -1,0 +1,1 @@
+"""The click log: GET /api/report/clicks."""

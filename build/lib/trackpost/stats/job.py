@@ -1,0 +1,202 @@
+"""The fold: new clicks and ledger events past the cursors, added to the rollups in batches by
+one serve worker (thread `tp-stats`) every few seconds; and `trackpost stats rebuild`."""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from trackpost.core.config import Settings
+from trackpost.core.db import WRITE_OPTION, Database, create_db_engine, name_os_thread, utcnow
+from trackpost.core.leader import Leadership
+from trackpost.stats import repository as repo
+
+log = logging.getLogger("trackpost.stats")
+
+BATCH = 20_000  # ids of each table per fold transaction: the writer's turn stays short
+THREAD_NAME = "tp-stats"
+LEADER_NAME = "stats"
+LEADER_KEY = 7351028  # payments holds 7351027, retention 7351025, migrations 7351024
+STANDBY = 30.0
+FORGET_EVERY = 600.0  # seconds between prunes of the unique-click memory
+
+
+@dataclass
+class Folded:
+    """What one fold transaction added."""
+
+    clicks: int = 0
+    transactions: int = 0
+
+
+def fold_once(db: Database, uwin: int, batch: int = BATCH) -> Folded:
+    """Fold up to `batch` new ids of each table; nothing when there is nothing new."""
+    if db.path is not None:
+        return _fold_sqlite(db, uwin, batch)
+    highs: tuple[int, int] | None = None
+    if db.path is None:
+        with db.transaction(write=True) as conn:
+            highs = repo.fence(conn)
+        if highs is None:
+            return Folded()
+    with db.transaction(write=True) as conn:
+        c, t, _at = repo.state(conn)
+        hc, ht = highs if highs is not None else repo.highs(conn)
+        hc, ht = max(c, min(hc, c + batch)), max(t, min(ht, t + batch))
+        if (hc, ht) == (c, t):
+            return Folded()
+        repo.fold(conn, (c, hc), (t, ht), uwin)
+        repo.move(conn, hc, ht, utcnow())
+    return Folded(hc - c, ht - t)
+
+
+def _fold_sqlite(db: Database, uwin: int, batch: int) -> Folded:
+    """SQLite has one writer: sum the batch in a read transaction, then write only the summed
+    rows in the writer's turn, if no fold and no in-place ledger change came in between."""
+    with db.transaction(write=False) as conn:
+        seen = repo.version(conn)
+        c, t, _changes = seen
+        hc, ht = repo.highs(conn)
+        hc, ht = max(c, min(hc, c + batch)), max(t, min(ht, t + batch))
+        if (hc, ht) == (c, t):
+            return Folded()
+        gathered = repo.gather(conn, (c, hc), (t, ht), uwin)
+    with db.transaction(write=True) as conn:
+        repo.state(conn)  # the row exists from here on
+        if repo.version(conn) != seen:
+            return Folded()  # the next round sums again
+        repo.write(conn, gathered)
+        repo.move(conn, hc, ht, utcnow())
+    return Folded(hc - c, ht - t)
+
+
+def fold_all(db: Database, uwin: int, batch: int = BATCH) -> Folded:
+    """Fold until nothing is left (tests, the CLI and the bench's seeder)."""
+    total = Folded()
+    while True:
+        done = fold_once(db, uwin, batch)
+        if not (done.clicks or done.transactions):
+            return total
+        total.clicks += done.clicks
+        total.transactions += done.transactions
+
+
+@dataclass
+class Status:
+    """The fold's position and how far behind the raw tables it is."""
+
+    click_cursor: int
+    txn_cursor: int
+    folded_at: dt.datetime | None
+    clicks_behind: int
+    transactions_behind: int
+
+
+def status(db: Database) -> Status:
+    """Where the fold stands (ids not yet folded are still counted live by the reports)."""
+    with db.transaction(write=False) as conn:
+        c, t, at = repo.peek(conn)
+        hc, ht = repo.highs(conn)
+    return Status(c, t, at, max(0, hc - c), max(0, ht - t))
+
+
+@contextlib.contextmanager
+def _writing(db: Database, conn: Connection) -> Iterator[None]:
+    """One write transaction on a kept connection (the rebuild's scratch table lives on it)."""
+    gate = db.gate.hold() if db.gate is not None else contextlib.nullcontext()
+    with gate, conn.begin():
+        yield
+
+
+def rebuild(
+    db: Database,
+    lo: dt.datetime,
+    hi: dt.datetime,
+    uwin: int,
+    *,
+    chunk: int = 200_000,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[int, int]:
+    """Recount the rollups of the hours in [lo, hi) from the raw rows; returns the cursors the
+    recount went up to. Rows past them are the fold's, as before."""
+    with db.engine.connect() as conn:
+        conn.execution_options(**{WRITE_OPTION: True})
+        with _writing(db, conn):
+            c_top, t_top, _ = repo.state(conn)
+            c_low, t_low = repo.lows(conn)
+            repo.clear(conn, lo, hi)
+            repo.scratch(conn)
+        c, t = min(c_low, c_top), min(t_low, t_top)
+        while c < c_top or t < t_top:
+            nc, nt = min(c + chunk, c_top), min(t + chunk, t_top)
+            with _writing(db, conn):
+                repo.refold(conn, (c, nc), (t, nt), (lo, hi), uwin)
+            c, t = nc, nt
+            if progress is not None:
+                progress(c - c_low, c_top - c_low)
+    return c_top, t_top
+
+
+class StatsJob:
+    """Folds every `interval` seconds from a daemon thread of whichever serve worker leads."""
+
+    def __init__(self, settings: Settings, *, standby: float = STANDBY) -> None:
+        self.settings = settings
+        self.interval = settings.stats_fold_seconds
+        self.uwin = settings.stats_unique_seconds
+        self.standby = standby
+        self._forgot = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
+
+    def start(self) -> StatsJob:
+        self._thread.start()
+        atexit.register(self.stop)
+        return self
+
+    def _run(self) -> None:
+        name_os_thread(THREAD_NAME)
+        db = Database(create_db_engine(self.settings, pool_size=1), checkpoint=False)
+        leader = Leadership(db, LEADER_NAME, LEADER_KEY)
+        wait = 0.0
+        try:
+            while not self._stop.wait(wait):
+                wait = self._tick(db, leader)
+        finally:
+            leader.release()
+            db.dispose()
+
+    def _tick(self, db: Database, leader: Leadership) -> float:
+        try:
+            if not leader.acquire():
+                return self.standby
+            done = fold_once(db, self.uwin)
+            if time.monotonic() - self._forgot > FORGET_EVERY:
+                self._forget(db)
+        except Exception:
+            log.exception("stats: fold failed")
+            leader.release()
+            return self.standby
+        # A full batch means more waits: go on at once rather than let the lag grow.
+        full = max(done.clicks, done.transactions) >= BATCH
+        return 0.05 if full else self.interval
+
+    def _forget(self, db: Database) -> None:
+        self._forgot = time.monotonic()
+        with db.transaction(write=True) as conn:
+            longest = repo.longest_window(conn, self.uwin)
+            # An hour's slack: a click folded later is never that much older than now.
+            repo.forget(conn, utcnow() - dt.timedelta(seconds=longest + 3600))
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=10)

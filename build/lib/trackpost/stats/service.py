@@ -1,0 +1,338 @@
+"""The Profit & Loss and statistics reports: filters to rollup reads, hours to network days,
+and the derived figures (expenses, net, EPC, conversion rate)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+from trackpost.core.db import utcnow
+from trackpost.core.errors import InvalidParameter
+from trackpost.core.fields import cents_text
+from trackpost.reports.periods import CURRENT, LAST, period_range
+from trackpost.reports.service import payout_periods
+from trackpost.stats import repository as repo
+from trackpost.stats.repository import FACTS, GRAINS, MEASURES, SUBAFFS, Grain
+from trackpost.stats.schemas import Filters, ProfitLoss, Stats
+from trackpost.tracking import linkcode
+
+TIME_DIMS = {"hour", "day", "month", "year"}
+# A report dimension -> the rollup column it groups by.
+DIMS = {
+    "offer": "offerid",
+    "landing_page": "landing_pageid",
+    "affiliate": "loginid",
+    "campaign": "campaignid",
+    "adtool": "adtoolid",
+    "program": "programid",
+    "advertiser": "advertiserid",
+    "country": "country",
+    "device_type": "device_type",
+    "device_os": "device_os",
+    "device_browser": "device_browser",
+    **{f"subid{i}": f"subaff{i}" for i in range(1, 6)},
+}
+# The vendor's P&L views -> our dimensions; the views trackpost has no data for.
+VIEWS = {
+    "period": "day",
+    "month": "month",
+    "year": "year",
+    "landing_page": "landing_page",
+    "offer": "offer",
+    "subid1": "subid1",
+    "subid2": "subid2",
+    "login": "affiliate",
+    "adtool": "adtool",
+    "demographic": "country",
+    "device_type": "device_type",
+    "device_os": "device_os",
+    "device_browser": "device_browser",
+    "campaign": "campaign",
+    "advertiser": "advertiser",
+    "program": "program",
+}
+NO_DATA_VIEWS = (
+    "offer_group",
+    "refurl",
+    "device_brand",
+    "device_model",
+    "device_os_version",
+    "device_carrier",
+)
+_ID_FILTERS = {
+    "filter_loginid": "loginid",
+    "filter_campaignid": "campaignid",
+    "filter_offerid": "offerid",
+    "filter_landingpageid": "landing_pageid",
+    "filter_adtoolid": "adtoolid",
+    "filter_programid": "programid",
+    "filter_advertiserid": "advertiserid",
+}
+_DEVICE_TYPES = {"0": "desktop", "1": "mobile"}
+PAYEES = ("affiliate", "referral", "manager", "partner")
+COUNTS = MEASURES[:10]
+
+
+@contextlib.contextmanager
+def ledger_change(conn: Connection, transactionid: int) -> Iterator[None]:
+    """Around an in-place change of a ledger row (an approval, a revenue update): a row the
+    fold already counted has its old contribution taken out and its new one added, in the
+    change's own transaction; a row past the cursor is still counted live, then folded as it
+    is then. The fold's cursor row stays locked until the change commits."""
+    folded = transactionid <= repo.state(conn)[1]
+    repo.bump(conn)
+    if folded:
+        repo.adjust(conn, transactionid, -1)
+    yield
+    if folded:
+        repo.adjust(conn, transactionid, 1)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A report's grain, filters (repository names) and the UTC hours it covers."""
+
+    grain: Grain
+    filters: dict[str, Any]
+    param_of: dict[str, str]  # filter name -> the parameter that set it
+
+
+def _floor_hour(when: dt.datetime) -> dt.datetime:
+    return when.replace(minute=0, second=0, microsecond=0)
+
+
+def query_of(conn: Connection, params: Filters, now: dt.datetime, zone: ZoneInfo) -> Query:
+    """The filters as repository conditions (400 naming a bad one); days are the network's,
+    and period codes 0 and 1 the filtered affiliate's (or the default) payout periods."""
+    if params.limit_mediabuy:
+        raise InvalidParameter(
+            "Parameter 'limit_mediabuy' must be 0: trackpost records no media buys."
+        )
+    payout = None
+    if params.period in (CURRENT, LAST) and not params.start and not params.end:
+        payout = payout_periods(conn, params.filter_loginid, now, zone)
+    lo, hi = period_range(params.period, params.start, params.end, now, payout, zone)
+    filters: dict[str, Any] = {}
+    param_of: dict[str, str] = {}
+
+    def put(name: str, value: Any, param: str) -> None:
+        if name in filters and filters[name] != value:
+            raise InvalidParameter(f"Parameter '{param}' contradicts '{param_of[name]}'.")
+        filters[name] = value
+        param_of[name] = param
+
+    if lo is not None:
+        put("from", _floor_hour(lo), "start")
+    if hi is not None:
+        put("until", _floor_hour(hi), "end")
+    for param, name in _ID_FILTERS.items():
+        value = getattr(params, param)
+        if value is not None:
+            put(name, value, param)
+    country = params.filter_countryid
+    if country and country.strip() != "0":
+        code = country.strip().upper()
+        if len(code) != 2 or not code.isalpha():
+            raise InvalidParameter(
+                "Parameter 'filter_countryid' must be an ISO 3166-1 alpha-2 code such as US "
+                f"(or 0 for all), got {country[:16]!r}."
+            )
+        put("country", code, "filter_countryid")
+    if params.filter_device_type:
+        raw = params.filter_device_type.strip().lower()
+        put("device_type", _DEVICE_TYPES.get(raw, raw), "filter_device_type")
+    if params.filter_device_os:
+        put("device_os", params.filter_device_os, "filter_device_os")
+    if params.filter_device_browser:
+        put("device_browser", params.filter_device_browser, "filter_device_browser")
+    if params.productcode:
+        try:
+            ids, _plain = linkcode.decode(params.productcode.strip())
+        except ValueError as exc:
+            raise InvalidParameter(f"Parameter 'productcode' is not a linkcode: {exc}.") from None
+        put("loginid", ids.loginid, "productcode")
+        for name in ("offerid", "landing_pageid", "campaignid", "adtoolid", "programid"):
+            if getattr(ids, name):
+                put(name, getattr(ids, name), "productcode")
+    if params.limit_inhouse == 1:
+        put("inhouse", True, "limit_inhouse")
+    elif params.limit_inhouse == 2:
+        put("not_inhouse", True, "limit_inhouse")
+    if params.acct_rep is not None:
+        put("acct_rep", params.acct_rep, "acct_rep")
+    return Query(FACTS, filters, param_of)
+
+
+# Filters on no key of their own: time, and those naming affiliates (they read loginid).
+_GRAIN_FREE = {"from", "until", "inhouse", "not_inhouse", "acct_rep"}
+_BY_AFFILIATE = {"inhouse", "not_inhouse", "acct_rep"}
+
+
+def _grain(query: Query, dims: list[str], named: dict[str, str]) -> Grain:
+    """The rollup holding every dimension and filter asked for (400 when none does)."""
+    columns = {DIMS[d] for d in dims if d not in TIME_DIMS}
+    needed = columns | (set(query.filters) - _GRAIN_FREE)
+    if _BY_AFFILIATE & set(query.filters):
+        needed.add("loginid")
+    for grain in GRAINS:
+        if needed <= set(grain.keys):
+            return grain
+    subaff = next(d for d in dims if DIMS.get(d, "").startswith("subaff"))
+    other = sorted(needed - set(SUBAFFS.keys))[0]
+    param = query.param_of.get(other) or next(k for k, v in named.items() if DIMS.get(k) == other)
+    raise InvalidParameter(
+        f"Parameter '{param}' cannot be combined with the {named.get(subaff, subaff)} breakdown: "
+        "subid figures are kept by affiliate, offer, landing page and campaign only."
+    )
+
+
+def _collect(
+    conn: Connection, query: Query, dims: list[str], zone: ZoneInfo, uwin: int
+) -> dict[tuple[Any, ...], list[int]]:
+    """Summed measures per key tuple (time keys in the network's zone)."""
+    times = [d for d in dims if d in TIME_DIMS]
+    group = [DIMS[d] for d in dims if d not in TIME_DIMS]
+    time = (times[0], zone) if times else None
+    out: dict[tuple[Any, ...], list[int]] = {}
+    width = len(group) + (1 if time else 0)
+    for row in repo.totals(conn, query.grain, group, query.filters, uwin, time):
+        values = iter(row[:width])
+        by_dim = {
+            d: next(values)
+            for d in ([times[0]] if time else []) + [d for d in dims if d not in TIME_DIMS]
+        }
+        key = tuple(by_dim[d] for d in dims)
+        sums = out.setdefault(key, [0] * len(MEASURES))
+        for i, v in enumerate(row[width:]):
+            sums[i] += int(v or 0)
+    return out
+
+
+def _rate(numerator: int, denominator: int, scale: int) -> str:
+    """numerator * scale / denominator to two decimals, half up ('0.00' when nothing)."""
+    if not denominator:
+        return "0.00"
+    value = Decimal(numerator * scale) / Decimal(denominator)
+    return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def figures(sums: list[int]) -> dict[str, Any]:
+    """One row's figures: counts as integers, money as decimal strings (base currency)."""
+    m = dict(zip(MEASURES, sums, strict=True))
+    payouts = {k: m[f"payout_{k}"] for k in PAYEES}
+    paid = sum(payouts.values())
+    expenses = paid + m["fees"] + m["refund_amount"]
+    net = m["income"] - expenses
+    out: dict[str, Any] = {k: m[k] for k in COUNTS}
+    out.update(
+        income=cents_text(m["income"]),
+        refund_amount=cents_text(m["refund_amount"]),
+        payouts={k: cents_text(v) for k, v in payouts.items()},
+        total_payouts=cents_text(paid),
+        fees=cents_text(m["fees"]),
+        total_expenses=cents_text(expenses),
+        net=cents_text(net),
+        epc=_rate(m["income"], m["raw_clicks"], 1) if m["raw_clicks"] else "0.00",
+        conversion_rate=_rate(m["conversions"] + m["trials"], m["raw_clicks"], 100),
+    )
+    return out
+
+
+def _label(dim: str, value: Any) -> str:
+    return str(value) if value not in ("", None) else "unknown"
+
+
+def profit_loss(
+    conn: Connection, params: ProfitLoss, zone: ZoneInfo, uwin: int
+) -> tuple[str, dict[str, Any]]:
+    """(the dimension, the answer: `total` with `breakdown`, then one row per key)."""
+    view = params.view.strip().lower()
+    if view in NO_DATA_VIEWS:
+        raise InvalidParameter(f"Parameter 'view': trackpost records no data for {view!r}.")
+    if view not in VIEWS:
+        raise InvalidParameter(
+            f"Parameter 'view' must be one of {', '.join(VIEWS)}, got {params.view[:32]!r}."
+        )
+    dim = VIEWS[view]
+    query = query_of(conn, params, utcnow(), zone)
+    query = Query(_grain(query, [dim], {dim: "view"}), query.filters, query.param_of)
+    sums = _collect(conn, query, [dim], zone, uwin)
+    total = [sum(col) for col in zip(*sums.values(), strict=True)] or [0] * len(MEASURES)
+    answer: dict[str, Any] = {"total": {"breakdown": view, **figures(total)}}
+    for key in sorted(sums, key=lambda k: (str(type(k[0])), k[0])):
+        answer[_label(dim, key[0])] = {dim: key[0], **figures(sums[key])}
+    return dim, answer
+
+
+def stats(
+    conn: Connection, params: Stats, zone: ZoneInfo, uwin: int
+) -> tuple[list[str], dict[str, Any]]:
+    """(the dimensions, {dims, total, count, rows}): rows sorted and paged."""
+    dims = [d.strip().lower() for d in params.dims.split(",") if d.strip()]
+    known = TIME_DIMS | set(DIMS)
+    bad = [d for d in dims if d not in known]
+    if not dims or len(dims) > 2 or bad or len(set(dims)) != len(dims):
+        raise InvalidParameter(
+            "Parameter 'dims' must name one or two different dimensions of "
+            f"{', '.join(sorted(known))}" + (f"; {bad[0][:32]!r} is not one." if bad else ".")
+        )
+    if sum(d in TIME_DIMS for d in dims) > 1:
+        raise InvalidParameter("Parameter 'dims' may name only one time dimension.")
+    query = query_of(conn, params, utcnow(), zone)
+    query = Query(_grain(query, dims, dict.fromkeys(dims, "dims")), query.filters, query.param_of)
+    sums = _collect(conn, query, dims, zone, uwin)
+    rows = [{**dict(zip(dims, k, strict=True)), **figures(v)} for k, v in sums.items()]
+    rows.sort(key=lambda r: tuple((str(type(r[d])), r[d]) for d in dims))
+    if params.sort:
+        field = params.sort.lstrip("-").strip()
+        if field not in rows[0] if rows else field not in (*dims, *MEASURES, *_DERIVED):
+            raise InvalidParameter(f"Parameter 'sort' names no figure or dimension: {field!r}.")
+        rows.sort(key=lambda r: _sortable(r.get(field)), reverse=params.sort.startswith("-"))
+    total = [sum(col) for col in zip(*sums.values(), strict=True)] or [0] * len(MEASURES)
+    page = rows[params.start_row : params.start_row + params.count]
+    return dims, {"dims": dims, "total": figures(total), "count": len(rows), "rows": page}
+
+
+_DERIVED = (
+    "income",
+    "refund_amount",
+    "total_payouts",
+    "fees",
+    "total_expenses",
+    "net",
+    "epc",
+    "conversion_rate",
+)
+
+
+def _sortable(value: Any) -> tuple[int, Any]:
+    if isinstance(value, int):
+        return (0, value)
+    if isinstance(value, str):
+        try:
+            return (0, Decimal(value))
+        except ArithmeticError:
+            return (1, value)
+    return (2, str(value))
+
+
+def csv_rows(dims: list[str], rows: list[dict[str, Any]]) -> Iterator[list[Any]]:
+    """A header and one flat line per row (payouts as one column per payee type)."""
+    head = [
+        *dims,
+        *COUNTS,
+        *("income", "refund_amount"),
+        *(f"payout_{p}" for p in PAYEES),
+        *_DERIVED[2:],
+    ]
+    yield head
+    for row in rows:
+        flat = {**row, **{f"payout_{p}": row["payouts"][p] for p in PAYEES}}
+        yield [flat[h] for h in head]

@@ -1,0 +1,1 @@
+"""The admin console: server-rendered pages whose handlers call the domains' services."""
