@@ -183,7 +183,8 @@ ADMIN_ENDPOINTS: tuple[Endpoint, ...] = (
             P(
                 "filter_countryid",
                 "0",
-                note="no transaction records a country: any but 0 matches none",
+                note="an ISO 3166-1 alpha-2 code (US): the sale's click's country, else the "
+                "customer's; 0 is every country",
             ),
             P("no_inhouse", "1"),
             P("trans_type", "advertiser_initial"),

@@ -318,6 +318,19 @@ Str255 = Annotated[str, Field(max_length=255)]
 Text = Annotated[str, Field(max_length=65_536)]
 
 
+def _country_filter(value: str) -> str:
+    code = value.strip().upper()
+    if code == "0":
+        return ""  # the vendor's "every country"
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        raise ValueError("must be an ISO 3166-1 alpha-2 country code such as US (or 0 for every)")
+    return code
+
+
+# A report's country filter (filter_countryid): the code as clicks record it, '' for 0 (all).
+CountryFilter = Annotated[str, Field(max_length=16), AfterValidator(_country_filter)]
+
+
 def cents_text(cents: int | None) -> str | None:
     """Integer cents as the decimal string the vendor's API shows ('12.50')."""
     if cents is None:

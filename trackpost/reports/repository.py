@@ -92,6 +92,14 @@ _COLUMNS = (
     CU.c.lastname.label("customer_lastname"),
     CU.c.username.label("customer_username"),
 )
+# A sale's country: its click's (the network's infrastructure told it), else its customer's
+# (posted by the advertiser); read by key through aliases of their own, so the row query's
+# joins of the same tables stay uncorrelated.
+_CC, _CUC = C.alias("country_click"), CU.alias("country_customer")
+_COUNTRY = func.coalesce(
+    select(_CC.c.country).where(_CC.c.click_hash == T.c.click_hash).scalar_subquery(),
+    select(_CUC.c.country).where(_CUC.c.customer_id == T.c.customer_id).scalar_subquery(),
+)
 # Filter name -> the condition it adds; every value is a bound parameter named f_<filter>.
 _CONDITIONS: dict[str, Any] = {
     "from": T.c.created_at >= bindparam("f_from", type_=T.c.created_at.type),
@@ -100,6 +108,7 @@ _CONDITIONS: dict[str, Any] = {
     "affiliate_username": func.lower(_AFF.c.username)
     == func.lower(bindparam("f_affiliate_username")),
     "campaignid": T.c.campaignid == bindparam("f_campaignid"),
+    "country": func.upper(_COUNTRY) == bindparam("f_country"),
     "offerid": T.c.offerid == bindparam("f_offerid"),
     "landingpageid": T.c.landing_pageid == bindparam("f_landingpageid"),
     "adtoolid": T.c.adtoolid == bindparam("f_adtoolid"),

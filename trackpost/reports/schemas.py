@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field
 
 from trackpost.core.errors import InvalidParameter
-from trackpost.core.fields import MAX_ID
+from trackpost.core.fields import MAX_ID, CountryFilter
 from trackpost.core.validation import ParamModel
 
 # trans_type's kinds and their synonyms -> the ledger's trans_type.
@@ -80,10 +80,10 @@ class TransactionReport(ParamModel):
     filter_landingpageid: OptionalCount | None = None
     filter_adtoolid: OptionalCount | None = None
     filter_programid: OptionalCount | None = None
-    filter_countryid: OptionalCount | None = Field(
+    filter_countryid: CountryFilter | None = Field(
         default=None,
-        description="A country id: trackpost records no country on transactions, so any "
-        "country but 0 (all) matches none",
+        description="The sale's country as an ISO 3166-1 alpha-2 code (US): its click's "
+        "(trusted proxy header or GeoIP), else the customer's posted one; 0 is every country",
     )
     no_inhouse: Annotated[int, Field(ge=0, le=1)] = 0
     trans_type: Annotated[Filter, AfterValidator(_trans_type)] | None = Field(

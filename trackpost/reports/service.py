@@ -91,7 +91,7 @@ def filters_of(
         else:
             out["affiliate_username"] = affiliate
     if params.filter_countryid:
-        out["nothing"] = True  # no transaction records a country
+        out["country"] = params.filter_countryid
     if params.no_inhouse:
         out["no_inhouse"] = True
     if params.trans_type:

@@ -4,26 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
-from trackpost.core.errors import InvalidParameter
+from trackpost.core.fields import CountryFilter
 from trackpost.core.validation import ParamModel
 
 Id = Annotated[int, Field(ge=0, le=2**63 - 1)]
 Sub = Annotated[str, Field(max_length=255)]
-
-
-def _country(raw: str) -> str:
-    """An ISO 3166-1 alpha-2 code in upper case; 0 means every country."""
-    code = raw.strip().upper()
-    if code == "0":
-        return ""
-    if len(code) != 2 or not code.isascii() or not code.isalpha():
-        raise InvalidParameter(
-            f"Parameter 'filter_countryid' must be a two-letter country code such as US "
-            f"(or 0 for all), got {raw[:32]!r}."
-        )
-    return code
 
 
 class ClickReport(ParamModel):
@@ -44,7 +31,7 @@ class ClickReport(ParamModel):
     filter_offerid: Id | None = None
     filter_landingpageid: Id | None = None
     filter_campaignid: Id | None = None
-    filter_countryid: Annotated[str, Field(max_length=8), AfterValidator(_country)] | None = Field(
+    filter_countryid: CountryFilter | None = Field(
         default=None,
         description="The click's country as an ISO 3166-1 alpha-2 code (US); 0 is every country",
     )
