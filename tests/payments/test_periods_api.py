@@ -106,3 +106,26 @@ def test_report_period_codes_0_and_1_are_payout_periods(pay: Pay) -> None:
     assert current == ({today, yesterday} if same_month else {today})
     pay.patch("/api/payment/set_affiliate_payment", loginid=pay.net.affiliate, periodid=0)
     assert _report(pay, period=0, filter_loginid=pay.net.affiliate) == {today}
+
+
+def _pl_conversions(pay: Pay, **params: object) -> int:
+    resp = pay.api.get("/api/report/profitloss", {"view": "offer", **params})
+    assert resp.status_code == 200, resp.text
+    return int(resp.json()["total"]["conversions"])
+
+
+def test_profit_and_loss_period_codes_0_and_1_are_payout_periods(pay: Pay) -> None:
+    now = dt.datetime.now(dt.UTC)
+    pay.sale(now.isoformat())
+    pay.sale((now - dt.timedelta(days=1)).isoformat())
+    pay.sale((now - dt.timedelta(days=1)).isoformat())
+    pay.patch("/api/payment/edit_period", periodid=1, spec="d1")
+    assert (_pl_conversions(pay, period=0), _pl_conversions(pay, period=1)) == (1, 2)
+    # The vendor's bracket form names the same filters.
+    assert _pl_conversions(pay, **{"params[period]": 1}) == 2
+    # An affiliate on its own period (a month from the 1st) when the filter names it.
+    monthly = pay.post("/api/payment/add_period", spec="1")["periodid"]
+    pay.patch("/api/payment/set_affiliate_payment", loginid=pay.net.affiliate, periodid=monthly)
+    same_month = (now - dt.timedelta(days=1)).month == now.month
+    mine = _pl_conversions(pay, period=0, filter_loginid=pay.net.affiliate)
+    assert mine == (3 if same_month else 1)
