@@ -8,6 +8,7 @@ from trackpost.core.http import Services
 from trackpost.ui import (
     affiliate_postbacks,
     catalogue,
+    clicks,
     commissions,
     customer_actions,
     customers,
@@ -38,6 +39,7 @@ AREAS = (
     webhooks.pages,
     affiliate_postbacks.pages,
     commissions.pages,
+    clicks.pages,
 )
 
 
