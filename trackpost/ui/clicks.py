@@ -29,6 +29,7 @@ FIELDS = (
     "filter_countryid",
     "subaff",
     "converted",
+    "count",
 )
 PER_PAGE = 100
 # The console's download is built in one answer: at most this many clicks (the API's
@@ -67,7 +68,7 @@ def click_log(req: UiRequest) -> Page:
         "error": None,
     }
     try:
-        model = validate(ClickReport, {**params, "after": after, "count": str(PER_PAGE)})
+        model = validate(ClickReport, {"count": str(PER_PAGE), **params, "after": after})
         answer = clicklog.click_report(req.conn, model, req.settings.zone)
     except TrackpostError as exc:
         values["error"] = exc.message
