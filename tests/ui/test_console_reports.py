@@ -193,6 +193,63 @@ def test_the_click_log_pages_by_keyset_and_downloads(
     assert "filter_countryid" in bad.text
 
 
+STATS_CELLS = (
+    "raw_clicks",
+    "unique_clicks",
+    "conversions",
+    "income",
+    "total_payouts",
+    "net",
+    "epc",
+    "conversion_rate",
+)
+_STATS_ROW = re.compile(r"<tr>((?:<td>[^<]*</td>)+)((?:<td class=\"num\">[^<]*</td>)+)</tr>")
+
+
+def _stats_rows(html: str) -> list[list[str]]:
+    return [
+        re.findall(r"<td>([^<]*)</td>", keys) + _CELL.findall(cells)
+        for keys, cells in _STATS_ROW.findall(html)
+    ]
+
+
+def test_the_stats_page_crosses_sorts_and_pages_as_the_api(
+    http: TestClient, api: ApiClient, services: Services, two: tuple[Network, Network]
+) -> None:
+    a, b = two
+    console_admin(services.db, "boss")
+    sign_in(http, "boss")
+    query = {"dim1": "offer", "dim2": "subid1", "period": "7", "sort": "income", "count": "2"}
+    first = http.get("/admin/reports/stats", params=query)
+    assert first.status_code == 200, first.text[-400:]
+    body = api.get(
+        "/api/report/stats", {"dims": "offer,subid1", "period": "7", "sort": "-income"}
+    ).json()
+    expected = [
+        [str(r["offer"]), r["subid1"] or "unknown", *(str(r[c]) for c in STATS_CELLS)]
+        for r in body["rows"]
+    ]
+    assert body["count"] == 3
+    assert _stats_rows(first.text) == expected[:2]
+    assert f"{body['count']} rows by offer and subid 1" in first.text
+    more = re.search(r'href="(/admin/reports/stats\?[^"]+)" rel="next"', first.text)
+    assert more
+    second = http.get(more.group(1).replace("&amp;", "&"))
+    assert _stats_rows(second.text) == expected[2:]
+    assert 'rel="next"' not in second.text
+    total = body["total"]
+    assert f'<td class="num">{total["income"]}</td>' in second.text
+    ascending = http.get("/admin/reports/stats", params={**query, "order": "asc", "count": "3"})
+    assert _stats_rows(ascending.text) == sorted(expected, key=lambda r: float(r[5]))
+    data = http.get("/admin/reports/stats.csv", params={**query, "dim2": ""})
+    assert data.status_code == 200
+    lines = list(csv.DictReader(io.StringIO(data.text)))
+    assert [line["offer"] for line in lines] == [str(a.offer), str(b.offer)]
+    bad = http.get("/admin/reports/stats", params={"dim1": "offer", "dim2": "offer"})
+    assert bad.status_code == 400
+    assert "dims" in bad.text
+
+
 def test_support_cannot_read_reports(http: TestClient, services: Services) -> None:
     console_admin(services.db, "helper", role="support")
     sign_in(http, "helper")
@@ -201,6 +258,8 @@ def test_support_cannot_read_reports(http: TestClient, services: Services) -> No
         "/admin/reports/pnl.csv",
         "/admin/reports/clicks",
         "/admin/reports/clicks.csv",
+        "/admin/reports/stats",
+        "/admin/reports/stats.csv",
     ):
         answer = http.get(path)
         assert answer.status_code == 403, path

@@ -111,3 +111,57 @@ def dashboard(conn: Connection, settings: Settings) -> tuple[dict[str, Any], dic
     today = utcnow().astimezone(settings.zone).date()
     week = totals(conn, settings, today - dt.timedelta(days=6), today)
     return totals(conn, settings, today, today), week
+
+
+# The stats page's dimensions (the API's names) and labels.
+DIMS = (
+    ("day", "Day"),
+    ("hour", "Hour"),
+    ("month", "Month"),
+    ("year", "Year"),
+    ("offer", "Offer"),
+    ("affiliate", "Affiliate"),
+    ("landing_page", "Landing page"),
+    ("campaign", "Campaign"),
+    ("advertiser", "Advertiser"),
+    ("country", "Country"),
+    ("device_type", "Device type"),
+    ("device_os", "Operating system"),
+    ("device_browser", "Browser"),
+    *((f"subid{i}", f"Subid {i}") for i in range(1, 6)),
+)
+DIM_LABEL = dict(DIMS)
+# The figures the stats page sorts by (the API's names).
+SORTS = (
+    ("", "Dimensions"),
+    ("raw_clicks", "Raw clicks"),
+    ("unique_clicks", "Unique clicks"),
+    ("conversions", "Conversions"),
+    ("income", "Income"),
+    ("total_payouts", "Payouts"),
+    ("net", "Net"),
+    ("epc", "EPC"),
+    ("conversion_rate", "Conversion %"),
+)
+STATS_PAGE = 100
+
+
+def stats_params(query: Mapping[str, str]) -> dict[str, str]:
+    """The stats page's query as the API's parameters: dims from `dim1` and `dim2`, the period
+    and filters as the P&L's, the sort with its direction."""
+    raw = api_params(query)
+    raw.pop("view", None)
+    dims = [d for k in ("dim1", "dim2") if (d := (query.get(k) or "").strip())]
+    raw["dims"] = ",".join(dims or ["day"])
+    field = (query.get("sort") or "").strip()
+    if field:
+        raw["sort"] = ("-" if query.get("order", "desc") != "asc" else "") + field
+    return raw
+
+
+def crossed(
+    conn: Connection, settings: Settings, params: Mapping[str, str], start_row: int, count: int
+) -> tuple[list[str], dict[str, Any]]:
+    """GET /api/report/stats's answer for these parameters and this page."""
+    model = validate(Stats, {**params, "start_row": str(start_row), "count": str(count)})
+    return stats.stats(conn, model, settings.zone, settings.stats_unique_seconds)

@@ -100,13 +100,13 @@ def transaction_csv(req: UiRequest) -> Download:
             line = {**row, "transactionid": tid, "time": when(row["time"])}
             for key in ("amount", "total_payout", "chargeback_cost"):
                 line[key] = money(row[key])
-            writer.writerow([_cell(line.get(c)) for c in CSV_COLUMNS])
+            writer.writerow([csv_cell(line.get(c)) for c in CSV_COLUMNS])
         if (page + 1) * 1000 >= total:
             break
     return Download("transactions.csv", "text/csv; charset=utf-8", out.getvalue().encode())
 
 
-def _cell(value: Any) -> str:
+def csv_cell(value: Any) -> str:
     """A CSV cell that a spreadsheet will not run as a formula."""
     text = "" if value is None else str(value)
     return f"'{text}" if text[:1] in ("=", "+", "-", "@") and not _number(text) else text
@@ -156,6 +156,6 @@ def pnl_csv(req: UiRequest) -> Download:
     out = io.StringIO()
     writer = csv.writer(out)
     for line in stats.csv_rows([report.dim], [f for _, f in report.rows]):
-        writer.writerow([_cell(v) for v in line])
+        writer.writerow([csv_cell(v) for v in line])
     name = f"profit-loss-{report.view}.csv"
     return Download(name, "text/csv; charset=utf-8", out.getvalue().encode())

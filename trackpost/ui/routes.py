@@ -10,6 +10,7 @@ from trackpost.ui import (
     catalogue,
     clicks,
     commissions,
+    crossed,
     customer_actions,
     customers,
     dashboard,
@@ -40,6 +41,7 @@ AREAS = (
     affiliate_postbacks.pages,
     commissions.pages,
     clicks.pages,
+    crossed.pages,
 )
 
 
