@@ -305,6 +305,7 @@ MAIN_PAGES = (
     "/admin/reports/transactions",
     "/admin/reports/pnl",
     "/admin/reports/clicks",
+    "/admin/reports/stats",
     "/admin/postbacks/failed",
     "/admin/settings",
 )

@@ -158,3 +158,25 @@ def test_the_click_log_filters_pages_and_downloads(
     lines = list(csv.DictReader(io.StringIO(saved.read_text())))
     assert len(lines) == 3
     assert {line["offerid"] for line in lines} == {str(offerid)}
+
+
+def test_the_stats_page_crosses_day_and_offer(page: Any, server: Server) -> None:
+    offerid = _clicks(server, 2)
+    sign_in(page)
+    page.get_by_role("link", name="Statistics").click()
+    page.get_by_label("Rows by").select_option(label="Day")
+    page.get_by_label("Then by").select_option(label="Offer")
+    page.get_by_label("Period").select_option(label="All time")
+    page.get_by_label("Offer ID").fill(str(offerid))
+    page.get_by_label("Sort by").select_option(label="Raw clicks")
+    page.get_by_role("button", name="Show statistics").click()
+    answer = api(
+        server, "GET", "/api/report/stats", dims="day,offer", period="7",
+        filter_offerid=str(offerid),
+    ).json()["rows"][0]  # fmt: skip
+    table = page.get_by_role("table", name=re.compile("by day and offer$"))
+    row = table.get_by_role("row", name=re.compile(f"^{answer['day']} {offerid} "))
+    cells = [c.strip() for c in row.inner_text().split("\t")]
+    assert cells[:3] == [answer["day"], str(offerid), str(answer["raw_clicks"])]
+    assert cells[2] == "2"
+    screenshot(page, "stats")
