@@ -8,14 +8,19 @@ import datetime as dt
 import io
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import update
 from starlette.testclient import TestClient
 
+from tests.conftest import BuildApp
+from tests.customers.factory import add_advertiser, add_customer, add_transaction
 from tests.postbacks.network import Network, build_network
 from tests.support import ApiClient
 from tests.ui.support import console_admin, sign_in
 from trackpost.core.http import Services
+from trackpost.models.tables import transactions
 from trackpost.stats import job
 
 PL = "/api/report/profitloss"
@@ -268,3 +273,42 @@ def test_support_cannot_read_reports(http: TestClient, services: Services) -> No
     assert home.status_code == 200
     assert "Last 7 days" not in home.text
     assert 'href="/admin/reports/clicks"' not in home.text
+
+
+def _instant_whose_day_differs() -> tuple[str, dt.datetime, bool]:
+    """A zone whose date is not UTC's now (UTC+14 or UTC-12), a moment of the last two days
+    that is today there but not in UTC or the other way round, and whether it is the zone's."""
+    now = dt.datetime.now(dt.UTC)
+    for name in ("Pacific/Kiritimati", "Etc/GMT+12"):
+        zone = ZoneInfo(name)
+        if now.astimezone(zone).date() == now.date():
+            continue
+        for hours in range(48):
+            made = now - dt.timedelta(hours=hours, minutes=1)
+            zone_today = made.astimezone(zone).date() == now.astimezone(zone).date()
+            if zone_today != (made.date() == now.date()):
+                return name, made, zone_today
+    raise AssertionError("one of UTC+14 and UTC-12 is always on another date than UTC")
+
+
+def test_the_dashboards_today_is_the_networks_day(build_app: BuildApp) -> None:
+    zone, made, zone_today = _instant_whose_day_differs()
+    built = build_app(timezone=zone)
+    db = built.services.db
+    console_admin(db, "boss")
+    cid = add_customer(db, add_advertiser(db, "adv1"), "SUB-1")
+    tid = add_transaction(db, cid, "ORDER-1", amount=4900)
+    with db.transaction(write=True) as conn:
+        conn.execute(
+            update(transactions)
+            .where(transactions.c.transactionid == tid)
+            .values(created_at=made, updated_at=made)
+        )
+    with TestClient(built.app) as http:
+        sign_in(http, "boss")
+        home = http.get("/admin/").text
+    rows = dict(re.findall(r'<tr><th scope="row">([^<]+)</th>(.*?)</tr>', home, re.S))
+    # UTC days would give the other answer.
+    assert _CELL.findall(rows["Today"])[2] == ("49.00" if zone_today else "0.00")
+    assert _CELL.findall(rows["Last 7 days"])[2] == "49.00"
+    assert f"network's time zone ({zone})" in home
