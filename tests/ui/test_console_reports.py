@@ -37,7 +37,9 @@ CELLS = (
     "epc",
     "conversion_rate",
 )
-_ROW = re.compile(r'<tr><th scope="row">([^<]*)</th>((?:<td class="num">[^<]*</td>)+)</tr>')
+_ROW = re.compile(
+    r'<tr><th scope="row">(?:<a href="[^"]*">)?([^<]*)(?:</a>)?</th>((?:<td class="num">[^<]*</td>)+)</tr>'
+)
 _CELL = re.compile(r'<td class="num">([^<]*)</td>')
 
 
@@ -96,7 +98,9 @@ def test_each_view_shows_the_figures_the_api_gives(
     by_day = http.get("/admin/reports/pnl").text
     assert 'role="img"' in by_day
     assert "Net by day" in by_day
-    assert "Net by offer" not in http.get("/admin/reports/pnl?view=offer").text
+    by_offer = http.get("/admin/reports/pnl?view=offer").text
+    assert "Net by offer" not in by_offer
+    assert f'<a href="/admin/offers/{a.offer}">{a.offer}</a>' in by_offer
 
 
 def test_the_csv_is_the_apis(

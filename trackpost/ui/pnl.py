@@ -41,6 +41,12 @@ VIEWS = (
 )
 VIEW_LABEL = dict(VIEWS)
 TIME_VIEWS = frozenset({"period", "month", "year"})
+# The views whose keys have a console page (the id is appended).
+KEY_PAGES = {
+    "offer": "/offers/",
+    "login": "/affiliates/",
+    "advertiser": "/advertisers/",
+}
 # The period codes, as the API names them (days are the network's, TRACKPOST_TIMEZONE).
 PERIODS = (
     ("0", "Current payout period"),

@@ -136,6 +136,7 @@ def pnl_page(req: UiRequest) -> Page:
         "views": pnl.VIEWS,
         "periods": pnl.PERIODS,
         "label": pnl.VIEW_LABEL.get(params["view"], params["view"]),
+        "key_page": pnl.KEY_PAGES.get(params["view"]),
         "csv": urlencode(params),
         "zone": req.settings.timezone,
         "error": None,
