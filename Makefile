@@ -70,7 +70,7 @@ ui-test: $(STAMP) chromium
 
 # The pictures of docs/admin-ui.md, taken by the browser tests.
 screenshots: $(STAMP) chromium
-	TRACKPOST_SCREENSHOTS=docs/admin-ui $(BIN)/python -m pytest -q tests/ui/test_browser.py tests/ui/test_browser_operations.py $(PYTEST_ARGS)
+	TRACKPOST_SCREENSHOTS=docs/admin-ui $(BIN)/python -m pytest -q tests/ui/test_browser.py tests/ui/test_browser_operations.py tests/ui/test_browser_reports.py $(PYTEST_ARGS)
 # Two `trackpost serve` hosts behind HAProxy (deploy/haproxy) on one PostgreSQL: CLUSTER_ROUNDS
 # rolling restarts under a mixed write stream, then a kill -9; and the database outages
 # (a private PostgreSQL stopped for OUTAGE_SECONDS, SQLite's disk filled). `make test` runs one

@@ -8,8 +8,8 @@ from trackpost.accounts.roles import Permission, allowed
 from trackpost.core.db import utcnow
 from trackpost.customers import console as customer_list
 from trackpost.delivery import service as delivery
+from trackpost.ui import pnl
 from trackpost.ui.pages import Page, Pages, UiRequest
-from trackpost.ui.pnl import profit_loss
 
 pages = Pages()
 
@@ -19,9 +19,8 @@ def dashboard(req: UiRequest) -> Page:
     """Money figures and failing deliveries for the roles that may see them; newest locks."""
     values: dict[str, object] = {"locks": customer_list.newest_locks(req.conn, 10)}
     if allowed(req.admin.role, Permission.REPORTS):
-        today = utcnow().date()
-        week = profit_loss(req.conn, today - dt.timedelta(days=6), today)
-        values.update(today=week.days[-1], week=week.total, partial=week.partial)
+        today, week = pnl.dashboard(req.conn, req.settings)
+        values.update(today=today, week=week, zone=req.settings.timezone)
     if allowed(req.admin.role, Permission.DELIVERIES):
         since = utcnow() - dt.timedelta(days=7)
         values["failing"] = delivery.recent_failures(req.conn, since, 10)

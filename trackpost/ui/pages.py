@@ -141,6 +141,8 @@ NAV = (
     ("Advertisers", "/admin/advertisers", Permission.CATALOGUE),
     ("Reports", "/admin/reports/transactions", Permission.REPORTS),
     ("Profit & loss", "/admin/reports/pnl", Permission.REPORTS),
+    ("Statistics", "/admin/reports/stats", Permission.REPORTS),
+    ("Clicks", "/admin/reports/clicks", Permission.REPORTS),
     ("Failed postbacks", "/admin/postbacks/failed", Permission.POSTBACKS),
     ("Deliveries", "/admin/deliveries", Permission.DELIVERIES),
     ("Payments", "/admin/payments", Permission.PAYMENTS),

@@ -1,22 +1,22 @@
-"""Reports: the transaction report with its filters and CSV, and profit and loss by day."""
+"""Reports: the transaction report with its filters and CSV, and the P&L by each view."""
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from typing import Any
+from urllib.parse import urlencode
 
 from trackpost.accounts.roles import Permission
-from trackpost.core.db import utcnow
-from trackpost.core.errors import InvalidParameter, TrackpostError
+from trackpost.core.errors import TrackpostError
 from trackpost.core.validation import validate
 from trackpost.reports import service as reports
 from trackpost.reports.schemas import TransactionReport
-from trackpost.ui.chart import bar_chart
+from trackpost.stats import service as stats
+from trackpost.ui import pnl
+from trackpost.ui.chart import Chart, bar_chart
 from trackpost.ui.format import money, when
 from trackpost.ui.pages import Download, Page, Pages, UiRequest
-from trackpost.ui.pnl import profit_loss
 
 pages = Pages()
 ROOT = "/admin/reports"
@@ -100,13 +100,13 @@ def transaction_csv(req: UiRequest) -> Download:
             line = {**row, "transactionid": tid, "time": when(row["time"])}
             for key in ("amount", "total_payout", "chargeback_cost"):
                 line[key] = money(row[key])
-            writer.writerow([_cell(line.get(c)) for c in CSV_COLUMNS])
+            writer.writerow([csv_cell(line.get(c)) for c in CSV_COLUMNS])
         if (page + 1) * 1000 >= total:
             break
     return Download("transactions.csv", "text/csv; charset=utf-8", out.getvalue().encode())
 
 
-def _cell(value: Any) -> str:
+def csv_cell(value: Any) -> str:
     """A CSV cell that a spreadsheet will not run as a formula."""
     text = "" if value is None else str(value)
     return f"'{text}" if text[:1] in ("=", "+", "-", "@") and not _number(text) else text
@@ -120,57 +120,43 @@ def _number(text: str) -> bool:
     return True
 
 
-def _range(req: UiRequest) -> tuple[dt.date, dt.date]:
-    today = utcnow().date()
-    try:
-        first = (
-            dt.date.fromisoformat(req.query.get("start") or "") if req.query.get("start") else None
-        )
-        last = dt.date.fromisoformat(req.query.get("end") or "") if req.query.get("end") else None
-    except ValueError:
-        raise InvalidParameter(
-            "Parameters 'start' and 'end' must be dates such as 2026-03-01."
-        ) from None
-    last = last or today
-    first = first or last - dt.timedelta(days=29)
-    if first > last:
-        raise InvalidParameter("Parameter 'end' must not be before 'start'.")
-    if (last - first).days > 366:
-        raise InvalidParameter("Parameters 'start' and 'end' may span at most a year.")
-    return first, last
+def _net_chart(report: pnl.Report) -> Chart | None:
+    """A bar chart of the net for the time views (days, months, years in key order)."""
+    if report.view not in pnl.TIME_VIEWS or not report.rows:
+        return None
+    return bar_chart([k for k, _ in report.rows], [pnl.cents(f["net"]) for _, f in report.rows])
 
 
 @pages.get(ROOT + "/pnl", Permission.REPORTS)
-def pnl(req: UiRequest) -> Page:
-    """Profit and loss by day with a chart of the net."""
+def pnl_page(req: UiRequest) -> Page:
+    """Profit and loss by any view of the statistics service, with a chart for time views."""
+    params = pnl.api_params(req.query)
+    values: dict[str, Any] = {
+        "query": params,
+        "views": pnl.VIEWS,
+        "periods": pnl.PERIODS,
+        "label": pnl.VIEW_LABEL.get(params["view"], params["view"]),
+        "key_page": pnl.KEY_PAGES.get(params["view"]),
+        "csv": urlencode(params),
+        "zone": req.settings.timezone,
+        "error": None,
+    }
     try:
-        first, last = _range(req)
+        report = pnl.profit_loss(req.conn, req.settings, req.query)
     except TrackpostError as exc:
-        return Page("pnl.html", {"error": exc.message, "query": req.query}, status=exc.status)
-    result = profit_loss(req.conn, first, last)
-    chart = bar_chart([d.day.isoformat() for d in result.days], [d.net for d in result.days])
-    return Page(
-        "pnl.html",
-        {
-            "pnl": result,
-            "chart": chart,
-            "first": first,
-            "last": last,
-            "query": req.query,
-            "error": None,
-        },
-    )
+        values["error"] = exc.message
+        return Page("pnl.html", values, status=exc.status)
+    values.update(report=report, chart=_net_chart(report))
+    return Page("pnl.html", values)
 
 
 @pages.get(ROOT + "/pnl.csv", Permission.REPORTS)
 def pnl_csv(req: UiRequest) -> Download:
-    first, last = _range(req)
-    result = profit_loss(req.conn, first, last)
+    """The view's rows as the API's format=csv gives them."""
+    report = pnl.profit_loss(req.conn, req.settings, req.query)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(("day", "conversions", "revenue", "payouts", "net"))
-    for d in result.days:
-        writer.writerow(
-            (d.day.isoformat(), d.conversions, money(d.revenue), money(d.payouts), money(d.net))
-        )
-    return Download("profit-loss.csv", "text/csv; charset=utf-8", out.getvalue().encode())
+    for line in stats.csv_rows([report.dim], [f for _, f in report.rows]):
+        writer.writerow([csv_cell(v) for v in line])
+    name = f"profit-loss-{report.view}.csv"
+    return Download(name, "text/csv; charset=utf-8", out.getvalue().encode())

@@ -8,7 +8,9 @@ from trackpost.core.http import Services
 from trackpost.ui import (
     affiliate_postbacks,
     catalogue,
+    clicks,
     commissions,
+    crossed,
     customer_actions,
     customers,
     dashboard,
@@ -38,6 +40,8 @@ AREAS = (
     webhooks.pages,
     affiliate_postbacks.pages,
     commissions.pages,
+    clicks.pages,
+    crossed.pages,
 )
 
 
