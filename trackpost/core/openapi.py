@@ -171,6 +171,7 @@ def build_openapi(
 SWAGGER_HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>trackpost API</title>
 <link rel="stylesheet" href="/admin/static/swagger-ui/swagger-ui.css">
+<link rel="icon" href="/admin/static/favicon.svg" type="image/svg+xml">
 </head><body><div id="ui"></div>
 <script src="/admin/static/swagger-ui/swagger-ui-bundle.js"></script>
 <script src="/admin/static/swagger-ui/swagger-init.js"></script>

@@ -1,3 +1,0 @@
-from trackpost.cli.main import main
-
-raise SystemExit(main())

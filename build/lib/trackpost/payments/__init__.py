@@ -1,1 +1,0 @@
-"""Paying affiliates: payout periods, payments (Open, Stored, Paid, Banned), dumps, statements."""

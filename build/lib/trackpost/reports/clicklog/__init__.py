@@ -1,1 +1,0 @@
-"""The click log: GET /api/report/clicks."""

@@ -1,1 +1,0 @@
-"""The admin console: server-rendered pages whose handlers call the domains' services."""
