@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode
 
 from trackpost.accounts.roles import Permission
 from trackpost.core.errors import InvalidParameter, TrackpostError
@@ -13,7 +12,7 @@ from trackpost.core.fields import parse_id
 from trackpost.delivery import service as delivery
 from trackpost.delivery.outbound import mask_url
 from trackpost.delivery.schemas import RetryDeliveries, SearchDeliveries
-from trackpost.ui.forms import model
+from trackpost.ui.forms import model, page_link, page_number
 from trackpost.ui.pages import Page, Pages, Redirect, Result, UiRequest
 
 pages = Pages()
@@ -24,16 +23,8 @@ KINDS = (("postback", "Affiliate postback"), ("webhook", "Webhook"))
 RESPONSE_SHOWN = 1024  # the attempt log keeps the answer's first KiB
 
 
-def _page_number(q: Mapping[str, str]) -> int:
-    raw = (q.get("page") or "0").strip()
-    return min(int(raw), 10**6) if raw.isdigit() else 0
-
-
 def _link(query: Mapping[str, str], page: int) -> str:
-    kept = {k: query[k] for k in FILTERS if query.get(k)}
-    if page:
-        kept["page"] = str(page)
-    return f"{ROOT}?{urlencode(kept)}" if kept else ROOT
+    return page_link(ROOT, FILTERS, query, page)
 
 
 def _day_after(raw: str) -> str:
@@ -88,7 +79,7 @@ def find(req: UiRequest, filters: dict[str, Any], limit: int) -> tuple[int, list
 
 
 def _values(req: UiRequest, q: Mapping[str, str], **extra: Any) -> dict[str, Any]:
-    page = _page_number(q)
+    page = page_number(q)
     query = {k: v for k, v in q.items() if k in FILTERS and v}
     values: dict[str, Any] = {
         "query": query,

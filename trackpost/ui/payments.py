@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode
 
 from trackpost.accounts import service as accounts
 from trackpost.accounts.roles import Permission
@@ -20,7 +19,7 @@ from trackpost.payments.schemas import (
     SearchPayments,
     StorePayments,
 )
-from trackpost.ui.forms import filled, model
+from trackpost.ui.forms import filled, model, page_link, page_number
 from trackpost.ui.pages import Download, Page, Pages, Redirect, Result, UiRequest
 
 pages = Pages()
@@ -40,20 +39,12 @@ def _affiliate(req: UiRequest, raw: str) -> str:
     return str(found)
 
 
-def _page_number(q: Mapping[str, str]) -> int:
-    raw = (q.get("page") or "0").strip()
-    return min(int(raw), 10**6) if raw.isdigit() else 0
-
-
 def _link(query: Mapping[str, str], page: int) -> str:
-    kept = {k: query[k] for k in FILTERS if query.get(k)}
-    if page:
-        kept["page"] = str(page)
-    return f"{ROOT}?{urlencode(kept)}" if kept else ROOT
+    return page_link(ROOT, FILTERS, query, page)
 
 
 def _list_values(req: UiRequest, q: Mapping[str, str], **extra: Any) -> dict[str, Any]:
-    page = _page_number(q)
+    page = page_number(q)
     query = {k: v for k, v in q.items() if k in FILTERS and v}
     values: dict[str, Any] = {
         "query": query,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode
 
 from trackpost.accounts import service as accounts
 from trackpost.accounts.roles import Permission
@@ -14,7 +13,7 @@ from trackpost.core.errors import InvalidParameter, TrackpostError
 from trackpost.iplists.rules import IpListCache
 from trackpost.postbacks import failed, redo
 from trackpost.postbacks.schemas import FailedParams, ReplayParams
-from trackpost.ui.forms import model
+from trackpost.ui.forms import model, page_link, page_number
 from trackpost.ui.pages import Page, Pages, Result, UiRequest
 
 pages = Pages()
@@ -63,21 +62,13 @@ def _params(req: UiRequest, q: Mapping[str, str], start: int) -> FailedParams:
     return model(FailedParams, raw)
 
 
-def _page_number(q: Mapping[str, str]) -> int:
-    raw = (q.get("page") or "0").strip()
-    return min(int(raw), 10**6) if raw.isdigit() else 0
-
-
 def _link(query: Mapping[str, str], page: int) -> str:
-    kept = {k: query[k] for k in FILTERS if query.get(k)}
-    if page:
-        kept["page"] = str(page)
-    return f"{ROOT}?{urlencode(kept)}" if kept else ROOT
+    return page_link(ROOT, FILTERS, query, page)
 
 
 def _values(req: UiRequest, q: Mapping[str, str], **extra: Any) -> dict[str, Any]:
     """The list under the filters in q (the query string, or a replay form's hidden fields)."""
-    page = _page_number(q)
+    page = page_number(q)
     query = {k: v for k, v in q.items() if k in FILTERS and v}
     values: dict[str, Any] = {
         "query": query,
