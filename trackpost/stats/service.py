@@ -18,6 +18,7 @@ from trackpost.core.errors import InvalidParameter
 from trackpost.core.fields import cents_text
 from trackpost.reports.periods import CURRENT, LAST, period_range
 from trackpost.reports.service import payout_periods
+from trackpost.stats import report_repository as reads
 from trackpost.stats import repository as repo
 from trackpost.stats.repository import FACTS, GRAINS, MEASURES, SUBAFFS, Grain
 from trackpost.stats.schemas import Filters, ProfitLoss, Stats
@@ -202,7 +203,7 @@ def _collect(
     time = (times[0], zone) if times else None
     out: dict[tuple[Any, ...], list[int]] = {}
     width = len(group) + (1 if time else 0)
-    for row in repo.totals(conn, query.grain, group, query.filters, uwin, time):
+    for row in reads.totals(conn, query.grain, group, query.filters, uwin, time):
         values = iter(row[:width])
         by_dim = {
             d: next(values)
