@@ -81,6 +81,12 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--update-doc", action="store_true", help="write the table into BENCHMARKS.md")
     p.add_argument("--keep", action="store_true", help="keep the seeded databases and logs")
+    p.add_argument(
+        "--stats-fold",
+        type=float,
+        metavar="SECONDS",
+        help="the server's TRACKPOST_STATS_FOLD_SECONDS (0: no statistics fold; default: its own)",
+    )
     return p
 
 

@@ -60,22 +60,25 @@ def fold_once(db: Database, uwin: int, batch: int = BATCH) -> Folded:
 
 
 def _fold_sqlite(db: Database, uwin: int, batch: int) -> Folded:
-    """SQLite has one writer: sum the batch in a read transaction, then write only the summed
-    rows in the writer's turn, if no fold and no in-place ledger change came in between."""
-    with db.transaction(write=False) as conn:
-        seen = repo.version(conn)
-        c, t, _changes = seen
-        hc, ht = repo.highs(conn)
-        hc, ht = max(c, min(hc, c + batch)), max(t, min(ht, t + batch))
-        if (hc, ht) == (c, t):
-            return Folded()
-        gathered = repo.gather(conn, (c, hc), (t, ht), uwin)
-    with db.transaction(write=True) as conn:
-        repo.state(conn)  # the row exists from here on
-        if repo.version(conn) != seen:
-            return Folded()  # the next round sums again
-        repo.write(conn, gathered)
-        repo.move(conn, hc, ht, utcnow())
+    """SQLite has one writer: sum the batch in a read transaction into the connection's
+    temporary tables, then copy them in the writer's turn on the same connection, if no fold
+    and no in-place ledger change came in between."""
+    with db.engine.connect() as conn:
+        with conn.begin():
+            seen = repo.version(conn)
+            c, t, _changes = seen
+            hc, ht = repo.highs(conn)
+            hc, ht = max(c, min(hc, c + batch)), max(t, min(ht, t + batch))
+            if (hc, ht) == (c, t):
+                return Folded()
+            gathered = repo.gather(conn, (c, hc), (t, ht), uwin)
+        conn.execution_options(**{WRITE_OPTION: True})
+        with _writing(db, conn):
+            repo.state(conn)  # the row exists from here on
+            if repo.version(conn) != seen:
+                return Folded()  # the next round sums again
+            repo.write(conn, gathered)
+            repo.move(conn, hc, ht, utcnow())
     return Folded(hc - c, ht - t)
 
 

@@ -88,9 +88,12 @@ def _read(
 
 
 @lru_cache(maxsize=64)
-def _read_daily(dialect: str, group: tuple[str, ...], names: tuple[str, ...]) -> TextClause:
-    """stats_offer_daily's rows of the days [:d_from, :d_until) (d: the day) and the tail's
-    rows past the cursors by hour (h), both keyed by (d, h, *group)."""
+def _read_daily(
+    dialect: str, group: tuple[str, ...], names: tuple[str, ...], width: int
+) -> TextClause:
+    """stats_offer_daily's rows of the days [:d_from, :d_until) and the tail's rows past the
+    cursors, summed by `group`; with a time key (`width`: 10 a day, 7 a month, 4 a year) first
+    by (d: the day's text cut to `width`, h: a tail row's hour)."""
     tail = sql.contributions(dialect, OFFERS)
     for name, value in _CURSORS.items():
         tail = tail.replace(name, value)
@@ -115,13 +118,20 @@ def _read_daily(dialect: str, group: tuple[str, ...], names: tuple[str, ...]) ->
         f"WHERE {hours}"
     )
     where = " AND ".join(("1 = 1", *(CONDITIONS[n] for n in names if n not in ("from", "until"))))
-    cols = ", ".join(("d", "h", *group))
+    # A day, month or year is the start of the day's text; the tail's hours stay hours.
+    times = (f"substr(f.d, 1, {width}) AS d", "f.h AS h") if width else ()
+    cols = ", ".join((*times, *group))
+    grouped = ", ".join((*(("d", "h") if width else ()), *group))
     sums = ", ".join(f"SUM({m}) AS {m}" for m in MEASURES)
-    statement = f"SELECT {cols}, {sums} FROM ({inner}) f WHERE {where} GROUP BY {cols}"
+    statement = f"SELECT {cols}, {sums} FROM ({inner}) f WHERE {where}"
+    if grouped:
+        statement += f" GROUP BY {grouped}"
     clause = text(statement)
     binds = [bindparam(n, type_=UTCDateTime()) for n in TIME_BINDS if f":{n}" in statement]
     if binds:
         clause = clause.bindparams(*binds)
+    if not width:
+        return clause
     return clause.columns(h=UTCDateTime())  # type: ignore[return-value]
 
 
@@ -156,13 +166,13 @@ def _daily_totals(
     time: tuple[str, ZoneInfo] | None,
     bounds: dict[str, str],
 ) -> list[tuple[Any, ...]]:
-    stmt = _read_daily(conn.dialect.name, tuple(group), tuple(sorted(filters)))
+    width = 0 if time is None else {"day": 10, "month": 7, "year": 4}[time[0]]
+    stmt = _read_daily(conn.dialect.name, tuple(group), tuple(sorted(filters)), width)
     params = {f"f_{k}": v for k, v in filters.items()}
     rows = conn.execute(stmt, {"c_hi": NO_END, "t_hi": NO_END, "uwin": uwin, **params, **bounds})
     if time is None:
-        return [tuple(r[2:]) for r in rows]
-    dim, zone = time
-    width = {"day": 10, "month": 7, "year": 4}[dim]
+        return [tuple(r) for r in rows]
+    zone = time[1]
     return [
         ((r[0] if r[0] is not None else _local("day", r[1], zone))[:width], *r[2:]) for r in rows
     ]

@@ -190,10 +190,12 @@ def fold(conn: Connection, c_range: tuple[int, int], t_range: tuple[int, int], u
 
 @dataclass(frozen=True)
 class Gathered:
-    """A batch summed per rollup row, and its clicks' newest per (offer, IP), ready to write."""
+    """A batch summed per rollup row, in temporary tables of the connection that summed it
+    (the writer's turn copies them with one statement each); the offer grain's rows also
+    here, for the daily rollup."""
 
-    rows: tuple[tuple[Grain, list[dict[str, Any]]], ...]
-    seen: list[dict[str, Any]]
+    tables: tuple[tuple[Grain, str], ...]
+    offers: list[tuple[Any, ...]]
 
 
 @lru_cache(maxsize=16)
@@ -201,28 +203,45 @@ def _grouped(dialect: str, grain: Grain) -> TextClause:
     return text(sql.grouped(dialect, grain, "stats_seen", batch=sql.BATCH[dialect]))
 
 
-@lru_cache(maxsize=16)
-def _upsert(grain: Grain) -> TextClause:
-    return text(sql.upsert(grain))
-
-
 @lru_cache(maxsize=2)
 def _signed(dialect: str) -> TextClause:
     return text(sql.grouped(dialect, OFFERS, "stats_seen", "", True))
 
 
-_REMEMBER_ONE = text(sql.remember_one("stats_seen"))
+NEWEST = "stats_newest"
 
 
-def _as_params(rows: Any) -> list[dict[str, Any]]:
-    return [{f"p{i}": v for i, v in enumerate(r)} for r in rows]
+def _summed(grain: Grain) -> str:
+    return f"stats_sum_{grain.table}"
+
+
+@lru_cache(maxsize=16)
+def _keep(dialect: str, name: str, select: str) -> tuple[TextClause, TextClause]:
+    """Dropping and (re)making a temporary table of a select's rows."""
+    return text(f"DROP TABLE IF EXISTS temp.{name}"), text(f"CREATE TEMP TABLE {name} AS {select}")
+
+
+@lru_cache(maxsize=16)
+def _copy(grain: Grain) -> TextClause:
+    cols = ", ".join(("hour", *grain.keys, *grain.measures))
+    # WHERE true: SQLite's parser needs it before an upsert's ON CONFLICT after a SELECT.
+    return text(
+        f"INSERT INTO {grain.table} ({cols}) SELECT * FROM temp.{_summed(grain)} WHERE true "
+        + sql.on_conflict_add(grain)
+    )
+
+
+_REMEMBER_NEWEST = text(
+    f"INSERT INTO stats_seen (offerid, ip, last_at) SELECT * FROM temp.{NEWEST} WHERE true "
+    "ON CONFLICT (offerid, ip) DO UPDATE SET last_at = excluded.last_at"
+)
 
 
 def gather(
     conn: Connection, c_range: tuple[int, int], t_range: tuple[int, int], uwin: int
 ) -> Gathered:
     """Sum a batch without writing the database (SQLite: in a read transaction, so outside the
-    writer's turn; only the connection's temporary table is written)."""
+    writer's turn; only the connection's temporary tables are written)."""
     params = {
         "c_lo": c_range[0],
         "c_hi": c_range[1],
@@ -232,22 +251,26 @@ def gather(
     }
     dialect = conn.dialect.name
     _staged(conn, "stats_seen", params)
-    rows = tuple(
-        (grain, _as_params(conn.execute(_grouped(dialect, grain), params))) for grain in GRAINS
-    )
-    seen = _as_params(conn.execute(text(sql.newest(dialect))))
-    return Gathered(rows, seen)
+    tables = []
+    for grain in GRAINS:
+        drop, make = _keep(dialect, _summed(grain), str(_grouped(dialect, grain)))
+        conn.execute(drop)
+        conn.execute(make, params)
+        tables.append((grain, _summed(grain)))
+    drop, make = _keep(dialect, NEWEST, sql.newest(dialect))
+    conn.execute(drop)
+    conn.execute(make)
+    offers = [tuple(r) for r in conn.execute(text(f"SELECT * FROM temp.{_summed(OFFERS)}"))]
+    return Gathered(tuple(tables), offers)
 
 
 def write(conn: Connection, gathered: Gathered) -> None:
-    """Add a gathered batch to the rollups and the unique-click memory (few rows: one per key)."""
-    for grain, rows in gathered.rows:
-        if rows:
-            conn.execute(_upsert(grain), rows)
-        if grain == OFFERS:
-            daily.add(conn, (tuple(r.values()) for r in rows))
-    if gathered.seen:
-        conn.execute(_REMEMBER_ONE, gathered.seen)
+    """Add a gathered batch to the rollups and the unique-click memory, on the connection that
+    gathered it: one statement per table."""
+    for grain, _name in gathered.tables:
+        conn.execute(_copy(grain))
+    daily.add(conn, gathered.offers)
+    conn.execute(_REMEMBER_NEWEST)
 
 
 def adjust(conn: Connection, transactionid: int, sign: int) -> None:

@@ -164,6 +164,11 @@ def grouped(
     )
 
 
+def on_conflict_add(grain: Grain) -> str:
+    """The upsert clause that adds a row's figures to the grain's existing row."""
+    return _add(grain)
+
+
 def _add(grain: Grain) -> str:
     cols = ", ".join(("hour", *grain.keys))
     add = ", ".join(f"{m} = {grain.table}.{m} + excluded.{m}" for m in grain.measures)
@@ -185,13 +190,6 @@ def fold(
     return f"INSERT INTO {grain.table} ({cols}) {select} {_add(grain)}"
 
 
-def upsert(grain: Grain) -> str:
-    """Add one summed row (parameters p0, p1... in the grouped select's order) to the grain."""
-    names = ("hour", *grain.keys, *grain.measures)
-    values = ", ".join(f":p{i}" for i in range(len(names)))
-    return f"INSERT INTO {grain.table} ({', '.join(names)}) VALUES ({values}) {_add(grain)}"
-
-
 def newest(dialect: str) -> str:
     """Each (offer, IP)'s newest staged click (by clickid): what the memory keeps of a batch."""
     return (
@@ -207,11 +205,6 @@ _REMEMBER = "ON CONFLICT (offerid, ip) DO UPDATE SET last_at = excluded.last_at"
 def remember(dialect: str, seen: str) -> str:
     """Record each (offer, IP)'s newest staged click (by clickid) in the fold's memory."""
     return f"INSERT INTO {seen} (offerid, ip, last_at) {newest(dialect)} {_REMEMBER}"
-
-
-def remember_one(seen: str) -> str:
-    """Record one (offer, IP)'s newest click (parameters p0, p1, p2)."""
-    return f"INSERT INTO {seen} (offerid, ip, last_at) VALUES (:p0, :p1, :p2) {_REMEMBER}"
 
 
 def drop_empty(dialect: str, grain: Grain) -> str:
