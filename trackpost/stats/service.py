@@ -7,7 +7,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -224,8 +224,11 @@ def _rate(numerator: int, denominator: int, scale: int) -> str:
     """numerator * scale / denominator to two decimals, half up ('0.00' when nothing)."""
     if not denominator:
         return "0.00"
-    value = Decimal(numerator * scale) / Decimal(denominator)
-    return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    # In integer hundredths: half up is away from zero, as Decimal's ROUND_HALF_UP.
+    n, d = abs(numerator * scale * 100), abs(denominator)
+    hundredths = (2 * n + d) // (2 * d)
+    negative = numerator != 0 and (numerator < 0) != (denominator < 0)
+    return ("-" if negative else "") + str(cents_text(hundredths))
 
 
 def figures(sums: list[int]) -> dict[str, Any]:
