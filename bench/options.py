@@ -26,6 +26,7 @@ class Options:
     update_doc: bool
     keep: bool
     command: str
+    stats_fold: float | None = None
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -121,5 +122,6 @@ def parse(argv: list[str] | None = None) -> Options:
         profile=args.profile,
         update_doc=args.update_doc,
         keep=args.keep,
+        stats_fold=args.stats_fold,
         command=cmd,
     )
