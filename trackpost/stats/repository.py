@@ -89,18 +89,22 @@ ALL_KEYS = tuple(dict.fromkeys(k for g in GRAINS for k in g.keys))
 
 
 @lru_cache(maxsize=8)
-def _stage(dialect: str, seen: str) -> tuple[TextClause, TextClause, TextClause]:
+def _stage(dialect: str, seen: str) -> tuple[TextClause, ...]:
     drop = text(f"DROP TABLE IF EXISTS {sql.BATCH[dialect]}")
     create, fill = sql.stage(dialect, ALL_KEYS, seen)
-    return drop, text(create), text(fill)
+    t_drop = text(f"DROP TABLE IF EXISTS {sql.TBATCH[dialect]}")
+    t_create, t_fill = sql.stage_txns(dialect, ALL_KEYS)
+    return drop, text(create), text(fill), t_drop, text(t_create), text(t_fill)
 
 
-def _staged(conn: Connection, seen: str, params: Mapping[str, Any]) -> None:
-    """Work the range's clicks out once into a temporary table (dropped by the next stage)."""
-    drop, create, fill = _stage(conn.dialect.name, seen)
-    conn.execute(drop)
-    conn.execute(create)
-    conn.execute(fill, dict(params))
+def _staged(conn: Connection, seen: str, params: Mapping[str, Any], *, events: bool = True) -> None:
+    """Work the range's clicks (and events) out once into temporary tables (dropped by the
+    next stage)."""
+    statements = _stage(conn.dialect.name, seen)
+    for drop, create, fill in (statements[:3], statements[3:]) if events else (statements[:3],):
+        conn.execute(drop)
+        conn.execute(create)
+        conn.execute(fill, dict(params))
 
 
 @lru_cache(maxsize=8)
@@ -340,7 +344,7 @@ def refold(
         "uwin": uwin,
     }
     dialect = conn.dialect.name
-    _staged(conn, "stats_seen_scratch", params)
+    _staged(conn, "stats_seen_scratch", params, events=False)
     for grain in GRAINS:
         conn.execute(_fold(dialect, grain, "stats_seen_scratch", True, staged=True), params)
     conn.execute(_remember(dialect, "stats_seen_scratch"), params)
