@@ -56,6 +56,8 @@ class Target:
     marks: dict[str, int] = field(default_factory=dict)
     # The console cases' session cookie ("tp_session=..."), signed in once per server start.
     console_cookie: str = ""
+    # The server's TRACKPOST_STATS_FOLD_SECONDS (None: trackpost's default).
+    stats_fold: float | None = None
 
     @property
     def env(self) -> dict[str, str]:
@@ -65,6 +67,8 @@ class Target:
         env["TRACKPOST_DATA_DIR"] = str(self.data_dir)
         # The postback+outbound case's receiver listens on 127.0.0.1.
         env["TRACKPOST_OUTBOUND_ALLOW_PRIVATE"] = "127.0.0.1/32"
+        if self.stats_fold is not None:
+            env["TRACKPOST_STATS_FOLD_SECONDS"] = f"{self.stats_fold:g}"
         return env
 
     @property

@@ -26,6 +26,7 @@ class Options:
     update_doc: bool
     keep: bool
     command: str
+    stats_fold: float | None = None
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -81,6 +82,12 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--update-doc", action="store_true", help="write the table into BENCHMARKS.md")
     p.add_argument("--keep", action="store_true", help="keep the seeded databases and logs")
+    p.add_argument(
+        "--stats-fold",
+        type=float,
+        metavar="SECONDS",
+        help="the server's TRACKPOST_STATS_FOLD_SECONDS (0: no statistics fold; default: its own)",
+    )
     return p
 
 
@@ -115,5 +122,6 @@ def parse(argv: list[str] | None = None) -> Options:
         profile=args.profile,
         update_doc=args.update_doc,
         keep=args.keep,
+        stats_fold=args.stats_fold,
         command=cmd,
     )

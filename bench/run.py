@@ -329,6 +329,7 @@ def _run_workers(
 def _run_backend(run: Run, backend: str, chosen: tuple[Case, ...]) -> None:
     for customers in run.opts.customers:
         target = prepare(backend, customers, run.opts.spare_clicks, run.workdir, run.opts.postgres)
+        target.stats_fold = run.opts.stats_fold
         # Every case that converts spare clicks (postback, postback+rules) takes its own share.
         converting = max(1, sum(1 for c in chosen if c.script == "postback"))
         target.postback_runs = (1 + run.opts.rounds) * len(run.opts.workers) * converting

@@ -1,8 +1,10 @@
 """The statistics bench: seed clicks and sales over 90 days in bulk, fold them into the rollups,
 then time the reports (in process, on one connection, as a request's handler runs them).
 
-    python -m bench.stats --backend sqlite --clicks 1000000
+    python -m bench.stats --backend sqlite --clicks 1000000 10000000
     python -m bench.stats --backend postgres --clicks 1000000 --pg-url postgresql://...
+
+With several sizes, each case's p99 is also given as a ratio to the first size's.
 
 Cases: P&L by day for 30 days, by offer, by affiliate with an affiliate filter, stats day x
 offer over 30 days. Sales are a tenth of the clicks (the issue's 10M clicks, 1M transactions).
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import statistics
 import tempfile
 import time
@@ -63,16 +66,43 @@ def _time(db: Database, run: Callable[[Connection], Any], rounds: int) -> tuple[
     return statistics.median(spent), p99
 
 
+TABLES = (
+    "clicks",
+    "transactions",
+    "stats_offer_daily",
+    "stats_offer_hourly",
+    "stats_hourly",
+    "stats_subaff_hourly",
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--clicks", type=int, default=1_000_000)
+    parser.add_argument("--clicks", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "tp-stats")
     args = parser.parse_args(argv)
-    sales = args.clicks // 10
-    target = prepare(args.backend, sales, args.clicks - sales, args.workdir, args.pg_url)
+    first: dict[str, float] = {}
+    for clicks in args.clicks:
+        p99s = _one(args, clicks)
+        for name, p99 in p99s.items():
+            if first:
+                print(
+                    f"[{args.backend}] {name:<24} p99 {clicks:,} / {args.clicks[0]:,} clicks: "
+                    f"{p99 / max(first[name], 1e-9):.2f}x",
+                    flush=True,
+                )
+        first = first or p99s
+    return 0
+
+
+def _one(args: argparse.Namespace, clicks: int) -> dict[str, float]:
+    """Seed `clicks` clicks, fold them, time the cases; each case's p99."""
+    sales = clicks // 10
+    target = prepare(args.backend, sales, clicks - sales, args.workdir, args.pg_url)
+    p99s: dict[str, float] = {}
     try:
         settings = Settings(database_url=target.sa_url, data_dir=target.data_dir)
         db = Database(create_db_engine(settings, pool_size=1), checkpoint=False)
@@ -85,15 +115,23 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         with db.transaction(write=False) as conn:
-            rows = conn.exec_driver_sql("SELECT count(*) FROM stats_hourly").scalar()
-        print(f"[{args.backend}] stats_hourly rows: {rows:,}", flush=True)
+            counts = {
+                t: conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar()  # noqa: S608
+                for t in TABLES
+            }
+        print(f"[{args.backend}] rows: {counts}", flush=True)
         for name, run in _cases(target.dataset.affiliate_id(3)).items():
             p50, p99 = _time(db, run, args.rounds)
-            print(f"[{args.backend}] {name:<24} p50 {p50:8.1f} ms   p99 {p99:8.1f} ms", flush=True)
+            p99s[name] = p99
+            print(
+                f"[{args.backend}] {clicks:,} {name:<24} p50 {p50:8.1f} ms   p99 {p99:8.1f} ms"
+                f"   load {os.getloadavg()[0]:.2f}",
+                flush=True,
+            )
         db.dispose()
     finally:
         target.drop()
-    return 0
+    return p99s
 
 
 if __name__ == "__main__":

@@ -219,6 +219,7 @@ OWNERS = {
     "stats_offer_hourly": "stats",
     "stats_state": "stats",
     "stats_seen": "stats",
+    "stats_offer_daily": "stats",
 }
 # cache_versions holds one row per cache; each domain keeps its own row (and reads others').
 SHARED_TABLES = frozenset({"cache_versions"})

@@ -7,6 +7,7 @@ import datetime as dt
 import itertools
 from collections import defaultdict
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,6 +20,7 @@ from trackpost.core.http import Services
 from trackpost.models.stats import (
     MEASURES,
     stats_hourly,
+    stats_offer_daily,
     stats_offer_hourly,
     stats_subaff_hourly,
 )
@@ -158,13 +160,40 @@ def test_counters_equal_a_recount_whatever_the_fold_does(net: Network, actions: 
     job.fold_all(net.services.db, WINDOW)
     expected = {k: v for k, v in recount(net)[net.offer].items() if v}
     assert _reported(net) == expected
+    assert _daily(net) == _hours_by_day(net, "UTC")
+
+
+def _daily(net: Network) -> dict[tuple[Any, ...], list[int]]:
+    """stats_offer_daily's rows that count something."""
+    with net.services.db.transaction(write=False) as conn:
+        return {
+            (r.day, r.offerid, r.advertiserid): [r._mapping[m] for m in MEASURES]
+            for r in conn.execute(select(stats_offer_daily))
+            if any(r._mapping[m] for m in MEASURES)
+        }
+
+
+def _hours_by_day(net: Network, zone: str) -> dict[tuple[Any, ...], list[int]]:
+    """stats_offer_hourly summed by the zone's days, rows that count something."""
+    out: dict[tuple[Any, ...], list[int]] = {}
+    with net.services.db.transaction(write=False) as conn:
+        for r in conn.execute(select(stats_offer_hourly)):
+            key = (
+                r.hour.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d"),
+                r.offerid,
+                r.advertiserid,
+            )
+            sums = out.setdefault(key, [0] * len(MEASURES))
+            for i, m in enumerate(MEASURES):
+                sums[i] += r._mapping[m]
+    return {k: v for k, v in out.items() if any(v)}
 
 
 def _rollups(net: Network) -> list[Any]:
     with net.services.db.transaction(write=False) as conn:
         return sorted(
             str(tuple(r))
-            for t in (stats_hourly, stats_offer_hourly, stats_subaff_hourly)
+            for t in (stats_hourly, stats_offer_hourly, stats_subaff_hourly, stats_offer_daily)
             for r in conn.execute(select(t))
             if any(r._mapping[m] for m in MEASURES)  # a pending sale's row counts nothing
         )
@@ -218,9 +247,12 @@ def test_days_are_the_network_days_across_a_dst_change(net: Network) -> None:
         for h, when in zip(hashes, times, strict=True):
             conn.execute(update(clicks).where(clicks.c.click_hash == h).values(created_at=when))
     net.services.settings = net.services.settings.replace(timezone="America/New_York")
-    for fold in (False, True):
+    # Unfolded; folded with the daily rows in UTC (so the hours are read); then in New York's
+    # days, rebuilt from the hours when the zone changes, and read by day.
+    for fold in (None, "UTC", "America/New_York"):
         if fold:
-            job.fold_all(net.services.db, WINDOW)
+            job.fold_all(net.services.db, WINDOW, zone=fold)
+            assert _daily(net) == _hours_by_day(net, fold)
         # Open ranges are grouped by hour and turned into days in Python; bounded ones in SQL
         # (PostgreSQL's AT TIME ZONE, or the zone's offsets over the range on SQLite).
         for bounds in ({"period": 7}, {"period": 8, "start": "2026-10-30", "end": "2026-11-03"}):
@@ -270,6 +302,7 @@ def test_approvals_and_revenue_updates_of_folded_sales_stay_exact(
     now = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
     job.rebuild(services.db, now - dt.timedelta(days=1), now + dt.timedelta(days=1), WINDOW)
     assert _rollups(net) == incremental
+    assert _daily(net) == _hours_by_day(net, "UTC")
 
 
 def test_a_batch_summed_before_a_ledger_change_is_summed_again(
@@ -295,3 +328,18 @@ def test_a_batch_summed_before_a_ledger_change_is_summed_again(
     expected = {k: v for k, v in recount(net)[net.offer].items() if v}
     assert expected["income"] == 3000
     assert _reported(net) == expected
+
+
+def test_whole_day_reads_take_the_daily_rows_and_hours_the_hourly(net: Network) -> None:
+    net.click()
+    job.fold_all(net.services.db, WINDOW)
+    with net.services.db.transaction(write=True) as conn:
+        conn.execute(
+            update(stats_offer_daily).values(raw_clicks=stats_offer_daily.c.raw_clicks + 5)
+        )
+    by_day = net.api.get(PL, {"period": 8, "start": "2020-01-01", "view": "period"}).json()
+    assert by_day["total"]["raw_clicks"] == 6
+    by_hour = net.api.get(STATS, {"period": 7, "dims": "hour"}).json()
+    assert by_hour["total"]["raw_clicks"] == 1
+    net.click()  # the unfolded tail is added to the days
+    assert net.api.get(PL, {"period": 7, "view": "offer"}).json()["total"]["raw_clicks"] == 7

@@ -249,6 +249,7 @@ def cmd_stats_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     try:
         db = _db(settings)
         try:
+            stats_job.ensure_zone(db, settings.timezone)
             clicks, txns = stats_job.rebuild(
                 db, lo, hi, settings.stats_unique_seconds, progress=progress
             )

@@ -73,6 +73,15 @@ stats_subaff_hourly = Table(
     *_measures(),
     Index("ix_stats_subaff_hourly_login", "loginid", "hour"),
 )
+# The offer grain by the network's local day (stats_state.zone, 'YYYY-MM-DD'): the day, month
+# and year views read a day's row instead of its 23 to 25 hours'.
+stats_offer_daily = Table(
+    "stats_offer_daily",
+    Base.metadata,
+    Column("day", String(10), primary_key=True),
+    *(Column(name, BigInteger, primary_key=True) for name in OFFER_KEYS),
+    *_measures(),
+)
 
 
 class StatsState(Base):
@@ -87,6 +96,8 @@ class StatsState(Base):
     # the writer's turn writes it only if this has not moved meanwhile.
     changes: Mapped[int] = mapped_column(BigId, default=0)
     folded_at: Mapped[dt.datetime | None]
+    # The zone stats_offer_daily's days are in (None: not built; rebuilt when it changes).
+    zone: Mapped[str | None] = mapped_column(String(64))
 
 
 class StatsSeen(Base):

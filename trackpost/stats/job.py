@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 from trackpost.core.config import Settings
 from trackpost.core.db import WRITE_OPTION, Database, create_db_engine, name_os_thread, utcnow
 from trackpost.core.leader import Leadership
+from trackpost.stats import daily_repository as daily
 from trackpost.stats import repository as repo
 
 log = logging.getLogger("trackpost.stats")
@@ -59,27 +60,43 @@ def fold_once(db: Database, uwin: int, batch: int = BATCH) -> Folded:
 
 
 def _fold_sqlite(db: Database, uwin: int, batch: int) -> Folded:
-    """SQLite has one writer: sum the batch in a read transaction, then write only the summed
-    rows in the writer's turn, if no fold and no in-place ledger change came in between."""
-    with db.transaction(write=False) as conn:
-        seen = repo.version(conn)
-        c, t, _changes = seen
-        hc, ht = repo.highs(conn)
-        hc, ht = max(c, min(hc, c + batch)), max(t, min(ht, t + batch))
-        if (hc, ht) == (c, t):
-            return Folded()
-        gathered = repo.gather(conn, (c, hc), (t, ht), uwin)
-    with db.transaction(write=True) as conn:
-        repo.state(conn)  # the row exists from here on
-        if repo.version(conn) != seen:
-            return Folded()  # the next round sums again
-        repo.write(conn, gathered)
-        repo.move(conn, hc, ht, utcnow())
+    """SQLite has one writer: sum the batch in a read transaction into the connection's
+    temporary tables, then copy them in the writer's turn on the same connection, if no fold
+    and no in-place ledger change came in between."""
+    with db.engine.connect() as conn:
+        with conn.begin():
+            seen = repo.version(conn)
+            c, t, _changes = seen
+            hc, ht = repo.highs(conn)
+            hc, ht = max(c, min(hc, c + batch)), max(t, min(ht, t + batch))
+            if (hc, ht) == (c, t):
+                return Folded()
+            gathered = repo.gather(conn, (c, hc), (t, ht), uwin)
+        conn.execution_options(**{WRITE_OPTION: True})
+        with _writing(db, conn):
+            repo.state(conn)  # the row exists from here on
+            if repo.version(conn) != seen:
+                return Folded()  # the next round sums again
+            repo.write(conn, gathered)
+            repo.move(conn, hc, ht, utcnow())
     return Folded(hc - c, ht - t)
 
 
-def fold_all(db: Database, uwin: int, batch: int = BATCH) -> Folded:
-    """Fold until nothing is left (tests, the CLI and the bench's seeder)."""
+def ensure_zone(db: Database, zone: str) -> bool:
+    """Put the daily rollup's days in `zone`, rebuilding it from the hourly rows if they are
+    in another (or none yet); True when rebuilt."""
+    with db.transaction(write=False) as conn:
+        if daily.zone(conn) == zone:
+            return False
+    with db.transaction(write=True) as conn:
+        repo.state(conn)  # the row exists, and on PostgreSQL the fold waits for us
+        return daily.rezone(conn, zone)
+
+
+def fold_all(db: Database, uwin: int, batch: int = BATCH, zone: str = "UTC") -> Folded:
+    """Fold until nothing is left (tests, the CLI and the bench's seeder), the daily rows in
+    `zone`."""
+    ensure_zone(db, zone)
     total = Folded()
     while True:
         done = fold_once(db, uwin, batch)
@@ -142,6 +159,9 @@ def rebuild(
             c, t = nc, nt
             if progress is not None:
                 progress(c - c_low, c_top - c_low)
+        with _writing(db, conn):
+            repo.state(conn)
+            daily.derive(conn, lo, hi)
     return c_top, t_top
 
 
@@ -152,6 +172,8 @@ class StatsJob:
         self.settings = settings
         self.interval = settings.stats_fold_seconds
         self.uwin = settings.stats_unique_seconds
+        self.zone = settings.timezone
+        self._zoned = False
         self.standby = standby
         self._forgot = 0.0
         self._stop = threading.Event()
@@ -178,6 +200,9 @@ class StatsJob:
         try:
             if not leader.acquire():
                 return self.standby
+            if not self._zoned:
+                ensure_zone(db, self.zone)
+                self._zoned = True
             done = fold_once(db, self.uwin)
             if time.monotonic() - self._forgot > FORGET_EVERY:
                 self._forget(db)

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, TextClause, bindparam, text
 
 from trackpost.core.db import UTCDateTime
 from trackpost.models.stats import FACT_KEYS, MEASURES, OFFER_KEYS, SUBAFF_KEYS
+from trackpost.stats import daily_repository as daily
 from trackpost.stats import sql
 from trackpost.stats.sql import Grain
 
@@ -23,8 +22,6 @@ SUBAFFS = Grain("stats_subaff_hourly", SUBAFF_KEYS, MEASURES)
 GRAINS = (OFFERS, FACTS, SUBAFFS)  # the smallest first: a report reads the first that serves
 __all__ = ["FACTS", "GRAINS", "MEASURES", "OFFERS", "SUBAFFS", "Grain"]
 STATE = "main"
-# Far above any id: the read's tail has no upper bound.
-NO_END = 2**62
 _ENSURE = text(
     "INSERT INTO stats_state (name, click_cursor, txn_cursor, changes) VALUES (:n, 0, 0, 0) "
     "ON CONFLICT (name) DO NOTHING"
@@ -92,18 +89,22 @@ ALL_KEYS = tuple(dict.fromkeys(k for g in GRAINS for k in g.keys))
 
 
 @lru_cache(maxsize=8)
-def _stage(dialect: str, seen: str) -> tuple[TextClause, TextClause, TextClause]:
+def _stage(dialect: str, seen: str) -> tuple[TextClause, ...]:
     drop = text(f"DROP TABLE IF EXISTS {sql.BATCH[dialect]}")
     create, fill = sql.stage(dialect, ALL_KEYS, seen)
-    return drop, text(create), text(fill)
+    t_drop = text(f"DROP TABLE IF EXISTS {sql.TBATCH[dialect]}")
+    t_create, t_fill = sql.stage_txns(dialect, ALL_KEYS)
+    return drop, text(create), text(fill), t_drop, text(t_create), text(t_fill)
 
 
-def _staged(conn: Connection, seen: str, params: Mapping[str, Any]) -> None:
-    """Work the range's clicks out once into a temporary table (dropped by the next stage)."""
-    drop, create, fill = _stage(conn.dialect.name, seen)
-    conn.execute(drop)
-    conn.execute(create)
-    conn.execute(fill, dict(params))
+def _staged(conn: Connection, seen: str, params: Mapping[str, Any], *, events: bool = True) -> None:
+    """Work the range's clicks (and events) out once into temporary tables (dropped by the
+    next stage)."""
+    statements = _stage(conn.dialect.name, seen)
+    for drop, create, fill in (statements[:3], statements[3:]) if events else (statements[:3],):
+        conn.execute(drop)
+        conn.execute(create)
+        conn.execute(fill, dict(params))
 
 
 @lru_cache(maxsize=8)
@@ -187,15 +188,18 @@ def fold(conn: Connection, c_range: tuple[int, int], t_range: tuple[int, int], u
     _staged(conn, "stats_seen", params)
     for grain in GRAINS:
         conn.execute(_fold(dialect, grain, "stats_seen", False, staged=True), params)
+    daily.add(conn, conn.execute(_grouped(dialect, OFFERS), params))
     conn.execute(_remember(dialect, "stats_seen"), params)
 
 
 @dataclass(frozen=True)
 class Gathered:
-    """A batch summed per rollup row, and its clicks' newest per (offer, IP), ready to write."""
+    """A batch summed per rollup row, in temporary tables of the connection that summed it
+    (the writer's turn copies them with one statement each); the offer grain's rows also
+    here, for the daily rollup."""
 
-    rows: tuple[tuple[Grain, list[dict[str, Any]]], ...]
-    seen: list[dict[str, Any]]
+    tables: tuple[tuple[Grain, str], ...]
+    offers: list[tuple[Any, ...]]
 
 
 @lru_cache(maxsize=16)
@@ -203,23 +207,45 @@ def _grouped(dialect: str, grain: Grain) -> TextClause:
     return text(sql.grouped(dialect, grain, "stats_seen", batch=sql.BATCH[dialect]))
 
 
+@lru_cache(maxsize=2)
+def _signed(dialect: str) -> TextClause:
+    return text(sql.grouped(dialect, OFFERS, "stats_seen", "", True))
+
+
+NEWEST = "stats_newest"
+
+
+def _summed(grain: Grain) -> str:
+    return f"stats_sum_{grain.table}"
+
+
 @lru_cache(maxsize=16)
-def _upsert(grain: Grain) -> TextClause:
-    return text(sql.upsert(grain))
+def _keep(dialect: str, name: str, select: str) -> tuple[TextClause, TextClause]:
+    """Dropping and (re)making a temporary table of a select's rows."""
+    return text(f"DROP TABLE IF EXISTS temp.{name}"), text(f"CREATE TEMP TABLE {name} AS {select}")
 
 
-_REMEMBER_ONE = text(sql.remember_one("stats_seen"))
+@lru_cache(maxsize=16)
+def _copy(grain: Grain) -> TextClause:
+    cols = ", ".join(("hour", *grain.keys, *grain.measures))
+    # WHERE true: SQLite's parser needs it before an upsert's ON CONFLICT after a SELECT.
+    return text(
+        f"INSERT INTO {grain.table} ({cols}) SELECT * FROM temp.{_summed(grain)} WHERE true "
+        + sql.on_conflict_add(grain)
+    )
 
 
-def _as_params(rows: Any) -> list[dict[str, Any]]:
-    return [{f"p{i}": v for i, v in enumerate(r)} for r in rows]
+_REMEMBER_NEWEST = text(
+    f"INSERT INTO stats_seen (offerid, ip, last_at) SELECT * FROM temp.{NEWEST} WHERE true "
+    "ON CONFLICT (offerid, ip) DO UPDATE SET last_at = excluded.last_at"
+)
 
 
 def gather(
     conn: Connection, c_range: tuple[int, int], t_range: tuple[int, int], uwin: int
 ) -> Gathered:
     """Sum a batch without writing the database (SQLite: in a read transaction, so outside the
-    writer's turn; only the connection's temporary table is written)."""
+    writer's turn; only the connection's temporary tables are written)."""
     params = {
         "c_lo": c_range[0],
         "c_hi": c_range[1],
@@ -229,32 +255,40 @@ def gather(
     }
     dialect = conn.dialect.name
     _staged(conn, "stats_seen", params)
-    rows = tuple(
-        (grain, _as_params(conn.execute(_grouped(dialect, grain), params))) for grain in GRAINS
-    )
-    seen = _as_params(conn.execute(text(sql.newest(dialect))))
-    return Gathered(rows, seen)
+    tables = []
+    for grain in GRAINS:
+        drop, make = _keep(dialect, _summed(grain), str(_grouped(dialect, grain)))
+        conn.execute(drop)
+        conn.execute(make, params)
+        tables.append((grain, _summed(grain)))
+    drop, make = _keep(dialect, NEWEST, sql.newest(dialect))
+    conn.execute(drop)
+    conn.execute(make)
+    offers = [tuple(r) for r in conn.execute(text(f"SELECT * FROM temp.{_summed(OFFERS)}"))]
+    return Gathered(tuple(tables), offers)
 
 
 def write(conn: Connection, gathered: Gathered) -> None:
-    """Add a gathered batch to the rollups and the unique-click memory (few rows: one per key)."""
-    for grain, rows in gathered.rows:
-        if rows:
-            conn.execute(_upsert(grain), rows)
-    if gathered.seen:
-        conn.execute(_REMEMBER_ONE, gathered.seen)
+    """Add a gathered batch to the rollups and the unique-click memory, on the connection that
+    gathered it: one statement per table."""
+    for grain, _name in gathered.tables:
+        conn.execute(_copy(grain))
+    daily.add(conn, gathered.offers)
+    conn.execute(_REMEMBER_NEWEST)
 
 
 def adjust(conn: Connection, transactionid: int, sign: int) -> None:
     """Add (1) or take back (-1) one folded ledger event's contribution as it stands now."""
     params = {"c_lo": 0, "c_hi": 0, "t_lo": transactionid - 1, "t_hi": transactionid}
     dialect = conn.dialect.name
+    signed = {**params, "uwin": 0, "sign": sign}
     for grain in GRAINS:
-        conn.execute(
-            _fold(dialect, grain, "stats_seen", False, True), {**params, "uwin": 0, "sign": sign}
-        )
+        conn.execute(_fold(dialect, grain, "stats_seen", False, True), signed)
         if sign > 0:
             conn.execute(_drop_empty(dialect, grain), params)
+    days = daily.add(conn, conn.execute(_signed(dialect), signed))
+    if sign > 0:
+        daily.drop_empty(conn, days)
 
 
 def move(conn: Connection, clicks: int, txns: int, at: dt.datetime) -> None:
@@ -310,153 +344,7 @@ def refold(
         "uwin": uwin,
     }
     dialect = conn.dialect.name
-    _staged(conn, "stats_seen_scratch", params)
+    _staged(conn, "stats_seen_scratch", params, events=False)
     for grain in GRAINS:
         conn.execute(_fold(dialect, grain, "stats_seen_scratch", True, staged=True), params)
     conn.execute(_remember(dialect, "stats_seen_scratch"), params)
-
-
-# Reads: the rollups plus a live sum of the tail past the cursors, in one statement (one
-# snapshot on PostgreSQL too, so a fold committing meanwhile is never counted twice).
-
-
-# Filter name -> its condition on the unioned rows (f); values are bound as f_<name>.
-CONDITIONS = {
-    "from": "f.hour >= :f_from",
-    "until": "f.hour < :f_until",
-    **{
-        k: f"f.{k} = :f_{k}"
-        for k in (
-            "loginid",
-            "offerid",
-            "landing_pageid",
-            "campaignid",
-            "adtoolid",
-            "programid",
-            "advertiserid",
-            "country",
-            "device_type",
-            "device_os",
-            "device_browser",
-            *(f"subaff{i}" for i in range(1, 6)),
-        )
-    },
-    "inhouse": "f.loginid IN (SELECT loginid FROM logins WHERE inhouse = :f_inhouse)",
-    "not_inhouse": "f.loginid NOT IN (SELECT loginid FROM logins WHERE inhouse = :f_not_inhouse)",
-    "acct_rep": "f.loginid IN (SELECT loginid FROM affiliate_managers "
-    "WHERE manager_loginid = :f_acct_rep)",
-}
-TIME_BINDS = ("f_from", "f_until")
-
-
-@lru_cache(maxsize=256)
-def _read(
-    dialect: str, grain: Grain, group: tuple[str, ...], names: tuple[str, ...], when: str
-) -> TextClause:
-    """`when`: an SQL expression for the time key (or "hour"), selected and grouped first."""
-    cursors = {
-        ":c_lo": "(SELECT COALESCE(MAX(click_cursor), 0) FROM stats_state)",
-        ":t_lo": "(SELECT COALESCE(MAX(txn_cursor), 0) FROM stats_state)",
-    }
-    tail = sql.contributions(dialect, grain)
-    for name, value in cursors.items():
-        tail = tail.replace(name, value)
-    cols = ", ".join(("hour", *grain.keys, *MEASURES))
-    inner = f"SELECT {cols} FROM {grain.table} UNION ALL {tail}"
-    where = " AND ".join(("1 = 1", *(CONDITIONS[n] for n in names)))
-    keys = ((f"{when} AS t",) if when else ()) + group
-    sums = ", ".join(f"SUM({m}) AS {m}" for m in MEASURES)
-    select = f"SELECT {''.join(k + ', ' for k in keys)}{sums} FROM ({inner}) f WHERE {where}"
-    grouped = (("t",) if when else ()) + group
-    statement = select + (f" GROUP BY {', '.join(grouped)}" if grouped else "")
-    clause = text(statement)
-    binds = [bindparam(n, type_=UTCDateTime()) for n in TIME_BINDS if f":{n}" in statement]
-    if binds:
-        clause = clause.bindparams(*binds)
-    if when == "f.hour":
-        return clause.columns(t=UTCDateTime())  # type: ignore[return-value]
-    return clause
-
-
-_NO_JIT = text("SET LOCAL jit = off")
-_PG_FORMAT = {"day": "YYYY-MM-DD", "month": "YYYY-MM", "year": "YYYY"}
-_SQLITE_FORMAT = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
-_ZONE_NAME = re.compile(r"^[A-Za-z0-9_/+-]{1,64}$")
-# SQLite knows no time zones: the offsets of the zone over a bounded range, hour by hour, go
-# into the statement (a DST change is one more branch). Longer or open ranges are grouped by
-# hour and turned into local days here.
-_MAX_SEGMENTED = dt.timedelta(days=400)
-HOUR = dt.timedelta(hours=1)
-
-
-def _segments(
-    zone: ZoneInfo, lo: dt.datetime | None, hi: dt.datetime | None
-) -> list[tuple[dt.datetime, int]] | None:
-    if lo is None or hi is None or hi - lo > _MAX_SEGMENTED:
-        return None
-    out: list[tuple[dt.datetime, int]] = []
-    when = lo
-    while when < hi:
-        offset = when.astimezone(zone).utcoffset()
-        seconds = int(offset.total_seconds()) if offset is not None else 0
-        if not out or out[-1][1] != seconds:
-            out.append((when, seconds))
-        when += HOUR
-    return out
-
-
-def _when(dialect: str, dim: str, zone: ZoneInfo, lo: Any, hi: Any) -> str:
-    """The SQL for a local day, month or year of f.hour; "f.hour" when it must be done here."""
-    if dim == "hour":
-        return "f.hour"
-    name = str(getattr(zone, "key", ""))
-    if dialect == "postgresql" and _ZONE_NAME.match(name):
-        return f"to_char(f.hour AT TIME ZONE '{name}', '{_PG_FORMAT[dim]}')"
-    segments = _segments(zone, lo, hi) if dialect == "sqlite" else None
-    if not segments:
-        return "f.hour"
-    fmt = _SQLITE_FORMAT[dim]
-
-    def local(seconds: int) -> str:
-        return f"strftime('{fmt}', f.hour, '{seconds:+d} seconds')"
-
-    branches = "".join(
-        f"WHEN f.hour < '{start:%Y-%m-%d %H:%M:%S}.000000' THEN {local(prev)} "
-        for (start, _), (_, prev) in zip(segments[1:], segments, strict=False)
-    )
-    last = local(segments[-1][1])
-    return f"CASE {branches}ELSE {last} END" if branches else last
-
-
-def _local(dim: str, hour: dt.datetime, zone: ZoneInfo) -> str:
-    if dim == "hour":
-        return hour.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:00Z")
-    return hour.astimezone(zone).strftime(_SQLITE_FORMAT[dim])
-
-
-def totals(
-    conn: Connection,
-    grain: Grain,
-    group: Sequence[str],
-    filters: Mapping[str, Any],
-    uwin: int,
-    time: tuple[str, ZoneInfo] | None = None,
-) -> list[tuple[Any, ...]]:
-    """Summed figures per group, rollups and tail together: (time key, if asked: a local day,
-    month or year, or the UTC hour as 2026-03-01T13:00Z; then `group`'s values; then the
-    measures). Rows may repeat a key when the time key is made here: callers sum them."""
-    dialect = conn.dialect.name
-    when = ""
-    if time is not None:
-        when = _when(dialect, time[0], time[1], filters.get("from"), filters.get("until"))
-    stmt = _read(dialect, grain, tuple(group), tuple(sorted(filters)), when)
-    if dialect == "postgresql":
-        # The statement's many sums and cases cost more to JIT-compile than to interpret at
-        # these sizes (BENCHMARKS.md); LOCAL: for this read transaction only.
-        conn.execute(_NO_JIT)
-    params = {f"f_{k}": v for k, v in filters.items()}
-    rows = conn.execute(stmt, {"c_hi": NO_END, "t_hi": NO_END, "uwin": uwin, **params})
-    if when != "f.hour" or time is None:
-        return [tuple(r) for r in rows]
-    dim, zone = time
-    return [(_local(dim, r[0], zone), *r[1:]) for r in rows]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from trackpost.core.errors import InvalidParameter
 from trackpost.core.fields import cents_text
 from trackpost.reports.periods import CURRENT, LAST, period_range
 from trackpost.reports.service import payout_periods
+from trackpost.stats import report_repository as reads
 from trackpost.stats import repository as repo
 from trackpost.stats.repository import FACTS, GRAINS, MEASURES, SUBAFFS, Grain
 from trackpost.stats.schemas import Filters, ProfitLoss, Stats
@@ -202,16 +203,20 @@ def _collect(
     time = (times[0], zone) if times else None
     out: dict[tuple[Any, ...], list[int]] = {}
     width = len(group) + (1 if time else 0)
-    for row in repo.totals(conn, query.grain, group, query.filters, uwin, time):
-        values = iter(row[:width])
-        by_dim = {
-            d: next(values)
-            for d in ([times[0]] if time else []) + [d for d in dims if d not in TIME_DIMS]
-        }
-        key = tuple(by_dim[d] for d in dims)
-        sums = out.setdefault(key, [0] * len(MEASURES))
-        for i, v in enumerate(row[width:]):
-            sums[i] += int(v or 0)
+    # Where each dimension's value sits in a row: the time key first, then the others.
+    at = iter(range(width))
+    place = {
+        d: next(at) for d in ([times[0]] if time else []) + [d for d in dims if d not in TIME_DIMS]
+    }
+    order = [place[d] for d in dims]
+    for row in reads.totals(conn, query.grain, group, query.filters, uwin, time):
+        key = tuple(row[i] for i in order)
+        figures_ = [int(v or 0) for v in row[width:]]
+        sums = out.get(key)
+        if sums is None:
+            out[key] = figures_
+        else:
+            out[key] = [a + b for a, b in zip(sums, figures_, strict=True)]
     return out
 
 
@@ -219,8 +224,11 @@ def _rate(numerator: int, denominator: int, scale: int) -> str:
     """numerator * scale / denominator to two decimals, half up ('0.00' when nothing)."""
     if not denominator:
         return "0.00"
-    value = Decimal(numerator * scale) / Decimal(denominator)
-    return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    # In integer hundredths: half up is away from zero, as Decimal's ROUND_HALF_UP.
+    n, d = abs(numerator * scale * 100), abs(denominator)
+    hundredths = (2 * n + d) // (2 * d)
+    negative = numerator != 0 and (numerator < 0) != (denominator < 0)
+    return ("-" if negative else "") + str(cents_text(hundredths))
 
 
 def figures(sums: list[int]) -> dict[str, Any]:
@@ -288,16 +296,20 @@ def stats(
     query = query_of(conn, params, utcnow(), zone)
     query = Query(_grain(query, dims, dict.fromkeys(dims, "dims")), query.filters, query.param_of)
     sums = _collect(conn, query, dims, zone, uwin)
-    rows = [{**dict(zip(dims, k, strict=True)), **figures(v)} for k, v in sums.items()]
-    rows.sort(key=lambda r: tuple((str(type(r[d])), r[d]) for d in dims))
+    # Sorted on the summed figures; only the page's rows get their figures worked out.
+    keys = sorted(sums, key=lambda k: tuple((str(type(v)), v) for v in k))
     if params.sort:
         field = params.sort.lstrip("-").strip()
-        if field not in rows[0] if rows else field not in (*dims, *MEASURES, *_DERIVED):
+        known_fields = (*dims, *_FIGURES) if keys else (*dims, *MEASURES, *_DERIVED)
+        if field not in known_fields:
             raise InvalidParameter(f"Parameter 'sort' names no figure or dimension: {field!r}.")
-        rows.sort(key=lambda r: _sortable(r.get(field)), reverse=params.sort.startswith("-"))
+        keys.sort(key=_sort_key(field, dims, sums), reverse=params.sort.startswith("-"))
     total = [sum(col) for col in zip(*sums.values(), strict=True)] or [0] * len(MEASURES)
-    page = rows[params.start_row : params.start_row + params.count]
-    return dims, {"dims": dims, "total": figures(total), "count": len(rows), "rows": page}
+    page = [
+        {**dict(zip(dims, k, strict=True)), **figures(sums[k])}
+        for k in keys[params.start_row : params.start_row + params.count]
+    ]
+    return dims, {"dims": dims, "total": figures(total), "count": len(keys), "rows": page}
 
 
 _DERIVED = (
@@ -310,6 +322,22 @@ _DERIVED = (
     "epc",
     "conversion_rate",
 )
+
+
+_FIGURES = tuple(figures([0] * len(MEASURES)))
+
+
+def _sort_key(
+    field: str, dims: list[str], sums: dict[tuple[Any, ...], list[int]]
+) -> Callable[[tuple[Any, ...]], tuple[int, Any]]:
+    """A row's sort value from its key and sums (as `_sortable` orders its figure)."""
+    if field in dims:
+        i = dims.index(field)
+        return lambda k: _sortable(k[i])
+    if field in MEASURES:
+        j = MEASURES.index(field)  # an integer count, or money in minor units
+        return lambda k: (0, sums[k][j])
+    return lambda k: _sortable(figures(sums[k]).get(field))
 
 
 def _sortable(value: Any) -> tuple[int, Any]:

@@ -115,6 +115,7 @@ def _txn_rows(dialect: str, keys: tuple[str, ...], extra_where: str = "") -> str
 
 
 BATCH = {"sqlite": "temp.stats_batch", "postgresql": "pg_temp.stats_batch"}
+TBATCH = {"sqlite": "temp.stats_tbatch", "postgresql": "pg_temp.stats_tbatch"}
 
 
 def stage(dialect: str, keys: tuple[str, ...], seen: str) -> tuple[str, str]:
@@ -126,13 +127,21 @@ def stage(dialect: str, keys: tuple[str, ...], seen: str) -> tuple[str, str]:
     return f"CREATE TEMP TABLE stats_batch AS {empty}", f"INSERT INTO {BATCH[dialect]} {rows}"
 
 
+def stage_txns(dialect: str, keys: tuple[str, ...]) -> tuple[str, str]:
+    """The fold's ledger events, worked out once for every grain to read (as `stage`)."""
+    rows = _txn_rows(dialect, keys)
+    empty = rows.replace(":t_lo", "0").replace(":t_hi", "0")
+    return f"CREATE TEMP TABLE stats_tbatch AS {empty}", f"INSERT INTO {TBATCH[dialect]} {rows}"
+
+
 def contributions(
     dialect: str, grain: Grain, seen: str = "stats_seen", window: str = "", batch: str = ""
 ) -> str:
     """Every click's and event's figures in the cursor ranges, keyed as the grain keys them.
 
     `window` adds a condition on created_at (the rebuild's range) to both; `batch` reads the
-    clicks from the staged table instead of working them out again.
+    clicks from the staged table instead of working them out again, and, without `window`,
+    the events from theirs.
     """
     keys = grain.keys
     zeros = ", ".join(f"0 AS {m}" for m in grain.measures[2:])
@@ -142,7 +151,10 @@ def contributions(
         f"SELECT hour, {key_list}, 1 AS raw_clicks, uniq AS unique_clicks, {zeros} "
         f"FROM {source} cr" + (f" WHERE {window.replace('{t}', 'cr')}" if window else "")
     )
-    txns = _txn_rows(dialect, keys, f"AND {window.replace('{t}', 't')}" if window else "")
+    if batch and not window:  # the fold: its events are staged too
+        txns = f"SELECT hour, {key_list}, {', '.join(grain.measures)} FROM {TBATCH[dialect]}"
+    else:
+        txns = _txn_rows(dialect, keys, f"AND {window.replace('{t}', 't')}" if window else "")
     return f"{clicks} UNION ALL {txns}"
 
 
@@ -162,6 +174,11 @@ def grouped(
         f"SELECT {cols}, {sums} FROM ({contributions(dialect, grain, seen, window, batch)}) f "
         f"WHERE 1 = 1 GROUP BY {cols}"
     )
+
+
+def on_conflict_add(grain: Grain) -> str:
+    """The upsert clause that adds a row's figures to the grain's existing row."""
+    return _add(grain)
 
 
 def _add(grain: Grain) -> str:
@@ -185,13 +202,6 @@ def fold(
     return f"INSERT INTO {grain.table} ({cols}) {select} {_add(grain)}"
 
 
-def upsert(grain: Grain) -> str:
-    """Add one summed row (parameters p0, p1... in the grouped select's order) to the grain."""
-    names = ("hour", *grain.keys, *grain.measures)
-    values = ", ".join(f":p{i}" for i in range(len(names)))
-    return f"INSERT INTO {grain.table} ({', '.join(names)}) VALUES ({values}) {_add(grain)}"
-
-
 def newest(dialect: str) -> str:
     """Each (offer, IP)'s newest staged click (by clickid): what the memory keeps of a batch."""
     return (
@@ -207,11 +217,6 @@ _REMEMBER = "ON CONFLICT (offerid, ip) DO UPDATE SET last_at = excluded.last_at"
 def remember(dialect: str, seen: str) -> str:
     """Record each (offer, IP)'s newest staged click (by clickid) in the fold's memory."""
     return f"INSERT INTO {seen} (offerid, ip, last_at) {newest(dialect)} {_REMEMBER}"
-
-
-def remember_one(seen: str) -> str:
-    """Record one (offer, IP)'s newest click (parameters p0, p1, p2)."""
-    return f"INSERT INTO {seen} (offerid, ip, last_at) VALUES (:p0, :p1, :p2) {_REMEMBER}"
 
 
 def drop_empty(dialect: str, grain: Grain) -> str:
