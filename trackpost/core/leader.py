@@ -111,8 +111,8 @@ class LeaderJob:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
 
-    def work(self, db: Database) -> None:
-        """One run, as the leader."""
+    def work(self, db: Database) -> float | None:
+        """One run, as the leader; how long to wait before the next (None: `interval`)."""
         raise NotImplementedError
 
     def start(self) -> Self:
@@ -138,12 +138,12 @@ class LeaderJob:
         try:
             if not leader.acquire():
                 return self.standby
-            self.work(db)
+            wait = self.work(db)
         except Exception:
             log.exception("%s: run failed", self.title)
             leader.release()
             return self.standby
-        return self.interval
+        return self.interval if wait is None else wait
 
     def stop(self) -> None:
         self._stop.set()

@@ -3,11 +3,9 @@ one serve worker (thread `tp-stats`) every few seconds; and `trackpost stats reb
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import datetime as dt
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,8 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from trackpost.core.config import Settings
-from trackpost.core.db import WRITE_OPTION, Database, create_db_engine, name_os_thread, utcnow
-from trackpost.core.leader import Leadership
+from trackpost.core.db import WRITE_OPTION, Database, utcnow
+from trackpost.core.leader import LeaderJob
 from trackpost.stats import daily_repository as daily
 from trackpost.stats import repository as repo
 
@@ -165,54 +163,27 @@ def rebuild(
     return c_top, t_top
 
 
-class StatsJob:
+class StatsJob(LeaderJob):
     """Folds every `interval` seconds from a daemon thread of whichever serve worker leads."""
 
+    thread_name, leader_name, leader_key, title = THREAD_NAME, LEADER_NAME, LEADER_KEY, "stats"
+
     def __init__(self, settings: Settings, *, standby: float = STANDBY) -> None:
-        self.settings = settings
-        self.interval = settings.stats_fold_seconds
+        super().__init__(settings, interval=settings.stats_fold_seconds, standby=standby)
         self.uwin = settings.stats_unique_seconds
         self.zone = settings.timezone
         self._zoned = False
-        self.standby = standby
         self._forgot = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
 
-    def start(self) -> StatsJob:
-        self._thread.start()
-        atexit.register(self.stop)
-        return self
-
-    def _run(self) -> None:
-        name_os_thread(THREAD_NAME)
-        db = Database(create_db_engine(self.settings, pool_size=1), checkpoint=False)
-        leader = Leadership(db, LEADER_NAME, LEADER_KEY)
-        wait = 0.0
-        try:
-            while not self._stop.wait(wait):
-                wait = self._tick(db, leader)
-        finally:
-            leader.release()
-            db.dispose()
-
-    def _tick(self, db: Database, leader: Leadership) -> float:
-        try:
-            if not leader.acquire():
-                return self.standby
-            if not self._zoned:
-                ensure_zone(db, self.zone)
-                self._zoned = True
-            done = fold_once(db, self.uwin)
-            if time.monotonic() - self._forgot > FORGET_EVERY:
-                self._forget(db)
-        except Exception:
-            log.exception("stats: fold failed")
-            leader.release()
-            return self.standby
+    def work(self, db: Database) -> float | None:
+        if not self._zoned:
+            ensure_zone(db, self.zone)
+            self._zoned = True
+        done = fold_once(db, self.uwin)
+        if time.monotonic() - self._forgot > FORGET_EVERY:
+            self._forget(db)
         # A full batch means more waits: go on at once rather than let the lag grow.
-        full = max(done.clicks, done.transactions) >= BATCH
-        return 0.05 if full else self.interval
+        return 0.05 if max(done.clicks, done.transactions) >= BATCH else None
 
     def _forget(self, db: Database) -> None:
         self._forgot = time.monotonic()
@@ -220,8 +191,3 @@ class StatsJob:
             longest = repo.longest_window(conn, self.uwin)
             # An hour's slack: a click folded later is never that much older than now.
             repo.forget(conn, utcnow() - dt.timedelta(seconds=longest + 3600))
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join(timeout=10)
