@@ -24,7 +24,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from trackpost.cli.main import delivery_plan
+from trackpost.cli.jobs import delivery_plan
 from trackpost.core import migrate
 from trackpost.core.config import Settings
 from trackpost.core.db import Database, create_db_engine

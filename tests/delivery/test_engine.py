@@ -256,6 +256,6 @@ def test_a_hanging_receiver_does_not_hold_the_others(build_app: BuildApp) -> Non
 
 def test_serve_and_deliver_wire_the_same_plan() -> None:
     from trackpost.app import delivery_plan as served
-    from trackpost.cli.main import delivery_plan as delivered
+    from trackpost.cli.jobs import delivery_plan as delivered
 
     assert served() == delivered()

@@ -1,95 +1,67 @@
-"""The `trackpost` command: serve, db, admin, clicks and payments subcommands."""
+"""The `trackpost` command: serve, db and admin here; the jobs' subcommands in cli/jobs.py."""
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import getpass
 import logging
 import os
 import secrets
 import shutil
-import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 
 from trackpost import __version__
 from trackpost.accounts import console
 from trackpost.accounts import service as accounts
-from trackpost.affiliates.postbacks import service as affiliate_postbacks
+from trackpost.cli import jobs
+from trackpost.cli.common import db_of, engine_of, progress_line
 from trackpost.core import lifecycle, migrate, pgbackup
 from trackpost.core.backup import (
     Copied,
-    OpsError,
-    Throttle,
     backup_sqlite,
-    first_line,
     restore_sqlite,
     sqlite_file,
 )
 from trackpost.core.config import Settings, get_settings
-from trackpost.core.db import Database, create_db_engine, utcnow
 from trackpost.core.errors import TrackpostError
 from trackpost.core.logs import JsonLines, granian_log_config
 from trackpost.core.metrics import prepare_multiprocess_dir
-from trackpost.core.origin import CLI
-from trackpost.core.payperiods import local_midnight, network_zone
 from trackpost.core.security import KeyHasher, load_secret
-from trackpost.delivery.worker import Plan, Worker, drain
-from trackpost.payments import job as payments_job
-from trackpost.payments.build import Due
-from trackpost.stats import job as stats_job
-from trackpost.tracking import retention
-from trackpost.webhooks import service as webhooks
-
-
-def _engine(settings: Settings) -> Engine:
-    return create_db_engine(settings, pool_size=1)
-
-
-def _db(settings: Settings) -> Database:
-    engine = _engine(settings)
-    migrate.upgrade(engine)
-    return Database(engine, checkpoint=False)
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    engine = _engine(settings)
+    engine = engine_of(settings)
     migrate.upgrade(engine, args.revision)
     print(f"database at revision {migrate.current(engine)}")
     return 0
 
 
 def cmd_db_downgrade(args: argparse.Namespace, settings: Settings) -> int:
-    engine = _engine(settings)
+    engine = engine_of(settings)
     migrate.downgrade(engine, args.revision)
     print(f"database at revision {migrate.current(engine)}")
     return 0
 
 
 def cmd_db_current(args: argparse.Namespace, settings: Settings) -> int:
-    engine = _engine(settings)
+    engine = engine_of(settings)
     cur, head = migrate.current(engine), migrate.head()
     state = "up to date" if cur == head else f"head is {head}; run `trackpost db upgrade`"
     print(f"{cur or 'empty'} ({state})")
     return 0
 
 
-def _progress(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
-
-
 def cmd_db_backup(args: argparse.Namespace, settings: Settings) -> int:
     dest = Path(args.path)
     if settings.is_sqlite:
-        made = backup_sqlite(sqlite_file(settings.database_url), dest, _progress)
+        made = backup_sqlite(sqlite_file(settings.database_url), dest, progress_line)
     else:
-        made = pgbackup.backup_postgres(settings.database_url, dest, _progress)
+        made = pgbackup.backup_postgres(settings.database_url, dest, progress_line)
     print(f"backup written to {made.path} ({made.size:,} bytes, schema {made.revision})")
     return 0
 
@@ -98,10 +70,10 @@ def cmd_db_restore(args: argparse.Namespace, settings: Settings) -> int:
     source = Path(args.path)
     made: Copied
     if settings.is_sqlite:
-        made = restore_sqlite(source, sqlite_file(settings.database_url), _progress)
+        made = restore_sqlite(source, sqlite_file(settings.database_url), progress_line)
         where = str(made.path)
     else:
-        made = pgbackup.restore_postgres(settings.database_url, source, _progress)
+        made = pgbackup.restore_postgres(settings.database_url, source, progress_line)
         where = pgbackup.target(settings.database_url).label
     head = migrate.head()
     print(f"restored {source} into {where}, schema {made.revision}")
@@ -116,7 +88,7 @@ def _print_key(title: str, username: str, key: str) -> None:
 
 
 def cmd_admin_create(args: argparse.Namespace, settings: Settings) -> int:
-    db = _db(settings)
+    db = db_of(settings)
     hasher = KeyHasher(load_secret(settings))
     with db.transaction(write=True) as conn:
         new = accounts.create_admin(conn, hasher, args.username, args.allow_ip)
@@ -143,7 +115,7 @@ def _read_password() -> str:
 def cmd_admin_set_password(args: argparse.Namespace, settings: Settings) -> int:
     password = _read_password()
     console.check_password(password)
-    db = _db(settings)
+    db = db_of(settings)
     with db.transaction(write=True) as conn:
         console.set_password(conn, args.username, password)
         creds = accounts.loginid_of(conn, args.username)
@@ -154,7 +126,7 @@ def cmd_admin_set_password(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_admin_set_role(args: argparse.Namespace, settings: Settings) -> int:
-    db = _db(settings)
+    db = db_of(settings)
     with db.transaction(write=True) as conn:
         console.set_role(conn, args.username, args.role)
     extra = " (its API key no longer works)" if args.role == "support" else ""
@@ -163,7 +135,7 @@ def cmd_admin_set_role(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_admin_rotate(args: argparse.Namespace, settings: Settings) -> int:
-    db = _db(settings)
+    db = db_of(settings)
     hasher = KeyHasher(load_secret(settings))
     with db.transaction(write=True) as conn:
         new = accounts.rotate_key(conn, hasher, args.username)
@@ -173,7 +145,7 @@ def cmd_admin_rotate(args: argparse.Namespace, settings: Settings) -> int:
 
 def _set_disabled(disabled: bool) -> Callable[[argparse.Namespace, Settings], int]:
     def run(args: argparse.Namespace, settings: Settings) -> int:
-        db = _db(settings)
+        db = db_of(settings)
         with db.transaction(write=True) as conn:
             accounts.set_disabled(conn, args.username, disabled)
         print(f"admin '{args.username}' {'disabled' if disabled else 'enabled'}")
@@ -183,7 +155,7 @@ def _set_disabled(disabled: bool) -> Callable[[argparse.Namespace, Settings], in
 
 
 def cmd_admin_list(args: argparse.Namespace, settings: Settings) -> int:
-    db = _db(settings)
+    db = db_of(settings)
     with db.transaction(write=False) as conn:
         rows = accounts.list_admins(conn)
     print(f"{'loginid':>8}  {'username':<24} {'role':<8} {'state':<9} allowed IPs")
@@ -196,171 +168,9 @@ def cmd_admin_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_clicks_prune(args: argparse.Namespace, settings: Settings) -> int:
-    days = args.days or settings.click_retention_days
-    if days is None:
-        raise OpsError(
-            "Click retention is off: pass --days N or set TRACKPOST_CLICK_RETENTION_DAYS."
-        )
-    throttle = Throttle(_progress)
-
-    def progress(r: retention.PruneReport) -> None:
-        verb = "deletable" if r.dry_run else "pruned"
-        throttle(f"clicks: {r.examined:,} read, {r.pruned:,} {verb}, {r.kept:,} kept")
-
-    try:
-        db = _db(settings)
-        try:
-            report = retention.prune(db, days, dry_run=args.dry_run, progress=progress)
-        finally:
-            db.dispose()
-    except SQLAlchemyError as exc:
-        raise OpsError(f"Prune failed: {first_line(exc)}") from None
-    verb = "would prune" if args.dry_run else "pruned"
-    rate = report.pruned / report.seconds if report.seconds else 0.0
-    print(
-        f"{verb} {report.pruned:,} clicks older than {days} days and kept {report.kept:,} that a "
-        f"customer or transaction refers to ({report.batches} batches, {report.seconds:.1f} s, "
-        f"{rate:,.0f} clicks/s)"
-    )
-    return 0
-
-
-def _day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def cmd_stats_rebuild(args: argparse.Namespace, settings: Settings) -> int:
-    if args.to < args.from_:
-        raise OpsError("--to must not be before --from.")
-    zone = settings.zone
-    # The network's days, as whole UTC hours (the rollups' grain).
-    lo = dt.datetime.combine(args.from_, dt.time(), zone).astimezone(dt.UTC)
-    hi = dt.datetime.combine(args.to + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
-    lo, hi = (t.replace(minute=0, second=0, microsecond=0) for t in (lo, hi))
-    throttle = Throttle(_progress)
-
-    def progress(done: int, total: int) -> None:
-        throttle(f"stats: {done:,} of {total:,} click ids recounted")
-
-    try:
-        db = _db(settings)
-        try:
-            stats_job.ensure_zone(db, settings.timezone)
-            clicks, txns = stats_job.rebuild(
-                db, lo, hi, settings.stats_unique_seconds, progress=progress
-            )
-        finally:
-            db.dispose()
-    except SQLAlchemyError as exc:
-        raise OpsError(f"Rebuild failed: {first_line(exc)}") from None
-    print(
-        f"rebuilt the statistics of {args.from_} to {args.to} ({lo:%Y-%m-%d %H:%M} to "
-        f"{hi:%Y-%m-%d %H:%M} UTC) from clicks up to id {clicks:,} and transactions up to "
-        f"id {txns:,}"
-    )
-    return 0
-
-
-def cmd_stats_status(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        db = _db(settings)
-        try:
-            state = stats_job.status(db)
-        finally:
-            db.dispose()
-    except SQLAlchemyError as exc:
-        raise OpsError(f"Status failed: {first_line(exc)}") from None
-    when = state.folded_at.isoformat() if state.folded_at else "never"
-    lag = (
-        f"{(dt.datetime.now(dt.UTC) - state.folded_at).total_seconds():.1f} s ago"
-        if state.folded_at
-        else "-"
-    )
-    print(f"clicks folded through id {state.click_cursor:,}; {state.clicks_behind:,} behind")
-    print(
-        f"transactions folded through id {state.txn_cursor:,}; {state.transactions_behind:,} behind"
-    )
-    print(
-        f"last fold: {when} ({lag}); fold job every {settings.stats_fold_seconds:g} s "
-        "(TRACKPOST_STATS_FOLD_SECONDS; 0 is off)"
-    )
-    return 0
-
-
-def delivery_plan() -> Plan:
-    """The delivery workers' subscribers and signers: the same as app.delivery_plan's."""
-    return Plan(
-        subscribers=(affiliate_postbacks.fan_out, webhooks.fan_out),
-        signers={webhooks.KIND: webhooks.sign},
-    )
-
-
-def cmd_deliver(args: argparse.Namespace, settings: Settings) -> int:
-    """Run a delivery worker in this process (beside or instead of serve's)."""
-    db = _db(settings)
-    if args.once:
-        made = drain(settings, delivery_plan(), db)
-        db.dispose()
-        print(f"delivery: {made} attempts made; nothing else is due now")
-        return 0
-    worker = Worker(settings, delivery_plan(), db)
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: worker.request_stop())
-    print("delivery worker running (SIGTERM or Ctrl-C stops it)", file=sys.stderr, flush=True)
-    worker.run()
-    db.dispose()
-    return 0
-
-
-def cmd_payments_build(args: argparse.Namespace, settings: Settings) -> int:
-    as_of = local_midnight(args.as_of, network_zone(settings)) if args.as_of else utcnow()
-    throttle = Throttle(_progress)
-
-    def progress(run: payments_job.BuildRun, item: Due) -> None:
-        throttle(
-            f"payments: {run.built + run.skipped:,}/{run.due:,} period ends "
-            f"(period {item.periodid} ending {item.period_end:%Y-%m-%d}), "
-            f"{run.payments:,} payments, {run.stored:,} stored",
-            final=run.built + run.skipped == run.due,
-        )
-
-    try:
-        db = _db(settings)
-        try:
-            run = payments_job.run_builds(db, as_of, network_zone(settings), CLI, progress=progress)
-        finally:
-            db.dispose()
-    except SQLAlchemyError as exc:
-        raise OpsError(f"Build failed: {first_line(exc)}") from None
-    print(
-        f"built {run.built} period ends before {as_of:%Y-%m-%d %H:%M} UTC "
-        f"({run.skipped} already built by another process): {run.payments} payments, "
-        f"{run.stored} stored"
-    )
-    return 0
-
-
-def _date(raw: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise argparse.ArgumentTypeError("must be a date such as 2026-04-01") from None
-
-
-def _days(raw: str) -> int:
-    value = int(raw)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be a whole number of days, 1 or more")
-    return value
-
-
 def bootstrap(settings: Settings) -> None:
     """Migrate, and on a database with no admin create one and show how to call ping."""
-    db = _db(settings)
+    db = db_of(settings)
     hasher = KeyHasher(load_secret(settings))
     password = secrets.token_urlsafe(12)
     try:
@@ -530,37 +340,39 @@ def build_parser() -> argparse.ArgumentParser:
     csub = clicks.add_subparsers(dest="clicks_cmd", required=True)
     prune = csub.add_parser("prune", help="delete old clicks no customer or transaction names")
     prune.add_argument(
-        "--days", type=_days, help="keep this many days (TRACKPOST_CLICK_RETENTION_DAYS)"
+        "--days", type=jobs.days_arg, help="keep this many days (TRACKPOST_CLICK_RETENTION_DAYS)"
     )
     prune.add_argument("--dry-run", action="store_true", help="count, delete nothing")
-    prune.set_defaults(func=cmd_clicks_prune)
+    prune.set_defaults(func=jobs.cmd_clicks_prune)
 
     stats = sub.add_parser("stats", help="statistics rollups")
     ssub = stats.add_subparsers(dest="stats_cmd", required=True)
     rebuild = ssub.add_parser(
         "rebuild", help="recount the rollups of a range of days from raw rows"
     )
-    rebuild.add_argument("--from", dest="from_", type=_day, required=True, help="YYYY-MM-DD")
-    rebuild.add_argument("--to", type=_day, required=True, help="YYYY-MM-DD, inclusive")
-    rebuild.set_defaults(func=cmd_stats_rebuild)
+    rebuild.add_argument(
+        "--from", dest="from_", type=jobs.date_arg, required=True, help="YYYY-MM-DD"
+    )
+    rebuild.add_argument("--to", type=jobs.date_arg, required=True, help="YYYY-MM-DD, inclusive")
+    rebuild.set_defaults(func=jobs.cmd_stats_rebuild)
     ssub.add_parser("status", help="the fold's position and lag").set_defaults(
-        func=cmd_stats_status
+        func=jobs.cmd_stats_status
     )
 
     deliver = sub.add_parser(
         "deliver", help="run a delivery worker (postbacks, webhooks) in this process"
     )
     deliver.add_argument("--once", action="store_true", help="send what is due now, then exit")
-    deliver.set_defaults(func=cmd_deliver)
+    deliver.set_defaults(func=jobs.cmd_deliver)
     pay = sub.add_parser("payments", help="affiliate payments")
     psub = pay.add_subparsers(dest="payments_cmd", required=True)
     build = psub.add_parser("build", help="build every payout period that ended before a date")
     build.add_argument(
         "--as-of",
-        type=_date,
+        type=jobs.date_arg,
         help="build periods ending by this date's start, in the network's time zone (default: now)",
     )
-    build.set_defaults(func=cmd_payments_build)
+    build.set_defaults(func=jobs.cmd_payments_build)
     return parser
 
 

@@ -1,0 +1,28 @@
+"""What the `trackpost` subcommands share: the database, migrated first, and progress lines."""
+
+from __future__ import annotations
+
+import sys
+
+from sqlalchemy import Engine
+
+from trackpost.core import migrate
+from trackpost.core.config import Settings
+from trackpost.core.db import Database, create_db_engine
+
+
+def engine_of(settings: Settings) -> Engine:
+    """A one-connection engine: a command never needs more."""
+    return create_db_engine(settings, pool_size=1)
+
+
+def db_of(settings: Settings) -> Database:
+    """The database, migrated to the newest schema first."""
+    engine = engine_of(settings)
+    migrate.upgrade(engine)
+    return Database(engine, checkpoint=False)
+
+
+def progress_line(line: str) -> None:
+    """A progress line on standard error (standard output keeps the command's answer)."""
+    print(line, file=sys.stderr, flush=True)
