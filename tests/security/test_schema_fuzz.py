@@ -46,7 +46,9 @@ FORMATS = {
     "tp-password": st.just("Fuzz-passw0rd-1"),
     "tp-ip": st.sampled_from(["192.0.2.1", "2001:db8::1"]),
     "tp-ip-list": st.sampled_from(["", "192.0.2.1", "198.51.100.0/24,2001:db8::/32"]),
-    "tp-date": st.sampled_from(["2026-03-20", "2026/03/20 14:00:00", "1774000000"]),
+    # Every tp-date parameter is optional, and a blank one means "not given" (the vendor's PHP
+    # clients send blanks): so "" is a valid value, not a schema violation to be refused.
+    "tp-date": st.sampled_from(["", "2026-03-20", "2026/03/20 14:00:00", "1774000000"]),
 }
 for _name, _strategy in FORMATS.items():
     schemathesis.openapi.format(_name, _strategy)
