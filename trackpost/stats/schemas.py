@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from trackpost.core.errors import InvalidParameter
+from trackpost.core.fields import CountryFilter
 from trackpost.core.validation import ParamModel
 
 Id = Annotated[int, Field(ge=0, le=2**63 - 1)]
@@ -33,7 +34,7 @@ class Filters(ParamModel):
     filter_adtoolid: Id | None = None
     filter_programid: Id | None = None
     filter_advertiserid: Id | None = None
-    filter_countryid: Text | None = Field(
+    filter_countryid: CountryFilter | None = Field(
         default=None, description="ISO 3166-1 alpha-2 country code (0: every country)"
     )
     filter_device_type: Text | None = Field(

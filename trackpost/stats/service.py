@@ -137,15 +137,8 @@ def query_of(conn: Connection, params: Filters, now: dt.datetime, zone: ZoneInfo
         value = getattr(params, param)
         if value is not None:
             put(name, value, param)
-    country = params.filter_countryid
-    if country and country.strip() != "0":
-        code = country.strip().upper()
-        if len(code) != 2 or not code.isalpha():
-            raise InvalidParameter(
-                "Parameter 'filter_countryid' must be an ISO 3166-1 alpha-2 code such as US "
-                f"(or 0 for all), got {country[:16]!r}."
-            )
-        put("country", code, "filter_countryid")
+    if params.filter_countryid:  # checked at the edge (core.fields.CountryFilter); '' is all
+        put("country", params.filter_countryid, "filter_countryid")
     if params.filter_device_type:
         raw = params.filter_device_type.strip().lower()
         put("device_type", _DEVICE_TYPES.get(raw, raw), "filter_device_type")
