@@ -58,6 +58,7 @@ class Target:
     console_cookie: str = ""
     # The server's TRACKPOST_STATS_FOLD_SECONDS (None: trackpost's default).
     stats_fold: float | None = None
+    jobs_nice: int | None = None
 
     @property
     def env(self) -> dict[str, str]:
@@ -69,6 +70,8 @@ class Target:
         env["TRACKPOST_OUTBOUND_ALLOW_PRIVATE"] = "127.0.0.1/32"
         if self.stats_fold is not None:
             env["TRACKPOST_STATS_FOLD_SECONDS"] = f"{self.stats_fold:g}"
+        if self.jobs_nice is not None:
+            env["TRACKPOST_JOBS_NICE"] = str(self.jobs_nice)
         return env
 
     @property
@@ -133,6 +136,27 @@ class Target:
                 removed += result.rowcount
         return removed
 
+    def deliveries_due(self) -> int:
+        """Deliveries not yet sent (pending or being sent), and events not yet fanned out."""
+        with self._transaction() as conn:
+            found = conn.execute(
+                sa.text("SELECT count(*) FROM deliveries WHERE status IN ('pending', 'sending')")
+            ).scalar_one()
+            untaken = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM events WHERE id > coalesce((SELECT last_id FROM "
+                    "event_cursors WHERE consumer = 'delivery'), 0)"
+                )
+            ).scalar_one()
+        return int(found) + int(untaken)
+
+    def deliveries_done(self) -> int:
+        with self._transaction() as conn:
+            found = conn.execute(
+                sa.text("SELECT count(*) FROM deliveries WHERE status = 'done'")
+            ).scalar_one()
+        return int(found)
+
     def integrity(self) -> str:
         """SQLite's quick_check of the file after every case ran on it ("ok" when sound)."""
         path = self.sqlite_file
@@ -154,8 +178,7 @@ class Target:
     def drop(self) -> None:
         """Remove the database (and the data dir with its secret)."""
         if self.pg_name:
-            with psycopg.connect(self.pg_admin_url, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
+            drop_pg_database(self.pg_admin_url, self.pg_name)
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
@@ -168,7 +191,13 @@ def _run(argv: list[str], env: dict[str, str], stdin: str | None = None) -> str:
     return proc.stdout
 
 
-def _pg_database(admin_url: str, name: str) -> str:
+def drop_pg_database(admin_url: str, name: str) -> None:
+    """Drop a database that pg_database made."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def pg_database(admin_url: str, name: str) -> str:
     """Create a dedicated database next to admin_url's and return its URL."""
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -187,7 +216,7 @@ def prepare(
     pg_name = ""
     if backend == "postgres":
         pg_name = f"trackpost_bench_{os.getpid()}_{customers}"
-        url = _pg_database(pg_url, pg_name)
+        url = pg_database(pg_url, pg_name)
     else:
         url = f"sqlite:///{data_dir / 'trackpost.db'}"
     target = Target(backend, url, data_dir, Dataset(0, 0, 1), "", 0.0, pg_url, pg_name)

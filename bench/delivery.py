@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import resource
 import socket
 import tempfile
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench.database import drop_pg_database, pg_database
 from trackpost.cli.jobs import delivery_plan
 from trackpost.core import migrate
 from trackpost.core.config import Settings
@@ -84,7 +86,9 @@ def main() -> None:
     parser.add_argument("--host-concurrency", type=int, default=64)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="tp-bench-delivery-"))
-    url = args.postgres or f"sqlite:///{tmp / 'bench.db'}"
+    # A database of its own on PostgreSQL: endpoints left by an earlier run would take sends.
+    pg_name = f"trackpost_bench_delivery_{os.getpid()}" if args.postgres else ""
+    url = pg_database(args.postgres, pg_name) if pg_name else f"sqlite:///{tmp / 'bench.db'}"
     settings = Settings(
         database_url=url,
         data_dir=tmp,
@@ -142,6 +146,8 @@ def main() -> None:
         p.terminate()
     worker_db.dispose()
     db.dispose()
+    if pg_name:
+        drop_pg_database(args.postgres, pg_name)
 
 
 if __name__ == "__main__":

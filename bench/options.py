@@ -27,6 +27,7 @@ class Options:
     keep: bool
     command: str
     stats_fold: float | None = None
+    jobs_nice: int | None = None
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -88,6 +89,12 @@ def parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="the server's TRACKPOST_STATS_FOLD_SECONDS (0: no statistics fold; default: its own)",
     )
+    p.add_argument(
+        "--jobs-nice",
+        type=int,
+        metavar="N",
+        help="the server's TRACKPOST_JOBS_NICE (its jobs process's niceness; default: its own)",
+    )
     return p
 
 
@@ -123,5 +130,6 @@ def parse(argv: list[str] | None = None) -> Options:
         update_doc=args.update_doc,
         keep=args.keep,
         stats_fold=args.stats_fold,
+        jobs_nice=args.jobs_nice,
         command=cmd,
     )

@@ -160,6 +160,23 @@ def _delta(after: dict[str, float], before: dict[str, float]) -> dict[str, float
     return {k: v - before.get(k, 0.0) for k, v in after.items()}
 
 
+def _drain_report(target: Target, timeout: float = 300.0) -> None:
+    """After a case whose conversions make deliveries: how many were still due when it ended,
+    and how long the server's jobs took to send them once the load stopped."""
+    left = target.deliveries_due()
+    started = time.monotonic()
+    while left and time.monotonic() - started < timeout:
+        time.sleep(0.5)
+        left = target.deliveries_due()
+    sent = target.deliveries_done()
+    print(
+        f"[{target.backend} {target.dataset.customers:,}] deliveries: {sent:,} sent; the "
+        f"backlog at the run's end was sent {time.monotonic() - started:.1f} s after it"
+        + (f" ({left:,} still due)" if left else ""),
+        flush=True,
+    )
+
+
 def _reset_growth(target: Target) -> None:
     """Back to the seeded size before the next case (a postback case alone adds ~100,000)."""
     _settle()
@@ -307,6 +324,8 @@ def _run_workers(
             row.ceiling_rps = _combine(ceiling_parts)[0].rps
             run.rows.append(row)
             _say(row)
+            if case.name == "postback+outbound":
+                _drain_report(target)
             if not case.bare:
                 _reset_growth(target)
     finally:
@@ -330,6 +349,7 @@ def _run_backend(run: Run, backend: str, chosen: tuple[Case, ...]) -> None:
     for customers in run.opts.customers:
         target = prepare(backend, customers, run.opts.spare_clicks, run.workdir, run.opts.postgres)
         target.stats_fold = run.opts.stats_fold
+        target.jobs_nice = run.opts.jobs_nice
         # Every case that converts spare clicks (postback, postback+rules) takes its own share.
         converting = max(1, sum(1 for c in chosen if c.script == "postback"))
         target.postback_runs = (1 + run.opts.rounds) * len(run.opts.workers) * converting

@@ -18,7 +18,6 @@ from trackpost.accounts import repository as accounts_repo
 from trackpost.advertisers.routes import router as advertisers_router
 from trackpost.affiliates import service as affiliates_service
 from trackpost.affiliates.link_routes import router as links_router
-from trackpost.affiliates.postbacks import service as affiliate_postbacks
 from trackpost.affiliates.postbacks.routes import router as affiliate_postbacks_router
 from trackpost.affiliates.routes import router as affiliates_router
 from trackpost.caps.routes import router as caps_router
@@ -41,27 +40,22 @@ from trackpost.core.responses import error_response, json_response
 from trackpost.core.security import KeyHasher, load_secret
 from trackpost.customers.routes import router as customers_router
 from trackpost.delivery.routes import router as delivery_router
-from trackpost.delivery.worker import Plan, Worker
 from trackpost.iplists.routes import router as iplists_router
 from trackpost.offers import service as offers_service
 from trackpost.offers.routes import router as offers_router
 from trackpost.payments import service as payments_service
-from trackpost.payments.job import PaymentsJob
 from trackpost.payments.routes import router as payments_router
 from trackpost.postbacks.routes import router as postbacks_router
 from trackpost.reports.clicklog.routes import router as click_log_router
 from trackpost.reports.routes import router as reports_router
-from trackpost.stats.job import StatsJob
 from trackpost.stats.routes import router as stats_router
 from trackpost.system.routes import router as system_router
 from trackpost.tracking.cache import ClickGates
 from trackpost.tracking.dimensions import warm as warm_device_parser
-from trackpost.tracking.retention import RetentionJob
 from trackpost.tracking.routes import router as tracking_router
 from trackpost.transactions.routes import offer_router as transaction_offer_router
 from trackpost.transactions.routes import router as transactions_router
 from trackpost.ui.routes import console_routes
-from trackpost.webhooks import service as webhooks
 from trackpost.webhooks.routes import router as webhooks_router
 from trackpost.webhooks.schemas import openapi_webhooks
 
@@ -92,14 +86,6 @@ ROUTERS: tuple[Router, ...] = (
     click_log_router,
     caps_router,
 )
-
-
-def delivery_plan() -> Plan:
-    """What the delivery workers fan events out to, and how each kind is signed."""
-    return Plan(
-        subscribers=(affiliate_postbacks.fan_out, webhooks.fan_out),
-        signers={webhooks.KIND: webhooks.sign},
-    )
 
 
 HTML_HEADERS = {
@@ -250,23 +236,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
 
 def create_worker_app() -> Any:
-    """The app as `trackpost serve` builds it in each worker process."""
+    """The app as `trackpost serve` builds it in each worker process (its background jobs run
+    in serve's jobs process: trackpost/cli/background.py)."""
     app = create_app()
     settings = get_settings()
-    if settings.click_retention_days is not None:
-        # Every worker starts one; only the worker holding the retention lock prunes.
-        RetentionJob(settings).start()
-    if settings.delivery_workers:
-        # One delivery worker per serve worker process, in a thread with its own engine.
-        Worker(settings, delivery_plan()).start()
-    if settings.payments_build:
-        # Every worker starts one; only the worker holding the payments lock builds.
-        PaymentsJob(settings).start()
     # The User-Agent parser's rules and the GeoIP database, loaded before the first click.
     warm_device_parser(str(settings.geoip_db) if settings.geoip_db else None)
-    if settings.stats_fold_seconds:
-        # Every worker starts one; only the worker holding the stats lock folds.
-        StatsJob(settings).start()
     # Not in create_app: tests build many apps and should get their memory back.
     tune_gc_for_serving()
     return app

@@ -114,8 +114,7 @@ def cmd_stats_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def delivery_plan() -> Plan:
-    """The delivery workers' subscribers and signers: the same as app.delivery_plan's (the CLI
-    sits beside the web app, not above it; a test holds the two equal)."""
+    """What the delivery workers fan events out to, and how each kind is signed."""
     return Plan(
         subscribers=(affiliate_postbacks.fan_out, webhooks.fan_out),
         signers={webhooks.KIND: webhooks.sign},

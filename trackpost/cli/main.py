@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from trackpost import __version__
 from trackpost.accounts import console
 from trackpost.accounts import service as accounts
-from trackpost.cli import jobs
+from trackpost.cli import background, jobs
 from trackpost.cli.common import db_of, engine_of, progress_line
 from trackpost.core import lifecycle, migrate, pgbackup
 from trackpost.core.backup import (
@@ -269,9 +269,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         # The bound on a stop: a worker still finishing requests after it is killed.
         workers_kill_timeout=settings.shutdown_timeout,
     )
+    jobs = background.JobsProcess(settings).start() if background.wanted(settings) else None
     try:
         server.serve()
     finally:
+        if jobs is not None:
+            jobs.stop()
         drain.close()
         shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
@@ -359,6 +362,12 @@ def build_parser() -> argparse.ArgumentParser:
         func=jobs.cmd_stats_status
     )
 
+    run_jobs = sub.add_parser(
+        "jobs", help="run the background jobs (serve starts this; or run it on another host)"
+    )
+    run_jobs.add_argument("--nice", type=int, default=0, help="lower this process's priority")
+    run_jobs.add_argument("--parent", type=int, default=0, help=argparse.SUPPRESS)
+    run_jobs.set_defaults(func=background.cmd_jobs)
     deliver = sub.add_parser(
         "deliver", help="run a delivery worker (postbacks, webhooks) in this process"
     )

@@ -160,9 +160,13 @@ class Settings(BaseSettings):
     log_format: Annotated[Literal["text", "json"], BeforeValidator(_lower)] = "text"
     # Set: /metrics answers only `Authorization: Bearer <token>`; unset, only allowed addresses.
     metrics_token: Annotated[str | None, BeforeValidator(_blank_is_none)] = None
-    # Outbound delivery (trackpost/delivery/): the workers inside `trackpost serve` (one set per
-    # worker process; `trackpost deliver` runs them alone), and the addresses they may reach.
+    # Outbound delivery (trackpost/delivery/): a worker in serve's jobs process (`trackpost
+    # deliver` runs one alone), and the addresses they may reach.
     delivery_workers: bool = True
+    # serve runs its background jobs (delivery, the statistics fold, payments, click retention)
+    # in one child process, at this niceness (docs/ARCHITECTURE.md, "Background jobs": on
+    # SQLite keep 0, since a niced process holding the single writer stalls every request).
+    jobs_nice: int = Field(0, ge=0, le=19)
     outbound_allow_private: Networks = ()
     delivery_timeout_seconds: float = Field(10.0, gt=0, le=120)
     delivery_max_attempts: int = Field(8, ge=1, le=50)
@@ -211,7 +215,7 @@ class Settings(BaseSettings):
     geoip_db: Annotated[
         Path | None, BeforeValidator(_blank_is_none), AfterValidator(_readable_file)
     ] = None
-    # Statistics (trackpost/stats/job.py): one serve worker folds new clicks and ledger events
+    # Statistics (trackpost/stats/job.py): serve's jobs process folds new clicks and ledger events
     # into the hourly rollups every this many seconds; 0 runs no fold job (reports stay exact,
     # counting the unfolded tail live, which grows). A click is unique when the same IP's
     # previous click on the offer is at least the offer's ip_uniqueness_seconds old, or this

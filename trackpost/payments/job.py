@@ -1,4 +1,4 @@
-"""Running builds: `trackpost payments build --as-of`, and the job one serve worker runs.
+"""Running builds: `trackpost payments build --as-of`, and the job serve's jobs process runs.
 
 Each build is its own short transaction, so a long catch-up never holds the writer for long,
 and a run that stops half-way resumes where it stopped (each build is claimed once).

@@ -1,5 +1,5 @@
 """The fold: new clicks and ledger events past the cursors, added to the rollups in batches by
-one serve worker (thread `tp-stats`) every few seconds; and `trackpost stats rebuild`."""
+serve's jobs process (thread `tp-stats`) every few seconds; and `trackpost stats rebuild`."""
 
 from __future__ import annotations
 

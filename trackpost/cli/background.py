@@ -1,0 +1,119 @@
+"""serve's background jobs in one child process of their own, beside the workers.
+
+Delivery, the statistics fold, payment builds and click retention used to run as threads in
+every serve worker, where they took the worker's interpreter lock from its requests. Here they
+run in one process (at TRACKPOST_JOBS_NICE); the jobs' own leader locks and claims still
+coordinate them across processes and hosts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from typing import Protocol
+
+from trackpost.cli.jobs import delivery_plan
+from trackpost.core.config import Settings
+from trackpost.delivery.worker import Worker
+from trackpost.payments.job import PaymentsJob
+from trackpost.stats.job import StatsJob
+from trackpost.tracking.retention import RetentionJob
+
+log = logging.getLogger("trackpost")
+
+
+class Job(Protocol):
+    def stop(self) -> None: ...
+
+
+def wanted(settings: Settings) -> bool:
+    """Whether any background job is switched on."""
+    return bool(
+        settings.delivery_workers
+        or settings.stats_fold_seconds
+        or settings.payments_build
+        or settings.click_retention_days is not None
+    )
+
+
+def start_jobs(settings: Settings) -> list[Job]:
+    """Start every switched-on job in this process's threads."""
+    jobs: list[Job] = []
+    if settings.delivery_workers:
+        jobs.append(Worker(settings, delivery_plan()).start())
+    if settings.stats_fold_seconds:
+        jobs.append(StatsJob(settings).start())
+    if settings.payments_build:
+        jobs.append(PaymentsJob(settings).start())
+    if settings.click_retention_days is not None:
+        jobs.append(RetentionJob(settings).start())
+    return jobs
+
+
+def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
+    """Run this host's background jobs until SIGTERM, or until the serve that started us dies."""
+    if args.nice:
+        os.nice(args.nice)
+    jobs = start_jobs(settings)
+    if not jobs:
+        print("jobs: every background job is switched off", file=sys.stderr)
+        return 0
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    # Started by serve: a serve killed outright (kill -9) leaves us to init; we go with it.
+    while not stop.wait(1.0):
+        if args.parent and os.getppid() != args.parent:
+            break
+    for job in jobs:
+        job.stop()
+    return 0
+
+
+class JobsProcess:
+    """serve's side: start `trackpost jobs`, start it again if it dies, stop it with serve."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.nice = settings.jobs_nice
+        self.timeout = settings.shutdown_timeout
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="tp-jobs-watch", daemon=True)
+
+    def start(self) -> JobsProcess:
+        self._spawn()
+        self._thread.start()
+        return self
+
+    def _spawn(self) -> None:
+        argv = [sys.executable, "-m", "trackpost", "jobs", "--parent", str(os.getpid())]
+        # Our own interpreter and fixed arguments: nothing here comes from outside.
+        self._proc = subprocess.Popen([*argv, "--nice", str(self.nice)])  # noqa: S603
+
+    def _watch(self) -> None:
+        while not self._stopping.is_set():
+            proc = self._proc
+            assert proc is not None
+            code = proc.wait()
+            if self._stopping.wait(1.0):
+                return
+            log.warning("the jobs process exited with %s; starting it again", code)
+            self._spawn()
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL after serve's shutdown timeout."""
+        self._stopping.set()
+        proc = self._proc
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
