@@ -59,6 +59,7 @@ class Target:
     # The server's TRACKPOST_STATS_FOLD_SECONDS (None: trackpost's default).
     stats_fold: float | None = None
     jobs_nice: int | None = None
+    server_env: tuple[str, ...] = ()
 
     @property
     def env(self) -> dict[str, str]:
@@ -72,6 +73,9 @@ class Target:
             env["TRACKPOST_STATS_FOLD_SECONDS"] = f"{self.stats_fold:g}"
         if self.jobs_nice is not None:
             env["TRACKPOST_JOBS_NICE"] = str(self.jobs_nice)
+        for pair in self.server_env:
+            name, _, value = pair.partition("=")
+            env[name] = value
         return env
 
     @property

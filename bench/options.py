@@ -28,6 +28,7 @@ class Options:
     command: str
     stats_fold: float | None = None
     jobs_nice: int | None = None
+    server_env: tuple[str, ...] = ()
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -95,6 +96,14 @@ def parser() -> argparse.ArgumentParser:
         metavar="N",
         help="the server's TRACKPOST_JOBS_NICE (its jobs process's niceness; default: its own)",
     )
+    p.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a TRACKPOST_* setting for the server (repeatable), e.g. "
+        "TRACKPOST_DELIVERY_WORKERS=false to measure a web host whose deliveries run elsewhere",
+    )
     return p
 
 
@@ -131,5 +140,6 @@ def parse(argv: list[str] | None = None) -> Options:
         keep=args.keep,
         stats_fold=args.stats_fold,
         jobs_nice=args.jobs_nice,
+        server_env=tuple(args.server_env),
         command=cmd,
     )

@@ -164,6 +164,13 @@ def _drain_report(target: Target, timeout: float = 300.0) -> None:
     """After a case whose conversions make deliveries: how many were still due when it ended,
     and how long the server's jobs took to send them once the load stopped."""
     left = target.deliveries_due()
+    if "TRACKPOST_DELIVERY_WORKERS=false" in target.server_env:
+        print(
+            f"[{target.backend} {target.dataset.customers:,}] deliveries: the server sends none; "
+            f"{left:,} events and deliveries wait for a delivery host",
+            flush=True,
+        )
+        return
     started = time.monotonic()
     while left and time.monotonic() - started < timeout:
         time.sleep(0.5)
@@ -350,6 +357,7 @@ def _run_backend(run: Run, backend: str, chosen: tuple[Case, ...]) -> None:
         target = prepare(backend, customers, run.opts.spare_clicks, run.workdir, run.opts.postgres)
         target.stats_fold = run.opts.stats_fold
         target.jobs_nice = run.opts.jobs_nice
+        target.server_env = run.opts.server_env
         # Every case that converts spare clicks (postback, postback+rules) takes its own share.
         converting = max(1, sum(1 for c in chosen if c.script == "postback"))
         target.postback_runs = (1 + run.opts.rounds) * len(run.opts.workers) * converting
