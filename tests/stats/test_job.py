@@ -1,9 +1,13 @@
-"""The fold job in a serve worker's thread, and `trackpost stats status` and `rebuild`."""
+"""The fold job in the jobs process's thread, and `trackpost stats status` and `rebuild`."""
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
+from pathlib import Path
+
+import pytest
 
 from tests.accounts.test_cli import run_cli
 from tests.postbacks.network import Network
@@ -50,3 +54,30 @@ def test_cli_status_and_rebuild(net: Network) -> None:
     bad = run_cli(net.services.settings, "stats", "rebuild", "--from", today, "--to", "2000-01-01")
     assert bad.returncode != 0
     assert "--to" in bad.stderr
+
+
+def _nice(native_id: int) -> int:
+    """A thread's niceness, from the kernel's view of it."""
+    stat = Path(f"/proc/self/task/{native_id}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[16])
+
+
+def test_on_sqlite_the_fold_sums_niced_and_copies_at_full_priority(net: Network) -> None:
+    if net.services.db.path is None:
+        pytest.skip("PostgreSQL sums and copies in the database's own processes")
+    net.click()
+    settings = net.services.settings.replace(stats_fold_seconds=0.05, stats_fold_nice=7)
+    worker = job.StatsJob(settings).start()
+    try:
+        deadline = time.monotonic() + 20
+        while job.status(net.services.db).clicks_behind and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert job.status(net.services.db).clicks_behind == 0
+        threads = {t.name: t.native_id for t in threading.enumerate()}
+        copier = next(i for n, i in threads.items() if n.startswith("tp-stats-copy"))
+        assert worker._thread.native_id is not None and copier is not None
+        # The summing thread yields the CPU; the one holding SQLite's writer does not.
+        assert _nice(worker._thread.native_id) == _nice(threading.get_native_id()) + 7
+        assert _nice(copier) == _nice(threading.get_native_id())
+    finally:
+        worker.stop()

@@ -221,6 +221,10 @@ class Settings(BaseSettings):
     # previous click on the offer is at least the offer's ip_uniqueness_seconds old, or this
     # many seconds when the offer sets none.
     stats_fold_seconds: float = Field(5.0, ge=0, le=3600)
+    # On SQLite the fold sums each batch at this niceness (its copy into the rollups, which
+    # holds the writer, runs at the process's own): a saturated host serves clicks first and
+    # the fold catches up, counted live meanwhile, when the load eases (0: no lowering).
+    stats_fold_nice: int = Field(10, ge=0, le=19)
     stats_unique_seconds: int = Field(86400, ge=0)
 
     @model_validator(mode="after")
