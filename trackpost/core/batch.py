@@ -16,7 +16,6 @@ from contextvars import ContextVar
 from time import perf_counter
 from typing import Any, TypeVar
 
-from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, event
 
 from trackpost.core.db import GATE_THREAD, Database, WriterGate, name_os_thread
@@ -366,7 +365,10 @@ def _intact(driver: Any) -> bool:
     """False when the database has ended or poisoned the batch's transaction."""
     if isinstance(driver, sqlite3.Connection):
         return driver.in_transaction
-    # psycopg: IDLE until the first statement begins the transaction, INERROR after a failure.
+    # psycopg (loaded: this is its connection): IDLE until the first statement begins the
+    # transaction, INERROR after a failure.
+    from psycopg.pq import TransactionStatus
+
     return bool(driver.info.transaction_status != TransactionStatus.INERROR)
 
 

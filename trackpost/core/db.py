@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from sqlalchemy import Connection, DateTime, Engine, create_engine, event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
@@ -37,6 +37,14 @@ _SQLITE_UNAVAILABLE = frozenset(
 _PG_UNAVAILABLE_CLASSES = ("08", "53", "58", "57P")
 
 
+def psycopg_error(exc: BaseException, kind: str = "Error") -> bool:
+    """True when exc is one of psycopg's errors of that class (Error, OperationalError...)."""
+    # psycopg is loaded by a PostgreSQL engine only: a SQLite worker never raises its errors
+    # and does not import it for nothing (a tenth of its memory, BENCHMARKS.md).
+    pg = sys.modules.get("psycopg")
+    return pg is not None and isinstance(exc, getattr(pg, kind))
+
+
 def unavailable(exc: BaseException) -> bool:
     """True when a database error says the database (or its disk) is away, not that the request
     was wrong: the request may succeed as it is once the database is back."""
@@ -44,10 +52,10 @@ def unavailable(exc: BaseException) -> bool:
     if isinstance(orig, sqlite3.Error):
         name = str(getattr(orig, "sqlite_errorname", ""))
         return "_".join(name.split("_")[:2]) in _SQLITE_UNAVAILABLE
-    if isinstance(orig, psycopg.Error):
-        state = orig.sqlstate
+    if psycopg_error(orig):
+        state: str | None = getattr(orig, "sqlstate", None)
         if state is None:  # the client's own failure: refused, reset, or the connection closed
-            return isinstance(orig, psycopg.OperationalError | psycopg.InterfaceError)
+            return psycopg_error(orig, "OperationalError") or psycopg_error(orig, "InterfaceError")
         return state.startswith(_PG_UNAVAILABLE_CLASSES)
     return isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated
 

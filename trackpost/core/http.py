@@ -10,7 +10,6 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar, cast
 
-import psycopg
 from pydantic import BaseModel
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -21,7 +20,7 @@ from starlette.routing import Route
 from trackpost.core.auth import Authenticator, Principal
 from trackpost.core.batch import WriteBatcher, is_transient
 from trackpost.core.config import Settings
-from trackpost.core.db import Database, unavailable
+from trackpost.core.db import Database, psycopg_error, unavailable
 from trackpost.core.errors import BadRequest, ServiceUnavailable, TrackpostError
 from trackpost.core.metrics import Metrics, new_metrics
 from trackpost.core.net import client_ip
@@ -388,9 +387,12 @@ def build_route(ep: Endpoint, services: Services) -> Route:
             if on_refused is not None and exc.status >= 400:
                 await _keep_refusal(on_refused, services, batcher, request, ip, raw, exc)
             return error_response(exc, vendor_status=vendor_status)
-        except (DBAPIError, psycopg.Error, sqlite3.Error) as exc:
+        except Exception as exc:
             # A hot statement's error is the driver's own, not wrapped by SQLAlchemy.
-            if isinstance(exc, OperationalError | psycopg.OperationalError) and _is_busy(exc):
+            if not isinstance(exc, DBAPIError | sqlite3.Error) and not psycopg_error(exc):
+                raise
+            busy = isinstance(exc, OperationalError) or psycopg_error(exc, "OperationalError")
+            if busy and _is_busy(exc):
                 db_busy.inc()
                 log.warning("database busy request_id=%s", request_id_of(request))
                 return error_response(BUSY)

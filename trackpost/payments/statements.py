@@ -11,10 +11,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fpdf import FPDF
 from jinja2 import Environment, select_autoescape
 from sqlalchemy import Connection
 
@@ -22,10 +22,9 @@ from trackpost.core.fields import cents_text
 from trackpost.payments import repository as repo
 from trackpost.payments.views import payment
 
-_ENV = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
-_HTML = _ENV.from_string(
-    (Path(__file__).with_name("templates_html") / "statement.html").read_text(encoding="utf-8")
-)
+if TYPE_CHECKING:
+    from jinja2 import Template
+
 _WHAT = {
     "payout": "{payee} payout",
     "adjustment": "Adjustment: {reason}",
@@ -84,8 +83,16 @@ def statement(conn: Connection, paymentid: int, zone: dt.tzinfo) -> dict[str, An
     }
 
 
+@cache
+def _html() -> Template:
+    # Compiled on the first statement asked for, not in every serve worker at start.
+    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+    source = Path(__file__).with_name("templates_html") / "statement.html"
+    return env.from_string(source.read_text(encoding="utf-8"))
+
+
 def as_html(figures: dict[str, Any]) -> str:
-    return _HTML.render(s=figures)
+    return _html().render(s=figures)
 
 
 def as_csv(figures: dict[str, Any]) -> str:
@@ -109,6 +116,10 @@ def _latin(text: object) -> str:
 
 def as_pdf(figures: dict[str, Any]) -> bytes:
     """The statement as a one-table PDF (fpdf2's core Helvetica; no font files needed)."""
+    # Imported here: fpdf2 with fontTools and Pillow is a fifth of a serve worker's memory
+    # (BENCHMARKS.md), for an endpoint a worker may never serve.
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_title(f"Statement {figures['paymentid']}")
     pdf.set_creator("trackpost")
