@@ -15,15 +15,15 @@ import re
 import socket
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
-import aiohttp
-from aiohttp.abc import AbstractResolver, ResolveResult
-from yarl import URL
 
 from trackpost import __version__
 from trackpost.core.config import IPNetwork
 from trackpost.delivery.service import Claimed, Outcome
+
+if TYPE_CHECKING:
+    from aiohttp import ClientSession
 
 HEAD_BYTES = 1024
 DELIVERY_ID_HEADER = "Trackpost-Delivery-Id"
@@ -102,31 +102,6 @@ class Guard:
         return found
 
 
-class _PinnedResolver(AbstractResolver):
-    """aiohttp's resolver: a connection goes only to an address the guard allowed."""
-
-    def __init__(self, guard: Guard) -> None:
-        self.guard = guard
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        ip = await self.guard.resolve(host, port)
-        return [
-            {
-                "hostname": host,
-                "host": str(ip),
-                "port": port,
-                "family": socket.AF_INET6 if ip.version == 6 else socket.AF_INET,
-                "proto": 0,
-                "flags": socket.AI_NUMERICHOST,
-            }
-        ]
-
-    async def close(self) -> None:
-        return None
-
-
 class Sender:
     """One HTTP client for the worker (connections reused) and a concurrency limit per host.
 
@@ -141,18 +116,9 @@ class Sender:
         self.timeout = timeout
         self.per_host = per_host
         self.in_flight: dict[str, int] = {}
-        # The worker limits requests per host itself; the connector keeps and reuses them.
-        connector = aiohttp.TCPConnector(
-            limit=0, limit_per_host=0, resolver=_PinnedResolver(guard), use_dns_cache=False
-        )
-        self.client = aiohttp.ClientSession(
-            connector=connector,
-            headers={"User-Agent": USER_AGENT},
-            cookie_jar=aiohttp.DummyCookieJar(),  # a receiver's cookies never travel on
-            auto_decompress=False,
-            trust_env=False,
-            timeout=aiohttp.ClientTimeout(total=None),  # bounded by asyncio.timeout in send
-        )
+        # Made at the first send: aiohttp is a tenth of a serve worker's memory (BENCHMARKS.md),
+        # and a network with no outbound destinations never needs it.
+        self._client: ClientSession | None = None
 
     def has_room(self, host: str) -> bool:
         return self.in_flight.get(host, 0) < self.per_host
@@ -184,7 +150,9 @@ class Sender:
             return outcome(error=str(exc), final=True)
         except TimeoutError:
             return outcome(error=f"timed out after {self.timeout:g} s")
-        except (aiohttp.ClientError, OSError, ValueError) as exc:
+        except Exception as exc:
+            if not isinstance(exc, OSError | ValueError) and not _client_error(exc):
+                raise
             return outcome(error=f"{type(exc).__name__}: {exc}"[:512])
         error = f"redirect to {mask_url(head[1])} not followed" if head[1] else None
         return outcome(status_code=status, response=head[0], error=error)
@@ -197,12 +165,14 @@ class Sender:
         # A literal address never reaches the resolver: checked here (a name is checked here
         # and again, from the guard's cache, by the resolver that pins the connection).
         await self.guard.resolve(parts.hostname, port)
+        from trackpost.delivery.client import url
+
         headers = {DELIVERY_ID_HEADER: str(d.id), **d.headers}
         if d.content_type:
             headers["Content-Type"] = d.content_type
-        async with self.client.request(
+        async with self.client().request(
             d.method,
-            URL(d.url, encoded=True),  # sent exactly as the template rendered it
+            url(d.url),  # sent exactly as the template rendered it
             data=d.body.encode() if d.body is not None else None,
             headers=headers,
             allow_redirects=False,
@@ -216,5 +186,21 @@ class Sender:
             location = response.headers.get("Location", "") if 300 <= response.status < 400 else ""
             return response.status, (head.decode("utf-8", "replace"), location)
 
+    def client(self) -> ClientSession:
+        """The worker's one HTTP client (its connections reused), made on first use."""
+        if self._client is None:
+            from trackpost.delivery.client import new_session
+
+            self._client = new_session(self.guard)
+        return self._client
+
     async def close(self) -> None:
-        await self.client.close()
+        if self._client is not None:
+            await self._client.close()
+
+
+def _client_error(exc: BaseException) -> bool:
+    """An error of aiohttp's own; none can be raised before the client exists."""
+    from trackpost.delivery.client import is_client_error
+
+    return is_client_error(exc)
