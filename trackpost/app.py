@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -36,7 +37,7 @@ from trackpost.core.lifecycle import DrainState
 from trackpost.core.metrics import metrics_endpoint, new_metrics
 from trackpost.core.observe import Unrouted, observe
 from trackpost.core.openapi import SWAGGER_HTML, build_openapi
-from trackpost.core.responses import error_response, json_response
+from trackpost.core.responses import JSONBytes, error_response, json_response
 from trackpost.core.security import KeyHasher, load_secret
 from trackpost.customers.routes import router as customers_router
 from trackpost.delivery.routes import router as delivery_router
@@ -134,7 +135,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # Payout details are checked against the payvia's dump format when an affiliate sets them.
     affiliates_service.add_detail_check(payments_service.payvia_details_problem)
     endpoints = collect_endpoints()
-    openapi_doc = build_openapi(endpoints, webhooks=openapi_webhooks())
+    openapi_body: list[bytes] = []  # rendered at the first request for it, then kept as bytes
 
     draining = DrainState.of_worker(settings.data_dir)
     retry = {"Retry-After": "1"}
@@ -147,7 +148,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return json_response({"status": "unavailable", "database": "unreachable"}, 503, retry)
 
     async def openapi(request: Request) -> Response:
-        return json_response(openapi_doc)
+        # Not built at start: the document's dicts were 2 MiB of every worker (BENCHMARKS.md).
+        if not openapi_body:
+            doc = build_openapi(endpoints, webhooks=openapi_webhooks())
+            openapi_body.append(orjson.dumps(doc))
+        return JSONBytes(openapi_body[0])
 
     async def docs(request: Request) -> Response:
         return HTMLResponse(SWAGGER_HTML, headers=HTML_HEADERS)

@@ -7,12 +7,9 @@ payments checks when a payment is stored. The number rules come from python-stdn
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping
-
-from stdnum import bic, iban
-from stdnum.exceptions import ValidationError
-from stdnum.us import rtn
 
 from trackpost.core.fields import email_problem
 
@@ -25,10 +22,14 @@ def key(field: str) -> str:
     return re.sub(r"\s+", "_", field.strip()).lower()
 
 
-def _stdnum(check: Callable[[str], object], what: str) -> Callable[[str], str | None]:
+def _stdnum(module: str, what: str) -> Callable[[str], str | None]:
     def problem(value: str) -> str | None:
+        # Imported at the first check: a serve worker that never sees payout details does not
+        # hold python-stdnum (BENCHMARKS.md, "A worker's memory").
+        from stdnum.exceptions import ValidationError
+
         try:
-            check(value)
+            importlib.import_module(module).validate(value)
         except ValidationError as exc:
             return f"is not a valid {what} ({str(exc).rstrip('.').lower()})"
         return None
@@ -54,9 +55,9 @@ def _email(value: str) -> str | None:
 
 # The fields the shipped dump formats read, keyed as key() spells them.
 FIELD_RULES: dict[str, Callable[[str], str | None]] = {
-    "iban": _stdnum(iban.validate, "IBAN"),
-    "bic": _stdnum(bic.validate, "BIC"),
-    "routing_number": _stdnum(rtn.validate, "US routing number"),
+    "iban": _stdnum("stdnum.iban", "IBAN"),
+    "bic": _stdnum("stdnum.bic", "BIC"),
+    "routing_number": _stdnum("stdnum.us.rtn", "US routing number"),
     "account_number": _account_number,
     "account_type": _account_type,
     "paypal_email": _email,

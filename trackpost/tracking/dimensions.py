@@ -12,7 +12,7 @@ OS family), not from the raw string. Country codes come from the trusted proxy's
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
 import maxminddb
@@ -100,9 +100,18 @@ def _name(value: str | None) -> str | None:
     return value[:MAX_NAME] if value and value != "Other" else None
 
 
+@cache
+def _parser() -> ua_parser.Parser:
+    """The rules on the native engine when installed, without the library's own result cache:
+    _parse's LRU is the one cache (two held the same User-Agents twice)."""
+    if ua_parser.RegexResolver is not None:
+        return ua_parser.Parser(ua_parser.RegexResolver(ua_parser.load_lazy_builtins()))
+    return ua_parser.Parser(ua_parser.BasicResolver(ua_parser.load_builtins()))
+
+
 @lru_cache(maxsize=UA_CACHE_SIZE)
 def _parse(user_agent: str) -> Device:
-    result = ua_parser.parse(user_agent)
+    result = _parser().parse(user_agent)
     return Device(
         _kind(result),
         _name(result.os.family if result.os else None),
