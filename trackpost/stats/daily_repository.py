@@ -78,10 +78,17 @@ def _insert(conn: Connection, sums: dict[tuple[Any, ...], list[int]]) -> None:
 def add(conn: Connection, rows: Iterable[Sequence[Any]]) -> set[str]:
     """Add hourly deltas of the offer grain to their days (nothing while no zone is set);
     returns the days touched."""
+    return add_sums(conn, by_day(conn, rows))
+
+
+def by_day(conn: Connection, rows: Iterable[Sequence[Any]]) -> dict[tuple[Any, ...], list[int]]:
+    """Hourly deltas of the offer grain summed by day, not yet added (none while no zone is set)."""
     name = zone(conn)
-    if name is None:
-        return set()
-    sums = _by_day(rows, name)
+    return {} if name is None else _by_day(rows, name)
+
+
+def add_sums(conn: Connection, sums: dict[tuple[Any, ...], list[int]]) -> set[str]:
+    """Add what by_day summed; returns the days touched."""
     _insert(conn, sums)
     return {k[0] for k in sums}
 

@@ -196,10 +196,10 @@ def fold(conn: Connection, c_range: tuple[int, int], t_range: tuple[int, int], u
 class Gathered:
     """A batch summed per rollup row, in temporary tables of the connection that summed it
     (the writer's turn copies them with one statement each); the offer grain's rows also
-    here, for the daily rollup."""
+    here, summed by day for the daily rollup."""
 
     tables: tuple[tuple[Grain, str], ...]
-    offers: list[tuple[Any, ...]]
+    days: dict[tuple[Any, ...], list[int]]
 
 
 @lru_cache(maxsize=16)
@@ -264,8 +264,10 @@ def gather(
     drop, make = _keep(dialect, NEWEST, sql.newest(dialect))
     conn.execute(drop)
     conn.execute(make)
-    offers = [tuple(r) for r in conn.execute(text(f"SELECT * FROM temp.{_summed(OFFERS)}"))]
-    return Gathered(tuple(tables), offers)
+    # Summed by day as read: a backlog's batch has an offer row per hour, tens of thousands of
+    # tuples held until the writer's turn (the leader worker's peak memory, BENCHMARKS.md).
+    offers = conn.execute(text(f"SELECT * FROM temp.{_summed(OFFERS)}"))
+    return Gathered(tuple(tables), daily.by_day(conn, offers))
 
 
 def write(conn: Connection, gathered: Gathered) -> None:
@@ -273,7 +275,7 @@ def write(conn: Connection, gathered: Gathered) -> None:
     gathered it: one statement per table."""
     for grain, _name in gathered.tables:
         conn.execute(_copy(grain))
-    daily.add(conn, gathered.offers)
+    daily.add_sums(conn, gathered.days)
     conn.execute(_REMEMBER_NEWEST)
 
 
