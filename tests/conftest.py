@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
 
 from tests.support import ApiClient, reset_postgres
 from trackpost.accounts import service as accounts
 from trackpost.app import build_services, create_app
-from trackpost.core import migrate
+from trackpost.core import migrate, security
 from trackpost.core.config import Settings, parse_networks
 from trackpost.core.http import Services
 from trackpost.core.security import KeyHasher
@@ -38,6 +39,23 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
+# Read before any test swaps it: tests/security/test_secrets_at_rest.py checks its parameters.
+PRODUCTION_HASHER = security._hasher
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Still argon2id, at its smallest cost: a production hash took about half a second of
+    this host's CPU, and most tests store a password in their setup and never guess one.
+
+    test_secrets_at_rest checks the production parameters separately; processes a test starts
+    (`trackpost serve`) hash with them.
+    """
+    monkeypatch.setattr(
+        security, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
+
+
 SECRET = "test-secret-key-0123456789abcdef"
 
 

@@ -15,14 +15,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from tests.conftest import Admin, BuildApp
 from tests.postbacks.network import created
 from tests.support import ApiClient
-from trackpost.core import security
 from trackpost.core.config import Settings
 from trackpost.models.tables import transaction_payouts as TP
 from trackpost.models.tables import transactions as T
@@ -291,15 +288,6 @@ class World:
         else:
             return 0
         return 1
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Still argon2id, at its smallest cost: the month signs up 14 accounts and never logs in
-    (at the production cost their hashes alone took most of the test's time)."""
-    monkeypatch.setattr(
-        security, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
 
 
 def _no_flush(url: str) -> str:
