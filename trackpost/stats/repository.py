@@ -265,7 +265,7 @@ def gather(
     conn.execute(drop)
     conn.execute(make)
     # Summed by day as read: a backlog's batch has an offer row per hour, tens of thousands of
-    # tuples held until the writer's turn (the leader worker's peak memory, BENCHMARKS.md).
+    # tuples held until the writer's turn (the jobs process's peak memory, BENCHMARKS.md).
     offers = conn.execute(text(f"SELECT * FROM temp.{_summed(OFFERS)}"))
     return Gathered(tuple(tables), daily.by_day(conn, offers))
 
