@@ -75,7 +75,8 @@ def test_on_sqlite_the_fold_sums_niced_and_copies_at_full_priority(net: Network)
         assert job.status(net.services.db).clicks_behind == 0
         threads = {t.name: t.native_id for t in threading.enumerate()}
         copier = next(i for n, i in threads.items() if n.startswith("tp-stats-copy"))
-        assert worker._thread.native_id is not None and copier is not None
+        assert worker._thread.native_id is not None
+        assert copier is not None
         # The summing thread yields the CPU; the one holding SQLite's writer does not.
         assert _nice(worker._thread.native_id) == _nice(threading.get_native_id()) + 7
         assert _nice(copier) == _nice(threading.get_native_id())
