@@ -42,6 +42,7 @@ from trackpost.core.security import KeyHasher, load_secret
 from trackpost.customers.routes import router as customers_router
 from trackpost.delivery.routes import router as delivery_router
 from trackpost.delivery.worker import Plan, Worker
+from trackpost.events import service as events_service
 from trackpost.iplists.routes import router as iplists_router
 from trackpost.offers import service as offers_service
 from trackpost.offers.routes import router as offers_router
@@ -94,6 +95,10 @@ ROUTERS: tuple[Router, ...] = (
 )
 
 
+# What the delivery subscribers (delivery_plan) can take, and read of what they want now.
+EVENT_INTERESTS = (affiliate_postbacks.INTEREST, webhooks.INTEREST)
+
+
 def delivery_plan() -> Plan:
     """What the delivery workers fan events out to, and how each kind is signed."""
     return Plan(
@@ -136,7 +141,10 @@ def build_services(settings: Settings, *, pool_size: int = 8) -> Services:
         batcher = WriteBatcher(db, WriterGate(db.path), metrics=metrics)
     elif not db.is_sqlite and settings.postgres_group_commit:
         batcher = WriteBatcher(db, None, metrics=metrics)  # no single writer to queue for
-    return Services(settings=settings, db=db, auth=auth, batcher=batcher, metrics=metrics)
+    services = Services(settings=settings, db=db, auth=auth, batcher=batcher, metrics=metrics)
+    # A type the products subscribe to is recorded only while a subscription wants it.
+    services.on_abort(events_service.watch(db.engine, EVENT_INTERESTS).clear)
+    return services
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Any:

@@ -28,7 +28,7 @@ from trackpost.customers.errors import CustomerLocked, SubscriptionIdTaken
 from trackpost.customers.fields import advertiser_values, check_value
 from trackpost.customers.lookup import Lookup, find_by
 from trackpost.customers.repository import CustomerRow
-from trackpost.events.service import Event, record
+from trackpost.events.service import Event, record, wanted
 
 __all__ = [
     "CustomerRow",
@@ -145,6 +145,8 @@ def _tell(
     **payload: Any,
 ) -> None:
     """Record a customer event (docs/events.md) in the change's transaction."""
+    if not wanted(conn, kind):
+        return  # no subscription wants it: not even its payload is built
     body = {
         "customer_id": customer_id,
         "actor": origin.actor,
