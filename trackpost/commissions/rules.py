@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from trackpost.commissions.change_index import ChangeIndex
+from trackpost.commissions.recurring import in_recurring_window
 from trackpost.core.money import REVENUE, PayoutRow, payout, rate_text
 
 INITIAL, CONTINUITY, GOAL = "initial", "continuity", "goal"
@@ -97,36 +98,6 @@ class Change:
         return self.end_time is None or event.now < self.end_time
 
 
-def _add_months(when: dt.datetime, months: int) -> dt.datetime:
-    """The same day and time `months` later, the day clamped to the month's last."""
-    month0 = when.month - 1 + months
-    year, month = when.year + month0 // 12, month0 % 12 + 1
-    for day in (when.day, 30, 29, 28):
-        try:
-            return when.replace(year=year, month=month, day=day)
-        except ValueError:
-            continue
-    raise ValueError("no valid day")  # pragma: no cover: day 28 exists in every month
-
-
-def in_recurring_window(change: Change, now: dt.datetime) -> bool:
-    """A recurring change repeats its first window [start, end) every week or every month."""
-    start, end = change.start_time, change.end_time
-    if start is None or end is None or now < start:
-        return False
-    if change.recur == "weekly":
-        week = dt.timedelta(days=7)
-        return (now - start) % week < (end - start)
-    months = (now.year - start.year) * 12 + now.month - start.month
-    for shift in (months - 1, months):
-        if shift < 0:
-            continue
-        lo = _add_months(start, shift)
-        if lo <= now < lo + (end - start):
-            return True
-    return False
-
-
 @dataclass(frozen=True, slots=True)
 class GoalTerms:
     """A goal enabled on an offer: its revenue rule, default commission and payee switches."""
@@ -156,6 +127,20 @@ class OfferMoney:
     max_amount: int | None = None
 
 
+class ReferralStep(NamedTuple):
+    """One referral tier that pays up an affiliate's `ref` chain: rate, base and its words."""
+
+    referrer: int
+    tier: int
+    rate: int
+    base: str
+    words: str
+
+
+# Plans kept per Rules before the cache starts again (it lives only as long as its version).
+MAX_PLANS = 65_536
+
+
 @dataclass(frozen=True, slots=True)
 class Rules:
     """Every commission rule of the network at one version, as the worker caches it."""
@@ -176,6 +161,10 @@ class Rules:
     counted: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
     # Built on first use per (offer, goal): see ChangeIndex.
     _index: dict[tuple[int, int], ChangeIndex] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    # Built on first use per (offer, affiliate): see referral_plan.
+    _plans: dict[tuple[int, int], tuple[ReferralStep, ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -318,15 +307,26 @@ def _switches(rules: Rules, event: Event) -> tuple[bool, bool, bool]:
     )
 
 
-def referral_rows(rules: Rules, event: Event, affiliate: PayoutRow) -> list[PayoutRow]:
-    """One row per referral tier with a rate and a referrer, up the affiliate's `ref` chain."""
-    tiers = rules.tiers.get(event.offerid) or rules.tiers.get(0, ())
+def referral_plan(rules: Rules, offerid: int, loginid: int) -> tuple[ReferralStep, ...]:
+    """The referral tiers an affiliate's sales on an offer pay, up its `ref` chain: they depend
+    only on the rules, so each (offer, affiliate) is worked out once per Rules."""
+    key = (offerid, loginid)
+    plan = rules._plans.get(key)
+    if plan is None:
+        if len(rules._plans) >= MAX_PLANS:
+            rules._plans.clear()
+        plan = rules._plans[key] = _referral_plan(rules, offerid, loginid)
+    return plan
+
+
+def _referral_plan(rules: Rules, offerid: int, loginid: int) -> tuple[ReferralStep, ...]:
+    tiers = rules.tiers.get(offerid) or rules.tiers.get(0, ())
     if not tiers:
-        return []
+        return ()
     rates = {tier: (rate, base) for tier, rate, base in tiers}
-    rows: list[PayoutRow] = []
-    seen = {affiliate.loginid}
-    referrer = rules.refs.get(affiliate.loginid)
+    steps: list[ReferralStep] = []
+    seen = {loginid}
+    referrer = rules.refs.get(loginid)
     for tier in range(1, MAX_TIERS + 1):
         if referrer is None or referrer in seen:
             break
@@ -334,13 +334,19 @@ def referral_rows(rules: Rules, event: Event, affiliate: PayoutRow) -> list[Payo
         found = rates.get(tier)
         if found is not None and rules.statuses.get(referrer, 0) != BANNED:
             rate, base = found
-            amount = payout(0, rate, event.revenue if base == REVENUE else affiliate.amount)
-            if amount:
-                words = f"referral tier {tier}: {rate_text(rate)}% of the {base}"
-                rows.append(
-                    PayoutRow(referrer, "referral", amount, tier, 0, rate, base, rule=words)
-                )
+            words = f"referral tier {tier}: {rate_text(rate)}% of the {base}"
+            steps.append(ReferralStep(referrer, tier, rate, base, words))
         referrer = rules.refs.get(referrer)
+    return tuple(steps)
+
+
+def referral_rows(rules: Rules, event: Event, affiliate: PayoutRow) -> list[PayoutRow]:
+    """One row per referral tier with a rate and a referrer, up the affiliate's `ref` chain."""
+    rows: list[PayoutRow] = []
+    for referrer, tier, rate, base, words in referral_plan(rules, event.offerid, affiliate.loginid):
+        amount = payout(0, rate, event.revenue if base == REVENUE else affiliate.amount)
+        if amount:
+            rows.append(PayoutRow(referrer, "referral", amount, tier, 0, rate, base, rule=words))
     return rows
 
 
@@ -397,22 +403,3 @@ def payees(rules: Rules, event: Event) -> list[PayoutRow]:
     if partners:
         rows.extend(partner_rows(rules, event))
     return rows
-
-
-def click_payout(rules: Rules, event: Event, *, unique: bool) -> tuple[int, int]:
-    """(cents, changeid) one raw click (or unique visitor) earns: for the stats counters."""
-    for change in rules.changes_for(event.offerid, 0):
-        amount = change.click_terms(unique)
-        if amount is not None and change.matches(event):
-            return amount, change.changeid
-    money = rules.offer(event.offerid)
-    return (money.flat_visitor if unique else money.flat_click) or 0, 0
-
-
-def cpm_rate(rules: Rules, event: Event) -> tuple[int, int]:
-    """(cents per 1,000 impressions, changeid) for the stats counters."""
-    for change in rules.changes_for(event.offerid, 0):
-        cpm = 0 if change.type == DISABLE else change.cpm
-        if cpm is not None and change.matches(event):
-            return cpm, change.changeid
-    return rules.offer(event.offerid).cpm or 0, 0
