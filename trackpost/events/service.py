@@ -17,6 +17,7 @@ from trackpost.events import repository
 
 # The batch memo's key of the types not recorded (core/batch.py, BatchScope.memo).
 _MEMO = "events.skipped"
+_NOTHING: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -63,27 +64,19 @@ class Wants:
         """Forget (a group commit failed: what it read may never have been written)."""
         self._known = None
 
-    def skipped(self, conn: Connection) -> frozenset[str]:
-        """The types not recorded now: read once per write batch, outside one per call."""
-        scope = batch_scope(conn)
-        if scope is not None:
-            memo: frozenset[str] | None = scope.memo.get(_MEMO)
-            if memo is not None:
-                return memo
+    def read(self, conn: Connection) -> frozenset[str]:
+        """The types not recorded now, from the worker's copy at the log's current version."""
         version = repository.version(conn)
-        known = self._known
         if version is None:  # no version row (not migrated): record everything
-            skip: frozenset[str] = frozenset()
-        elif known is not None and known[0] == version:
-            skip = known[1]
-        else:
-            wanted: set[str] = set()
-            for interest in self.interests:
-                wanted.update(interest.wanted(conn))
-            skip = self.types - wanted
-            self._known = (version, skip)
-        if scope is not None:
-            scope.memo[_MEMO] = skip
+            return _NOTHING
+        known = self._known
+        if known is not None and known[0] == version:
+            return known[1]
+        wanted: set[str] = set()
+        for interest in self.interests:
+            wanted.update(interest.wanted(conn))
+        skip = self.types - wanted
+        self._known = (version, skip)
         return skip
 
 
@@ -98,9 +91,21 @@ def watch(engine: Engine, interests: Iterable[Interest]) -> Wants:
 
 
 def wanted(conn: Connection, type_: str) -> bool:
-    """Whether an event of this type is recorded now (a producer asks before building one)."""
+    """Whether an event of this type is recorded now (a producer asks before building one).
+
+    Read once per write batch (nothing else writes while it holds the writer, and
+    interest_changed forgets it when a request of the batch changes it); outside one per call.
+    """
+    scope = batch_scope(conn)
+    if scope is not None:
+        memo: frozenset[str] | None = scope.memo.get(_MEMO)
+        if memo is not None:
+            return type_ not in memo
     wants = _WANTS.get(conn.engine)
-    return wants is None or type_ not in wants.skipped(conn)
+    skip = _NOTHING if wants is None else wants.read(conn)
+    if scope is not None:
+        scope.memo[_MEMO] = skip
+    return type_ not in skip
 
 
 def interest_changed(conn: Connection) -> None:
