@@ -158,13 +158,19 @@ class Rules:
     # Precomputed so that a conversion asks a set, not every change: which (offer, goal) has a
     # tiered change, and which affiliates have a manager whose commission starts after N sales.
     tiered: frozenset[tuple[int, int]] = frozenset()
+    # (offer, goal) keys with a change whose match depends on the time or the sale counts.
+    timed: frozenset[tuple[int, int]] = frozenset()
     counted: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
     # Built on first use per (offer, goal): see ChangeIndex.
     _index: dict[tuple[int, int], ChangeIndex] = field(
         default_factory=dict, compare=False, repr=False
     )
-    # Built on first use per (offer, affiliate): see referral_plan.
+    # Built on first use per (offer, affiliate): see referral_plan; and the affiliate's terms
+    # per event shape where no change of the offer depends on time or counts: see affiliate_row.
     _plans: dict[tuple[int, int], tuple[ReferralStep, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    _terms: dict[tuple[object, ...], tuple[int, int, int, str]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -174,6 +180,9 @@ class Rules:
                 k for k, v in self.changes.items() if any(c.type == TIERED for c in v)
             )
             object.__setattr__(self, "tiered", tiered)
+        if not self.timed:
+            timed = frozenset(k for k, v in self.changes.items() if any(map(_timed, v)))
+            object.__setattr__(self, "timed", timed)
 
     def offer(self, offerid: int) -> OfferMoney:
         return self.offers.get(offerid) or NO_MONEY
@@ -201,6 +210,14 @@ class Rules:
 
 
 NO_MONEY = OfferMoney()
+
+
+def _timed(change: Change) -> bool:
+    return (
+        change.type in (TIERED, RECURRING)
+        or change.start_time is not None
+        or (change.end_time is not None)
+    )
 
 
 NO_COUNTS: Mapping[int, int] = MappingProxyType({})
@@ -274,18 +291,31 @@ def affiliate_row(rules: Rules, event: Event) -> PayoutRow | None:
     stopped = _rebill_stopped(rules, event)
     if stopped is not None:
         return PayoutRow(event.loginid, "affiliate", 0, changeid=None, rule=stopped)
+    # Where no change of the offer looks at the time or the counts, the terms depend only on
+    # these fields of the event: worked out once per Rules for each such shape.
+    timeless = event.kind != GOAL and (event.offerid, event.goalid) not in rules.timed
+    key = (event[:3], event[5:10]) if timeless else None
+    found = rules._terms.get(key) if key is not None else None
+    if found is None:
+        found = _affiliate_terms(rules, event)
+        if key is not None:
+            if len(rules._terms) >= MAX_PLANS:
+                rules._terms.clear()
+            rules._terms[key] = found
+    flat, rate, changeid, words = found
+    amount = payout(flat, rate, event.revenue)
+    return PayoutRow(event.loginid, "affiliate", amount, 0, flat, rate, REVENUE, changeid, words)
+
+
+def _affiliate_terms(rules: Rules, event: Event) -> tuple[int, int, int, str]:
+    """(flat, rate, changeid, words) of the affiliate's payout: the deciding change's, or 0's."""
     change = deciding_change(rules, event)
     if change is None:
         flat, rate, words = _default_terms(rules, event)
-        changeid = 0
-    else:
-        terms = change.terms(event.kind)
-        assert terms is not None
-        flat, rate = terms
-        changeid = change.changeid
-        words = f"change {changeid} ({change.type})"
-    amount = payout(flat, rate, event.revenue)
-    return PayoutRow(event.loginid, "affiliate", amount, 0, flat, rate, REVENUE, changeid, words)
+        return flat, rate, 0, words
+    terms = change.terms(event.kind)
+    assert terms is not None
+    return terms[0], terms[1], change.changeid, f"change {change.changeid} ({change.type})"
 
 
 def _switches(rules: Rules, event: Event) -> tuple[bool, bool, bool]:
