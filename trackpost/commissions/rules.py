@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from trackpost.commissions.change_index import ChangeIndex
 from trackpost.commissions.recurring import in_recurring_window
+from trackpost.commissions.terms import GoalTerms, OfferMoney
 from trackpost.core.money import REVENUE, PayoutRow, payout, rate_text
 
 INITIAL, CONTINUITY, GOAL = "initial", "continuity", "goal"
@@ -96,35 +97,6 @@ class Change:
         if self.start_time is not None and event.now < self.start_time:
             return False
         return self.end_time is None or event.now < self.end_time
-
-
-@dataclass(frozen=True, slots=True)
-class GoalTerms:
-    """A goal enabled on an offer: its revenue rule, default commission and payee switches."""
-
-    offer_goal_id: int
-    goalid: int
-    enabled: bool
-    commission_type: str  # flat | percentage
-    amount: int  # cents, or basis points of the goal's revenue
-    revenue_type: str  # dynamic_conversion | conversion | sale
-    revenue_amount: int  # cents, or basis points of the posted amount
-    aff_manager_payout: bool
-    aff_referral_payout: bool
-    offer_partner_payout: bool
-    allow_repeat: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class OfferMoney:
-    """An offer's money settings beyond its default payouts."""
-
-    flat_click: int | None = None
-    flat_visitor: int | None = None
-    cpm: int | None = None
-    fee_cap: str = "payout"  # none | payout | amount
-    fee_cap_amount: int | None = None
-    max_amount: int | None = None
 
 
 class ReferralStep(NamedTuple):
