@@ -19,6 +19,7 @@ from trackpost.accounts import repository as accounts_repo
 from trackpost.advertisers.routes import router as advertisers_router
 from trackpost.affiliates import service as affiliates_service
 from trackpost.affiliates.link_routes import router as links_router
+from trackpost.affiliates.postbacks import service as affiliate_postbacks
 from trackpost.affiliates.postbacks.routes import router as affiliate_postbacks_router
 from trackpost.affiliates.routes import router as affiliates_router
 from trackpost.caps.routes import router as caps_router
@@ -41,6 +42,7 @@ from trackpost.core.responses import JSONBytes, error_response, json_response
 from trackpost.core.security import KeyHasher, load_secret
 from trackpost.customers.routes import router as customers_router
 from trackpost.delivery.routes import router as delivery_router
+from trackpost.events import service as events_service
 from trackpost.iplists.routes import router as iplists_router
 from trackpost.offers import service as offers_service
 from trackpost.offers.routes import router as offers_router
@@ -57,6 +59,7 @@ from trackpost.tracking.routes import router as tracking_router
 from trackpost.transactions.routes import offer_router as transaction_offer_router
 from trackpost.transactions.routes import router as transactions_router
 from trackpost.ui.routes import console_routes
+from trackpost.webhooks import service as webhooks
 from trackpost.webhooks.routes import router as webhooks_router
 from trackpost.webhooks.schemas import openapi_webhooks
 
@@ -87,6 +90,10 @@ ROUTERS: tuple[Router, ...] = (
     click_log_router,
     caps_router,
 )
+
+
+# What the delivery subscribers (cli.jobs.delivery_plan) can take, and read of what they want.
+EVENT_INTERESTS = (affiliate_postbacks.INTEREST, webhooks.INTEREST)
 
 
 HTML_HEADERS = {
@@ -123,7 +130,10 @@ def build_services(settings: Settings, *, pool_size: int = 8) -> Services:
         batcher = WriteBatcher(db, WriterGate(db.path), metrics=metrics)
     elif not db.is_sqlite and settings.postgres_group_commit:
         batcher = WriteBatcher(db, None, metrics=metrics)  # no single writer to queue for
-    return Services(settings=settings, db=db, auth=auth, batcher=batcher, metrics=metrics)
+    services = Services(settings=settings, db=db, auth=auth, batcher=batcher, metrics=metrics)
+    # A type the products subscribe to is recorded only while a subscription wants it.
+    services.on_abort(events_service.watch(db.engine, EVENT_INTERESTS).clear)
+    return services
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Any:

@@ -11,4 +11,7 @@ from trackpost.core.http import Services
 
 @pytest.fixture
 def net(api: ApiClient, services: Services) -> Network:
-    return build_network(api, services)
+    net = build_network(api, services)
+    # cap.reached is recorded only while a subscription wants it (docs/events.md).
+    net.subscribe("cap.reached")
+    return net

@@ -54,6 +54,10 @@ def test_clicks_at_the_edge_never_exceed_the_cap(live: tuple[Site, bool]) -> Non
         },
     )
     assert resp.status_code == 200, resp.text
+    # cap.reached is recorded only while a subscription wants it (docs/events.md).
+    hook = {"url": "https://hooks.example.com/caps", "events": "cap.reached"}
+    resp = net.api("POST", "/api/webhook/add_endpoint", hook)
+    assert resp.status_code == 200, resp.text
     urls = [server.url for server in s.servers] * (2 // len(s.servers))
     start = threading.Barrier(THREADS)
 

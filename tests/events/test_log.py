@@ -8,6 +8,14 @@ import pytest
 
 from trackpost.core.http import Services
 from trackpost.events.service import Event, StoredEvent, advance, pending, record
+from trackpost.webhooks.service import add_endpoint
+
+
+@pytest.fixture(autouse=True)
+def subscribed(services: Services) -> None:
+    """An endpoint for every type: a type is recorded only while one is wanted (docs/events.md)."""
+    with services.db.transaction(write=True) as conn:
+        add_endpoint(conn, "https://hooks.example.com/log", ["*"], None)
 
 
 def _read(services: Services, consumer: str, limit: int = 500) -> list[StoredEvent]:

@@ -74,6 +74,15 @@ class Network:
             )
         return self._clients[ip]
 
+    def subscribe(self, events: str = "*") -> int:
+        """A webhook endpoint (added through the API) for these types: while nothing subscribes
+        to a type it is not recorded (docs/events.md), so tests reading the log add one first.
+        Nothing listens at its address and no delivery worker runs here."""
+        hook = {"url": "https://hooks.example.com/trackpost", "events": events}
+        resp = self.api.post("/api/webhook/add_endpoint", hook)
+        assert resp.status_code == 200, resp.text
+        return int(resp.json()["message"]["endpointid"])
+
     def convert(self, **params: Any) -> dict[str, Any]:
         """A successful conversion postback on a fresh click."""
         params.setdefault("click_hash", self.click())

@@ -44,6 +44,7 @@ def test_a_refund_without_original_orderid_credits_the_newest_refundable_sale(
 
 def test_approval_records_when_and_by_whom(api: ApiClient, services: Services) -> None:
     net = build_network(api, services, pending_conversions="1")
+    net.subscribe()  # the log records a type only while a subscription wants it
     body = net.convert(orderid="P-1")
     resp = api.post("/api/transaction/approve_pending_transaction", {"orderid": "P-1"})
     assert resp.status_code == 200
@@ -63,6 +64,7 @@ def test_approval_records_when_and_by_whom(api: ApiClient, services: Services) -
 
 
 def test_a_sale_above_the_offers_maximum_is_held_for_review(net: Network) -> None:
+    net.subscribe()
     rules = {"offerid": net.offer, "max_transaction_amount": "500.00"}
     assert net.api.patch("/api/offer/set_money_rules", rules).status_code == 200
     body = net.convert(orderid="BIG", amount="4900.00")  # cents sent as currency units

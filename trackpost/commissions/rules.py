@@ -13,6 +13,8 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from trackpost.commissions.change_index import ChangeIndex
+from trackpost.commissions.recurring import in_recurring_window
+from trackpost.commissions.terms import GoalTerms, OfferMoney
 from trackpost.core.money import REVENUE, PayoutRow, payout, rate_text
 
 INITIAL, CONTINUITY, GOAL = "initial", "continuity", "goal"
@@ -97,63 +99,18 @@ class Change:
         return self.end_time is None or event.now < self.end_time
 
 
-def _add_months(when: dt.datetime, months: int) -> dt.datetime:
-    """The same day and time `months` later, the day clamped to the month's last."""
-    month0 = when.month - 1 + months
-    year, month = when.year + month0 // 12, month0 % 12 + 1
-    for day in (when.day, 30, 29, 28):
-        try:
-            return when.replace(year=year, month=month, day=day)
-        except ValueError:
-            continue
-    raise ValueError("no valid day")  # pragma: no cover: day 28 exists in every month
+class ReferralStep(NamedTuple):
+    """One referral tier that pays up an affiliate's `ref` chain: rate, base and its words."""
+
+    referrer: int
+    tier: int
+    rate: int
+    base: str
+    words: str
 
 
-def in_recurring_window(change: Change, now: dt.datetime) -> bool:
-    """A recurring change repeats its first window [start, end) every week or every month."""
-    start, end = change.start_time, change.end_time
-    if start is None or end is None or now < start:
-        return False
-    if change.recur == "weekly":
-        week = dt.timedelta(days=7)
-        return (now - start) % week < (end - start)
-    months = (now.year - start.year) * 12 + now.month - start.month
-    for shift in (months - 1, months):
-        if shift < 0:
-            continue
-        lo = _add_months(start, shift)
-        if lo <= now < lo + (end - start):
-            return True
-    return False
-
-
-@dataclass(frozen=True, slots=True)
-class GoalTerms:
-    """A goal enabled on an offer: its revenue rule, default commission and payee switches."""
-
-    offer_goal_id: int
-    goalid: int
-    enabled: bool
-    commission_type: str  # flat | percentage
-    amount: int  # cents, or basis points of the goal's revenue
-    revenue_type: str  # dynamic_conversion | conversion | sale
-    revenue_amount: int  # cents, or basis points of the posted amount
-    aff_manager_payout: bool
-    aff_referral_payout: bool
-    offer_partner_payout: bool
-    allow_repeat: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class OfferMoney:
-    """An offer's money settings beyond its default payouts."""
-
-    flat_click: int | None = None
-    flat_visitor: int | None = None
-    cpm: int | None = None
-    fee_cap: str = "payout"  # none | payout | amount
-    fee_cap_amount: int | None = None
-    max_amount: int | None = None
+# Plans kept per Rules before the cache starts again (it lives only as long as its version).
+MAX_PLANS = 65_536
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,9 +130,19 @@ class Rules:
     # Precomputed so that a conversion asks a set, not every change: which (offer, goal) has a
     # tiered change, and which affiliates have a manager whose commission starts after N sales.
     tiered: frozenset[tuple[int, int]] = frozenset()
+    # (offer, goal) keys with a change whose match depends on the time or the sale counts.
+    timed: frozenset[tuple[int, int]] = frozenset()
     counted: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
     # Built on first use per (offer, goal): see ChangeIndex.
     _index: dict[tuple[int, int], ChangeIndex] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    # Built on first use per (offer, affiliate): see referral_plan; and the affiliate's terms
+    # per event shape where no change of the offer depends on time or counts: see affiliate_row.
+    _plans: dict[tuple[int, int], tuple[ReferralStep, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    _terms: dict[tuple[object, ...], tuple[int, int, int, str]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -185,6 +152,9 @@ class Rules:
                 k for k, v in self.changes.items() if any(c.type == TIERED for c in v)
             )
             object.__setattr__(self, "tiered", tiered)
+        if not self.timed:
+            timed = frozenset(k for k, v in self.changes.items() if any(map(_timed, v)))
+            object.__setattr__(self, "timed", timed)
 
     def offer(self, offerid: int) -> OfferMoney:
         return self.offers.get(offerid) or NO_MONEY
@@ -212,6 +182,14 @@ class Rules:
 
 
 NO_MONEY = OfferMoney()
+
+
+def _timed(change: Change) -> bool:
+    return (
+        change.type in (TIERED, RECURRING)
+        or change.start_time is not None
+        or (change.end_time is not None)
+    )
 
 
 NO_COUNTS: Mapping[int, int] = MappingProxyType({})
@@ -285,18 +263,31 @@ def affiliate_row(rules: Rules, event: Event) -> PayoutRow | None:
     stopped = _rebill_stopped(rules, event)
     if stopped is not None:
         return PayoutRow(event.loginid, "affiliate", 0, changeid=None, rule=stopped)
+    # Where no change of the offer looks at the time or the counts, the terms depend only on
+    # these fields of the event: worked out once per Rules for each such shape.
+    timeless = event.kind != GOAL and (event.offerid, event.goalid) not in rules.timed
+    key = (event[:3], event[5:10]) if timeless else None
+    found = rules._terms.get(key) if key is not None else None
+    if found is None:
+        found = _affiliate_terms(rules, event)
+        if key is not None:
+            if len(rules._terms) >= MAX_PLANS:
+                rules._terms.clear()
+            rules._terms[key] = found
+    flat, rate, changeid, words = found
+    amount = payout(flat, rate, event.revenue)
+    return PayoutRow(event.loginid, "affiliate", amount, 0, flat, rate, REVENUE, changeid, words)
+
+
+def _affiliate_terms(rules: Rules, event: Event) -> tuple[int, int, int, str]:
+    """(flat, rate, changeid, words) of the affiliate's payout: the deciding change's, or 0's."""
     change = deciding_change(rules, event)
     if change is None:
         flat, rate, words = _default_terms(rules, event)
-        changeid = 0
-    else:
-        terms = change.terms(event.kind)
-        assert terms is not None
-        flat, rate = terms
-        changeid = change.changeid
-        words = f"change {changeid} ({change.type})"
-    amount = payout(flat, rate, event.revenue)
-    return PayoutRow(event.loginid, "affiliate", amount, 0, flat, rate, REVENUE, changeid, words)
+        return flat, rate, 0, words
+    terms = change.terms(event.kind)
+    assert terms is not None
+    return terms[0], terms[1], change.changeid, f"change {change.changeid} ({change.type})"
 
 
 def _switches(rules: Rules, event: Event) -> tuple[bool, bool, bool]:
@@ -318,15 +309,26 @@ def _switches(rules: Rules, event: Event) -> tuple[bool, bool, bool]:
     )
 
 
-def referral_rows(rules: Rules, event: Event, affiliate: PayoutRow) -> list[PayoutRow]:
-    """One row per referral tier with a rate and a referrer, up the affiliate's `ref` chain."""
-    tiers = rules.tiers.get(event.offerid) or rules.tiers.get(0, ())
+def referral_plan(rules: Rules, offerid: int, loginid: int) -> tuple[ReferralStep, ...]:
+    """The referral tiers an affiliate's sales on an offer pay, up its `ref` chain: they depend
+    only on the rules, so each (offer, affiliate) is worked out once per Rules."""
+    key = (offerid, loginid)
+    plan = rules._plans.get(key)
+    if plan is None:
+        if len(rules._plans) >= MAX_PLANS:
+            rules._plans.clear()
+        plan = rules._plans[key] = _referral_plan(rules, offerid, loginid)
+    return plan
+
+
+def _referral_plan(rules: Rules, offerid: int, loginid: int) -> tuple[ReferralStep, ...]:
+    tiers = rules.tiers.get(offerid) or rules.tiers.get(0, ())
     if not tiers:
-        return []
+        return ()
     rates = {tier: (rate, base) for tier, rate, base in tiers}
-    rows: list[PayoutRow] = []
-    seen = {affiliate.loginid}
-    referrer = rules.refs.get(affiliate.loginid)
+    steps: list[ReferralStep] = []
+    seen = {loginid}
+    referrer = rules.refs.get(loginid)
     for tier in range(1, MAX_TIERS + 1):
         if referrer is None or referrer in seen:
             break
@@ -334,13 +336,19 @@ def referral_rows(rules: Rules, event: Event, affiliate: PayoutRow) -> list[Payo
         found = rates.get(tier)
         if found is not None and rules.statuses.get(referrer, 0) != BANNED:
             rate, base = found
-            amount = payout(0, rate, event.revenue if base == REVENUE else affiliate.amount)
-            if amount:
-                words = f"referral tier {tier}: {rate_text(rate)}% of the {base}"
-                rows.append(
-                    PayoutRow(referrer, "referral", amount, tier, 0, rate, base, rule=words)
-                )
+            words = f"referral tier {tier}: {rate_text(rate)}% of the {base}"
+            steps.append(ReferralStep(referrer, tier, rate, base, words))
         referrer = rules.refs.get(referrer)
+    return tuple(steps)
+
+
+def referral_rows(rules: Rules, event: Event, affiliate: PayoutRow) -> list[PayoutRow]:
+    """One row per referral tier with a rate and a referrer, up the affiliate's `ref` chain."""
+    rows: list[PayoutRow] = []
+    for referrer, tier, rate, base, words in referral_plan(rules, event.offerid, affiliate.loginid):
+        amount = payout(0, rate, event.revenue if base == REVENUE else affiliate.amount)
+        if amount:
+            rows.append(PayoutRow(referrer, "referral", amount, tier, 0, rate, base, rule=words))
     return rows
 
 
@@ -397,22 +405,3 @@ def payees(rules: Rules, event: Event) -> list[PayoutRow]:
     if partners:
         rows.extend(partner_rows(rules, event))
     return rows
-
-
-def click_payout(rules: Rules, event: Event, *, unique: bool) -> tuple[int, int]:
-    """(cents, changeid) one raw click (or unique visitor) earns: for the stats counters."""
-    for change in rules.changes_for(event.offerid, 0):
-        amount = change.click_terms(unique)
-        if amount is not None and change.matches(event):
-            return amount, change.changeid
-    money = rules.offer(event.offerid)
-    return (money.flat_visitor if unique else money.flat_click) or 0, 0
-
-
-def cpm_rate(rules: Rules, event: Event) -> tuple[int, int]:
-    """(cents per 1,000 impressions, changeid) for the stats counters."""
-    for change in rules.changes_for(event.offerid, 0):
-        cpm = 0 if change.type == DISABLE else change.cpm
-        if cpm is not None and change.matches(event):
-            return cpm, change.changeid
-    return rules.offer(event.offerid).cpm or 0, 0

@@ -25,11 +25,10 @@ from trackpost.commissions.rules import (
     TIERED,
     Change,
     Event,
-    GoalTerms,
-    OfferMoney,
     Rules,
     payees,
 )
+from trackpost.commissions.terms import GoalTerms, OfferMoney
 from trackpost.core.config import Settings
 from trackpost.core.money import PayoutRow, percent_of
 

@@ -342,7 +342,11 @@ def cents_text(cents: int | None) -> str | None:
 
 def iso(value: dt.datetime | None) -> str | None:
     """UTC timestamps as ISO 8601 with an offset, the API-wide convention."""
-    return value.astimezone(dt.UTC).isoformat() if value is not None else None
+    if value is None:
+        return None
+    if value.tzinfo is not dt.UTC:  # utcnow()'s and the database's are UTC already
+        value = value.astimezone(dt.UTC)
+    return value.isoformat()
 
 
 def payout_text(kind: str, payout_type: str, amount: int) -> str | None:

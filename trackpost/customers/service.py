@@ -28,7 +28,7 @@ from trackpost.customers.errors import CustomerLocked, SubscriptionIdTaken
 from trackpost.customers.fields import advertiser_values, check_value
 from trackpost.customers.lookup import Lookup, find_by
 from trackpost.customers.repository import CustomerRow
-from trackpost.events.service import Event, record
+from trackpost.events.service import Event, record, wanted
 
 __all__ = [
     "CustomerRow",
@@ -145,6 +145,8 @@ def _tell(
     **payload: Any,
 ) -> None:
     """Record a customer event (docs/events.md) in the change's transaction."""
+    if not wanted(conn, kind):
+        return  # no subscription wants it: not even its payload is built
     body = {
         "customer_id": customer_id,
         "actor": origin.actor,
@@ -322,6 +324,7 @@ def create_customer(
     origin: Origin,
     join_date: dt.datetime | None = None,
     set_aside: SetAside | None = None,
+    now: dt.datetime | None = None,
 ) -> int:
     """Create the customer of a conversion and audit it as `create`; returns its customer_id.
 
@@ -335,7 +338,7 @@ def create_customer(
         set_aside.update(bad)
     if subscription_id is not None:
         subscription_id = check_value("subscription_id", subscription_id, {"subscription_id": 255})
-    now = utcnow()
+    now = now or utcnow()  # the conversion's one clock reading, when it passes it
     row: dict[str, Any] = {
         "advertiserid": advertiserid,
         "subscription_id": subscription_id,
@@ -411,6 +414,7 @@ def convert_customer(
     clickid: int | None,
     origin: Origin,
     set_aside: SetAside | None = None,
+    now: dt.datetime | None = None,
 ) -> int:
     """A conversion's customer: created, or the advertiser's one with this subscription_id updated.
 
@@ -429,6 +433,7 @@ def convert_customer(
             clickid=clickid,
             origin=origin,
             set_aside=set_aside,
+            now=now,
         )
     except SubscriptionIdTaken:
         pass

@@ -10,6 +10,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.elements import ColumnClause
 
 from trackpost.core.hot import Hot
+from trackpost.models.tables import EVENTS_CACHE
+from trackpost.models.tables import cache_versions as CV
 from trackpost.models.tables import event_cursors as C
 from trackpost.models.tables import events as E
 
@@ -27,6 +29,8 @@ _INSERT = {
     "sqlite": Hot(E.insert().values(_VALUES)),
     "postgresql": Hot(E.insert().values({**_VALUES, "txid": _XID})),
 }
+_VERSION = Hot(select(CV.c.version).where(CV.c.name == literal_column(f"'{EVENTS_CACHE}'")))
+_BUMP = CV.update().where(CV.c.name == EVENTS_CACHE).values(version=CV.c.version + 1)
 _COLUMNS = (E.c.id, E.c.type, E.c.customer_id, E.c.payload, E.c.created_at, E.c.txid)
 _XMIN: ColumnClause[int] = literal_column(
     "pg_snapshot_xmin(pg_current_snapshot())::text::bigint", BigInteger()
@@ -89,3 +93,13 @@ def after(conn: Connection, txid: int, last_id: int, limit: int) -> list[Any]:
 def move(conn: Connection, consumer: str, txid: int, last_id: int) -> None:
     values = {"consumer": consumer, "txid": txid, "last_id": last_id}
     conn.execute(_UPSERT[conn.dialect.name], {**values, "b_txid": txid, "b_last_id": last_id})
+
+
+def version(conn: Connection) -> int | None:
+    """The log's cache version (what subscriptions want recorded); None before the migration."""
+    found = _VERSION.scalar(conn, {})
+    return None if found is None else int(found)
+
+
+def bump_version(conn: Connection) -> None:
+    conn.execute(_BUMP)

@@ -103,3 +103,4 @@ cap_visitors = cast(Table, CapVisitor.__table__)
 TRACKING_CACHE = "tracking"
 IPLISTS_CACHE = "iplists"
 COMMISSIONS_CACHE = "commissions"
+EVENTS_CACHE = "events"

@@ -89,6 +89,8 @@ def convert(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, An
         )
     join_ip, bad_ip = post.join_ip()
     set_aside: SetAside = {"ip": bad_ip} if bad_ip else {}
+    # One clock reading for the customer and its sale: each timestamp is then formatted once.
+    now = utcnow()
     customer_id = customers.convert_customer(
         conn,
         advertiserid=click["advertiserid"],
@@ -101,9 +103,9 @@ def convert(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, An
         clickid=click["clickid"],
         origin=sender.origin.as_actor(str(click["advertiser_username"])),
         set_aside=set_aside,
+        now=now,
     )
     revenue = post.amount if post.amount is not None else int(click["conversion_revenue"])
-    now = utcnow()
     rules = rules_of(conn, sender, click)
     sale = commissions.Sale(
         kind="initial",

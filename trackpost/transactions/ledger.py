@@ -155,6 +155,11 @@ EVENT_TYPES = {
 }
 
 
+def event_type(row: Mapping[str, Any]) -> str:
+    """The type of the event a new ledger row records."""
+    return EVENT_TYPES.get(row["trans_type"], "transaction.created")
+
+
 def event_of(transactionid: int, row: Mapping[str, Any], payouts: list[PayoutRow]) -> events.Event:
     """The event a new ledger row records, with every payee's row (money in cents)."""
     kind = row["trans_type"]
@@ -179,8 +184,7 @@ def event_of(transactionid: int, row: Mapping[str, Any], payouts: list[PayoutRow
             for p in payouts
         ],
     }
-    name = EVENT_TYPES.get(kind, "transaction.created")
-    return events.Event(name, payload, row["customer_id"])
+    return events.Event(event_type(row), payload, row["customer_id"])
 
 
 def record(conn: Connection, row: Mapping[str, Any]) -> int | None:
@@ -192,7 +196,8 @@ def record(conn: Connection, row: Mapping[str, Any]) -> int | None:
         return None
     if payouts:
         repo.insert_payouts(conn, tid, payouts)
-    events.record(conn, event_of(tid, row, payouts))
+    if events.wanted(conn, event_type(row)):  # else not even its payload is built
+        events.record(conn, event_of(tid, row, payouts))
     caps.count_booking(conn, row, row["created_at"])
     if row["hold_reason"]:
         held = {"transactionid": tid, "offerid": row["offerid"], "reason": row["hold_reason"]}

@@ -10,6 +10,7 @@ from trackpost.models.tables import webhook_endpoints as W
 
 _ALL = select(W).order_by(W.c.endpointid)
 _ACTIVE = select(W.c.endpointid, W.c.url, W.c.events).where(W.c.active.is_(True))
+_ACTIVE_EVENTS = select(W.c.events).where(W.c.active.is_(True)).distinct()
 _ONE = select(W).where(W.c.endpointid == bindparam("eid"))
 _SECRETS = select(W.c.endpointid, W.c.secret).where(
     W.c.endpointid.in_(bindparam("ids", expanding=True))
@@ -43,3 +44,8 @@ def active(conn: Connection) -> list[RowMapping]:
 
 def secrets(conn: Connection, ids: list[int]) -> dict[int, str]:
     return {int(r[0]): str(r[1]) for r in conn.execute(_SECRETS, {"ids": sorted(set(ids))})}
+
+
+def active_events(conn: Connection) -> list[str]:
+    """The event filters of the active endpoints (comma lists), each once."""
+    return [str(r[0]) for r in conn.execute(_ACTIVE_EVENTS)]

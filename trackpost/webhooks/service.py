@@ -23,7 +23,7 @@ from trackpost.core.db import utcnow
 from trackpost.core.fields import cents_text, iso
 from trackpost.delivery import service as delivery
 from trackpost.delivery.service import Claimed, NewDelivery
-from trackpost.events.service import StoredEvent
+from trackpost.events.service import Interest, StoredEvent, interest_changed
 from trackpost.webhooks import repository as repo
 from trackpost.webhooks.errors import EndpointNotFound, UnknownEventType
 
@@ -50,6 +50,18 @@ ALL = "*"
 MONEY_KEYS = frozenset(
     {"amount", "affiliate_payout", "total_payout", "chargeback_cost", "payout", "revenue"}
 )
+
+
+def wanted_types(conn: Connection) -> set[str]:
+    """The types the active endpoints' filters name (every type for `*`)."""
+    out: set[str] = set()
+    for filt in repo.active_events(conn):
+        names = filt.split(",")
+        out.update(EVENT_TYPES if ALL in names else names)
+    return out
+
+
+INTEREST = Interest(frozenset(EVENT_TYPES), wanted_types)
 
 
 def event_types(raw: Iterable[str]) -> tuple[str, ...]:
@@ -113,7 +125,9 @@ def add_endpoint(
         "created_at": now,
         "updated_at": now,
     }
-    return repo.insert(conn, row), secret
+    eid = repo.insert(conn, row)
+    interest_changed(conn)
+    return eid, secret
 
 
 def _endpoint(conn: Connection, endpointid: int) -> dict[str, Any]:
@@ -148,6 +162,7 @@ def edit_endpoint(conn: Connection, endpointid: int, values: dict[str, Any]) -> 
         values["events"] = ",".join(values["events"])
     values["updated_at"] = utcnow()
     repo.update(conn, endpointid, values)
+    interest_changed(conn)
     if values.get("active") is True:
         delivery.resume(conn, KIND, endpointid)
     elif values.get("active") is False:
@@ -157,6 +172,7 @@ def edit_endpoint(conn: Connection, endpointid: int, values: dict[str, Any]) -> 
 def remove_endpoint(conn: Connection, endpointid: int) -> None:
     _endpoint(conn, endpointid)
     repo.delete(conn, endpointid)
+    interest_changed(conn)
     delivery.stop(conn, KIND, endpointid)
 
 

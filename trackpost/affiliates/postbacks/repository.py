@@ -24,6 +24,9 @@ _FOR_AFFILIATES = select(P).where(
     P.c.active.is_(True),
     P.c.kind == bindparam("kind"),
 )
+_ACTIVE_EVENTS = (
+    select(P.c.event).where(P.c.active.is_(True), P.c.kind == bindparam("kind")).distinct()
+)
 _SETTINGS = select(E).where(E.c.loginid.in_(bindparam("ids", expanding=True)))
 _CLICKS = select(C).where(C.c.click_hash.in_(bindparam("hashes", expanding=True)))
 _CUSTOMERS = select(U).where(U.c.customer_id.in_(bindparam("ids", expanding=True)))
@@ -62,6 +65,11 @@ def for_affiliates(conn: Connection, loginids: Sequence[int], kind: str) -> list
         return []
     params = {"ids": sorted(set(loginids)), "kind": kind}
     return list(conn.execute(_FOR_AFFILIATES, params).mappings())
+
+
+def active_events(conn: Connection, kind: str) -> list[str]:
+    """The events the active subscriptions of a kind fire on, each once."""
+    return [str(r[0]) for r in conn.execute(_ACTIVE_EVENTS, {"kind": kind})]
 
 
 def settings(conn: Connection, loginids: Sequence[int]) -> dict[tuple[int, str], bool]:

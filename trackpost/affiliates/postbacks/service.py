@@ -32,7 +32,7 @@ from trackpost.delivery.templates import (
     parse,
     parse_url,
 )
-from trackpost.events.service import StoredEvent
+from trackpost.events.service import Interest, StoredEvent, interest_changed
 from trackpost.offers import service as offers
 
 KIND = "postback"
@@ -60,6 +60,21 @@ _OTHERS = {
     "transaction.refunded": "refund",
     "transaction.approved": "pending_approved",
 }
+
+
+# The event types each postback event is told from (the inverse of postback_event and of
+# account_postbacks.EVENTS): the types a server postback wants recorded.
+_TYPES_OF: dict[str, tuple[str, ...]] = dict.fromkeys(_CREATED.values(), ("transaction.created",))
+for _type, _name in (*_OTHERS.items(), *account_postbacks.EVENTS.items()):
+    _TYPES_OF[_name] = (*_TYPES_OF.get(_name, ()), _type)
+
+
+def wanted_types(conn: Connection) -> set[str]:
+    """The event types the active server postbacks fire on (the admin's switches aside)."""
+    return {t for name in repo.active_events(conn, KIND) for t in _TYPES_OF.get(name, ())}
+
+
+INTEREST = Interest(frozenset(t for types in _TYPES_OF.values() for t in types), wanted_types)
 
 
 def postback_event(event: StoredEvent) -> str | None:
@@ -104,7 +119,9 @@ def add(conn: Connection, values: dict[str, Any]) -> int:
     check(values["kind"], values["method"], values["url"], values.get("body"))
     _check_pixel_offer(conn, values["kind"], values.get("offerid"))
     now = utcnow()
-    return repo.insert(conn, {**values, "active": True, "created_at": now, "updated_at": now})
+    pid = repo.insert(conn, {**values, "active": True, "created_at": now, "updated_at": now})
+    interest_changed(conn)
+    return pid
 
 
 def _postback(conn: Connection, postbackid: int) -> RowMapping:
@@ -149,6 +166,7 @@ def edit(conn: Connection, postbackid: int, values: dict[str, Any]) -> None:
     if "offerid" in values:
         _check_pixel_offer(conn, merged["kind"], merged["offerid"])
     repo.update(conn, postbackid, {**values, "updated_at": utcnow()})
+    interest_changed(conn)
     if values.get("active") is True:
         delivery.resume(conn, KIND, postbackid)
     elif values.get("active") is False:
@@ -158,6 +176,7 @@ def edit(conn: Connection, postbackid: int, values: dict[str, Any]) -> None:
 def remove(conn: Connection, postbackid: int) -> None:
     _postback(conn, postbackid)
     repo.delete(conn, postbackid)
+    interest_changed(conn)
     delivery.stop(conn, KIND, postbackid)
 
 
