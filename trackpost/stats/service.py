@@ -18,6 +18,7 @@ from trackpost.core.errors import InvalidParameter
 from trackpost.core.fields import cents_text
 from trackpost.reports.periods import CURRENT, LAST, period_range
 from trackpost.reports.service import payout_periods
+from trackpost.stats import page_repository as pages
 from trackpost.stats import report_repository as reads
 from trackpost.stats import repository as repo
 from trackpost.stats.repository import FACTS, GRAINS, MEASURES, SUBAFFS, Grain
@@ -288,14 +289,21 @@ def stats(
         raise InvalidParameter("Parameter 'dims' may name only one time dimension.")
     query = query_of(conn, params, utcnow(), zone)
     query = Query(_grain(query, dims, dict.fromkeys(dims, "dims")), query.filters, query.param_of)
+    field = params.sort.lstrip("-").strip() if params.sort else None
+    if field is not None and field not in (*dims, *_FIGURES, *MEASURES, *_DERIVED):
+        raise _bad_sort(field)
+    order = _order(dims, field, bool(params.sort and params.sort.startswith("-")))
+    if order is not None:
+        done = _sql_page(conn, query, dims, zone, uwin, order, params)
+        if done is not None:
+            return dims, done
     sums = _collect(conn, query, dims, zone, uwin)
     # Sorted on the summed figures; only the page's rows get their figures worked out.
     keys = sorted(sums, key=lambda k: tuple((str(type(v)), v) for v in k))
     if params.sort:
         field = params.sort.lstrip("-").strip()
-        known_fields = (*dims, *_FIGURES) if keys else (*dims, *MEASURES, *_DERIVED)
-        if field not in known_fields:
-            raise InvalidParameter(f"Parameter 'sort' names no figure or dimension: {field!r}.")
+        if field not in _known_fields(dims, bool(keys)):
+            raise _bad_sort(field)
         keys.sort(key=_sort_key(field, dims, sums), reverse=params.sort.startswith("-"))
     total = [sum(col) for col in zip(*sums.values(), strict=True)] or [0] * len(MEASURES)
     page = [
@@ -303,6 +311,63 @@ def stats(
         for k in keys[params.start_row : params.start_row + params.count]
     ]
     return dims, {"dims": dims, "total": figures(total), "count": len(keys), "rows": page}
+
+
+def _known_fields(dims: list[str], rows: bool) -> tuple[str, ...]:
+    return (*dims, *_FIGURES) if rows else (*dims, *MEASURES, *_DERIVED)
+
+
+def _bad_sort(field: str) -> InvalidParameter:
+    return InvalidParameter(f"Parameter 'sort' names no figure or dimension: {field!r}.")
+
+
+_TEXT_KEYS = {DIMS[d] for d in DIMS if d.startswith(("country", "device", "subid"))}
+
+
+def _order(dims: list[str], field: str | None, descending: bool) -> pages.Order | None:
+    """The page's order as SQL can sort it: by a key whose values sort as they compare here
+    (ids; days, months and years as text), or by a figure from the summed integers; None when
+    only `_sortable`'s order will do (a text dimension's values that may read as numbers)."""
+    keys = tuple(pages.TIME if d in TIME_DIMS else DIMS[d] for d in dims)
+    texts = frozenset(k for k in keys if k == pages.TIME or k in _TEXT_KEYS)
+    if "hour" in dims:
+        return None  # its keys are made here (as UTC text)
+    if field is None:
+        return pages.Order(keys, texts)
+    if field in dims:
+        i = dims.index(field)
+        if keys[i] in _TEXT_KEYS:
+            return None
+        return pages.Order(keys, texts, key=i, descending=descending)
+    if pages.sortable(field):
+        return pages.Order(keys, texts, figure=field, descending=descending)
+    return None
+
+
+def _sql_page(
+    conn: Connection,
+    query: Query,
+    dims: list[str],
+    zone: ZoneInfo,
+    uwin: int,
+    order: pages.Order,
+    params: Stats,
+) -> dict[str, Any] | None:
+    """The report sorted, paged and totalled in SQL (None: its keys are made here)."""
+    times = [d for d in dims if d in TIME_DIMS]
+    group = [DIMS[d] for d in dims if d not in TIME_DIMS]
+    time = (times[0], zone) if times else None
+    window = (params.start_row, params.count)
+    got = pages.page(conn, query.grain, group, query.filters, uwin, time, order, window)
+    if got is None:
+        return None
+    count, total, rows = got
+    field = params.sort.lstrip("-").strip() if params.sort else None
+    if field is not None and field not in _known_fields(dims, bool(count)):
+        raise _bad_sort(field)
+    width = len(dims)
+    page = [{**dict(zip(dims, r[:width], strict=True)), **figures(list(r[width:]))} for r in rows]
+    return {"dims": dims, "total": figures(total), "count": count, "rows": page}
 
 
 _DERIVED = (
