@@ -84,9 +84,10 @@ def _statement(dialect: str, keyed: str, order: Order) -> TextClause:
         first = [key(order.keys[order.key], order.descending)]
     by = ", ".join((*first, *(key(k) for k in order.keys)))
     cols = ", ".join(order.keys)
-    measures = ", ".join(MEASURES)
+    # As integers: PostgreSQL sums bigints as numeric, which the driver would make Decimals.
+    measures = ", ".join(f"CAST(COALESCE({m}, 0) AS BIGINT) AS {m}" for m in MEASURES)
     nulls = ", ".join(f"NULL AS {k}" for k in order.keys)
-    sums = ", ".join(f"COALESCE(SUM({m}), 0) AS {m}" for m in MEASURES)
+    sums = ", ".join(f"CAST(COALESCE(SUM({m}), 0) AS BIGINT) AS {m}" for m in MEASURES)
     statement = (
         f"WITH g AS ({keyed}) "
         f"SELECT 0 AS rn, COUNT(*) AS n, {nulls}, {sums} FROM g "
@@ -149,6 +150,6 @@ def page(
     )
     width = len(order.keys)
     head, *body = sorted((tuple(r) for r in rows), key=lambda r: int(r[0]))
-    totals = [int(v or 0) for v in head[2 + width :]]
-    page_rows = [(*r[2 : 2 + width], *(int(v or 0) for v in r[2 + width :])) for r in body]
+    totals = list(head[2 + width :])
+    page_rows = [r[2:] for r in body]
     return int(head[1]), totals, page_rows

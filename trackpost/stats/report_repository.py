@@ -52,6 +52,9 @@ CONDITIONS = {
     "WHERE manager_loginid = :f_acct_rep)",
 }
 TIME_BINDS = ("f_from", "f_until")
+# As bigints: PostgreSQL's SUM of a bigint is numeric, slower to add again and handed over
+# as Decimal.
+_SUMS = ", ".join(f"CAST(SUM({m}) AS BIGINT) AS {m}" for m in MEASURES)
 _CURSORS = {
     "c": "(SELECT COALESCE(MAX(click_cursor), 0) FROM stats_state)",
     "t": "(SELECT COALESCE(MAX(txn_cursor), 0) FROM stats_state)",
@@ -108,7 +111,7 @@ def read_sql(
     inner = f"SELECT {cols} FROM {grain.table} WHERE {hours} UNION ALL {tail}"
     where = " AND ".join(("1 = 1", *(CONDITIONS[n] for n in names)))
     keys = ((f"{when} AS t",) if when else ()) + group
-    sums = ", ".join(f"SUM({m}) AS {m}" for m in MEASURES)
+    sums = _SUMS
     select = f"SELECT {''.join(k + ', ' for k in keys)}{sums} FROM ({inner}) f WHERE {where}"
     grouped = (("t",) if when else ()) + group
     return select + (f" GROUP BY {', '.join(grouped)}" if grouped else "")
@@ -165,7 +168,7 @@ def daily_sql(
         times, time_keys = (f"COALESCE(substr(f.d, 1, {width}), {when}) AS t",), ("t",)
     cols = ", ".join((*times, *group))
     grouped = ", ".join((*time_keys, *group))
-    sums = ", ".join(f"SUM({m}) AS {m}" for m in MEASURES)
+    sums = _SUMS
     statement = f"SELECT {cols}, {sums} FROM ({inner}) f WHERE {where}"
     if grouped:
         statement += f" GROUP BY {grouped}"
