@@ -78,7 +78,7 @@ def test_sql_pages_answer_as_the_sums_sorted_here(
     spread: list[Network], services: Services, monkeypatch: pytest.MonkeyPatch, zone: str
 ) -> None:
     today = dt.datetime.now(ZoneInfo(zone)).date()
-    ranges = [
+    ranges: list[dict[str, Any]] = [
         {"period": 8, "start": str(today - dt.timedelta(days=6)), "end": str(today)},
         {"period": 7},
     ]
