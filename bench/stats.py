@@ -146,8 +146,7 @@ def _report(
 def _analyze(db: Database) -> None:
     """Fresh planner statistics for the folded rollups (and SQLite's for every table): a
     server's autovacuum would have them; a bench timing straight after a bulk fold would not."""
-    with db.engine.connect() as conn:
-        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+    with db.transaction(write=True) as conn:
         conn.execute(text("ANALYZE"))
 
 

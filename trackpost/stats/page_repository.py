@@ -21,7 +21,7 @@ from trackpost.stats.sql import PAYEE_KINDS, Grain
 TIME = "t"  # the time key's column in the keyed sums
 _PAID = " + ".join(f"payout_{k}" for k in PAYEE_KINDS)
 _EXPENSES = f"{_PAID} + fees + refund_amount"
-# A figure's sort value from the summed measures, ordered as stats.service.figures' values
+# A figure's sort value from the summed measures, ordered as stats.figures.figures' values
 # are: money in minor units, rates in signed hundredths rounded half up (so that two rates
 # that show the same sort as equals).
 _MONEY = {
