@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from trackpost.core.fields import cents_text
-from trackpost.models.stats import MEASURES
+from trackpost.stats.repository import MEASURES
 
 PAYEES = ("affiliate", "referral", "manager", "partner")
 COUNTS = MEASURES[:10]

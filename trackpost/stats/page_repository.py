@@ -142,7 +142,6 @@ def page(
     if keyed is None:
         return None
     statement, extra = keyed
-    reads.no_jit(conn)
     params = {f"f_{k}": v for k, v in filters.items()}
     params.update(extra, p_start=window[0], p_count=window[1])
     rows = conn.execute(

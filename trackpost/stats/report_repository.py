@@ -60,9 +60,14 @@ _CURSORS = {
     "t": "(SELECT COALESCE(MAX(txn_cursor), 0) FROM stats_state)",
 }
 _LOWER = re.compile(r"([\w.]+) > :([ct])_lo\b")
-_READ_CURSORS = text(
-    "SELECT COALESCE(MAX(click_cursor), 0), COALESCE(MAX(txn_cursor), 0) FROM stats_state"
-)
+_CURSORS_NOW = "SELECT COALESCE(MAX(click_cursor), 0), COALESCE(MAX(txn_cursor), 0)"
+# On PostgreSQL the same round trip turns the JIT off for this read transaction (SET LOCAL):
+# the statement's many sums and cases cost more to JIT-compile than to interpret at these
+# sizes (BENCHMARKS.md).
+_READ_CURSORS = {
+    "sqlite": text(f"{_CURSORS_NOW} FROM stats_state"),
+    "postgresql": text(f"{_CURSORS_NOW}, set_config('jit', 'off', true) FROM stats_state"),
+}
 
 
 def _tail(dialect: str, grain: Grain) -> str:
@@ -77,8 +82,9 @@ def _tail(dialect: str, grain: Grain) -> str:
 
 
 def tail_bounds(conn: Connection, uwin: int) -> dict[str, Any]:
-    """A read's tail parameters: the cursors as they are now, no upper bound, the window."""
-    c_lo, t_lo = conn.execute(_READ_CURSORS).one()
+    """A read's tail parameters: the cursors as they are now, no upper bound, the window (and
+    PostgreSQL's JIT off: the caller runs its statement next)."""
+    c_lo, t_lo, *_jit = conn.execute(_READ_CURSORS[conn.dialect.name]).one()
     return {"c_lo": int(c_lo), "t_lo": int(t_lo), "c_hi": NO_END, "t_hi": NO_END, "uwin": uwin}
 
 
@@ -218,7 +224,6 @@ def _daily_totals(
     ]
 
 
-_NO_JIT = text("SET LOCAL jit = off")
 WIDTHS = {"day": 10, "month": 7, "year": 4}  # a day's, month's or year's length as text
 _PG_FORMAT = {"day": "YYYY-MM-DD", "month": "YYYY-MM", "year": "YYYY"}
 _SQLITE_FORMAT = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
@@ -275,13 +280,6 @@ def _local(dim: str, hour: dt.datetime, zone: ZoneInfo) -> str:
     return hour.astimezone(zone).strftime(_SQLITE_FORMAT[dim])
 
 
-def no_jit(conn: Connection) -> None:
-    """PostgreSQL: the reads' many sums and cases cost more to JIT-compile than to interpret at
-    these sizes (BENCHMARKS.md); LOCAL: for this read transaction only."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(_NO_JIT)
-
-
 def totals(
     conn: Connection,
     grain: Grain,
@@ -294,7 +292,6 @@ def totals(
     month or year, or the UTC hour as 2026-03-01T13:00Z; then `group`'s values; then the
     measures). Rows may repeat a key when the time key is made here: callers sum them."""
     dialect = conn.dialect.name
-    no_jit(conn)
     if grain == OFFERS:
         bounds = whole_days(daily.zone(conn), filters, time)
         if bounds is not None:
