@@ -4,7 +4,7 @@ then time the reports (in process, on one connection, as a request's handler run
     python -m bench.stats --backend sqlite --clicks 1000000 10000000
     python -m bench.stats --backend postgres --clicks 1000000 --pg-url postgresql://...
     python -m bench.stats --backend postgres --clicks 1000000 --keep     # prints --url, --affiliate
-    python -m bench.stats --url postgresql://.../trackpost_bench_1_100000 --affiliate 24
+    python -m bench.stats --url postgresql+psycopg://.../trackpost_bench_1_100000 --affiliate 24
 
 With several sizes, each case's p99 is also given as a ratio to the first size's. `--keep`
 leaves the seeded, folded database in place; `--url` times the cases on such a database
