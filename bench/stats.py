@@ -3,8 +3,12 @@ then time the reports (in process, on one connection, as a request's handler run
 
     python -m bench.stats --backend sqlite --clicks 1000000 10000000
     python -m bench.stats --backend postgres --clicks 1000000 --pg-url postgresql://...
+    python -m bench.stats --backend postgres --clicks 1000000 --keep     # prints --url, --affiliate
+    python -m bench.stats --url postgresql+psycopg://.../trackpost_bench_1_100000 --affiliate 24
 
-With several sizes, each case's p99 is also given as a ratio to the first size's.
+With several sizes, each case's p99 is also given as a ratio to the first size's. `--keep`
+leaves the seeded, folded database in place; `--url` times the cases on such a database
+without seeding it again (to alternate two commits on the same data).
 
 Cases: P&L by day for 30 days, by offer, by affiliate with an affiliate filter, stats day x
 offer over 30 days. Sales are a tenth of the clicks (the issue's 10M clicks, 1M transactions).
@@ -23,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from bench.database import prepare
 from trackpost.core.config import Settings
@@ -83,7 +87,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "tp-stats")
+    parser.add_argument("--keep", action="store_true", help="leave the seeded database")
+    parser.add_argument("--url", help="time the cases on this seeded, folded database")
+    parser.add_argument("--affiliate", type=int, help="with --url: the filtered affiliate")
+    parser.add_argument(
+        "--no-analyze", action="store_true", help="skip ANALYZE after the fold (as before)"
+    )
     args = parser.parse_args(argv)
+    if args.url:
+        if args.affiliate is None:
+            parser.error("--url needs --affiliate (printed by --keep)")
+        db = Database(create_db_engine(_settings(args.url, args.workdir)), checkpoint=False)
+        try:
+            backend = "sqlite" if args.url.startswith("sqlite") else "postgres"
+            _report(db, backend, _size(db), args.affiliate, args.rounds)
+        finally:
+            db.dispose()
+        return 0
     first: dict[str, float] = {}
     for clicks in args.clicks:
         p99s = _one(args, clicks)
@@ -96,6 +116,38 @@ def main(argv: list[str] | None = None) -> int:
                 )
         first = first or p99s
     return 0
+
+
+def _settings(url: str, workdir: Path) -> Settings:
+    return Settings(database_url=url, data_dir=workdir / "url")
+
+
+def _size(db: Database) -> int:
+    with db.transaction(write=False) as conn:
+        return int(conn.exec_driver_sql("SELECT count(*) FROM clicks").scalar() or 0)
+
+
+def _report(
+    db: Database, backend: str, clicks: int, affiliate: int, rounds: int
+) -> dict[str, float]:
+    """Time each case; print p50, p99 and the load average; each case's p99."""
+    p99s: dict[str, float] = {}
+    for name, run in _cases(affiliate).items():
+        p50, p99 = _time(db, run, rounds)
+        p99s[name] = p99
+        print(
+            f"[{backend}] {clicks:,} {name:<24} p50 {p50:8.1f} ms   p99 {p99:8.1f} ms"
+            f"   load {os.getloadavg()[0]:.2f}",
+            flush=True,
+        )
+    return p99s
+
+
+def _analyze(db: Database) -> None:
+    """Fresh planner statistics for the folded rollups (and SQLite's for every table): a
+    server's autovacuum would have them; a bench timing straight after a bulk fold would not."""
+    with db.transaction(write=True) as conn:
+        conn.execute(text("ANALYZE"))
 
 
 def _one(args: argparse.Namespace, clicks: int) -> dict[str, float]:
@@ -120,17 +172,16 @@ def _one(args: argparse.Namespace, clicks: int) -> dict[str, float]:
                 for t in TABLES
             }
         print(f"[{args.backend}] rows: {counts}", flush=True)
-        for name, run in _cases(target.dataset.affiliate_id(3)).items():
-            p50, p99 = _time(db, run, args.rounds)
-            p99s[name] = p99
-            print(
-                f"[{args.backend}] {clicks:,} {name:<24} p50 {p50:8.1f} ms   p99 {p99:8.1f} ms"
-                f"   load {os.getloadavg()[0]:.2f}",
-                flush=True,
-            )
+        if not args.no_analyze:
+            _analyze(db)
+        affiliate = target.dataset.affiliate_id(3)
+        p99s = _report(db, args.backend, clicks, affiliate, args.rounds)
         db.dispose()
+        if args.keep:
+            print(f"[{args.backend}] kept: --url {target.sa_url} --affiliate {affiliate}")
     finally:
-        target.drop()
+        if not args.keep:
+            target.drop()
     return p99s
 
 

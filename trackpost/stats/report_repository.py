@@ -52,10 +52,40 @@ CONDITIONS = {
     "WHERE manager_loginid = :f_acct_rep)",
 }
 TIME_BINDS = ("f_from", "f_until")
+# As bigints: PostgreSQL's SUM of a bigint is numeric, slower to add again and handed over
+# as Decimal.
+_SUMS = ", ".join(f"CAST(SUM({m}) AS BIGINT) AS {m}" for m in MEASURES)
 _CURSORS = {
-    ":c_lo": "(SELECT COALESCE(MAX(click_cursor), 0) FROM stats_state)",
-    ":t_lo": "(SELECT COALESCE(MAX(txn_cursor), 0) FROM stats_state)",
+    "c": "(SELECT COALESCE(MAX(click_cursor), 0) FROM stats_state)",
+    "t": "(SELECT COALESCE(MAX(txn_cursor), 0) FROM stats_state)",
 }
+_LOWER = re.compile(r"([\w.]+) > :([ct])_lo\b")
+_CURSORS_NOW = "SELECT COALESCE(MAX(click_cursor), 0), COALESCE(MAX(txn_cursor), 0)"
+# On PostgreSQL the same round trip turns the JIT off for this read transaction (SET LOCAL):
+# the statement's many sums and cases cost more to JIT-compile than to interpret at these
+# sizes (BENCHMARKS.md).
+_READ_CURSORS = {
+    "sqlite": text(f"{_CURSORS_NOW} FROM stats_state"),
+    "postgresql": text(f"{_CURSORS_NOW}, set_config('jit', 'off', true) FROM stats_state"),
+}
+
+
+def _tail(dialect: str, grain: Grain) -> str:
+    """The raw rows past the cursors. Each id is bounded twice: by the cursor read just before
+    (:c_lo, :t_lo, a value the planner can estimate the range by) and by the cursor as this
+    statement's snapshot has it (the rollup rows read are the ones folded up to it, so it is
+    the bound that counts; a fold committing in between only moves it up)."""
+    return _LOWER.sub(
+        lambda m: f"{m[1]} > :{m[2]}_lo AND {m[1]} > {_CURSORS[m[2]]}",
+        sql.contributions(dialect, grain),
+    )
+
+
+def tail_bounds(conn: Connection, uwin: int) -> dict[str, Any]:
+    """A read's tail parameters: the cursors as they are now, no upper bound, the window (and
+    PostgreSQL's JIT off: the caller runs its statement next)."""
+    c_lo, t_lo, *_jit = conn.execute(_READ_CURSORS[conn.dialect.name]).one()
+    return {"c_lo": int(c_lo), "t_lo": int(t_lo), "c_hi": NO_END, "t_hi": NO_END, "uwin": uwin}
 
 
 @lru_cache(maxsize=256)
@@ -63,9 +93,22 @@ def _read(
     dialect: str, grain: Grain, group: tuple[str, ...], names: tuple[str, ...], when: str
 ) -> TextClause:
     """`when`: an SQL expression for the time key (or "hour"), selected and grouped first."""
-    tail = sql.contributions(dialect, grain)
-    for name, value in _CURSORS.items():
-        tail = tail.replace(name, value)
+    clause = text(read_sql(dialect, grain, group, names, when))
+    binds = [bindparam(n, type_=UTCDateTime()) for n in TIME_BINDS if f":{n}" in clause.text]
+    if binds:
+        clause = clause.bindparams(*binds)
+    if when == "f.hour":
+        return clause.columns(t=UTCDateTime())  # type: ignore[return-value]
+    return clause
+
+
+@lru_cache(maxsize=256)
+def read_sql(
+    dialect: str, grain: Grain, group: tuple[str, ...], names: tuple[str, ...], when: str
+) -> str:
+    """The rollup's rows and the tail's, filtered by `names` and summed by the time key `when`
+    (as `t`, when given) and `group`."""
+    tail = _tail(dialect, grain)
     cols = ", ".join(("hour", *grain.keys, *MEASURES))
     # The time range on the rollup's own rows too: its primary key leads with the hour.
     hours = " AND ".join(
@@ -74,17 +117,10 @@ def _read(
     inner = f"SELECT {cols} FROM {grain.table} WHERE {hours} UNION ALL {tail}"
     where = " AND ".join(("1 = 1", *(CONDITIONS[n] for n in names)))
     keys = ((f"{when} AS t",) if when else ()) + group
-    sums = ", ".join(f"SUM({m}) AS {m}" for m in MEASURES)
+    sums = _SUMS
     select = f"SELECT {''.join(k + ', ' for k in keys)}{sums} FROM ({inner}) f WHERE {where}"
     grouped = (("t",) if when else ()) + group
-    statement = select + (f" GROUP BY {', '.join(grouped)}" if grouped else "")
-    clause = text(statement)
-    binds = [bindparam(n, type_=UTCDateTime()) for n in TIME_BINDS if f":{n}" in statement]
-    if binds:
-        clause = clause.bindparams(*binds)
-    if when == "f.hour":
-        return clause.columns(t=UTCDateTime())  # type: ignore[return-value]
-    return clause
+    return select + (f" GROUP BY {', '.join(grouped)}" if grouped else "")
 
 
 @lru_cache(maxsize=64)
@@ -94,9 +130,22 @@ def _read_daily(
     """stats_offer_daily's rows of the days [:d_from, :d_until) and the tail's rows past the
     cursors, summed by `group`; with a time key (`width`: 10 a day, 7 a month, 4 a year) first
     by (d: the day's text cut to `width`, h: a tail row's hour)."""
-    tail = sql.contributions(dialect, OFFERS)
-    for name, value in _CURSORS.items():
-        tail = tail.replace(name, value)
+    clause = text(daily_sql(dialect, group, names, width))
+    binds = [bindparam(n, type_=UTCDateTime()) for n in TIME_BINDS if f":{n}" in clause.text]
+    if binds:
+        clause = clause.bindparams(*binds)
+    if not width:
+        return clause
+    return clause.columns(h=UTCDateTime())  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=64)
+def daily_sql(
+    dialect: str, group: tuple[str, ...], names: tuple[str, ...], width: int, when: str = ""
+) -> str:
+    """As `_read_daily`; with `when` (the SQL of a tail row's local day, month or year from
+    f.h), one time key `t` for both kinds of row, so that every key is summed here."""
+    tail = _tail(dialect, OFFERS)
     keys = ", ".join(OFFERS.keys)
     measures = ", ".join(MEASURES)
     days = " AND ".join(
@@ -119,23 +168,20 @@ def _read_daily(
     )
     where = " AND ".join(("1 = 1", *(CONDITIONS[n] for n in names if n not in ("from", "until"))))
     # A day, month or year is the start of the day's text; the tail's hours stay hours.
-    times = (f"substr(f.d, 1, {width}) AS d", "f.h AS h") if width else ()
+    times: tuple[str, ...] = (f"substr(f.d, 1, {width}) AS d", "f.h AS h") if width else ()
+    time_keys: tuple[str, ...] = ("d", "h") if width else ()
+    if width and when:
+        times, time_keys = (f"COALESCE(substr(f.d, 1, {width}), {when}) AS t",), ("t",)
     cols = ", ".join((*times, *group))
-    grouped = ", ".join((*(("d", "h") if width else ()), *group))
-    sums = ", ".join(f"SUM({m}) AS {m}" for m in MEASURES)
+    grouped = ", ".join((*time_keys, *group))
+    sums = _SUMS
     statement = f"SELECT {cols}, {sums} FROM ({inner}) f WHERE {where}"
     if grouped:
         statement += f" GROUP BY {grouped}"
-    clause = text(statement)
-    binds = [bindparam(n, type_=UTCDateTime()) for n in TIME_BINDS if f":{n}" in statement]
-    if binds:
-        clause = clause.bindparams(*binds)
-    if not width:
-        return clause
-    return clause.columns(h=UTCDateTime())  # type: ignore[return-value]
+    return statement
 
 
-def _whole_days(
+def whole_days(
     name: str | None, filters: Mapping[str, Any], time: tuple[str, ZoneInfo] | None
 ) -> dict[str, str] | None:
     """The daily rows' bounds (d_from, d_until) when they serve this read exactly: the
@@ -166,10 +212,10 @@ def _daily_totals(
     time: tuple[str, ZoneInfo] | None,
     bounds: dict[str, str],
 ) -> list[tuple[Any, ...]]:
-    width = 0 if time is None else {"day": 10, "month": 7, "year": 4}[time[0]]
+    width = 0 if time is None else WIDTHS[time[0]]
     stmt = _read_daily(conn.dialect.name, tuple(group), tuple(sorted(filters)), width)
     params = {f"f_{k}": v for k, v in filters.items()}
-    rows = conn.execute(stmt, {"c_hi": NO_END, "t_hi": NO_END, "uwin": uwin, **params, **bounds})
+    rows = conn.execute(stmt, {**tail_bounds(conn, uwin), **params, **bounds})
     if time is None:
         return [tuple(r) for r in rows]
     zone = time[1]
@@ -178,7 +224,7 @@ def _daily_totals(
     ]
 
 
-_NO_JIT = text("SET LOCAL jit = off")
+WIDTHS = {"day": 10, "month": 7, "year": 4}  # a day's, month's or year's length as text
 _PG_FORMAT = {"day": "YYYY-MM-DD", "month": "YYYY-MM", "year": "YYYY"}
 _SQLITE_FORMAT = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
 _ZONE_NAME = re.compile(r"^[A-Za-z0-9_/+-]{1,64}$")
@@ -205,7 +251,7 @@ def _segments(
     return out
 
 
-def _when(dialect: str, dim: str, zone: ZoneInfo, lo: Any, hi: Any) -> str:
+def time_sql(dialect: str, dim: str, zone: ZoneInfo, lo: Any, hi: Any) -> str:
     """The SQL for a local day, month or year of f.hour; "f.hour" when it must be done here."""
     if dim == "hour":
         return "f.hour"
@@ -246,20 +292,16 @@ def totals(
     month or year, or the UTC hour as 2026-03-01T13:00Z; then `group`'s values; then the
     measures). Rows may repeat a key when the time key is made here: callers sum them."""
     dialect = conn.dialect.name
-    if dialect == "postgresql":
-        # The statement's many sums and cases cost more to JIT-compile than to interpret at
-        # these sizes (BENCHMARKS.md); LOCAL: for this read transaction only.
-        conn.execute(_NO_JIT)
     if grain == OFFERS:
-        bounds = _whole_days(daily.zone(conn), filters, time)
+        bounds = whole_days(daily.zone(conn), filters, time)
         if bounds is not None:
             return _daily_totals(conn, group, filters, uwin, time, bounds)
     when = ""
     if time is not None:
-        when = _when(dialect, time[0], time[1], filters.get("from"), filters.get("until"))
+        when = time_sql(dialect, time[0], time[1], filters.get("from"), filters.get("until"))
     stmt = _read(dialect, grain, tuple(group), tuple(sorted(filters)), when)
     params = {f"f_{k}": v for k, v in filters.items()}
-    rows = conn.execute(stmt, {"c_hi": NO_END, "t_hi": NO_END, "uwin": uwin, **params})
+    rows = conn.execute(stmt, {**tail_bounds(conn, uwin), **params})
     if when != "f.hour" or time is None:
         return [tuple(r) for r in rows]
     dim, zone = time

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,11 +14,15 @@ from sqlalchemy import Connection
 
 from trackpost.core.db import utcnow
 from trackpost.core.errors import InvalidParameter
-from trackpost.core.fields import cents_text
 from trackpost.reports.periods import CURRENT, LAST, period_range
 from trackpost.reports.service import payout_periods
+from trackpost.stats import page_repository as pages
 from trackpost.stats import report_repository as reads
 from trackpost.stats import repository as repo
+from trackpost.stats.figures import COUNTS as COUNTS
+from trackpost.stats.figures import DERIVED, FIGURES, figures, sort_key
+from trackpost.stats.figures import PAYEES as PAYEES
+from trackpost.stats.figures import csv_rows as csv_rows
 from trackpost.stats.repository import FACTS, GRAINS, MEASURES, SUBAFFS, Grain
 from trackpost.stats.schemas import Filters, ProfitLoss, Stats
 from trackpost.tracking import linkcode
@@ -77,8 +80,6 @@ _ID_FILTERS = {
     "filter_advertiserid": "advertiserid",
 }
 _DEVICE_TYPES = {"0": "desktop", "1": "mobile"}
-PAYEES = ("affiliate", "referral", "manager", "partner")
-COUNTS = MEASURES[:10]
 
 
 @contextlib.contextmanager
@@ -213,39 +214,6 @@ def _collect(
     return out
 
 
-def _rate(numerator: int, denominator: int, scale: int) -> str:
-    """numerator * scale / denominator to two decimals, half up ('0.00' when nothing)."""
-    if not denominator:
-        return "0.00"
-    # In integer hundredths: half up is away from zero, as Decimal's ROUND_HALF_UP.
-    n, d = abs(numerator * scale * 100), abs(denominator)
-    hundredths = (2 * n + d) // (2 * d)
-    negative = numerator != 0 and (numerator < 0) != (denominator < 0)
-    return ("-" if negative else "") + str(cents_text(hundredths))
-
-
-def figures(sums: list[int]) -> dict[str, Any]:
-    """One row's figures: counts as integers, money as decimal strings (base currency)."""
-    m = dict(zip(MEASURES, sums, strict=True))
-    payouts = {k: m[f"payout_{k}"] for k in PAYEES}
-    paid = sum(payouts.values())
-    expenses = paid + m["fees"] + m["refund_amount"]
-    net = m["income"] - expenses
-    out: dict[str, Any] = {k: m[k] for k in COUNTS}
-    out.update(
-        income=cents_text(m["income"]),
-        refund_amount=cents_text(m["refund_amount"]),
-        payouts={k: cents_text(v) for k, v in payouts.items()},
-        total_payouts=cents_text(paid),
-        fees=cents_text(m["fees"]),
-        total_expenses=cents_text(expenses),
-        net=cents_text(net),
-        epc=_rate(m["income"], m["raw_clicks"], 1) if m["raw_clicks"] else "0.00",
-        conversion_rate=_rate(m["conversions"] + m["trials"], m["raw_clicks"], 100),
-    )
-    return out
-
-
 def _label(dim: str, value: Any) -> str:
     return str(value) if value not in ("", None) else "unknown"
 
@@ -288,15 +256,22 @@ def stats(
         raise InvalidParameter("Parameter 'dims' may name only one time dimension.")
     query = query_of(conn, params, utcnow(), zone)
     query = Query(_grain(query, dims, dict.fromkeys(dims, "dims")), query.filters, query.param_of)
+    field = params.sort.lstrip("-").strip() if params.sort else None
+    if field is not None and field not in (*dims, *FIGURES, *MEASURES, *DERIVED):
+        raise _bad_sort(field)
+    order = _order(dims, field, bool(params.sort and params.sort.startswith("-")))
+    if order is not None:
+        done = _sql_page(conn, query, dims, zone, uwin, order, params)
+        if done is not None:
+            return dims, done
     sums = _collect(conn, query, dims, zone, uwin)
     # Sorted on the summed figures; only the page's rows get their figures worked out.
     keys = sorted(sums, key=lambda k: tuple((str(type(v)), v) for v in k))
     if params.sort:
         field = params.sort.lstrip("-").strip()
-        known_fields = (*dims, *_FIGURES) if keys else (*dims, *MEASURES, *_DERIVED)
-        if field not in known_fields:
-            raise InvalidParameter(f"Parameter 'sort' names no figure or dimension: {field!r}.")
-        keys.sort(key=_sort_key(field, dims, sums), reverse=params.sort.startswith("-"))
+        if field not in _known_fields(dims, bool(keys)):
+            raise _bad_sort(field)
+        keys.sort(key=sort_key(field, dims, sums), reverse=params.sort.startswith("-"))
     total = [sum(col) for col in zip(*sums.values(), strict=True)] or [0] * len(MEASURES)
     page = [
         {**dict(zip(dims, k, strict=True)), **figures(sums[k])}
@@ -305,55 +280,58 @@ def stats(
     return dims, {"dims": dims, "total": figures(total), "count": len(keys), "rows": page}
 
 
-_DERIVED = (
-    "income",
-    "refund_amount",
-    "total_payouts",
-    "fees",
-    "total_expenses",
-    "net",
-    "epc",
-    "conversion_rate",
-)
+def _known_fields(dims: list[str], rows: bool) -> tuple[str, ...]:
+    return (*dims, *FIGURES) if rows else (*dims, *MEASURES, *DERIVED)
 
 
-_FIGURES = tuple(figures([0] * len(MEASURES)))
+def _bad_sort(field: str) -> InvalidParameter:
+    return InvalidParameter(f"Parameter 'sort' names no figure or dimension: {field!r}.")
 
 
-def _sort_key(
-    field: str, dims: list[str], sums: dict[tuple[Any, ...], list[int]]
-) -> Callable[[tuple[Any, ...]], tuple[int, Any]]:
-    """A row's sort value from its key and sums (as `_sortable` orders its figure)."""
+_TEXT_KEYS = {DIMS[d] for d in DIMS if d.startswith(("country", "device", "subid"))}
+
+
+def _order(dims: list[str], field: str | None, descending: bool) -> pages.Order | None:
+    """The page's order as SQL can sort it: by a key whose values sort as they compare here
+    (ids; days, months and years as text), or by a figure from the summed integers; None when
+    only `figures.sortable`'s order will do (a text dimension's values that may read as numbers)."""
+    keys = tuple(pages.TIME if d in TIME_DIMS else DIMS[d] for d in dims)
+    texts = frozenset(k for k in keys if k == pages.TIME or k in _TEXT_KEYS)
+    if "hour" in dims:
+        return None  # its keys are made here (as UTC text)
+    if field is None:
+        return pages.Order(keys, texts)
     if field in dims:
         i = dims.index(field)
-        return lambda k: _sortable(k[i])
-    if field in MEASURES:
-        j = MEASURES.index(field)  # an integer count, or money in minor units
-        return lambda k: (0, sums[k][j])
-    return lambda k: _sortable(figures(sums[k]).get(field))
+        if keys[i] in _TEXT_KEYS:
+            return None
+        return pages.Order(keys, texts, key=i, descending=descending)
+    if pages.sortable(field):
+        return pages.Order(keys, texts, figure=field, descending=descending)
+    return None
 
 
-def _sortable(value: Any) -> tuple[int, Any]:
-    if isinstance(value, int):
-        return (0, value)
-    if isinstance(value, str):
-        try:
-            return (0, Decimal(value))
-        except ArithmeticError:
-            return (1, value)
-    return (2, str(value))
-
-
-def csv_rows(dims: list[str], rows: list[dict[str, Any]]) -> Iterator[list[Any]]:
-    """A header and one flat line per row (payouts as one column per payee type)."""
-    head = [
-        *dims,
-        *COUNTS,
-        *("income", "refund_amount"),
-        *(f"payout_{p}" for p in PAYEES),
-        *_DERIVED[2:],
-    ]
-    yield head
-    for row in rows:
-        flat = {**row, **{f"payout_{p}": row["payouts"][p] for p in PAYEES}}
-        yield [flat[h] for h in head]
+def _sql_page(
+    conn: Connection,
+    query: Query,
+    dims: list[str],
+    zone: ZoneInfo,
+    uwin: int,
+    order: pages.Order,
+    params: Stats,
+) -> dict[str, Any] | None:
+    """The report sorted, paged and totalled in SQL (None: its keys are made here)."""
+    times = [d for d in dims if d in TIME_DIMS]
+    group = [DIMS[d] for d in dims if d not in TIME_DIMS]
+    time = (times[0], zone) if times else None
+    window = (params.start_row, params.count)
+    got = pages.page(conn, query.grain, group, query.filters, uwin, time, order, window)
+    if got is None:
+        return None
+    count, total, rows = got
+    field = params.sort.lstrip("-").strip() if params.sort else None
+    if field is not None and field not in _known_fields(dims, bool(count)):
+        raise _bad_sort(field)
+    width = len(dims)
+    page = [{**dict(zip(dims, r[:width], strict=True)), **figures(list(r[width:]))} for r in rows]
+    return {"dims": dims, "total": figures(total), "count": count, "rows": page}
