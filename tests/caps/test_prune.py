@@ -49,7 +49,9 @@ def _kept(net: Network) -> tuple[list[tuple[int, str]], list[tuple[int, int]]]:
                 "capid", "transactionid"
             )
         )
-        return [(int(r[0]), str(r[1])) for r in visitors], [(int(r[0]), int(r[1])) for r in bookings]
+        return [(int(r[0]), str(r[1])) for r in visitors], [
+            (int(r[0]), int(r[1])) for r in bookings
+        ]
 
 
 def _memories(net: Network) -> tuple[int, int, int]:
@@ -71,7 +73,8 @@ def _memories(net: Network) -> tuple[int, int, int]:
 def test_caps_prune_forgets_ended_windows_and_keeps_the_current(net: Network) -> None:
     day, money, ever = _memories(net)
     old_ips = [f"10.0.0.{n}" for n in range(5)]
-    assert len(_kept(net)[0]) == 12 and len(_kept(net)[1]) == 6
+    assert len(_kept(net)[0]) == 12
+    assert len(_kept(net)[1]) == 6
     done = run_cli(net.services.settings, "caps", "prune")
     assert done.returncode == 0, done.stderr
     assert "pruned 5 unique-click addresses and 5 counted sales" in done.stdout
@@ -103,4 +106,5 @@ def test_the_serve_job_prunes(net: Network) -> None:
     runner = job.CapsJob(net.services.settings)
     runner.work(net.services.db)
     visitors, bookings = _kept(net)
-    assert len(visitors) == 1 + 6 and len(bookings) == 1
+    assert len(visitors) == 1 + 6
+    assert len(bookings) == 1

@@ -53,7 +53,8 @@ def test_a_cap_is_added_shown_with_its_usage_edited_and_removed(
         visit(net, ip=f"10.1.0.{n}")
     shown = http.get(page).text
     assert f'id="cap-{capid}"' in shown
-    assert "2 of 2" in shown and "Reached" in shown
+    assert "2 of 2" in shown
+    assert "Reached" in shown
 
     edited = _post(http, f"{page}/{capid}", csrf, **{**NEW, "cap": "5", "enabled": ""})
     assert edited.status_code == 303
@@ -65,7 +66,9 @@ def test_a_cap_is_added_shown_with_its_usage_edited_and_removed(
         "0",
     )
     shown = http.get(page).text
-    assert "2 of 5" in shown and "Disabled" in shown and "Reached" not in shown
+    assert "2 of 5" in shown
+    assert "Disabled" in shown
+    assert "Reached" not in shown
 
     removed = _post(http, f"{page}/{capid}/remove", csrf)
     assert removed.status_code == 303
@@ -80,9 +83,11 @@ def test_refused_forms_say_why_and_keep_what_was_typed(
     net, csrf, page = _signed_in(http, api, services)
     no_url = _post(http, page, csrf, **{**NEW, "redirect_url": "", "cap": "17"})
     assert no_url.status_code == 400
-    assert "redirect_url" in no_url.text and 'value="17"' in no_url.text
+    assert "redirect_url" in no_url.text
+    assert 'value="17"' in no_url.text
     no_one = _post(http, page, csrf, **{**NEW, "scope": "one"})
-    assert no_one.status_code == 400 and "loginid" in no_one.text
+    assert no_one.status_code == 400
+    assert "loginid" in no_one.text
     assert caps(net, offerid=net.offer) == []
 
     assert _post(http, page, csrf, **NEW).status_code == 303
@@ -90,7 +95,8 @@ def test_refused_forms_say_why_and_keep_what_was_typed(
     capid = cap["cap_redirect_id"]
     typo = _post(http, f"{page}/{capid}", csrf, **{**NEW, "cap": "lots"})
     assert typo.status_code == 400
-    assert "whole number" in typo.text and 'value="lots"' in typo.text
+    assert "whole number" in typo.text
+    assert 'value="lots"' in typo.text
     assert "<details open>" in typo.text  # the edited cap's form, open again
     assert status(net, int(capid))["cap"] == "2"
 
@@ -99,7 +105,13 @@ def test_scopes_each_affiliate_and_the_advertisers_caps(
     http: TestClient, api: ApiClient, services: Services
 ) -> None:
     net, csrf, page = _signed_in(http, api, services)
-    one = {**NEW, "type": "Dollars", "cap": "25.00", "scope": "one", "affiliate": str(net.affiliate)}
+    one = {
+        **NEW,
+        "type": "Dollars",
+        "cap": "25.00",
+        "scope": "one",
+        "affiliate": str(net.affiliate),
+    }
     assert _post(http, page, csrf, **one).status_code == 303
     each = {**NEW, "type": "Conversions", "cap": "3", "scope": "each", "redirect_type": "notify"}
     assert _post(http, page, csrf, **each).status_code == 303
@@ -129,7 +141,7 @@ def test_scopes_each_affiliate_and_the_advertisers_caps(
 def test_a_cap_of_another_offer_is_not_this_pages(
     http: TestClient, api: ApiClient, services: Services
 ) -> None:
-    net, csrf, page = _signed_in(http, api, services)
+    _net, csrf, page = _signed_in(http, api, services)
     other = build_network(api, services)
     resp = api.post(
         "/api/offer/add_conversion_cap", {"offerid": other.offer, "cap": "4", "type": "Clicks"}
@@ -148,7 +160,8 @@ def test_support_may_neither_see_nor_change_caps(http: TestClient, services: Ser
     csrf = sign_in(http, "helper")
     page = "/admin/offers/1/caps"
     refused = http.get(page)
-    assert refused.status_code == 403 and "forbidden_for_role" in refused.text
+    assert refused.status_code == 403
+    assert "forbidden_for_role" in refused.text
     for action in (page, f"{page}/1", f"{page}/1/remove"):
         refused = _post(http, action, csrf, **NEW)
         assert refused.status_code == 403, action
@@ -160,5 +173,6 @@ def test_forms_without_the_csrf_token_are_refused(
 ) -> None:
     net, _csrf, page = _signed_in(http, api, services)
     refused = http.post(page, data=NEW, follow_redirects=False)
-    assert refused.status_code == 403 and "csrf_refused" in refused.text
+    assert refused.status_code == 403
+    assert "csrf_refused" in refused.text
     assert caps(net, offerid=net.offer) == []

@@ -272,11 +272,7 @@ _MEMORIES = {
 def prune_memory(conn: Connection, kind: str, capid: int, before: dt.datetime, batch: int) -> int:
     """Delete up to `batch` rows of the cap's windows that began before `before`."""
     table, key = _MEMORIES[kind]
-    chosen = (
-        select(*key)
-        .where(table.c.capid == capid, table.c.window_start < before)
-        .limit(batch)
-    )
+    chosen = select(*key).where(table.c.capid == capid, table.c.window_start < before).limit(batch)
     # RETURNING, not rowcount: counted the same way on both backends.
     gone = conn.execute(delete(table).where(tuple_(*key).in_(chosen)).returning(key[0]))
     return len(gone.all())

@@ -30,7 +30,11 @@ FIELDS = (
     "new_landing_pageid",
     "redirect_url",
 )
-SCOPES = {"all": "All affiliates, one counter", "each": "Each affiliate alone", "one": "One affiliate"}
+SCOPES = {
+    "all": "All affiliates, one counter",
+    "each": "Each affiliate alone",
+    "one": "One affiliate",
+}
 OVERFLOW_NAMES = {
     "offer": "Send to another offer",
     "url": "Send to a URL",
