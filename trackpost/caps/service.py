@@ -183,7 +183,7 @@ def count_booking(conn: Connection, tid: int, row: Mapping[str, Any], now: dt.da
         delta = changes.get(cap.cap_type, 0)
         # Revenue caps remember every sale, even one not counted yet (pending, or of no
         # amount): its approval or a new amount counts in the window it was booked in.
-        later = cap.cap_type == "revenue" or (cap.cap_type in ADJUSTED_TYPES and delta)
+        later = cap.cap_type == "revenue" or (cap.cap_type in ADJUSTED_TYPES and delta != 0)
         if not (delta or later) or not cap.applies(loginid, now):
             continue
         window, key = cap.window(now), cap.key(loginid)

@@ -9,7 +9,7 @@ from typing import Any
 from trackpost.accounts.roles import Permission
 from trackpost.caps import admin
 from trackpost.caps.rules import DURATIONS, OVERFLOWS, TIMEFRAMES, TYPES
-from trackpost.caps.schemas import AddCap, EditCap, RemoveCap
+from trackpost.caps.schemas import AddCap, EditCap
 from trackpost.core.errors import MissingParameter, NotFound, TrackpostError
 from trackpost.ui.catalogue import find_offer
 from trackpost.ui.forms import filled, flags, model
@@ -75,7 +75,7 @@ def _view(
         "error": error,
         "typed": req.form if failed_capid is None else {},
         "typed_edit": req.form if failed_capid is not None else {},
-        "failed_capid": str(failed_capid),
+        "failed_capid": str(failed_capid) if failed_capid is not None else "",
         "types": TYPES.values(),
         "durations": DURATIONS.values(),
         "timeframes": TIMEFRAMES.values(),
@@ -148,6 +148,5 @@ def edit_cap(req: UiRequest) -> Redirect:
 @pages.post(ROOT + "/{capid:int}/remove", Permission.CATALOGUE, failed=_failed)
 def remove_cap(req: UiRequest) -> Redirect:
     """The cap caps nothing more (the API still lists it with deleted=1)."""
-    capid = _own(req)
-    admin.remove_cap(req.conn, model(RemoveCap, {"cap_redirect_id": str(capid)}).cap_redirect_id)
+    admin.remove_cap(req.conn, _own(req))
     return Redirect(_back(req), "cap_removed")
