@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from tests.postbacks.network import Network
 from trackpost.caps import job
 from trackpost.caps import service as caps
 from trackpost.caps.service import CapGate
+from trackpost.cli import background
 from trackpost.core.db import utcnow
 from trackpost.models.tables import cap_bookings, cap_visitors
 
@@ -108,3 +110,25 @@ def test_the_serve_job_prunes(net: Network) -> None:
     visitors, bookings = _kept(net)
     assert len(visitors) == 1 + 6
     assert len(bookings) == 1
+
+
+def test_serves_jobs_process_runs_the_prune(net: Network) -> None:
+    _memories(net)
+    settings = net.services.settings.replace(
+        delivery_workers=False,
+        stats_fold_seconds=0,
+        payments_build=False,
+        click_retention_days=None,
+        caps_prune_seconds=0.05,
+    )
+    assert background.wanted(settings)
+    assert not background.wanted(settings.replace(caps_prune_seconds=0))
+    [runner] = background.start_jobs(settings)
+    try:
+        assert isinstance(runner, job.CapsJob)
+        deadline = time.monotonic() + 10
+        while len(_kept(net)[1]) > 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        runner.stop()
+    assert len(_kept(net)[1]) == 1
