@@ -214,6 +214,7 @@ OWNERS = {
     "conversion_caps": "caps",
     "cap_usage": "caps",
     "cap_visitors": "caps",
+    "cap_bookings": "caps",
     "stats_hourly": "stats",
     "stats_subaff_hourly": "stats",
     "stats_offer_hourly": "stats",

@@ -37,9 +37,9 @@ def test_bookings_count_in_the_window_they_are_booked(net: Network) -> None:
     capid = add_cap(net, cap="1", type="Conversions", duration="Hour")
     row = {"trans_type": "initial", "amount": 995, "offerid": net.offer, "loginid": net.affiliate}
     with net.services.db.transaction(write=True) as conn:
-        service.count_booking(conn, row, DAY1)
-        service.count_booking(conn, row, DAY1 + dt.timedelta(minutes=5))
-        service.count_booking(conn, row, DAY1 + dt.timedelta(hours=1))
+        service.count_booking(conn, 1, row, DAY1)
+        service.count_booking(conn, 2, row, DAY1 + dt.timedelta(minutes=5))
+        service.count_booking(conn, 3, row, DAY1 + dt.timedelta(hours=1))
     told = reached_events(net)
     assert [(e["capid"], e["usage"], e["window_start"]) for e in told] == [
         (capid, "1", "2026-12-07T10:00:00+00:00"),
@@ -55,7 +55,7 @@ def test_an_each_conversion_cap_counts_per_affiliate(net: Network) -> None:
     other = net.affiliate + 1000
     row = {"trans_type": "initial", "amount": 995, "offerid": net.offer, "loginid": net.affiliate}
     with net.services.db.transaction(write=True) as conn:
-        service.count_booking(conn, row, DAY1)
+        service.count_booking(conn, 1, row, DAY1)
     assert not _admit(net, DAY1)
     assert _admit(net, DAY1, loginid=other)
 

@@ -98,6 +98,7 @@ def test_no_jobs_process_when_every_job_is_off(tmp_path: Path) -> None:
             TRACKPOST_DELIVERY_WORKERS="false",
             TRACKPOST_STATS_FOLD_SECONDS="0",
             TRACKPOST_PAYMENTS_BUILD="false",
+            TRACKPOST_CAPS_PRUNE_SECONDS="0",
         )
         time.sleep(1.0)
         assert _jobs_pids(server) == []

@@ -207,7 +207,19 @@ def list_caps(conn: Connection, params: GetCaps) -> list[dict[str, Any]]:
         filters["affiliate_scope"] = params.loginid
     elif params.loginid is not None:
         filters["loginid"] = int(params.loginid)
-    rows = repo.list_caps(conn, filters)
+    return _answers(conn, repo.list_caps(conn, filters))
+
+
+def offer_caps(conn: Connection, offerid: int, advertiserid: int | None) -> list[dict[str, Any]]:
+    """The caps on an offer, enabled or not, then its advertiser's (which cover it too), each
+    with its status in its current window; removed caps are left out."""
+    rows = repo.list_caps(conn, {"deleted": False, "offerid": offerid})
+    if advertiserid is not None:
+        rows += repo.list_caps(conn, {"deleted": False, "advertiserid": advertiserid})
+    return _answers(conn, rows)
+
+
+def _answers(conn: Connection, rows: list[RowMapping]) -> list[dict[str, Any]]:
     now = utcnow()
     caps = [Cap.of(r) for r in rows]
     usage = repo.usage(conn, [(c.capid, c.window(now)) for c in caps])

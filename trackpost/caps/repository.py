@@ -1,4 +1,4 @@
-"""Every query on conversion_caps, cap_usage and cap_visitors."""
+"""Every query on conversion_caps, cap_usage, cap_visitors and cap_bookings."""
 
 from __future__ import annotations
 
@@ -16,12 +16,14 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
 from trackpost.core.db import UTCDateTime
 from trackpost.core.hot import Hot
+from trackpost.models.tables import cap_bookings as B
 from trackpost.models.tables import cap_usage as U
 from trackpost.models.tables import cap_visitors as V
 from trackpost.models.tables import conversion_caps as C
@@ -49,6 +51,14 @@ _FOR_BOOKING = Hot(
             .scalar_subquery(),
         ),
     )
+    .order_by(C.c.capid)
+)
+# The caps that counted a ledger row, with the window and counter it went into: every later
+# change of the row (refund, void, chargeback, reversal, approval, new amount) reads it.
+_COUNTED = Hot(
+    select(C, B.c.window_start.label("counted_window"), B.c.loginid.label("counted_key"))
+    .join(B, B.c.capid == C.c.capid)
+    .where(B.c.transactionid == bindparam("tid"))
     .order_by(C.c.capid)
 )
 _ONE = select(C).where(C.c.capid == bindparam("capid"), C.c.deleted.is_(False))
@@ -118,7 +128,17 @@ def _upserts(dialect: Any) -> dict[str, Any]:
     )
     # RETURNING, not rowcount: a pipelined PostgreSQL batch does not report rowcounts.
     visitor = dialect.insert(V).values(_VISITOR_ROW).on_conflict_do_nothing().returning(V.c.ip)
-    return {"take": Hot(take), "add": Hot(add), "visitor": Hot(visitor)}
+    remember = (
+        dialect.insert(B)
+        .values(
+            transactionid=bindparam("tid"),
+            capid=bindparam("capid"),
+            window_start=_when("window"),
+            loginid=bindparam("key"),
+        )
+        .on_conflict_do_nothing()
+    )
+    return {"take": Hot(take), "add": Hot(add), "visitor": Hot(visitor), "remember": Hot(remember)}
 
 
 def _reached_if(bumped: Any) -> Any:
@@ -218,10 +238,44 @@ def update_cap(conn: Connection, capid: int, values: Mapping[str, Any]) -> None:
     conn.execute(update(C).where(C.c.capid == capid).values(dict(values)))
 
 
+def remember(conn: Connection, tid: int, capid: int, window: dt.datetime, key: int) -> None:
+    """The ledger row `tid` counted in this cap's counter (window, key)."""
+    params = {"tid": tid, "capid": capid, "window": window, "key": key}
+    _DIALECTS[conn.dialect.name]["remember"].rowcount(conn, params)
+
+
+def counted(conn: Connection, tid: int) -> list[dict[str, Any]]:
+    """The caps that counted ledger row `tid`, with counted_window and counted_key."""
+    return _COUNTED.mappings(conn, {"tid": tid})
+
+
 def reset_usage(conn: Connection, capid: int) -> None:
     """A cap that now counts something else starts from nothing."""
     conn.execute(delete(U).where(U.c.capid == capid))
     conn.execute(delete(V).where(V.c.capid == capid))
+    conn.execute(delete(B).where(B.c.capid == capid))
+
+
+def cap_windows(conn: Connection) -> list[RowMapping]:
+    """Every cap's id, duration, zone and whether it is deleted: what pruning needs."""
+    stmt = select(C.c.capid, C.c.duration, C.c.zone, C.c.deleted).order_by(C.c.capid)
+    return list(conn.execute(stmt).mappings())
+
+
+# The memories pruning clears, each with its primary key (a batch is deleted by key).
+_MEMORIES = {
+    "visitors": (V, (V.c.capid, V.c.window_start, V.c.loginid, V.c.ip)),
+    "bookings": (B, (B.c.transactionid, B.c.capid)),
+}
+
+
+def prune_memory(conn: Connection, kind: str, capid: int, before: dt.datetime, batch: int) -> int:
+    """Delete up to `batch` rows of the cap's windows that began before `before`."""
+    table, key = _MEMORIES[kind]
+    chosen = select(*key).where(table.c.capid == capid, table.c.window_start < before).limit(batch)
+    # RETURNING, not rowcount: counted the same way on both backends.
+    gone = conn.execute(delete(table).where(tuple_(*key).in_(chosen)).returning(key[0]))
+    return len(gone.all())
 
 
 def list_caps(conn: Connection, filters: Mapping[str, Any]) -> list[RowMapping]:

@@ -40,6 +40,11 @@ CLICK_TYPES = frozenset({"clicks", "unique_clicks"})
 BOOKED_TYPES = frozenset({"conversions", "revenue", "registrations", "net_conversions"})
 # The ledger kinds that are a click's conversion (models.transactions.CONVERSION_TYPES).
 CONVERSION_KINDS = frozenset({"initial", "trial"})
+# The booked caps whose count a later change of a counted row moves (refunds, voids, approval,
+# a new amount): each such row is remembered with the window it counted in (cap_bookings).
+ADJUSTED_TYPES = frozenset({"revenue", "net_conversions"})
+# Statuses whose money the ledger does not count (as the reports): revenue counts it on approval.
+UNCOUNTED = frozenset({"pending", "denied"})
 # "All time" has one window; its key is a fixed instant.
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -159,6 +164,6 @@ def deltas(row: Mapping[str, Any]) -> dict[str, int]:
         elif kind == "reversal":
             out["net_conversions"] = 1
     amount = int(row.get("amount") or 0)
-    if amount:
+    if amount and row.get("status") not in UNCOUNTED:
         out["revenue"] = amount
     return out

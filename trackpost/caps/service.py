@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from trackpost.caps import repository as repo
-from trackpost.caps.rules import BOOKED_TYPES, CLICK_TYPES, Cap, deltas
+from trackpost.caps.rules import ADJUSTED_TYPES, BOOKED_TYPES, CLICK_TYPES, Cap, deltas
 from trackpost.core.fields import cents_text, iso
 from trackpost.events import service as events
 from trackpost.tracking.cache import Overflow
@@ -23,7 +23,13 @@ def amount_text(cap: Cap, value: int) -> str:
 
 
 def _reached(
-    conn: Connection, cap: Cap, offerid: int, loginid: int | None, used: int, when: dt.datetime
+    conn: Connection,
+    cap: Cap,
+    offerid: int,
+    loginid: int | None,
+    used: int,
+    when: dt.datetime,
+    window: dt.datetime | None = None,
 ) -> None:
     """Record cap.reached in the transaction of the click or booking that reached the cap."""
     payload = {
@@ -37,7 +43,7 @@ def _reached(
         "cap": amount_text(cap, cap.value),
         "usage": amount_text(cap, used),
         "duration": cap.duration,
-        "window_start": iso(cap.window(when)),
+        "window_start": iso(window or cap.window(when)),
         "reached_at": iso(when),
         "overflow": cap.overflow,
     }
@@ -152,19 +158,22 @@ def _give_back(conn: Connection, taken: list[tuple[Cap, dt.datetime, int, bool]]
             repo.forget_visitor(conn, cap.capid, window, key, ip)
 
 
-def count_booking(conn: Connection, row: Mapping[str, Any], now: dt.datetime) -> None:
+def count_booking(conn: Connection, tid: int, row: Mapping[str, Any], now: dt.datetime) -> None:
     """Count a new ledger row toward its offer's booked caps, in the booking's transaction.
 
     Always counted, never refused: a conversion after the cap is recorded and paid; the cap
-    acts on the next click.
+    acts on the next click. A row that adjusts another (refund, void, chargeback, reversal)
+    moves the counters its sale counted in, in the sale's window (`adjust`).
     """
     offerid = row.get("offerid")
     if offerid is None:
         return
     changes = deltas(row)
-    if not changes:
-        return
     loginid = row.get("loginid")
+    parent = row.get("parent_transactionid")
+    if parent is not None:
+        adjust(conn, int(parent), int(offerid), loginid, changes, now)
+        return
     # A post that read the tracking version with its click brings the worker's cached caps of
     # the offer (`_caps`): an offer without caps then costs no statement here.
     known: tuple[Cap, ...] | None = row.get("_caps")
@@ -172,9 +181,43 @@ def count_booking(conn: Connection, row: Mapping[str, Any], now: dt.datetime) ->
         known = tuple(Cap.of(found) for found in repo.caps_for_booking(conn, int(offerid)))
     for cap in known:
         delta = changes.get(cap.cap_type, 0)
-        if not delta or not cap.applies(loginid, now):
+        # Revenue caps remember every sale, even one not counted yet (pending, or of no
+        # amount): its approval or a new amount counts in the window it was booked in.
+        later = cap.cap_type == "revenue" or (cap.cap_type in ADJUSTED_TYPES and delta != 0)
+        if not (delta or later) or not cap.applies(loginid, now):
             continue
-        key = cap.key(loginid)
-        used, fresh = repo.add(conn, cap.capid, cap.window(now), key, delta, cap.value, now)
-        if fresh and used - delta < cap.value:
-            _reached(conn, cap, int(offerid), loginid, used, now)
+        window, key = cap.window(now), cap.key(loginid)
+        if later:
+            repo.remember(conn, tid, cap.capid, window, key)
+        if delta:
+            used, fresh = repo.add(conn, cap.capid, window, key, delta, cap.value, now)
+            if fresh and used - delta < cap.value:
+                _reached(conn, cap, int(offerid), loginid, used, now)
+
+
+def adjust(
+    conn: Connection,
+    tid: int,
+    offerid: int,
+    loginid: int | None,
+    changes: Mapping[str, int],
+    now: dt.datetime,
+) -> None:
+    """Ledger row `tid` changed by `changes` (revenue in cents, net conversions): each cap
+    that counted it moves the counter it counted in, in that window (docs/caps.md).
+
+    Only rows counted by a revenue or net-conversions cap are remembered, so a change of a
+    row on an offer without such caps costs one indexed read.
+    """
+    if not any(changes.values()):
+        return
+    for found in repo.counted(conn, tid):
+        cap = Cap.of(found)
+        delta = changes.get(cap.cap_type, 0)
+        if not delta:
+            continue
+        window, key = found["counted_window"], int(found["counted_key"])
+        used, fresh = repo.add(conn, cap.capid, window, key, delta, cap.value, now)
+        live = found["enabled"] and not found["deleted"] and window == cap.window(now)
+        if fresh and used - delta < cap.value and live:
+            _reached(conn, cap, offerid, loginid, used, now, window)

@@ -1,7 +1,7 @@
 """serve's background jobs in one child process of their own, beside the workers.
 
-Delivery, the statistics fold, payment builds and click retention used to run as threads in
-every serve worker, where they took the worker's interpreter lock from its requests. Here they
+Delivery, the statistics fold, payment builds and click retention (and now the caps' prune)
+used to run as threads in every serve worker, where they took the worker's interpreter lock from its requests. Here they
 run in one process (at TRACKPOST_JOBS_NICE); the jobs' own leader locks and claims still
 coordinate them across processes and hosts.
 """
@@ -17,6 +17,7 @@ import sys
 import threading
 from typing import Protocol
 
+from trackpost.caps.job import CapsJob
 from trackpost.cli.jobs import delivery_plan
 from trackpost.core.config import Settings
 from trackpost.delivery.worker import Worker
@@ -38,6 +39,7 @@ def wanted(settings: Settings) -> bool:
         or settings.stats_fold_seconds
         or settings.payments_build
         or settings.click_retention_days is not None
+        or settings.caps_prune_seconds
     )
 
 
@@ -52,6 +54,8 @@ def start_jobs(settings: Settings) -> list[Job]:
         jobs.append(PaymentsJob(settings).start())
     if settings.click_retention_days is not None:
         jobs.append(RetentionJob(settings).start())
+    if settings.caps_prune_seconds:
+        jobs.append(CapsJob(settings, interval=settings.caps_prune_seconds).start())
     return jobs
 
 

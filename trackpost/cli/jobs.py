@@ -11,6 +11,7 @@ import sys
 from sqlalchemy.exc import SQLAlchemyError
 
 from trackpost.affiliates.postbacks import service as affiliate_postbacks
+from trackpost.caps import job as caps_job
 from trackpost.cli.common import db_of, progress_line
 from trackpost.core.backup import OpsError, Throttle, first_line
 from trackpost.core.config import Settings
@@ -51,6 +52,22 @@ def cmd_clicks_prune(args: argparse.Namespace, settings: Settings) -> int:
         f"{verb} {report.pruned:,} clicks older than {days} days and kept {report.kept:,} that a "
         f"customer or transaction refers to ({report.batches} batches, {report.seconds:.1f} s, "
         f"{rate:,.0f} clicks/s)"
+    )
+    return 0
+
+
+def cmd_caps_prune(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        db = db_of(settings)
+        try:
+            report = caps_job.prune(db)
+        finally:
+            db.dispose()
+    except SQLAlchemyError as exc:
+        raise OpsError(f"Prune failed: {first_line(exc)}") from None
+    print(
+        f"pruned {report.visitors:,} unique-click addresses and {report.bookings:,} counted "
+        f"sales of ended cap windows ({report.batches} batches, {report.seconds:.1f} s)"
     )
     return 0
 

@@ -348,6 +348,12 @@ def build_parser() -> argparse.ArgumentParser:
     prune.add_argument("--dry-run", action="store_true", help="count, delete nothing")
     prune.set_defaults(func=jobs.cmd_clicks_prune)
 
+    caps = sub.add_parser("caps", help="conversion caps")
+    capsub = caps.add_subparsers(dest="caps_cmd", required=True)
+    capsub.add_parser(
+        "prune", help="forget unique-click addresses and counted sales of ended windows"
+    ).set_defaults(func=jobs.cmd_caps_prune)
+
     stats = sub.add_parser("stats", help="statistics rollups")
     ssub = stats.add_subparsers(dest="stats_cmd", required=True)
     rebuild = ssub.add_parser(

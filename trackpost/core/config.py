@@ -226,6 +226,10 @@ class Settings(BaseSettings):
     # the fold catches up, counted live meanwhile, when the load eases (0: no lowering).
     stats_fold_nice: int = Field(10, ge=0, le=19)
     stats_unique_seconds: int = Field(86400, ge=0)
+    # Caps (trackpost/caps/job.py): serve's jobs process forgets the unique-click addresses and
+    # counted sales of ended cap windows every this many seconds; 0 runs no prune job
+    # (`trackpost caps prune` does the same once).
+    caps_prune_seconds: float = Field(600.0, ge=0, le=86400)
 
     @model_validator(mode="after")
     def _database(self) -> Settings:

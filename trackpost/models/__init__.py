@@ -2,7 +2,7 @@
 
 from trackpost.models.accounts import Login, PayviaInfo, PayviaType
 from trackpost.models.base import Base
-from trackpost.models.caps import CapUsage, CapVisitor, ConversionCap
+from trackpost.models.caps import CapBooking, CapUsage, CapVisitor, ConversionCap
 from trackpost.models.commissions import (
     CommissionAudit,
     CommissionChange,
@@ -36,6 +36,7 @@ __all__ = [
     "AffiliatePostback",
     "Base",
     "CacheVersion",
+    "CapBooking",
     "CapUsage",
     "CapVisitor",
     "Click",

@@ -72,3 +72,16 @@ class CapVisitor(Base):
     window_start: Mapped[dt.datetime] = mapped_column(primary_key=True)
     loginid: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     ip: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class CapBooking(Base):
+    """A ledger row a revenue or net-conversions cap counted: the counter it went into, so
+    that later changes of the row (refunds, voids, approval, a new amount) adjust that window."""
+
+    __tablename__ = "cap_bookings"
+    __table_args__ = (Index("ix_cap_bookings_capid_window", "capid", "window_start"),)
+
+    transactionid: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    capid: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column()
+    loginid: Mapped[int] = mapped_column(BigInteger)

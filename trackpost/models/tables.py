@@ -5,7 +5,7 @@ from typing import cast
 from sqlalchemy import Table
 
 from trackpost.models.accounts import AdminSession, AffiliateManager, Login, PayviaInfo, PayviaType
-from trackpost.models.caps import CapUsage, CapVisitor, ConversionCap
+from trackpost.models.caps import CapBooking, CapUsage, CapVisitor, ConversionCap
 from trackpost.models.commissions import (
     CommissionAudit,
     CommissionChange,
@@ -98,6 +98,7 @@ payment_audit = cast(Table, PaymentAudit.__table__)
 conversion_caps = cast(Table, ConversionCap.__table__)
 cap_usage = cast(Table, CapUsage.__table__)
 cap_visitors = cast(Table, CapVisitor.__table__)
+cap_bookings = cast(Table, CapBooking.__table__)
 
 # The rows of cache_versions: each names a cache of committed state whose version moves on change.
 TRACKING_CACHE = "tracking"

@@ -198,7 +198,7 @@ def record(conn: Connection, row: Mapping[str, Any]) -> int | None:
         repo.insert_payouts(conn, tid, payouts)
     if events.wanted(conn, event_type(row)):  # else not even its payload is built
         events.record(conn, event_of(tid, row, payouts))
-    caps.count_booking(conn, row, row["created_at"])
+    caps.count_booking(conn, tid, row, row["created_at"])
     if row["hold_reason"]:
         held = {"transactionid": tid, "offerid": row["offerid"], "reason": row["hold_reason"]}
         events.record(conn, events.Event("transaction.held", held, row["customer_id"]))

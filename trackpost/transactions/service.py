@@ -6,11 +6,13 @@ voids of one sale racing each other produce one void and one 409. Nothing here c
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
+from trackpost.caps import service as caps
 from trackpost.commissions import service as commissions
 from trackpost.core.db import utcnow
 from trackpost.core.fields import cents_text
@@ -276,6 +278,8 @@ def approve(conn: Connection, txn: RowMapping, origin: Origin) -> None:
     now = utcnow()
     with stats.ledger_change(conn, txn["transactionid"]):
         repo.set_approved(conn, txn["transactionid"], origin.actor, now)
+    # Its revenue counts from now on, in the window its sale was booked in.
+    _caps_revenue(conn, txn, int(txn["amount"]), now)
     customers.write_audit(
         conn,
         int(txn["customer_id"]),
@@ -336,8 +340,19 @@ def update_revenue(conn: Connection, txn: RowMapping, amount: int) -> None:
             total += new
             if new != p.amount:
                 repo.set_payout_amount(conn, int(row["payoutid"]), new)
-        repo.set_amounts(conn, txn["transactionid"], amount, affiliate, utcnow())
+        now = utcnow()
+        repo.set_amounts(conn, txn["transactionid"], amount, affiliate, now)
         repo.set_total_payout(conn, txn["transactionid"], total)
+    if txn["status"] == APPROVED:  # a pending sale's revenue counts when it is approved
+        _caps_revenue(conn, txn, amount - int(txn["amount"]), now)
+
+
+def _caps_revenue(conn: Connection, txn: RowMapping, delta: int, now: dt.datetime) -> None:
+    """The revenue caps that counted the sale move by `delta` in its booking's window."""
+    if txn["offerid"] is not None:
+        caps.adjust(
+            conn, txn["transactionid"], txn["offerid"], txn["loginid"], {"revenue": delta}, now
+        )
 
 
 def orderid_exists(conn: Connection, orderid: str, advertiserid: int | None = None) -> bool:

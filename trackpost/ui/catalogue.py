@@ -50,7 +50,8 @@ def preview(url: str, offerid: int, landing_pageid: int | str) -> str:
     return UrlTemplate.compile(url).fill(values)
 
 
-def _offer(req: UiRequest, offerid: int) -> dict[str, Any]:
+def find_offer(req: UiRequest, offerid: int) -> dict[str, Any]:
+    """The offer as offer_details answers it, or 404 offer_not_found."""
     days = req.settings.click_cookie_days
     found = offer_details.get_details(req.conn, OfferDetails(offerid=[offerid]), days)
     offer = found.get(str(offerid))
@@ -104,7 +105,7 @@ def create_offer(req: UiRequest) -> Redirect:
 def offer_view(req: UiRequest, error: str | None = None, status: int = 200) -> Page:
     """An offer's page: settings, landing pages, commission changes and goals."""
     offerid = req.path_id("offerid")
-    offer = _offer(req, offerid)
+    offer = find_offer(req, offerid)
     pages_ = [
         {**lp, "preview": preview(lp["url"], offerid, lp["landing_pageid"])}
         for lp in offer["landing_pages"].values()

@@ -89,4 +89,7 @@ NOTICES = {
     "postback_removed": "The postback was removed.",
     "postback_test": "The postback is queued once with sample values; the delivery log shows it.",
     "webhook_test": "A webhook.test message is queued; it shows in the delivery log.",
+    "cap_added": "The cap was added; it applies from the next click.",
+    "cap_saved": "The cap was saved; it applies from the next click.",
+    "cap_removed": "The cap was removed.",
 }

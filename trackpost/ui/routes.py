@@ -7,6 +7,7 @@ from starlette.routing import BaseRoute
 from trackpost.core.http import Services
 from trackpost.ui import (
     affiliate_postbacks,
+    caps,
     catalogue,
     clicks,
     commissions,
@@ -40,6 +41,7 @@ AREAS = (
     webhooks.pages,
     affiliate_postbacks.pages,
     commissions.pages,
+    caps.pages,
     clicks.pages,
     crossed.pages,
 )
