@@ -2,7 +2,7 @@
 (cap_bookings), so that a later refund, void, approval or new amount adjusts that window.
 
 Revision ID: 0027
-Revises: 0025
+Revises: 0028
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0027"
-down_revision: str | None = "0025"
+down_revision: str | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
