@@ -9,6 +9,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -160,6 +161,29 @@ class Target:
                 sa.text("SELECT count(*) FROM deliveries WHERE status = 'done'")
             ).scalar_one()
         return int(found)
+
+    def drain_report(self, timeout: float = 300.0) -> None:
+        """After a case whose conversions make deliveries: how many were still due when it ended,
+        and how long the server's jobs took to send them once the load stopped."""
+        left = self.deliveries_due()
+        if "TRACKPOST_DELIVERY_WORKERS=false" in self.server_env:
+            print(
+                f"[{self.backend} {self.dataset.customers:,}] deliveries: the server sends none; "
+                f"{left:,} events and deliveries wait for a delivery host",
+                flush=True,
+            )
+            return
+        started = time.monotonic()
+        while left and time.monotonic() - started < timeout:
+            time.sleep(0.5)
+            left = self.deliveries_due()
+        sent = self.deliveries_done()
+        print(
+            f"[{self.backend} {self.dataset.customers:,}] deliveries: {sent:,} sent; the "
+            f"backlog at the run's end was sent {time.monotonic() - started:.1f} s after it"
+            + (f" ({left:,} still due)" if left else ""),
+            flush=True,
+        )
 
     def integrity(self) -> str:
         """SQLite's quick_check of the file after every case ran on it ("ok" when sound)."""

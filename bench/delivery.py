@@ -26,7 +26,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench.database import drop_pg_database, pg_database
-from trackpost.cli.jobs import delivery_plan
+from trackpost.cli.background import delivery_plan
 from trackpost.core import migrate
 from trackpost.core.config import Settings
 from trackpost.core.db import Database, create_db_engine

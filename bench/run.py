@@ -160,30 +160,6 @@ def _delta(after: dict[str, float], before: dict[str, float]) -> dict[str, float
     return {k: v - before.get(k, 0.0) for k, v in after.items()}
 
 
-def _drain_report(target: Target, timeout: float = 300.0) -> None:
-    """After a case whose conversions make deliveries: how many were still due when it ended,
-    and how long the server's jobs took to send them once the load stopped."""
-    left = target.deliveries_due()
-    if "TRACKPOST_DELIVERY_WORKERS=false" in target.server_env:
-        print(
-            f"[{target.backend} {target.dataset.customers:,}] deliveries: the server sends none; "
-            f"{left:,} events and deliveries wait for a delivery host",
-            flush=True,
-        )
-        return
-    started = time.monotonic()
-    while left and time.monotonic() - started < timeout:
-        time.sleep(0.5)
-        left = target.deliveries_due()
-    sent = target.deliveries_done()
-    print(
-        f"[{target.backend} {target.dataset.customers:,}] deliveries: {sent:,} sent; the "
-        f"backlog at the run's end was sent {time.monotonic() - started:.1f} s after it"
-        + (f" ({left:,} still due)" if left else ""),
-        flush=True,
-    )
-
-
 def _reset_growth(target: Target) -> None:
     """Back to the seeded size before the next case (a postback case alone adds ~100,000)."""
     _settle()
@@ -332,7 +308,7 @@ def _run_workers(
             run.rows.append(row)
             _say(row)
             if case.name == "postback+outbound":
-                _drain_report(target)
+                target.drain_report()
             if not case.bare:
                 _reset_growth(target)
     finally:

@@ -92,7 +92,7 @@ ROUTERS: tuple[Router, ...] = (
 )
 
 
-# What the delivery subscribers (cli.jobs.delivery_plan) can take, and read of what they want.
+# What the delivery subscribers (cli.background.delivery_plan) can take, and read of what they want.
 EVENT_INTERESTS = (affiliate_postbacks.INTEREST, webhooks.INTEREST)
 
 

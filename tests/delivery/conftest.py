@@ -14,7 +14,7 @@ from tests.conftest import BuildApp, Built, make_admin
 from tests.delivery.receiver import Receiver, running_receiver
 from tests.postbacks.network import Network, build_network
 from tests.support import ApiClient
-from trackpost.cli.jobs import delivery_plan
+from trackpost.cli.background import delivery_plan
 from trackpost.delivery.worker import drain
 
 # Events the delivery consumer has not taken yet (its cursor is (txid, last_id); SQLite: id).

@@ -13,7 +13,7 @@ from tests.conftest import BuildApp
 from tests.delivery.conftest import Outbound, make_outbound
 from tests.delivery.receiver import Receiver, running_receiver
 from tests.support import assert_error
-from trackpost.cli.jobs import delivery_plan
+from trackpost.cli.background import delivery_plan
 from trackpost.delivery.service import Policy
 from trackpost.delivery.worker import Worker
 
@@ -255,7 +255,7 @@ def test_a_hanging_receiver_does_not_hold_the_others(build_app: BuildApp) -> Non
 
 
 def test_serve_and_deliver_wire_the_same_plan() -> None:
-    from trackpost.cli.jobs import delivery_plan as delivered
-    from trackpost.cli.jobs import delivery_plan as served
+    from trackpost.cli.background import delivery_plan as delivered
+    from trackpost.cli.background import delivery_plan as served
 
     assert served() == delivered()

@@ -17,19 +17,28 @@ import sys
 import threading
 from typing import Protocol
 
+from trackpost.affiliates.postbacks import service as affiliate_postbacks
 from trackpost.caps.job import CapsJob
-from trackpost.cli.jobs import delivery_plan
 from trackpost.core.config import Settings
-from trackpost.delivery.worker import Worker
+from trackpost.delivery.worker import Plan, Worker
 from trackpost.payments.job import PaymentsJob
 from trackpost.stats.job import StatsJob
 from trackpost.tracking.retention import RetentionJob
+from trackpost.webhooks import service as webhooks
 
 log = logging.getLogger("trackpost")
 
 
 class Job(Protocol):
     def stop(self) -> None: ...
+
+
+def delivery_plan() -> Plan:
+    """What the delivery workers fan events out to, and how each kind is signed."""
+    return Plan(
+        subscribers=(affiliate_postbacks.fan_out, webhooks.fan_out),
+        signers={webhooks.KIND: webhooks.sign},
+    )
 
 
 def wanted(settings: Settings) -> bool:

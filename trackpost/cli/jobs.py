@@ -7,23 +7,21 @@ import argparse
 import datetime as dt
 import signal
 import sys
+from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from trackpost.affiliates.postbacks import service as affiliate_postbacks
 from trackpost.caps import job as caps_job
-from trackpost.cli.common import db_of, progress_line
-from trackpost.core.backup import OpsError, Throttle, first_line
+from trackpost.cli.background import cmd_jobs, delivery_plan
+from trackpost.cli.common import db_of, progress_line, run_on_db
+from trackpost.core.backup import OpsError, Throttle
 from trackpost.core.config import Settings
-from trackpost.core.db import utcnow
+from trackpost.core.db import Database, utcnow
 from trackpost.core.origin import CLI
 from trackpost.core.payperiods import local_midnight, network_zone
-from trackpost.delivery.worker import Plan, Worker, drain
+from trackpost.delivery.worker import Worker, drain
 from trackpost.payments import job as payments_job
 from trackpost.payments.build import Due
 from trackpost.stats import job as stats_job
 from trackpost.tracking import retention
-from trackpost.webhooks import service as webhooks
 
 
 def cmd_clicks_prune(args: argparse.Namespace, settings: Settings) -> int:
@@ -38,14 +36,11 @@ def cmd_clicks_prune(args: argparse.Namespace, settings: Settings) -> int:
         verb = "deletable" if r.dry_run else "pruned"
         throttle(f"clicks: {r.examined:,} read, {r.pruned:,} {verb}, {r.kept:,} kept")
 
-    try:
-        db = db_of(settings)
-        try:
-            report = retention.prune(db, days, dry_run=args.dry_run, progress=progress)
-        finally:
-            db.dispose()
-    except SQLAlchemyError as exc:
-        raise OpsError(f"Prune failed: {first_line(exc)}") from None
+    report = run_on_db(
+        settings,
+        "Prune",
+        lambda db: retention.prune(db, days, dry_run=args.dry_run, progress=progress),
+    )
     verb = "would prune" if args.dry_run else "pruned"
     rate = report.pruned / report.seconds if report.seconds else 0.0
     print(
@@ -57,14 +52,7 @@ def cmd_clicks_prune(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_caps_prune(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        db = db_of(settings)
-        try:
-            report = caps_job.prune(db)
-        finally:
-            db.dispose()
-    except SQLAlchemyError as exc:
-        raise OpsError(f"Prune failed: {first_line(exc)}") from None
+    report = run_on_db(settings, "Prune", caps_job.prune)
     print(
         f"pruned {report.visitors:,} unique-click addresses and {report.bookings:,} counted "
         f"sales of ended cap windows ({report.batches} batches, {report.seconds:.1f} s)"
@@ -85,17 +73,11 @@ def cmd_stats_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     def progress(done: int, total: int) -> None:
         throttle(f"stats: {done:,} of {total:,} click ids recounted")
 
-    try:
-        db = db_of(settings)
-        try:
-            stats_job.ensure_zone(db, settings.timezone)
-            clicks, txns = stats_job.rebuild(
-                db, lo, hi, settings.stats_unique_seconds, progress=progress
-            )
-        finally:
-            db.dispose()
-    except SQLAlchemyError as exc:
-        raise OpsError(f"Rebuild failed: {first_line(exc)}") from None
+    def rebuild(db: Database) -> tuple[int, int]:
+        stats_job.ensure_zone(db, settings.timezone)
+        return stats_job.rebuild(db, lo, hi, settings.stats_unique_seconds, progress=progress)
+
+    clicks, txns = run_on_db(settings, "Rebuild", rebuild)
     print(
         f"rebuilt the statistics of {args.from_} to {args.to} ({lo:%Y-%m-%d %H:%M} to "
         f"{hi:%Y-%m-%d %H:%M} UTC) from clicks up to id {clicks:,} and transactions up to "
@@ -105,14 +87,7 @@ def cmd_stats_rebuild(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stats_status(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        db = db_of(settings)
-        try:
-            state = stats_job.status(db)
-        finally:
-            db.dispose()
-    except SQLAlchemyError as exc:
-        raise OpsError(f"Status failed: {first_line(exc)}") from None
+    state = run_on_db(settings, "Status", stats_job.status)
     when = state.folded_at.isoformat() if state.folded_at else "never"
     lag = (
         f"{(dt.datetime.now(dt.UTC) - state.folded_at).total_seconds():.1f} s ago"
@@ -128,14 +103,6 @@ def cmd_stats_status(args: argparse.Namespace, settings: Settings) -> int:
         "(TRACKPOST_STATS_FOLD_SECONDS; 0 is off)"
     )
     return 0
-
-
-def delivery_plan() -> Plan:
-    """What the delivery workers fan events out to, and how each kind is signed."""
-    return Plan(
-        subscribers=(affiliate_postbacks.fan_out, webhooks.fan_out),
-        signers={webhooks.KIND: webhooks.sign},
-    )
 
 
 def cmd_deliver(args: argparse.Namespace, settings: Settings) -> int:
@@ -167,14 +134,13 @@ def cmd_payments_build(args: argparse.Namespace, settings: Settings) -> int:
             final=run.built + run.skipped == run.due,
         )
 
-    try:
-        db = db_of(settings)
-        try:
-            run = payments_job.run_builds(db, as_of, network_zone(settings), CLI, progress=progress)
-        finally:
-            db.dispose()
-    except SQLAlchemyError as exc:
-        raise OpsError(f"Build failed: {first_line(exc)}") from None
+    run = run_on_db(
+        settings,
+        "Build",
+        lambda db: payments_job.run_builds(
+            db, as_of, network_zone(settings), CLI, progress=progress
+        ),
+    )
     print(
         f"built {run.built} period ends before {as_of:%Y-%m-%d %H:%M} UTC "
         f"({run.skipped} already built by another process): {run.payments} payments, "
@@ -199,3 +165,54 @@ def days_arg(raw: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be a whole number of days, 1 or more")
     return value
+
+
+def add_parsers(sub: Any) -> None:
+    """The background jobs' subcommands on the `trackpost` parser."""
+    clicks = sub.add_parser("clicks", help="click retention")
+    csub = clicks.add_subparsers(dest="clicks_cmd", required=True)
+    prune = csub.add_parser("prune", help="delete old clicks no customer or transaction names")
+    prune.add_argument(
+        "--days", type=days_arg, help="keep this many days (TRACKPOST_CLICK_RETENTION_DAYS)"
+    )
+    prune.add_argument("--dry-run", action="store_true", help="count, delete nothing")
+    prune.set_defaults(func=cmd_clicks_prune)
+
+    caps = sub.add_parser("caps", help="conversion caps")
+    capsub = caps.add_subparsers(dest="caps_cmd", required=True)
+    capsub.add_parser(
+        "prune", help="forget unique-click addresses and counted sales of ended windows"
+    ).set_defaults(func=cmd_caps_prune)
+
+    stats = sub.add_parser("stats", help="statistics rollups")
+    ssub = stats.add_subparsers(dest="stats_cmd", required=True)
+    rebuild = ssub.add_parser(
+        "rebuild", help="recount the rollups of a range of days from raw rows"
+    )
+    rebuild.add_argument("--from", dest="from_", type=date_arg, required=True, help="YYYY-MM-DD")
+    rebuild.add_argument("--to", type=date_arg, required=True, help="YYYY-MM-DD, inclusive")
+    rebuild.set_defaults(func=cmd_stats_rebuild)
+    ssub.add_parser("status", help="the fold's position and lag").set_defaults(
+        func=cmd_stats_status
+    )
+
+    run_jobs = sub.add_parser(
+        "jobs", help="run the background jobs (serve starts this; or run it on another host)"
+    )
+    run_jobs.add_argument("--nice", type=int, default=0, help="lower this process's priority")
+    run_jobs.add_argument("--parent", type=int, default=0, help=argparse.SUPPRESS)
+    run_jobs.set_defaults(func=cmd_jobs)
+    deliver = sub.add_parser(
+        "deliver", help="run a delivery worker (postbacks, webhooks) in this process"
+    )
+    deliver.add_argument("--once", action="store_true", help="send what is due now, then exit")
+    deliver.set_defaults(func=cmd_deliver)
+    pay = sub.add_parser("payments", help="affiliate payments")
+    psub = pay.add_subparsers(dest="payments_cmd", required=True)
+    build = psub.add_parser("build", help="build every payout period that ended before a date")
+    build.add_argument(
+        "--as-of",
+        type=date_arg,
+        help="build periods ending by this date's start, in the network's time zone (default: now)",
+    )
+    build.set_defaults(func=cmd_payments_build)

@@ -339,55 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("username")
         p.set_defaults(func=func)
 
-    clicks = sub.add_parser("clicks", help="click retention")
-    csub = clicks.add_subparsers(dest="clicks_cmd", required=True)
-    prune = csub.add_parser("prune", help="delete old clicks no customer or transaction names")
-    prune.add_argument(
-        "--days", type=jobs.days_arg, help="keep this many days (TRACKPOST_CLICK_RETENTION_DAYS)"
-    )
-    prune.add_argument("--dry-run", action="store_true", help="count, delete nothing")
-    prune.set_defaults(func=jobs.cmd_clicks_prune)
-
-    caps = sub.add_parser("caps", help="conversion caps")
-    capsub = caps.add_subparsers(dest="caps_cmd", required=True)
-    capsub.add_parser(
-        "prune", help="forget unique-click addresses and counted sales of ended windows"
-    ).set_defaults(func=jobs.cmd_caps_prune)
-
-    stats = sub.add_parser("stats", help="statistics rollups")
-    ssub = stats.add_subparsers(dest="stats_cmd", required=True)
-    rebuild = ssub.add_parser(
-        "rebuild", help="recount the rollups of a range of days from raw rows"
-    )
-    rebuild.add_argument(
-        "--from", dest="from_", type=jobs.date_arg, required=True, help="YYYY-MM-DD"
-    )
-    rebuild.add_argument("--to", type=jobs.date_arg, required=True, help="YYYY-MM-DD, inclusive")
-    rebuild.set_defaults(func=jobs.cmd_stats_rebuild)
-    ssub.add_parser("status", help="the fold's position and lag").set_defaults(
-        func=jobs.cmd_stats_status
-    )
-
-    run_jobs = sub.add_parser(
-        "jobs", help="run the background jobs (serve starts this; or run it on another host)"
-    )
-    run_jobs.add_argument("--nice", type=int, default=0, help="lower this process's priority")
-    run_jobs.add_argument("--parent", type=int, default=0, help=argparse.SUPPRESS)
-    run_jobs.set_defaults(func=background.cmd_jobs)
-    deliver = sub.add_parser(
-        "deliver", help="run a delivery worker (postbacks, webhooks) in this process"
-    )
-    deliver.add_argument("--once", action="store_true", help="send what is due now, then exit")
-    deliver.set_defaults(func=jobs.cmd_deliver)
-    pay = sub.add_parser("payments", help="affiliate payments")
-    psub = pay.add_subparsers(dest="payments_cmd", required=True)
-    build = psub.add_parser("build", help="build every payout period that ended before a date")
-    build.add_argument(
-        "--as-of",
-        type=jobs.date_arg,
-        help="build periods ending by this date's start, in the network's time zone (default: now)",
-    )
-    build.set_defaults(func=jobs.cmd_payments_build)
+    jobs.add_parsers(sub)
     return parser
 
 
