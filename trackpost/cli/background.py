@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from typing import Protocol
 
 from trackpost.affiliates.postbacks import service as affiliate_postbacks
@@ -41,31 +42,28 @@ def delivery_plan() -> Plan:
     )
 
 
+# Each background job: whether the settings switch it on, and how it starts. serve asks the
+# first (is a jobs process wanted at all?); the jobs process starts what is on.
+_JOBS: tuple[tuple[Callable[[Settings], object], Callable[[Settings], Job]], ...] = (
+    (lambda s: s.delivery_workers, lambda s: Worker(s, delivery_plan()).start()),
+    (lambda s: s.stats_fold_seconds, lambda s: StatsJob(s).start()),
+    (lambda s: s.payments_build, lambda s: PaymentsJob(s).start()),
+    (lambda s: s.click_retention_days is not None, lambda s: RetentionJob(s).start()),
+    (
+        lambda s: s.caps_prune_seconds,
+        lambda s: CapsJob(s, interval=s.caps_prune_seconds).start(),
+    ),
+)
+
+
 def wanted(settings: Settings) -> bool:
     """Whether any background job is switched on."""
-    return bool(
-        settings.delivery_workers
-        or settings.stats_fold_seconds
-        or settings.payments_build
-        or settings.click_retention_days is not None
-        or settings.caps_prune_seconds
-    )
+    return any(on(settings) for on, _start in _JOBS)
 
 
 def start_jobs(settings: Settings) -> list[Job]:
     """Start every switched-on job in this process's threads."""
-    jobs: list[Job] = []
-    if settings.delivery_workers:
-        jobs.append(Worker(settings, delivery_plan()).start())
-    if settings.stats_fold_seconds:
-        jobs.append(StatsJob(settings).start())
-    if settings.payments_build:
-        jobs.append(PaymentsJob(settings).start())
-    if settings.click_retention_days is not None:
-        jobs.append(RetentionJob(settings).start())
-    if settings.caps_prune_seconds:
-        jobs.append(CapsJob(settings, interval=settings.caps_prune_seconds).start())
-    return jobs
+    return [start(settings) for on, start in _JOBS if on(settings)]
 
 
 def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:

@@ -193,6 +193,7 @@ class StatsJob(LeaderJob):
         # The writer's turn runs here, at the process's own priority: a niced thread holding
         # SQLite's single writer would be preempted by the very requests that wait for it.
         self._copier = ThreadPoolExecutor(1, thread_name_prefix="tp-stats-copy")
+        self._writer: Copier = _now  # the copier once this thread is niced
 
     def _copy(self, fn: Callable[[], Folded]) -> Folded:
         return self._copier.submit(fn).result()
@@ -206,8 +207,9 @@ class StatsJob(LeaderJob):
                 # and the fold catches up when the load eases (its lag: `trackpost stats status`).
                 # The copier's thread is made first: a new thread takes its maker's niceness.
                 self._copier.submit(int).result()
+                self._writer = self._copy
                 os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.nice)
-        done = fold_once(db, self.uwin, writer=self._copy)
+        done = fold_once(db, self.uwin, writer=self._writer)
         if time.monotonic() - self._forgot > FORGET_EVERY:
             self._forget(db)
         # A full batch means more waits: go on at once rather than let the lag grow.
@@ -223,7 +225,7 @@ class StatsJob(LeaderJob):
                 repo.forget(conn, utcnow() - dt.timedelta(seconds=longest + 3600))
             return Folded()
 
-        self._copy(forget)  # a write: at full priority, as the fold's copy
+        self._writer(forget)  # a write: at full priority, as the fold's copy
 
     def stop(self) -> None:
         super().stop()
