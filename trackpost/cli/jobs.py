@@ -86,6 +86,23 @@ def cmd_stats_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_stats_fold(args: argparse.Namespace, settings: Settings) -> int:
+    throttle = Throttle(progress_line)
+
+    def progress(total: stats_job.Folded) -> None:
+        throttle(f"stats: {total.clicks:,} clicks and {total.transactions:,} events folded")
+
+    done = run_on_db(
+        settings,
+        "Fold",
+        lambda db: stats_job.fold_all(
+            db, settings.stats_unique_seconds, zone=settings.timezone, progress=progress
+        ),
+    )
+    print(f"folded {done.clicks:,} clicks and {done.transactions:,} ledger events; none left")
+    return 0
+
+
 def cmd_stats_status(args: argparse.Namespace, settings: Settings) -> int:
     state = run_on_db(settings, "Status", stats_job.status)
     when = state.folded_at.isoformat() if state.folded_at else "never"
@@ -192,6 +209,9 @@ def add_parsers(sub: Any) -> None:
     rebuild.add_argument("--from", dest="from_", type=date_arg, required=True, help="YYYY-MM-DD")
     rebuild.add_argument("--to", type=date_arg, required=True, help="YYYY-MM-DD, inclusive")
     rebuild.set_defaults(func=cmd_stats_rebuild)
+    ssub.add_parser(
+        "fold", help="fold every click and ledger event not yet in the rollups, now"
+    ).set_defaults(func=cmd_stats_fold)
     ssub.add_parser("status", help="the fold's position and lag").set_defaults(
         func=cmd_stats_status
     )

@@ -106,9 +106,15 @@ def ensure_zone(db: Database, zone: str) -> bool:
         return daily.rezone(conn, zone)
 
 
-def fold_all(db: Database, uwin: int, batch: int = BATCH, zone: str = "UTC") -> Folded:
-    """Fold until nothing is left (tests, the CLI and the bench's seeder), the daily rows in
-    `zone`."""
+def fold_all(
+    db: Database,
+    uwin: int,
+    batch: int = BATCH,
+    zone: str = "UTC",
+    progress: Callable[[Folded], None] | None = None,
+) -> Folded:
+    """Fold until nothing is left (`trackpost stats fold`, tests and the bench's seeder), the
+    daily rows in `zone`; `progress` hears the running total after each batch."""
     ensure_zone(db, zone)
     total = Folded()
     while True:
@@ -117,6 +123,8 @@ def fold_all(db: Database, uwin: int, batch: int = BATCH, zone: str = "UTC") -> 
             return total
         total.clicks += done.clicks
         total.transactions += done.transactions
+        if progress is not None:
+            progress(total)
 
 
 @dataclass
