@@ -173,3 +173,28 @@ def test_referral_tiers_reach_eight_levels_and_skip_the_banned(money: Money, net
     second = _convert(money, link)
     tiers_paid = [tier for _, kind, tier, _ in money.payouts(second) if kind == "referral"]
     assert tiers_paid == [1, 3, 4, 5, 6, 7, 8]
+
+
+def test_a_payees_net_counts_every_row_it_holds_in_the_period(money: Money, net: Network) -> None:
+    team = _team(money)
+    money.patch("/api/offer/set_referral_payouts", offerid=net.offer, tier1="10", tier2="2")
+    link = money.link_for(team["leaf"])
+    _convert(money, link)
+    _convert(money, link)
+    # A sale held for review is not counted until approved.
+    money.patch("/api/offer/set_money_rules", offerid=net.offer, max_transaction_amount="10.00")
+    _convert(money, link)
+
+    def net_of(loginid: int, **period: str) -> str:
+        params = {"period": "7", **period, "filter_loginid": str(loginid)}
+        answer = net.api.get(REPORT, params)
+        assert answer.status_code == 200, answer.text
+        return str(answer.headers["x-affiliate-net"])
+
+    # The seller's own rows, and each referrer's: tier 1 10% and tier 2 2% of 5.00, twice.
+    assert net_of(team["leaf"]) == "10.00"
+    assert net_of(team["mid"]) == "1.00"
+    assert net_of(team["top"]) == "0.20"
+    assert net_of(team["boss"]) == "0.00"
+    # Rows outside the period are not its net.
+    assert net_of(team["mid"], period="8", start="2020-01-01", end="2020-01-31") == "0.00"

@@ -164,8 +164,9 @@ class TransactionPayout(Base):
 
     __tablename__ = "transaction_payouts"
     __table_args__ = (
+        # No index by payee: a conversion's payees would each write a random leaf of it; the
+        # payee's net reads the period's transactions instead (reports/repository.payee_net).
         Index("ix_transaction_payouts_transactionid", "transactionid"),
-        Index("ix_transaction_payouts_loginid", "loginid", "transactionid"),
     )
 
     payoutid: Mapped[int] = mapped_column(BigId, primary_key=True)
