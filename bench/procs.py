@@ -48,20 +48,31 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def workers(self) -> list[int]:
-        """The worker processes: granian's supervisor forks one child per worker."""
-        return children_of(self.proc.pid)
+        """The web worker processes: granian's supervisor forks one child per worker (serve's
+        jobs process, its other child, is not one)."""
+        return [pid for pid in children_of(self.proc.pid) if not is_jobs_process(pid)]
+
+    def jobs(self) -> list[int]:
+        """serve's jobs process (`trackpost jobs`), when it runs one."""
+        return [pid for pid in children_of(self.proc.pid) if is_jobs_process(pid)]
 
     def cpu_seconds(self) -> float:
-        """User plus system CPU time of the server and its workers so far (every thread)."""
-        return sum(cpu_seconds(pid) for pid in [self.proc.pid, *self.workers()])
+        """User plus system CPU time of the server, its workers and its jobs process so far."""
+        return sum(cpu_seconds(pid) for pid in [self.proc.pid, *children_of(self.proc.pid)])
 
     def thread_cpu(self) -> dict[str, float]:
-        """CPU seconds so far by kind of thread (thread_kind), over the server and its workers."""
+        """CPU seconds so far by kind of thread (thread_kind), over the server and its workers;
+        every thread of the jobs process counts as "jobs process"."""
         totals: dict[str, float] = {}
-        for pid in [self.proc.pid, *self.workers()]:
-            supervisor = pid == self.proc.pid
+        jobs = set(self.jobs())
+        for pid in [self.proc.pid, *children_of(self.proc.pid)]:
             for tid, comm, seconds in _threads(pid):
-                kind = "supervisor" if supervisor else thread_kind(pid, tid, comm)
+                if pid == self.proc.pid:
+                    kind = "supervisor"
+                elif pid in jobs:
+                    kind = "jobs process"
+                else:
+                    kind = thread_kind(pid, tid, comm)
                 totals[kind] = totals.get(kind, 0.0) + seconds
         return totals
 
@@ -89,6 +100,15 @@ def children_of(pid: int) -> list[int]:
         return sorted(set(kids))
     except OSError:
         return []
+
+
+def is_jobs_process(pid: int) -> bool:
+    """Whether pid runs `trackpost jobs` (serve starts one beside its web workers)."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"jobs" in argv and any(a.endswith(b"trackpost") for a in argv)
 
 
 def cpu_seconds(pid: int) -> float:

@@ -235,6 +235,7 @@ SPEND_KINDS = (
     "writer gate",
     "checkpointer",
     "other threads",
+    "jobs process",
     "supervisor",
     "wrk",
     "idle",

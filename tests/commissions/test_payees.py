@@ -198,3 +198,20 @@ def test_a_payees_net_counts_every_row_it_holds_in_the_period(money: Money, net:
     assert net_of(team["boss"]) == "0.00"
     # Rows outside the period are not its net.
     assert net_of(team["mid"], period="8", start="2020-01-01", end="2020-01-31") == "0.00"
+
+
+def test_identical_sales_follow_a_new_referrer_and_a_ban(money: Money, net: Network) -> None:
+    # Each worker keeps the payee rows of a sale it has already priced; a change of the
+    # referral graph or of an affiliate's status must reach the next identical sale.
+    top = money.affiliate("top2")
+    seller = money.affiliate("seller2")
+    money.patch("/api/offer/set_referral_payouts", offerid=net.offer, tier1="10")
+    link = money.link_for(seller)
+    first = _convert(money, link)
+    assert money.payouts(first) == [(seller, "affiliate", 0, 500)]
+    assert money.payouts(_convert(money, link)) == [(seller, "affiliate", 0, 500)]
+    money.patch("/api/affiliate/edit_affiliate", loginid=seller, ref=str(top))
+    third = _convert(money, link)
+    assert money.payouts(third) == [(seller, "affiliate", 0, 500), (top, "referral", 1, 50)]
+    money.patch("/api/affiliate/edit_affiliate", loginid=top, status="2")  # banned
+    assert money.payouts(_convert(money, link)) == [(seller, "affiliate", 0, 500)]

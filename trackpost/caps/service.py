@@ -168,17 +168,19 @@ def count_booking(conn: Connection, tid: int, row: Mapping[str, Any], now: dt.da
     offerid = row.get("offerid")
     if offerid is None:
         return
-    changes = deltas(row)
     loginid = row.get("loginid")
     parent = row.get("parent_transactionid")
     if parent is not None:
-        adjust(conn, int(parent), int(offerid), loginid, changes, now)
+        adjust(conn, int(parent), int(offerid), loginid, deltas(row), now)
         return
     # A post that read the tracking version with its click brings the worker's cached caps of
-    # the offer (`_caps`): an offer without caps then costs no statement here.
+    # the offer (`_caps`): an offer without caps then costs no statement here, nor any work.
     known: tuple[Cap, ...] | None = row.get("_caps")
     if known is None:
         known = tuple(Cap.of(found) for found in repo.caps_for_booking(conn, int(offerid)))
+    if not known:
+        return
+    changes = deltas(row)
     for cap in known:
         delta = changes.get(cap.cap_type, 0)
         # Revenue caps remember every sale, even one not counted yet (pending, or of no

@@ -145,6 +145,11 @@ class Rules:
     _terms: dict[tuple[object, ...], tuple[int, int, int, str]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # Every payee row of a sale whose payouts depend on nothing but the sale and the rules (no
+    # timed or tiered change, no counted manager, no signup bonus due): see commissions.payees_for.
+    _payees: dict[tuple[object, ...], tuple[PayoutRow, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         if not self.tiered:

@@ -33,6 +33,9 @@ from trackpost.core.config import Settings
 from trackpost.core.money import PayoutRow, percent_of
 
 SUBAFFS = ("subaff1", "subaff2", "subaff3", "subaff4", "subaff5")
+# Sales' payee rows kept per Rules (a few MiB at most) before the memo starts again: one entry
+# per (offer, affiliate, revenue, country, subaffs) seen.
+MAX_SHAPES = 4_096
 
 
 class RulesCache:
@@ -279,7 +282,29 @@ def payees_for(
     conn: Connection, rules: Rules, sale: Sale, now: dt.datetime, policy: Policy
 ) -> list[PayoutRow]:
     """The payout rows booking writes for a sale (counting it where a rule counts sales)."""
-    return payees(rules, event_of(conn, rules, sale, now, policy, book=True))
+    key = _settled_shape(rules, sale, policy)
+    if key is None:
+        return payees(rules, event_of(conn, rules, sale, now, policy, book=True))
+    found = rules._payees.get(key)
+    if found is None:
+        # Nothing counted, nothing timed: the same sale pays the same rows until the rules change.
+        found = tuple(payees(rules, event_of(conn, rules, sale, now, policy, book=True)))
+        if len(rules._payees) >= MAX_SHAPES:
+            rules._payees.clear()
+        rules._payees[key] = found
+    return list(found)
+
+
+def _settled_shape(rules: Rules, sale: Sale, policy: Policy) -> tuple[object, ...] | None:
+    """The memo key of a sale whose payees depend only on it and the rules; None when the time,
+    a sale counter or a due signup bonus may change them (then nothing may be skipped)."""
+    if sale.kind == GOAL or (sale.offerid, sale.goalid) in rules.timed:
+        return None
+    if rules.needs_sale_number(sale.offerid, sale.goalid) or sale.loginid in rules.counted:
+        return None
+    if _bonus_key(rules, sale, policy) is not None:
+        return None
+    return (sale, policy.pay_disabled_rebills, policy.pay_banned_rebills)
 
 
 def payout_country(click_country: str | None, posted: str | None) -> str | None:

@@ -8,7 +8,7 @@ column type's bind processor, and they run inside the request's own transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from operator import itemgetter
 from typing import Any, TypeVar
 
@@ -194,6 +194,17 @@ class Hot:
             scope.rows.append((hs.sql, hs.params(values)))
             return
         self.rows(conn, values)
+
+    def later_many(self, conn: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
+        """`later` for several rows at once (a conversion's payee rows)."""
+        scope = batch_scope(conn)
+        if scope is not None and scope.defer:
+            hs = self._for(conn)
+            sql, params = hs.sql, hs.params
+            scope.rows.extend((sql, params(values)) for values in rows)
+            return
+        for values in rows:
+            self.rows(conn, values)
 
     def first(self, conn: Connection, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
         rows = self.rows(conn, values)

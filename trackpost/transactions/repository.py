@@ -212,22 +212,23 @@ def insert_payouts(conn: Connection, transactionid: int, payouts: list[PayoutRow
     """The event's payout rows: under group commit they go in with the batch's deferred rows
     (one executemany before the COMMIT, no round trip of their own); a read of payout rows in
     the same transaction inserts them first (flush_later)."""
-    rows = [
-        {
-            "transactionid": transactionid,
-            "loginid": p.loginid,
-            "kind": p.kind,
-            "tier": p.tier,
-            "amount": p.amount,
-            "flat": p.flat,
-            "rate": p.rate,
-            "base": p.base,
-            "changeid": p.changeid,
-        }
-        for p in payouts
-    ]
-    for row in rows:
-        _INSERT_PAYOUTS.later(conn, row)
+    _INSERT_PAYOUTS.later_many(
+        conn,
+        (
+            {
+                "transactionid": transactionid,
+                "loginid": p.loginid,
+                "kind": p.kind,
+                "tier": p.tier,
+                "amount": p.amount,
+                "flat": p.flat,
+                "rate": p.rate,
+                "base": p.base,
+                "changeid": p.changeid,
+            }
+            for p in payouts
+        ),
+    )
 
 
 def payouts_of(conn: Connection, transactionid: int) -> list[RowMapping]:
