@@ -56,8 +56,8 @@ def test_the_table_shows_the_largest_seed_at_two_workers_in_a_fixed_order() -> N
     headers, body = report.spend_table(rows)
     assert headers == ["case (us per request)", *report.SPEND_KINDS]
     assert body == [
-        ["lock/unlock", "61", "0", "0", "0", "0", "0", "20", "5", "100"],
-        ["ping", "30", "0", "0", "0", "0", "0", "20", "5", "100"],
+        ["lock/unlock", "61", "0", "0", "0", "0", "0", "0", "20", "5", "100"],
+        ["ping", "30", "0", "0", "0", "0", "0", "0", "20", "5", "100"],
     ]
     assert "Where the machine's time went" in report.render(rows, md=True)
     line = report.spend_line(rows[1])
