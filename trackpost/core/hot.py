@@ -195,16 +195,23 @@ class Hot:
             return
         self.rows(conn, values)
 
-    def later_many(self, conn: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
-        """`later` for several rows at once (a conversion's payee rows)."""
+    def later_values(
+        self, conn: Connection, names: tuple[str, ...], rows: Iterable[tuple[Any, ...]]
+    ) -> None:
+        """`later` for several rows given as values in `names` order (a conversion's payee
+        rows): deferred as they are when the compiled statement binds exactly those names, in
+        that order, with no processing; else as mappings."""
         scope = batch_scope(conn)
         if scope is not None and scope.defer:
             hs = self._for(conn)
-            sql, params = hs.sql, hs.params
-            scope.rows.extend((sql, params(values)) for values in rows)
+            if hs.positions == names and hs._getter is not None and not hs._converted:
+                sql = hs.sql
+                scope.rows.extend((sql, values) for values in rows)
+                return
+            scope.rows.extend((hs.sql, hs.params(dict(zip(names, v, strict=True)))) for v in rows)
             return
         for values in rows:
-            self.rows(conn, values)
+            self.rows(conn, dict(zip(names, values, strict=True)))
 
     def first(self, conn: Connection, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
         rows = self.rows(conn, values)

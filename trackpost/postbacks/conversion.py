@@ -6,6 +6,7 @@ the ledger insert. A replay is answered after the first.
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection
@@ -47,8 +48,15 @@ def known_caps(
     return {"_caps": sender.caps.caps_of(conn, int(version), int(offerid))}
 
 
+_SUBAFFS_OF = itemgetter(*SUBAFFS)
+
+
 def subaffs_of(context: dict[str, Any]) -> tuple[str | None, ...]:
-    return tuple(context.get(name) for name in SUBAFFS)
+    try:
+        found: tuple[str | None, ...] = _SUBAFFS_OF(context)
+    except KeyError:  # a context without a click (a tracking code's) has none of them
+        return tuple(context.get(name) for name in SUBAFFS)
+    return found
 
 
 def _by_click(conn: Connection, post: PixelParams, sender: Sender) -> dict[str, Any]:

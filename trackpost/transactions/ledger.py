@@ -59,41 +59,48 @@ def click_attribution(click: Mapping[str, Any]) -> dict[str, Any]:
     return {name: click[name] for name in CLICK_ATTRIBUTION}
 
 
+# Every column of a new ledger row with its neutral value: base_row copies it (one C-level copy
+# of the dict, where building it key by key cost a conversion several microseconds).
+_NEUTRAL: dict[str, Any] = {
+    "customer_id": None,
+    "orderid": None,
+    "trans_type": None,
+    "status": APPROVED,
+    "amount": 0,
+    "amount_raw": None,
+    "affiliate_payout": 0,
+    "chargeback_cost": 0,
+    "click_hash": None,
+    "loginid": None,
+    "offerid": None,
+    "landing_pageid": None,
+    "ocid": None,
+    "parent_transactionid": None,
+    "fingerprint": None,
+    "source": None,
+    "payout_percent": None,
+    "programid": None,
+    "campaignid": None,
+    "adtoolid": None,
+    "total_payout": 0,
+    "changeid": None,
+    "goalid": None,
+    "approved_at": None,
+    "approved_by": None,
+    "hold_reason": None,
+    "advertiserid": None,
+    "created_at": None,
+    "updated_at": None,
+    **dict.fromkeys(CUSTOM_FIELDS),
+}
+
+
 def base_row(now: dt.datetime, *, kind: str, source: str) -> dict[str, Any]:
     """Every column of a new row with its neutral value, so one insert shape serves all events."""
-    row: dict[str, Any] = {
-        "customer_id": None,
-        "orderid": None,
-        "trans_type": kind,
-        "status": APPROVED,
-        "amount": 0,
-        "amount_raw": None,
-        "affiliate_payout": 0,
-        "chargeback_cost": 0,
-        "click_hash": None,
-        "loginid": None,
-        "offerid": None,
-        "landing_pageid": None,
-        "ocid": None,
-        "parent_transactionid": None,
-        "fingerprint": None,
-        "source": source,
-        "payout_percent": None,
-        "programid": None,
-        "campaignid": None,
-        "adtoolid": None,
-        "total_payout": 0,
-        "changeid": None,
-        "goalid": None,
-        "approved_at": None,
-        "approved_by": None,
-        "hold_reason": None,
-        "advertiserid": None,
-        "created_at": now,
-        "updated_at": now,
-    }
-    for name in CUSTOM_FIELDS:
-        row[name] = None
+    row = _NEUTRAL.copy()
+    row["trans_type"] = kind
+    row["source"] = source
+    row["created_at"] = row["updated_at"] = now
     return row
 
 

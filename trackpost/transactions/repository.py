@@ -89,9 +89,18 @@ _SET_APPROVED = (
         updated_at=bindparam("b_now"),
     )
 )
-_PAYOUT_VALUES = {
-    c.name: bindparam(c.name, type_=c.type) for c in TP.columns if c.name != "payoutid"
-}
+_PAYOUT_NAMES = (
+    "transactionid",
+    "loginid",
+    "kind",
+    "tier",
+    "amount",
+    "flat",
+    "rate",
+    "base",
+    "changeid",
+)
+_PAYOUT_VALUES = {name: bindparam(name, type_=TP.c[name].type) for name in _PAYOUT_NAMES}
 _INSERT_PAYOUTS = Hot(sql_insert(TP).values(_PAYOUT_VALUES))
 _PAYOUTS_OF = select(TP).where(TP.c.transactionid == bindparam("tid")).order_by(TP.c.payoutid)
 _REFUND_IDS = select(T.c.transactionid).where(
@@ -212,22 +221,13 @@ def insert_payouts(conn: Connection, transactionid: int, payouts: list[PayoutRow
     """The event's payout rows: under group commit they go in with the batch's deferred rows
     (one executemany before the COMMIT, no round trip of their own); a read of payout rows in
     the same transaction inserts them first (flush_later)."""
-    _INSERT_PAYOUTS.later_many(
+    _INSERT_PAYOUTS.later_values(
         conn,
-        (
-            {
-                "transactionid": transactionid,
-                "loginid": p.loginid,
-                "kind": p.kind,
-                "tier": p.tier,
-                "amount": p.amount,
-                "flat": p.flat,
-                "rate": p.rate,
-                "base": p.base,
-                "changeid": p.changeid,
-            }
+        _PAYOUT_NAMES,
+        [
+            (transactionid, p.loginid, p.kind, p.tier, p.amount, p.flat, p.rate, p.base, p.changeid)
             for p in payouts
-        ),
+        ],
     )
 
 
