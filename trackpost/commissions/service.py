@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, RowMapping
@@ -67,13 +66,22 @@ class Policy:
     signup_bonus: int = 0  # cents: the referral signup bonus (0: none)
 
 
-@lru_cache(maxsize=4)
+_POLICY: list[tuple[Settings, Policy]] = []
+
+
 def policy_of(settings: Settings) -> Policy:
     """The network's rebill rule for disabled and banned affiliates, and its referral signup
     bonus, from its settings."""
-    return Policy(
+    # Every post asks: kept for the last settings object seen, found by identity (hashing a
+    # Settings model, as lru_cache did, cost more than the rest of reading the post's sender).
+    for known, policy in _POLICY:
+        if known is settings:
+            return policy
+    policy = Policy(
         settings.rebill_pay_disabled, settings.rebill_pay_banned, settings.referral_signup_bonus
     )
+    _POLICY[:] = [(settings, policy)]
+    return policy
 
 
 def change_of(row: Mapping[Any, Any]) -> Change:

@@ -431,7 +431,7 @@ def _main_offer(value: Any) -> bool:
 
 def parse_postback(params: Mapping[str, Any], cookie_hash: str | None) -> PixelParams:
     """Read a post; the click cookie stands in for click_hash when no key names the click."""
-    if any(_main_offer(params.get(name)) for name in _GOAL_NAMES):
+    if _main_offer(params.get("goal_id")) or _main_offer(params.get("goalid")):
         # The vendor's goal 0 is the main offer: an ordinary conversion or rebill.
         params = {k: v for k, v in params.items() if not (k in _GOAL_NAMES and _main_offer(v))}
     try:
