@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from trackpost.commissions.rules import Change, Event
+    from trackpost.commissions.change import Change
+    from trackpost.commissions.rules import Event
 
 
 class ChangeIndex:

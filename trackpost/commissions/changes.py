@@ -16,13 +16,13 @@ from trackpost.accounts import service as accounts
 from trackpost.commissions import goals
 from trackpost.commissions import repository as repo
 from trackpost.commissions.audit import audit
+from trackpost.commissions.change import RECURRING, TEMPORARY, TIERED
 from trackpost.commissions.errors import (
     AffiliateNotFound,
     ChangeNotFound,
     GoalNotFound,
     InvalidRule,
 )
-from trackpost.commissions.rules import RECURRING, TEMPORARY, TIERED
 from trackpost.commissions.schemas import AddChange, PayoutFields, SetPayouts, SetPriority
 from trackpost.commissions.service import SUBAFFS, forget_cached
 from trackpost.core.fields import cents_text, iso

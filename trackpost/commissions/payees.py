@@ -9,8 +9,8 @@ from sqlalchemy import Connection
 from trackpost.accounts import service as accounts
 from trackpost.commissions import repository as repo
 from trackpost.commissions.audit import audit
+from trackpost.commissions.change import MAX_TIERS
 from trackpost.commissions.errors import AffiliateNotFound, InvalidRule
-from trackpost.commissions.rules import MAX_TIERS
 from trackpost.commissions.schemas import (
     SetManagerCommission,
     SetMoneyRules,

@@ -6,8 +6,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from trackpost.commissions.change import CONTINUITY, GOAL
 from trackpost.commissions.errors import GoalNotFound, InvalidRule
-from trackpost.commissions.rules import CONTINUITY, GOAL, payees
+from trackpost.commissions.rules import payees
 from trackpost.commissions.schemas import PreviewParams
 from trackpost.commissions.service import (
     SUBAFFS,

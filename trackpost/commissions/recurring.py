@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from trackpost.commissions.rules import Change
+    from trackpost.commissions.change import Change
 
 
 def _add_months(when: dt.datetime, months: int) -> dt.datetime:
