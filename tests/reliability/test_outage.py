@@ -98,14 +98,16 @@ def _fill(disk: Path) -> Path:
     """Write a file until the disk is full; deleting it frees the disk again."""
     filler = disk / "filler"
     chunk = b"\0" * 65536
-    with filler.open("wb") as out:
-        try:
+    # The close flushes what the last write left buffered: it can be the call that meets the
+    # full disk, so it is inside the try too.
+    try:
+        with filler.open("wb") as out:
             while True:
                 out.write(chunk)
                 out.flush()
-        except OSError as exc:
-            if exc.errno != errno.ENOSPC:
-                raise
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
     return filler
 
 
