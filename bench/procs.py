@@ -64,8 +64,9 @@ class Server:
         """CPU seconds so far by kind of thread (thread_kind), over the server and its workers;
         every thread of the jobs process counts as "jobs process"."""
         totals: dict[str, float] = {}
-        jobs = set(self.jobs())
-        for pid in [self.proc.pid, *children_of(self.proc.pid)]:
+        children = children_of(self.proc.pid)
+        jobs = {pid for pid in children if is_jobs_process(pid)}
+        for pid in [self.proc.pid, *children]:
             for tid, comm, seconds in _threads(pid):
                 if pid == self.proc.pid:
                     kind = "supervisor"

@@ -41,6 +41,9 @@ class ReferralStep(NamedTuple):
 
 # Plans kept per Rules before the cache starts again (it lives only as long as its version).
 MAX_PLANS = 65_536
+# Sales' payee rows kept per Rules (a few MiB at most) before that memo starts again: one entry
+# per (offer, affiliate, revenue, country, subaffs) seen.
+MAX_SHAPES = 4_096
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +111,16 @@ class Rules:
         if index is None:
             index = self._index[key] = ChangeIndex(self.changes_for(*key))
         return index.candidates(event)
+
+    def known_payees(self, shape: tuple[object, ...]) -> list[PayoutRow] | None:
+        """The payee rows remembered for a sale of this shape (commissions.payees_for)."""
+        found = self._payees.get(shape)
+        return None if found is None else list(found)
+
+    def remember_payees(self, shape: tuple[object, ...], rows: list[PayoutRow]) -> None:
+        if len(self._payees) >= MAX_SHAPES:
+            self._payees.clear()
+        self._payees[shape] = tuple(rows)
 
     def counted_managers(self, loginid: int | None) -> tuple[int, ...]:
         """The affiliate's paid managers whose commission starts after some sales."""

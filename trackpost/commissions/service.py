@@ -23,9 +23,6 @@ from trackpost.core.config import Settings
 from trackpost.core.money import PayoutRow, percent_of
 
 SUBAFFS = ("subaff1", "subaff2", "subaff3", "subaff4", "subaff5")
-# Sales' payee rows kept per Rules (a few MiB at most) before the memo starts again: one entry
-# per (offer, affiliate, revenue, country, subaffs) seen.
-MAX_SHAPES = 4_096
 
 
 class RulesCache:
@@ -57,7 +54,7 @@ class Policy:
     signup_bonus: int = 0  # cents: the referral signup bonus (0: none)
 
 
-_POLICY: list[tuple[Settings, Policy]] = []
+_last_policy: tuple[Settings | None, Policy] = (None, Policy())
 
 
 def policy_of(settings: Settings) -> Policy:
@@ -65,13 +62,13 @@ def policy_of(settings: Settings) -> Policy:
     bonus, from its settings."""
     # Every post asks: kept for the last settings object seen, found by identity (hashing a
     # Settings model, as lru_cache did, cost more than the rest of reading the post's sender).
-    for known, policy in _POLICY:
-        if known is settings:
-            return policy
-    policy = Policy(
-        settings.rebill_pay_disabled, settings.rebill_pay_banned, settings.referral_signup_bonus
-    )
-    _POLICY[:] = [(settings, policy)]
+    global _last_policy
+    known, policy = _last_policy
+    if known is not settings:
+        policy = Policy(
+            settings.rebill_pay_disabled, settings.rebill_pay_banned, settings.referral_signup_bonus
+        )
+        _last_policy = (settings, policy)
     return policy
 
 
@@ -281,17 +278,15 @@ def payees_for(
     conn: Connection, rules: Rules, sale: Sale, now: dt.datetime, policy: Policy
 ) -> list[PayoutRow]:
     """The payout rows booking writes for a sale (counting it where a rule counts sales)."""
+    # Nothing counted, nothing timed: the same sale pays the same rows until the rules change.
     key = _settled_shape(rules, sale, policy)
-    if key is None:
-        return payees(rules, event_of(conn, rules, sale, now, policy, book=True))
-    found = rules._payees.get(key)
-    if found is None:
-        # Nothing counted, nothing timed: the same sale pays the same rows until the rules change.
-        found = tuple(payees(rules, event_of(conn, rules, sale, now, policy, book=True)))
-        if len(rules._payees) >= MAX_SHAPES:
-            rules._payees.clear()
-        rules._payees[key] = found
-    return list(found)
+    found = rules.known_payees(key) if key is not None else None
+    if found is not None:
+        return found
+    rows = payees(rules, event_of(conn, rules, sale, now, policy, book=True))
+    if key is not None:
+        rules.remember_payees(key, rows)
+    return rows
 
 
 def _settled_shape(rules: Rules, sale: Sale, policy: Policy) -> tuple[object, ...] | None:

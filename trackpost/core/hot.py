@@ -96,6 +96,11 @@ class HotStatement:
                 self._converted = tuple(
                     (i, proc) for i, (_n, _d, proc) in enumerate(self.plan) if proc is not None
                 )
+        # The columns, in order, when a row's values bind as they are (no default, no processing):
+        # then deferred rows need not pass through a mapping (Hot.later_values).
+        self.plain_positions: tuple[str, ...] | None = (
+            self.positions if self._getter is not None and not self._converted else None
+        )
 
     def params(self, values: Mapping[str, Any]) -> Any:
         getter = self._getter
@@ -204,7 +209,7 @@ class Hot:
         scope = batch_scope(conn)
         if scope is not None and scope.defer:
             hs = self._for(conn)
-            if hs.positions == names and hs._getter is not None and not hs._converted:
+            if hs.plain_positions == names:
                 sql = hs.sql
                 scope.rows.extend((sql, values) for values in rows)
                 return
