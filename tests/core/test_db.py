@@ -305,3 +305,16 @@ def test_hot_timestamps_are_stored_as_core_stores_them(value: dt.datetime) -> No
     core = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
     assert core is not None
     assert sqlite_utc_text(value) == core(value)
+
+
+def test_none_and_bool_bind_as_sqlite_binds_them(sqlite_db: Database) -> None:
+    """The engine's adapters for None and bool (they spare sqlite3 a failed lookup per value)
+    store what sqlite3 stores without them: NULL, and 1 or 0 as INTEGER."""
+    driver = sqlite_db.engine.raw_connection()
+    try:
+        got = driver.execute(
+            "SELECT ? IS NULL, typeof(?), ?, typeof(?), ?", (None, None, True, True, False)
+        ).fetchone()
+    finally:
+        driver.close()
+    assert got == (1, "null", 1, "integer", 0)
