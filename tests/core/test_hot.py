@@ -6,10 +6,12 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import insert, select
+from sqlalchemy.dialects import sqlite
 
 from tests.customers.factory import add_advertiser, add_customer, add_transaction
+from trackpost.core import hot
 from trackpost.core.db import utcnow
-from trackpost.core.hot import Hot
+from trackpost.core.hot import Hot, HotStatement
 from trackpost.core.http import Services
 from trackpost.core.origin import Origin
 from trackpost.customers import repository as repo
@@ -128,7 +130,7 @@ def test_an_insert_tells_its_new_id_or_none_when_a_conflict_skipped_it(
         found = conn.execute(
             select(T.c.transactionid, T.c.orderid).where(T.c.orderid.like("hot-new-%"))
         )
-        assert sorted(found.tuples()) == [(first, "hot-new-1"), (second, "hot-new-2")]
+        assert sorted(tuple(r) for r in found) == [(first, "hot-new-1"), (second, "hot-new-2")]
 
 
 def test_a_customer_insert_tells_its_id_or_none_for_a_taken_subscription(
@@ -159,3 +161,46 @@ def test_lock_by_customer_id_reports_only_a_change(services: Services, customer:
         assert repo.set_lock(conn, "customer_id", customer, False, "t", None, now) is None
         assert repo.set_lock(conn, "customer_id", 999_999, True, "t", None, now) is None
         assert repo.set_lock(conn, "orderid", "hot-order-1", True, "t", "r", now) == customer
+
+
+def test_an_insert_stores_exactly_its_values_whatever_its_nulls(services: Services) -> None:
+    """On SQLite a hot insert writes its NULLs into the SQL (one text per pattern of NULLs);
+    every pattern stores what was given, on both backends."""
+    advertiser = add_advertiser(services.db, "hot-nulls")
+    now = utcnow()
+    base = {"advertiserid": advertiser, "status": "active", "locked": False}
+    base |= {"join_date": now, "created_at": now, "updated_at": now}
+    given: list[dict[str, str]] = [
+        {},
+        {"email": "e@example.com"},
+        {"city": "Gent", "firstname": "Ann"},
+        {"email": "x@example.com", "city": "Lier", "zip": "2500", "phone": "+32 3 000"},
+        {"email": "e@example.com"},
+    ]
+    with services.db.transaction(write=True) as conn:
+        ids = [
+            repo.insert_customer(conn, {**base, "subscription_id": f"hot-null-{i}", **extra})
+            for i, extra in enumerate(given)
+        ]
+    with services.db.transaction(write=False) as conn:
+        for cid, extra in zip(ids, given, strict=True):
+            row = conn.execute(select(C).where(C.c.customer_id == cid)).mappings().one()
+            for name in ("email", "city", "firstname", "lastname", "zip", "phone"):
+                assert row[name] == extra.get(name)
+
+
+def test_past_its_null_patterns_an_insert_binds_its_nulls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The NULL patterns an insert keeps SQL for are bounded; others bind as parameters."""
+    monkeypatch.setattr(hot, "MAX_NULL_SHAPES", 1)
+    compiled = HotStatement(insert(IP), sqlite.dialect())
+    names = compiled.positions
+    assert names is not None
+    assert len(names) > 2
+    first = [None if i == 1 else i for i in range(len(names))]
+    sql, params = compiled.statement(first)
+    assert sql.count("?") == len(names) - 1
+    assert "NULL" in sql
+    assert list(params) == [v for v in first if v is not None]
+    other = [None if i == 2 else i for i in range(len(names))]
+    assert compiled.statement(other) == (compiled.sql, other)
+    assert compiled.statement(first)[0] == sql

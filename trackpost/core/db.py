@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, DateTime, Engine, create_engine, event, text
 from sqlalchemy import exc as sa_exc
@@ -141,7 +141,8 @@ def bind_plain_values_directly() -> None:
     # type: a raised and cleared AttributeError, formatted message and all, for each NULL bound.
     # A ledger row binds dozens of NULLs. With an adapter registered the lookup is one dict hit;
     # the adapters are C callables that return the value sqlite3 would have bound anyway.
-    sqlite3.register_adapter(type(None), {}.get)  # None -> None: NULL
+    returns_none = cast(Callable[[None], None], {}.get)  # {}.get(None) is None: NULL
+    sqlite3.register_adapter(type(None), returns_none)
     sqlite3.register_adapter(bool, int)  # True -> 1: INTEGER, as sqlite3 binds a bool
 
 
