@@ -183,6 +183,7 @@ def _raw_param_table() -> dict[str, list[Param]]:
     """
     table: dict[str, list[Param]] = {}
     try:
+        from trackpost.postbacks import fields as pf
         from trackpost.postbacks import params as pb
         from trackpost.transactions.ledger import CUSTOM_FIELDS
     except ImportError:
@@ -194,18 +195,18 @@ def _raw_param_table() -> dict[str, list[Param]]:
         *hashes,
         *amounts,
         *ids,
-        Param("type", {"enum": sorted(pb.KINDS)}, False),
+        Param("type", {"enum": sorted(pf.KINDS)}, False),
         Param("ocode", _string(400), False),
         Param("ip", _string(64), False),
-        *(Param(n, _string(pb.MAX_KEY), False) for n in ("subscription_id", "orderid")),
+        *(Param(n, _string(pf.MAX_KEY), False) for n in ("subscription_id", "orderid")),
         *(Param(n, _string(1024), False) for n in pb.CUSTOMER_FIELDS),
-        *(Param(n, _string(pb.MAX_KEY), False) for n in CUSTOM_FIELDS),
+        *(Param(n, _string(pf.MAX_KEY), False) for n in CUSTOM_FIELDS),
     ]
     void = [
-        Param("orderid", _string(pb.MAX_KEY), True),
+        Param("orderid", _string(pf.MAX_KEY), True),
         Param("type", {"enum": ["void", "chargeback"]}, False),
         Param("cost", _string(32), False),
-        *(Param(n, _string(pb.MAX_KEY), False) for n in CUSTOM_FIELDS),
+        *(Param(n, _string(pf.MAX_KEY), False) for n in CUSTOM_FIELDS),
     ]
     for path in ("/signup/process_pixel.php", "/signup/process_pixel"):
         table[path] = pixel

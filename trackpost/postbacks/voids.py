@@ -14,7 +14,8 @@ from trackpost.core.fields import FALSE_WORDS, TRUE_WORDS, is_true
 from trackpost.core.origin import Origin
 from trackpost.iplists.rules import IpListCache
 from trackpost.postbacks import repository as repo
-from trackpost.postbacks.params import MAX_KEY, IdParam, Post, TransCustom, string_doc, text
+from trackpost.postbacks.fields import MAX_KEY, IdParam, TransCustom, string_doc, text
+from trackpost.postbacks.params import Post
 from trackpost.postbacks.sender import global_void_allowed, void_allowed, void_refused
 from trackpost.transactions import service as txns
 from trackpost.transactions.ledger import CUSTOM_FIELDS
