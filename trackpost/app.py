@@ -33,11 +33,12 @@ from trackpost.core.config import Settings, get_settings
 from trackpost.core.db import Database, WriterGate, create_db_engine
 from trackpost.core.dispatch import Dispatcher
 from trackpost.core.errors import BadRequest, MethodNotAllowed, NotFound, TrackpostError
-from trackpost.core.http import Endpoint, Router, Services, build_route, request_id_of
+from trackpost.core.http import Endpoint, Router, Services, request_id_of
 from trackpost.core.lifecycle import DrainState
 from trackpost.core.metrics import metrics_endpoint, new_metrics
 from trackpost.core.observe import Unrouted, observe
 from trackpost.core.openapi import SWAGGER_HTML, build_openapi
+from trackpost.core.pipeline import build_route
 from trackpost.core.responses import JSONBytes, error_response, json_response
 from trackpost.core.security import KeyHasher, load_secret
 from trackpost.customers.routes import router as customers_router
