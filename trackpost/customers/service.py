@@ -13,10 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
 
 from trackpost.core.db import utcnow
-from trackpost.core.errors import UsernameTaken
 from trackpost.core.fields import iso, parse_id
 from trackpost.core.origin import Origin
 from trackpost.core.security import password_hash_of
@@ -28,7 +26,7 @@ from trackpost.customers.errors import CustomerLocked, SubscriptionIdTaken
 from trackpost.customers.fields import advertiser_values, check_value
 from trackpost.customers.lookup import Lookup, find_by
 from trackpost.customers.repository import CustomerRow
-from trackpost.events.service import Event, record, wanted
+from trackpost.customers.writes import tell, username_taken_error, write_fields
 
 __all__ = [
     "CustomerRow",
@@ -125,7 +123,7 @@ def _set_lock(
     )
     if changed:
         # One deferred insert, no read: webhooks hear of the change, in commit order.
-        _tell(
+        tell(
             conn,
             "customer.locked" if lock else "customer.unlocked",
             customer_id,
@@ -134,27 +132,6 @@ def _set_lock(
             reason=reason,
         )
     return True
-
-
-def _tell(
-    conn: Connection,
-    kind: str,
-    customer_id: int,
-    origin: Origin,
-    at: dt.datetime,
-    **payload: Any,
-) -> None:
-    """Record a customer event (docs/events.md) in the change's transaction."""
-    if not wanted(conn, kind):
-        return  # no subscription wants it: not even its payload is built
-    body = {
-        "customer_id": customer_id,
-        "actor": origin.actor,
-        "source": origin.source,
-        "at": iso(at),
-        **payload,
-    }
-    record(conn, Event(kind, body, customer_id))
 
 
 def set_customer_details(
@@ -169,7 +146,7 @@ def set_customer_details(
     customer = find_by(conn, lookup, for_update=True)
     ensure_editable(customer)
     now = utcnow()
-    changes = _write_fields(conn, customer, values, now)
+    changes = write_fields(conn, customer, values, now)
     write_audit(
         conn,
         customer["customer_id"],
@@ -180,7 +157,7 @@ def set_customer_details(
         at=now,
     )
     if changes:
-        _tell(
+        tell(
             conn,
             "customer.updated",
             customer["customer_id"],
@@ -192,93 +169,9 @@ def set_customer_details(
     return True
 
 
-def _write_fields(
-    conn: Connection,
-    customer: CustomerRow,
-    values: Mapping[str, str | None],
-    now: dt.datetime,
-    set_aside: SetAside | None = None,
-) -> Changes:
-    """Update the fields that differ; returns their before/after (passwords masked).
-
-    With `set_aside` (an advertiser's post), a username another customer has is set aside
-    there instead of refused, and the customer's set-aside entries are brought up to date.
-    """
-    columns: dict[str, Any] = {}
-    changes: Changes = {}
-    if set_aside is not None:
-        _username_aside(conn, customer, values, set_aside)
-        _note_aside(customer, values, set_aside, now, columns, changes)
-    for name, value in values.items():
-        if set_aside is not None and name in set_aside:
-            continue
-        if name == "password":
-            # A new password always counts as a change: comparing would need the slow hash anyway.
-            columns["password_hash"] = password_hash_of(value) if value is not None else None
-            changes["password"] = change("password", customer["password_hash"], value)
-            continue
-        if customer[name] == value:
-            continue
-        columns[name] = value
-        changes[name] = change(name, customer[name], value)
-    if not columns:
-        return changes
-    columns["updated_at"] = now
-    new_username = columns.get("username")
-    if new_username is None:
-        repo.update_customer(conn, customer["customer_id"], columns)
-        return changes
-    if repo.username_taken(conn, customer["advertiserid"], new_username, customer["customer_id"]):
-        raise _username_taken(new_username)
-    try:
-        # A savepoint, so that losing a race for the username is a 409, not an aborted transaction.
-        with conn.begin_nested():
-            repo.update_customer(conn, customer["customer_id"], columns)
-    except IntegrityError:
-        raise _username_taken(new_username) from None
-    return changes
-
-
-def _username_aside(
-    conn: Connection,
-    customer: CustomerRow,
-    values: Mapping[str, str | None],
-    set_aside: SetAside,
-) -> None:
-    username = values.get("username")
-    if username is None or username == customer["username"]:
-        return
-    if repo.username_taken(conn, customer["advertiserid"], username, customer["customer_id"]):
-        set_aside["username"] = (username, _username_taken(username).message)
-
-
-def _note_aside(
-    customer: CustomerRow,
-    values: Mapping[str, str | None],
-    set_aside: SetAside,
-    now: dt.datetime,
-    columns: dict[str, Any],
-    changes: Changes,
-) -> None:
-    """Record the fields set aside, and forget older entries of the fields now stored."""
-    before = aside.decode(customer["set_aside"])
-    stored = {k: v for k, v in values.items() if k not in set_aside}
-    if not set_aside and before.keys().isdisjoint(stored):
-        return
-    after = aside.merged(before, set_aside, stored, now)
-    columns["set_aside"] = aside.encode(after)
-    changes["set_aside"] = {"before": before or None, "after": after}
-
-
 def set_aside_warnings(set_aside: SetAside) -> list[dict[str, str]]:
     """What a post's answer says of the fields it had set aside."""
     return aside.warnings(set_aside)
-
-
-def _username_taken(username: str) -> UsernameTaken:
-    return UsernameTaken(
-        f"Username {username[:64]!r} is already used by another customer of this advertiser."
-    )
 
 
 def apply_advertiser_update(
@@ -303,10 +196,10 @@ def apply_advertiser_update(
     if not values and not set_aside:
         return {}
     now = utcnow()
-    changes = _write_fields(conn, customer, values, now, set_aside)
+    changes = write_fields(conn, customer, values, now, set_aside)
     if changes:
         write_audit(conn, customer["customer_id"], origin, action=action, changes=changes, at=now)
-        _tell(conn, "customer.updated", customer["customer_id"], origin, now, changes=changes)
+        tell(conn, "customer.updated", customer["customer_id"], origin, now, changes=changes)
     return changes
 
 
@@ -369,14 +262,14 @@ def create_customer(
             )
         username = str(values.get("username"))
         if set_aside is None or "username" not in values:
-            raise _username_taken(username)
+            raise username_taken_error(username)
         # The only other unique key is the username: set it aside, and create the customer.
-        set_aside["username"] = (username, _username_taken(username).message)
+        set_aside["username"] = (username, username_taken_error(username).message)
         del values["username"], row["username"]
         row["set_aside"] = aside.encode(aside.entries(set_aside, now))
         customer_id = repo.insert_customer(conn, row)
         if customer_id is None:
-            raise _username_taken(username)
+            raise username_taken_error(username)
     changes = {
         name: change(name, None, row.get(name))
         for name in ("advertiserid", "subscription_id", "status", *values)
@@ -386,7 +279,7 @@ def create_customer(
     if password:
         changes["password"] = change("password", None, password)
     write_audit(conn, customer_id, origin, action="create", changes=changes, at=now)
-    _tell(
+    tell(
         conn,
         "customer.created",
         customer_id,
