@@ -47,7 +47,7 @@ from trackpost.events import service as events_service
 from trackpost.iplists.routes import router as iplists_router
 from trackpost.offers import service as offers_service
 from trackpost.offers.routes import router as offers_router
-from trackpost.payments import service as payments_service
+from trackpost.payments import terms as payment_terms
 from trackpost.payments.routes import router as payments_router
 from trackpost.postbacks.routes import router as postbacks_router
 from trackpost.reports.clicklog.routes import router as click_log_router
@@ -144,7 +144,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # Caps sit above tracking: the click path reaches them through the gate installed here.
     services.cache(ClickGates).gate = CapGate()
     # Payout details are checked against the payvia's dump format when an affiliate sets them.
-    affiliates_service.add_detail_check(payments_service.payvia_details_problem)
+    affiliates_service.add_detail_check(payment_terms.payvia_details_problem)
     endpoints = collect_endpoints()
     openapi_body: list[bytes] = []  # rendered at the first request for it, then kept as bytes
 

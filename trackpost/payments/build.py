@@ -28,7 +28,8 @@ from trackpost.core.payperiods import PeriodSpec, bounds, parse_spec, previous
 from trackpost.payments import repository as repo
 from trackpost.payments import service
 from trackpost.payments.dumps import Rec
-from trackpost.payments.service import BANNED, BANNED_STATUS, OPEN
+from trackpost.payments.service import BANNED, OPEN
+from trackpost.payments.terms import BANNED_STATUS, details_problem, settings_of, storable
 
 MAX_DUE = 5000  # period ends one run builds at most (a daily period over 13 years)
 # A transaction that was still committing when a build read the ledger may carry an earlier
@@ -178,11 +179,11 @@ def build_one(conn: Connection, item: Due, origin: Origin, zone: dt.tzinfo) -> O
         if payment["state"] != OPEN or not period["auto_store"]:
             continue
         instant = service.instant_of(conn, loginid)
-        setting = service.settings_of(conn, int(payment["payvia_type_id"]))
-        if not service.storable(payment, payee, setting, instant)[0]:
+        setting = settings_of(conn, int(payment["payvia_type_id"]))
+        if not storable(payment, payee, setting, instant)[0]:
             continue
         # Details its dump cannot use keep a payment open (store by hand once they are fixed).
-        if service.details_problem(conn, loginid, setting) is None:
+        if details_problem(conn, loginid, setting) is None:
             service.store(conn, payment, origin, zone, instant=instant)
             outcome.stored += 1
     repo.set_build_counts(conn, item.periodid, item.period_end, outcome.payments, outcome.stored)

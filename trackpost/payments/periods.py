@@ -30,7 +30,8 @@ from trackpost.payments.schemas import (
     SetAffiliatePayment,
     SetPayviaSettings,
 )
-from trackpost.payments.service import audit, format_of
+from trackpost.payments.service import audit
+from trackpost.payments.terms import format_of
 
 Range = tuple[dt.datetime, dt.datetime]
 

@@ -14,7 +14,8 @@ from trackpost.payments import dumps
 from trackpost.payments import repository as repo
 from trackpost.payments.errors import PaymentNotFound, PaymentState
 from trackpost.payments.schemas import STATES, DumpParams, SearchPayments
-from trackpost.payments.service import DEFAULT_FORMAT, format_of, payment_out
+from trackpost.payments.service import payment_out
+from trackpost.payments.terms import DEFAULT_FORMAT, format_of
 
 
 def _usernames(conn: Connection, loginids: set[int]) -> dict[int, str]:
