@@ -27,6 +27,7 @@ from trackpost.core.origin import Origin
 from trackpost.core.payperiods import PeriodSpec, bounds, parse_spec, previous
 from trackpost.payments import repository as repo
 from trackpost.payments import service
+from trackpost.payments import setup_repository as setup
 from trackpost.payments.dumps import Rec
 from trackpost.payments.service import BANNED, OPEN
 from trackpost.payments.terms import BANNED_STATUS, details_problem, settings_of, storable
@@ -71,7 +72,7 @@ def due(conn: Connection, as_of: dt.datetime, zone: dt.tzinfo) -> list[Due]:
     out: list[Due] = []
     earliest: dt.datetime | None = None
     looked = False
-    for row in repo.periods(conn):
+    for row in setup.periods(conn):
         spec, delay = _spec(row), int(row["delay"])
         last = repo.last_build(conn, int(row["periodid"]))
         if last is not None:
@@ -126,8 +127,8 @@ def next_cursor(
 
 def _members(conn: Connection, periodid: int, loginids: Iterable[int]) -> set[int]:
     """The accounts paid on this period: assigned to it, or to none while it is the default."""
-    profiles = repo.profiles(conn)
-    default = next((int(p["periodid"]) for p in repo.periods(conn) if p["is_default"]), None)
+    profiles = setup.profiles(conn)
+    default = next((int(p["periodid"]) for p in setup.periods(conn) if p["is_default"]), None)
     out = set()
     for loginid in loginids:
         prof = profiles.get(loginid)
@@ -139,7 +140,7 @@ def _members(conn: Connection, periodid: int, loginids: Iterable[int]) -> set[in
 
 def build_one(conn: Connection, item: Due, origin: Origin, zone: dt.tzinfo) -> Outcome | None:
     """Make one build; None when another builder made it (or is making it and then did)."""
-    period = repo.period(conn, item.periodid, lock=True)
+    period = setup.period(conn, item.periodid, lock=True)
     if period is None:
         return None
     now = utcnow()

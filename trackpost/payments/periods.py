@@ -17,6 +17,7 @@ from trackpost.core.origin import Origin
 from trackpost.core.payperiods import PeriodSpec, bounds, parse_spec, previous
 from trackpost.payments import dumps
 from trackpost.payments import repository as repo
+from trackpost.payments import setup_repository as setup
 from trackpost.payments.errors import (
     AffiliateNotFound,
     PayviaNotFound,
@@ -56,10 +57,11 @@ def period_out(
 
 
 def list_periods(conn: Connection, zone: dt.tzinfo) -> list[dict[str, Any]]:
-    allowed = repo.period_affiliates(conn)
+    allowed = setup.period_affiliates(conn)
     now = utcnow()
     return [
-        period_out(r, allowed.get(int(r["periodid"]), set()), zone, now) for r in repo.periods(conn)
+        period_out(r, allowed.get(int(r["periodid"]), set()), zone, now)
+        for r in setup.periods(conn)
     ]
 
 
@@ -68,13 +70,13 @@ def add_period(conn: Connection, params: AddPeriod, origin: Origin) -> int:
     values = params.model_dump() | {"created_at": now, "updated_at": now}
     if not params.enabled and params.is_default:
         raise InvalidParameter("Parameter 'default': a disabled period cannot be the default.")
-    periodid = repo.insert_period(conn, values)
+    periodid = setup.insert_period(conn, values)
     audit(conn, origin, "add_period", {"periodid": periodid, **params.model_dump()})
     return periodid
 
 
 def edit_period(conn: Connection, params: EditPeriod, origin: Origin) -> None:
-    row = repo.period(conn, params.periodid, lock=True)
+    row = setup.period(conn, params.periodid, lock=True)
     if row is None:
         raise PeriodNotFound(f"Parameter 'periodid': no payout period {params.periodid}.")
     changes = params.model_dump(exclude_none=True, exclude={"periodid"})
@@ -86,7 +88,7 @@ def edit_period(conn: Connection, params: EditPeriod, origin: Origin) -> None:
     if merged["is_default"] and not merged["enabled"]:
         raise InvalidParameter("Parameter 'enabled': the default period cannot be disabled.")
     if changes:
-        repo.update_period(conn, params.periodid, {**changes, "updated_at": utcnow()})
+        setup.update_period(conn, params.periodid, {**changes, "updated_at": utcnow()})
     before = {k: row[k] for k in changes}
     audit(
         conn,
@@ -99,12 +101,12 @@ def edit_period(conn: Connection, params: EditPeriod, origin: Origin) -> None:
 def set_period_affiliates(
     conn: Connection, periodid: int, loginids: tuple[int, ...], origin: Origin
 ) -> None:
-    if repo.period(conn, periodid, lock=True) is None:
+    if setup.period(conn, periodid, lock=True) is None:
         raise PeriodNotFound(f"Parameter 'periodid': no payout period {periodid}.")
     missing = set(loginids) - set(repo.payees(conn, loginids))
     if missing:
         raise AffiliateNotFound(f"Parameter 'loginids': no account {min(missing)}.")
-    repo.set_period_affiliates(conn, periodid, loginids)
+    setup.set_period_affiliates(conn, periodid, loginids)
     audit(conn, origin, "set_period_affiliates", {"periodid": periodid, "loginids": list(loginids)})
 
 
@@ -112,22 +114,22 @@ def set_affiliate_payment(conn: Connection, params: SetAffiliatePayment, origin:
     """An account's period (0: the default) and instant payment; a disabled period only if allowed."""
     if params.loginid not in repo.payees(conn, [params.loginid]):
         raise AffiliateNotFound(f"Parameter 'loginid': no account {params.loginid}.")
-    current = repo.profile(conn, params.loginid)
+    current = setup.profile(conn, params.loginid)
     periodid = current["periodid"] if current else None
     if params.periodid is not None:
         periodid = params.periodid or None
     if periodid is not None and params.periodid:
-        row = repo.period(conn, periodid)
+        row = setup.period(conn, periodid)
         if row is None:
             raise PeriodNotFound(f"Parameter 'periodid': no payout period {periodid}.")
-        allowed = repo.period_affiliates(conn).get(periodid, set())
+        allowed = setup.period_affiliates(conn).get(periodid, set())
         if not row["enabled"] and params.loginid not in allowed:
             raise PeriodInUse(
                 f"Payout period {periodid} is disabled: enable it for loginid {params.loginid} "
                 "first (set_period_affiliates), or choose an enabled period."
             )
     instant = params.instant if params.instant is not None else bool(current and current["instant"])
-    repo.save_profile(
+    setup.save_profile(
         conn, params.loginid, {"periodid": periodid, "instant": instant, "updated_at": utcnow()}
     )
     detail = {"periodid": periodid, "instant": instant}
@@ -146,10 +148,10 @@ def payout_ranges(
 
 
 def _spec_of(conn: Connection, loginid: int | None) -> PeriodSpec | None:
-    rows = {int(r["periodid"]): r for r in repo.periods(conn)}
+    rows = {int(r["periodid"]): r for r in setup.periods(conn)}
     chosen = None
     if loginid is not None:
-        prof = repo.profile(conn, loginid)
+        prof = setup.profile(conn, loginid)
         chosen = prof["periodid"] if prof else None
     if chosen is None:
         chosen = next((i for i, r in rows.items() if r["is_default"]), None)
@@ -158,7 +160,7 @@ def _spec_of(conn: Connection, loginid: int | None) -> PeriodSpec | None:
 
 def payvia_list(conn: Connection) -> list[dict[str, Any]]:
     out = []
-    for r in repo.payvias(conn):
+    for r in setup.payvias(conn):
         cost = int(r["cost_amount"] or 0)
         percent = r["cost_type"] == "percent"
         mins = [int(p) for p in str(r["minimums"] or "").split(",") if p.strip()]
@@ -179,12 +181,12 @@ def payvia_list(conn: Connection) -> list[dict[str, Any]]:
 
 
 def set_payvia_settings(conn: Connection, params: SetPayviaSettings, origin: Origin) -> None:
-    known = {int(r["payvia_type_id"]): r for r in repo.payvias(conn)}
+    known = {int(r["payvia_type_id"]): r for r in setup.payvias(conn)}
     if params.payvia_type_id not in known:
         raise PayviaNotFound(f"Parameter 'payvia_type_id': no payvia {params.payvia_type_id}.")
     if params.dump_format is not None:
         format_of(conn, params.dump_format)  # a 400 naming the choices
-    current = repo.setting(conn, params.payvia_type_id)
+    current = setup.setting(conn, params.payvia_type_id)
     values: dict[str, Any] = {"updated_at": utcnow()}
     if current is None:
         values |= {"minimums": "", "cost_type": "flat", "cost_amount": 0, "dump_format": "csv"}
@@ -203,7 +205,7 @@ def set_payvia_settings(conn: Connection, params: SetPayviaSettings, origin: Ori
     amount = values.get("cost_amount", current["cost_amount"] if current else 0)
     if kind == "percent" and abs(int(amount)) > 10_000:
         raise InvalidParameter("Parameter 'cost_amount': a percentage must be within -100 to 100.")
-    repo.save_setting(conn, params.payvia_type_id, values)
+    setup.save_setting(conn, params.payvia_type_id, values)
     if params.enabled is not None:
         affiliates.set_payvia_enabled(conn, params.payvia_type_id, params.enabled)
     detail = params.model_dump(exclude_none=True)
@@ -220,8 +222,8 @@ def save_dump_format(conn: Connection, params: SaveDumpFormat, origin: Origin) -
     dumps.check(dumps.DumpFormat(params.name, params.title, params.media_type, parts))
     now = utcnow()
     values = {"title": params.title, "media_type": params.media_type, **parts, "updated_at": now}
-    before = repo.dump_format(conn, params.name)
-    new = repo.save_dump_format(
+    before = setup.dump_format(conn, params.name)
+    new = setup.save_dump_format(
         conn, params.name, values | ({"created_at": now} if before is None else {})
     )
     detail = {"name": params.name, "before": dict(before) if before else None, "after": parts}

@@ -12,7 +12,6 @@ from sqlalchemy import (
     Select,
     bindparam,
     case,
-    delete,
     func,
     insert,
     select,
@@ -25,36 +24,15 @@ from trackpost.models.tables import logins as L
 from trackpost.models.tables import payment_adjustments as PA
 from trackpost.models.tables import payment_audit as AU
 from trackpost.models.tables import payment_builds as PB
-from trackpost.models.tables import payment_dump_formats as DF
 from trackpost.models.tables import payment_lines as PL
-from trackpost.models.tables import payment_profiles as PR
 from trackpost.models.tables import payments as P
-from trackpost.models.tables import payout_period_affiliates as PPA
-from trackpost.models.tables import payout_periods as PP
 from trackpost.models.tables import payvia_info as PI
-from trackpost.models.tables import payvia_settings as PS
-from trackpost.models.tables import payvia_types as PT
 from trackpost.models.tables import transaction_payouts as TP
 from trackpost.models.tables import transactions as T
 
 WHEN = T.c.created_at.type
 ACCRUING = ("open", "banned")
 NOT_COUNTED = ("pending", "denied")  # ledger statuses that count toward no payout (yet)
-
-# --- periods, profiles, payvia settings --------------------------------------------------------
-_PERIODS = select(PP).order_by(PP.c.periodid)
-_PERIOD = select(PP).where(PP.c.periodid == bindparam("id"))
-_CLEAR_DEFAULT = update(PP).where(PP.c.is_default).values(is_default=False)
-_PERIOD_AFFILIATES = select(PPA.c.periodid, PPA.c.loginid).order_by(PPA.c.periodid, PPA.c.loginid)
-_DELETE_PERIOD_AFFILIATES = delete(PPA).where(PPA.c.periodid == bindparam("id"))
-_PROFILES = select(PR)
-_PROFILE = select(PR).where(PR.c.loginid == bindparam("id"))
-_PAYVIAS = (
-    select(PT.c.payvia_type_id, PT.c.name, PT.c.enabled, PS)
-    .select_from(PT.outerjoin(PS, PS.c.payvia_type_id == PT.c.payvia_type_id))
-    .order_by(PT.c.payvia_type_id)
-)
-_SETTING = select(PS).where(PS.c.payvia_type_id == bindparam("id"))
 
 # --- the ledger, read: each payee row's amount not yet in a payment -----------------------------
 _PAYABLE_AT = func.coalesce(T.c.approved_at, T.c.created_at, type_=WHEN)
@@ -166,76 +144,6 @@ _SET_BUILD_COUNTS = (
     .where(PB.c.periodid == bindparam("b_id"), PB.c.period_end == bindparam("b_end", type_=WHEN))
     .values(payments=bindparam("payments"), stored=bindparam("stored"))
 )
-_FORMATS = select(DF).order_by(DF.c.name)
-_FORMAT = select(DF).where(DF.c.name == bindparam("name"))
-
-
-def periods(conn: Connection) -> list[RowMapping]:
-    return list(conn.execute(_PERIODS).mappings())
-
-
-def period(conn: Connection, periodid: int, *, lock: bool = False) -> RowMapping | None:
-    stmt = _PERIOD.with_for_update() if lock else _PERIOD
-    return conn.execute(stmt, {"id": periodid}).mappings().first()
-
-
-def insert_period(conn: Connection, values: Mapping[str, Any]) -> int:
-    if values.get("is_default"):
-        conn.execute(_CLEAR_DEFAULT)
-    pk = conn.execute(insert(PP), dict(values)).inserted_primary_key
-    assert pk is not None
-    return int(pk[0])
-
-
-def update_period(conn: Connection, periodid: int, values: Mapping[str, Any]) -> None:
-    if values.get("is_default"):
-        conn.execute(_CLEAR_DEFAULT)
-    conn.execute(update(PP).where(PP.c.periodid == periodid).values(**values))
-
-
-def period_affiliates(conn: Connection) -> dict[int, set[int]]:
-    out: dict[int, set[int]] = {}
-    for periodid, loginid in conn.execute(_PERIOD_AFFILIATES):
-        out.setdefault(int(periodid), set()).add(int(loginid))
-    return out
-
-
-def set_period_affiliates(conn: Connection, periodid: int, loginids: Iterable[int]) -> None:
-    conn.execute(_DELETE_PERIOD_AFFILIATES, {"id": periodid})
-    rows = [{"periodid": periodid, "loginid": i} for i in sorted(set(loginids))]
-    if rows:
-        conn.execute(insert(PPA), rows)
-
-
-def profiles(conn: Connection) -> dict[int, RowMapping]:
-    return {int(r["loginid"]): r for r in conn.execute(_PROFILES).mappings()}
-
-
-def profile(conn: Connection, loginid: int) -> RowMapping | None:
-    return conn.execute(_PROFILE, {"id": loginid}).mappings().first()
-
-
-def save_profile(conn: Connection, loginid: int, values: Mapping[str, Any]) -> None:
-    if profile(conn, loginid) is None:
-        conn.execute(insert(PR), {"loginid": loginid, **values})
-    else:
-        conn.execute(update(PR).where(PR.c.loginid == loginid).values(**values))
-
-
-def payvias(conn: Connection) -> list[RowMapping]:
-    return list(conn.execute(_PAYVIAS).mappings())
-
-
-def setting(conn: Connection, payvia_type_id: int) -> RowMapping | None:
-    return conn.execute(_SETTING, {"id": payvia_type_id}).mappings().first()
-
-
-def save_setting(conn: Connection, payvia_type_id: int, values: Mapping[str, Any]) -> None:
-    if setting(conn, payvia_type_id) is None:
-        conn.execute(insert(PS), {"payvia_type_id": payvia_type_id, **values})
-    else:
-        stmt = update(PS).where(PS.c.payvia_type_id == payvia_type_id).values(**values)
-        conn.execute(stmt)
 
 
 def build_cursor(conn: Connection) -> tuple[int, dt.datetime | None]:
@@ -399,20 +307,3 @@ def last_build(conn: Connection, periodid: int) -> dt.datetime | None:
 
 def insert_audit(conn: Connection, values: Mapping[str, Any]) -> None:
     conn.execute(insert(AU), dict(values))
-
-
-def dump_formats(conn: Connection) -> list[RowMapping]:
-    return list(conn.execute(_FORMATS).mappings())
-
-
-def dump_format(conn: Connection, name: str) -> RowMapping | None:
-    return conn.execute(_FORMAT, {"name": name}).mappings().first()
-
-
-def save_dump_format(conn: Connection, name: str, values: Mapping[str, Any]) -> bool:
-    """Insert or replace an admin's format; True when it is new."""
-    if dump_format(conn, name) is None:
-        conn.execute(insert(DF), {"name": name, **values})
-        return True
-    conn.execute(update(DF).where(DF.c.name == name).values(**values))
-    return False

@@ -20,6 +20,7 @@ from trackpost.core.origin import Origin
 from trackpost.events import service as events
 from trackpost.payments import dumps
 from trackpost.payments import repository as repo
+from trackpost.payments import setup_repository as setup
 from trackpost.payments.dumps import Rec
 from trackpost.payments.errors import (
     AffiliateNotFound,
@@ -112,7 +113,7 @@ def store(
     fee = fee_of(setting, int(payment["total"]))
     if fee:
         repo.add_lines(conn, pid, [_line("fee", -fee, now)])
-    names = {int(r["payvia_type_id"]): r["name"] for r in repo.payvias(conn)}
+    names = {int(r["payvia_type_id"]): r["name"] for r in setup.payvias(conn)}
     info = repo.payvia_info(conn, [loginid]).get(loginid, [])
     frozen = _frozen(payment, payee, info, setting, names.get(int(payment["payvia_type_id"])))
     frozen["dump_parts"] = dumps.frozen_parts(format_of(conn, setting["dump_format"]))
@@ -182,7 +183,7 @@ def locked(conn: Connection, paymentid: int) -> RowMapping:
 
 
 def instant_of(conn: Connection, loginid: int) -> bool:
-    prof = repo.profile(conn, loginid)
+    prof = setup.profile(conn, loginid)
     return bool(prof and prof["instant"])
 
 

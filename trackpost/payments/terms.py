@@ -11,6 +11,7 @@ from trackpost.core import payvia as payvia_rules
 from trackpost.core.money import percent_of
 from trackpost.payments import dumps
 from trackpost.payments import repository as repo
+from trackpost.payments import setup_repository as setup
 from trackpost.payments.dumps import Rec
 
 BANNED_STATUS = 2  # the vendor's affiliate status code for Banned
@@ -19,7 +20,7 @@ DEFAULT_FORMAT = "csv"
 
 def settings_of(conn: Connection, payvia_type_id: int) -> dict[str, Any]:
     """A payvia's payment rules, with the defaults for a payvia never configured."""
-    row = repo.setting(conn, payvia_type_id) if payvia_type_id else None
+    row = setup.setting(conn, payvia_type_id) if payvia_type_id else None
     if row is None:
         return {
             "minimums": "",
@@ -34,7 +35,7 @@ def settings_of(conn: Connection, payvia_type_id: int) -> dict[str, Any]:
 def format_of(conn: Connection, name: str) -> dumps.DumpFormat:
     """A shipped format, or an admin's own; a 400 naming the choices for an unknown name."""
     if name not in dumps.FORMATS:
-        row = repo.dump_format(conn, name)
+        row = setup.dump_format(conn, name)
         if row is not None:
             parts = {p: str(row[p]) for p in dumps.PARTS}
             return dumps.DumpFormat(name, str(row["title"]), str(row["media_type"]), parts)

@@ -12,6 +12,7 @@ from trackpost.core.errors import InvalidParameter
 from trackpost.core.fields import cents_text, iso
 from trackpost.payments import dumps
 from trackpost.payments import repository as repo
+from trackpost.payments import setup_repository as setup
 from trackpost.payments.errors import PaymentNotFound, PaymentState
 from trackpost.payments.schemas import STATES, DumpParams, SearchPayments
 from trackpost.payments.service import payment_out
@@ -131,7 +132,7 @@ def dump_formats(conn: Connection) -> list[dict[str, Any]]:
                 **fmt.parts,
             }
         )
-    for row in repo.dump_formats(conn):
+    for row in setup.dump_formats(conn):
         parts = {p: row[p] for p in dumps.PARTS}
         out.append(
             {
