@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, RowMapping
 
+from trackpost.accounts import console_repository as sessions
 from trackpost.accounts import repository as repo
 from trackpost.accounts.errors import AdminNotFound, InvalidPassword
 from trackpost.accounts.roles import SUPPORT, check_role
@@ -35,7 +36,7 @@ class ConsoleAdmin:
 
 def sign_in_account(conn: Connection, username: str) -> RowMapping | None:
     """The admin a sign-in names (password hash, disabled flag, role, allowed addresses)."""
-    return repo.console_account(conn, username[:64])
+    return sessions.console_account(conn, username[:64])
 
 
 def allow_ips(raw: str | None) -> tuple[IPNetwork, ...]:
@@ -47,8 +48,8 @@ def open_session(
 ) -> str:
     """A new session for this admin; returns its token (stored only as a keyed hash)."""
     token = new_token()
-    repo.delete_stale_sessions(conn, loginid, now - idle)
-    repo.insert_session(
+    sessions.delete_stale_sessions(conn, loginid, now - idle)
+    sessions.insert_session(
         conn,
         {
             "token_hash": hasher.hash(token),
@@ -72,7 +73,7 @@ def find_session(
 ) -> ConsoleAdmin | None:
     """The live session of this token: None when unknown, idle too long, too old or disabled."""
     token_hash = hasher.hash(token)
-    row = repo.session(conn, token_hash)
+    row = sessions.session(conn, token_hash)
     if row is None or row["disabled"]:
         return None
     if row["last_seen_at"] <= now - idle or row["created_at"] <= now - longest:
@@ -89,11 +90,11 @@ def find_session(
 
 
 def touch_session(conn: Connection, token_hash: str, now: dt.datetime) -> None:
-    repo.touch_session(conn, token_hash, now)
+    sessions.touch_session(conn, token_hash, now)
 
 
 def close_session(conn: Connection, token_hash: str) -> None:
-    repo.delete_session(conn, token_hash)
+    sessions.delete_session(conn, token_hash)
 
 
 def check_password(password: str) -> None:
@@ -127,4 +128,4 @@ def set_role(conn: Connection, username: str, role: str) -> None:
 
 def end_sessions(conn: Connection, loginid: int) -> None:
     """Sign an admin out everywhere (disabled, or a new password)."""
-    repo.delete_login_sessions(conn, loginid)
+    sessions.delete_login_sessions(conn, loginid)
