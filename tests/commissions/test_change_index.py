@@ -7,8 +7,8 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trackpost.commissions.change import CONTINUITY, INITIAL, STANDARD, TEMPORARY, Change
-from trackpost.commissions.rules import Event, Rules, deciding_change
+from trackpost.commissions.change import CONTINUITY, INITIAL, STANDARD, TEMPORARY, Change, Event
+from trackpost.commissions.rules import Rules, deciding_change
 
 NOW = dt.datetime(2026, 12, 7, 12, tzinfo=dt.UTC)
 _SUB = st.one_of(st.none(), st.sampled_from(["a", "b", "c"]))

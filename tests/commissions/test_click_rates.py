@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from tests.commissions.conftest import Money
 from tests.postbacks.network import Network
+from trackpost.commissions.change import Event
 from trackpost.commissions.click_rates import click_payout, cpm_rate
-from trackpost.commissions.rules import Event
 from trackpost.commissions.service import RulesCache
 from trackpost.core.db import utcnow
 from trackpost.models.tables import transactions

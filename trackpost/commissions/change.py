@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from types import MappingProxyType
+from typing import NamedTuple
 
 from trackpost.commissions.recurring import in_recurring_window
-
-if TYPE_CHECKING:
-    from trackpost.commissions.rules import Event
 
 INITIAL, CONTINUITY, GOAL = "initial", "continuity", "goal"
 STANDARD, DISABLE, TEMPORARY, TIERED, RECURRING = (
@@ -24,6 +23,35 @@ MAX_TIERS = 8
 # The referral row of the signup bonus: tier 0, base SIGNUP (the tiers proper are 1..8).
 SIGNUP_TIER, SIGNUP = 0, "signup"
 DISABLED, BANNED = 1, 2  # affiliate statuses (0 is active)
+
+
+NO_COUNTS: Mapping[int, int] = MappingProxyType({})
+
+
+class Event(NamedTuple):
+    """What a payout depends on: the event, its attribution, and the counts rules may need.
+
+    A NamedTuple (every conversion builds one): cheaper than a frozen dataclass, as immutable.
+    """
+
+    kind: str  # initial | continuity | goal
+    offerid: int
+    loginid: int | None
+    revenue: int
+    now: dt.datetime
+    default_type: str = "flat"  # the offer's default payout for this kind: flat | percent
+    default_amount: int = 0
+    goalid: int = 0
+    country: str | None = None
+    subaffs: tuple[str | None, ...] = (None, None, None, None, None)
+    sale_number: int = 0  # the affiliate's sales on the offer, this one included
+    manager_sales: Mapping[int, int] = NO_COUNTS
+    pay_disabled_rebills: bool = True
+    pay_banned_rebills: bool = False
+    # The network's referral signup bonus (cents), due when this is the referred affiliate's
+    # first conversion (first_sale).
+    signup_bonus: int = 0
+    first_sale: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +115,7 @@ class Change:
         if self.type == TIERED and event.sale_number <= (self.after_sales or 0):
             return False
         if self.type == RECURRING:
-            return in_recurring_window(self, event.now)
+            return in_recurring_window(self.start_time, self.end_time, self.recur, event.now)
         if self.start_time is not None and event.now < self.start_time:
             return False
         return self.end_time is None or event.now < self.end_time

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from trackpost.commissions.change import Change
-    from trackpost.commissions.rules import Event
+    from trackpost.commissions.change import Change, Event
 
 
 class ChangeIndex:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from trackpost.commissions.change import DISABLE
-from trackpost.commissions.rules import Event, Rules
+from trackpost.commissions.change import DISABLE, Event
+from trackpost.commissions.rules import Rules
 
 
 def click_payout(rules: Rules, event: Event, *, unique: bool) -> tuple[int, int]:

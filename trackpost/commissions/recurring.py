@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from trackpost.commissions.change import Change
 
 
 def _add_months(when: dt.datetime, months: int) -> dt.datetime:
@@ -21,12 +17,13 @@ def _add_months(when: dt.datetime, months: int) -> dt.datetime:
     raise ValueError("no valid day")  # pragma: no cover: day 28 exists in every month
 
 
-def in_recurring_window(change: Change, now: dt.datetime) -> bool:
+def in_recurring_window(
+    start: dt.datetime | None, end: dt.datetime | None, recur: str | None, now: dt.datetime
+) -> bool:
     """A recurring change repeats its first window [start, end) every week or every month."""
-    start, end = change.start_time, change.end_time
     if start is None or end is None or now < start:
         return False
-    if change.recur == "weekly":
+    if recur == "weekly":
         week = dt.timedelta(days=7)
         return (now - start) % week < (end - start)
     months = (now.year - start.year) * 12 + now.month - start.month

@@ -6,10 +6,8 @@ and call the same `payees`, so they cannot disagree.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import NamedTuple
 
 from trackpost.commissions.change import (
@@ -23,6 +21,7 @@ from trackpost.commissions.change import (
     SIGNUP_TIER,
     TIERED,
     Change,
+    Event,
 )
 from trackpost.commissions.change_index import ChangeIndex
 from trackpost.commissions.terms import GoalTerms, OfferMoney
@@ -138,35 +137,6 @@ def _timed(change: Change) -> bool:
         or change.start_time is not None
         or (change.end_time is not None)
     )
-
-
-NO_COUNTS: Mapping[int, int] = MappingProxyType({})
-
-
-class Event(NamedTuple):
-    """What a payout depends on: the event, its attribution, and the counts rules may need.
-
-    A NamedTuple (every conversion builds one): cheaper than a frozen dataclass, as immutable.
-    """
-
-    kind: str  # initial | continuity | goal
-    offerid: int
-    loginid: int | None
-    revenue: int
-    now: dt.datetime
-    default_type: str = "flat"  # the offer's default payout for this kind: flat | percent
-    default_amount: int = 0
-    goalid: int = 0
-    country: str | None = None
-    subaffs: tuple[str | None, ...] = (None, None, None, None, None)
-    sale_number: int = 0  # the affiliate's sales on the offer, this one included
-    manager_sales: Mapping[int, int] = NO_COUNTS
-    pay_disabled_rebills: bool = True
-    pay_banned_rebills: bool = False
-    # The network's referral signup bonus (cents), due when this is the referred affiliate's
-    # first conversion (first_sale).
-    signup_bonus: int = 0
-    first_sale: bool = False
 
 
 def deciding_change(rules: Rules, event: Event) -> Change | None:

@@ -16,8 +16,16 @@ from sqlalchemy import Connection, RowMapping
 from trackpost.accounts import service as accounts
 from trackpost.affiliates import service as affiliates
 from trackpost.commissions import repository as repo
-from trackpost.commissions.change import GOAL, INITIAL, SIGNUP_TIER, TIERED, Change
-from trackpost.commissions.rules import NO_COUNTS, Event, Rules, payees
+from trackpost.commissions.change import (
+    GOAL,
+    INITIAL,
+    NO_COUNTS,
+    SIGNUP_TIER,
+    TIERED,
+    Change,
+    Event,
+)
+from trackpost.commissions.rules import Rules, payees
 from trackpost.commissions.terms import GoalTerms, OfferMoney
 from trackpost.core.config import Settings
 from trackpost.core.money import PayoutRow, percent_of
