@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
-if TYPE_CHECKING:
-    from trackpost.delivery.outbound import Guard
+
+class Guard(Protocol):
+    """What the client asks of outbound's guard: the one address a host may be reached at."""
+
+    async def resolve(
+        self, host: str, port: int
+    ) -> ipaddress.IPv4Address | ipaddress.IPv6Address: ...
 
 
 class _PinnedResolver(AbstractResolver):
@@ -38,17 +44,15 @@ class _PinnedResolver(AbstractResolver):
         return None
 
 
-def new_session(guard: Guard) -> aiohttp.ClientSession:
+def new_session(guard: Guard, user_agent: str) -> aiohttp.ClientSession:
     """One client for the worker, inside its running loop; the worker limits requests per host
     itself, the connector keeps and reuses the connections."""
-    from trackpost.delivery.outbound import USER_AGENT
-
     connector = aiohttp.TCPConnector(
         limit=0, limit_per_host=0, resolver=_PinnedResolver(guard), use_dns_cache=False
     )
     return aiohttp.ClientSession(
         connector=connector,
-        headers={"User-Agent": USER_AGENT},
+        headers={"User-Agent": user_agent},
         cookie_jar=aiohttp.DummyCookieJar(),  # a receiver's cookies never travel on
         auto_decompress=False,
         trust_env=False,

@@ -191,7 +191,7 @@ class Sender:
         if self._client is None:
             from trackpost.delivery.client import new_session
 
-            self._client = new_session(self.guard)
+            self._client = new_session(self.guard, USER_AGENT)
         return self._client
 
     async def close(self) -> None:
