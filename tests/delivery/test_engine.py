@@ -13,6 +13,7 @@ from tests.conftest import BuildApp
 from tests.delivery.conftest import Outbound, make_outbound
 from tests.delivery.receiver import Receiver, running_receiver
 from tests.support import assert_error
+from trackpost import __version__
 from trackpost.cli.background import delivery_plan
 from trackpost.delivery.service import Policy
 from trackpost.delivery.worker import Worker
@@ -62,6 +63,10 @@ def test_a_failing_receiver_gets_retries_until_it_answers(
     assert all("token=s3cret" in r.target for r in receiver.to("/flaky"))
     # One delivery id on every attempt: receivers drop repeats by it.
     assert {r.headers["Trackpost-Delivery-Id"] for r in receiver.to("/flaky")} == {d["deliveryid"]}
+    # Receivers allow trackpost's deliveries by their User-Agent, which names the version.
+    assert {r.headers["User-Agent"] for r in receiver.to("/flaky")} == {
+        f"trackpost-delivery/{__version__}"
+    }
 
 
 def test_attempts_run_out_and_the_delivery_fails(build_app: BuildApp, receiver: Receiver) -> None:
