@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     Connection,
     RowMapping,
     bindparam,
@@ -87,11 +88,18 @@ def profile(conn: Connection, loginid: int) -> RowMapping | None:
     return conn.execute(_PROFILE, {"id": loginid}).mappings().first()
 
 
+def _save(conn: Connection, key: Column[Any], value: object, values: Mapping[str, Any]) -> bool:
+    """Insert the row of `key`'s table whose key is `value`, or update it; True when it is new."""
+    table = key.table
+    if conn.execute(select(key).where(key == value)).first() is None:
+        conn.execute(insert(table), {key.name: value, **values})
+        return True
+    conn.execute(update(table).where(key == value).values(**values))
+    return False
+
+
 def save_profile(conn: Connection, loginid: int, values: Mapping[str, Any]) -> None:
-    if profile(conn, loginid) is None:
-        conn.execute(insert(PR), {"loginid": loginid, **values})
-    else:
-        conn.execute(update(PR).where(PR.c.loginid == loginid).values(**values))
+    _save(conn, PR.c.loginid, loginid, values)
 
 
 def payvias(conn: Connection) -> list[RowMapping]:
@@ -103,11 +111,7 @@ def setting(conn: Connection, payvia_type_id: int) -> RowMapping | None:
 
 
 def save_setting(conn: Connection, payvia_type_id: int, values: Mapping[str, Any]) -> None:
-    if setting(conn, payvia_type_id) is None:
-        conn.execute(insert(PS), {"payvia_type_id": payvia_type_id, **values})
-    else:
-        stmt = update(PS).where(PS.c.payvia_type_id == payvia_type_id).values(**values)
-        conn.execute(stmt)
+    _save(conn, PS.c.payvia_type_id, payvia_type_id, values)
 
 
 def dump_formats(conn: Connection) -> list[RowMapping]:
@@ -120,8 +124,4 @@ def dump_format(conn: Connection, name: str) -> RowMapping | None:
 
 def save_dump_format(conn: Connection, name: str, values: Mapping[str, Any]) -> bool:
     """Insert or replace an admin's format; True when it is new."""
-    if dump_format(conn, name) is None:
-        conn.execute(insert(DF), {"name": name, **values})
-        return True
-    conn.execute(update(DF).where(DF.c.name == name).values(**values))
-    return False
+    return _save(conn, DF.c.name, name, values)
